@@ -1,0 +1,193 @@
+// sightline-cli: ask / tokenize / inspect over the engine API. Errors go to stderr with exit code
+// 2 (bad input) or 1 (internal); Ctrl+C cancels a generation and keeps what was produced.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli_options.h"
+#include "sightline/engine.h"
+
+using namespace sightline;
+using nlohmann::json;
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+void onSignal(int) { g_cancel.store(true); }
+
+const char* kUsage = R"(usage:
+  sightline-cli ask --model DIR [--image PATH]... [--system TEXT] [--no-think] [--max-new-tokens N]
+      [--temperature T] [--top-p P] [--top-k K] [--repetition-penalty R] [--seed S]
+      [--device cpu|cuda] [--dtype float32|bfloat16|float16] [--max-image-pixels N] [--ignore-eos] [--json] QUESTION
+  sightline-cli ask --model DIR --messages CONV.json [same options]
+  sightline-cli tokenize --model DIR TEXT
+  sightline-cli inspect --model DIR [--image PATH]...
+)";
+
+json statsJson(const RequestStats& s) {
+    return {{"preprocess_ms", s.preprocessMs},   {"vision_ms", s.visionMs},
+            {"prefill_ms", s.prefillMs},         {"ttft_ms", s.ttftMs},
+            {"decode_tokens_per_s", s.decodeTokensPerS}, {"prefill_tokens_per_s", s.prefillTokensPerS},
+            {"total_ms", s.totalMs},             {"peak_memory_bytes", s.peakMemoryBytes},
+            {"prompt_tokens", s.promptTokens},   {"image_tokens", s.imageTokens},
+            {"generated_tokens", s.generatedTokens}, {"device", s.device}};
+}
+
+LoadOptions loadOptions(const cli::Args& a) {
+    LoadOptions o;
+    o.modelDir = a.required("--model");
+    const std::string dev = a.value("--device").value_or("cpu");
+    auto d = parseDevice(dev);
+    if (!d) throwBadInput("--device must be cpu or cuda, got \"" + dev + "\"");
+    o.device = *d;
+    const std::string dt = a.value("--dtype").value_or(o.device == DeviceKind::Cuda ? "bfloat16" : "float32");
+    auto t = parseDType(dt);
+    if (!t) throwBadInput("--dtype must be float32, bfloat16 or float16, got \"" + dt + "\"");
+    o.dtype = *t;
+    o.cancel = &g_cancel;
+    return o;
+}
+
+int cmdAsk(const cli::Args& a) {
+    const bool asJson = a.flag("--json");
+    LoadOptions lo = loadOptions(a);
+    auto model = Model::load(lo);
+    GenerationParams p = defaultGenerationParams(model->config());
+    p.sampling.temperature = a.number("--temperature", p.sampling.temperature);
+    p.sampling.topP = a.number("--top-p", p.sampling.topP);
+    p.sampling.topK = a.integer("--top-k", p.sampling.topK);
+    p.sampling.repetitionPenalty = a.number("--repetition-penalty", p.sampling.repetitionPenalty);
+    p.sampling.seed = static_cast<uint64_t>(a.integer("--seed", 0));
+    p.maxNewTokens = a.integer("--max-new-tokens", p.maxNewTokens);
+    p.maxImagePixels = a.integer("--max-image-pixels", 0);
+    p.enableThinking = !a.flag("--no-think");
+    p.ignoreEos = a.flag("--ignore-eos");
+    if (p.maxNewTokens < 0) throwBadInput("--max-new-tokens must be >= 0");
+    if (p.sampling.topP <= 0 || p.sampling.topP > 1) throwBadInput("--top-p must be in (0, 1]");
+    if (p.sampling.repetitionPenalty <= 0) throwBadInput("--repetition-penalty must be > 0");
+
+    std::vector<ChatMessage> messages;
+    if (auto conv = a.value("--messages")) {
+        if (!a.positionals().empty()) throwBadInput("give either --messages or a QUESTION, not both");
+        std::string text;
+        {
+            FILE* f = std::fopen(conv->c_str(), "rb");
+            if (!f) throwBadInput("cannot open " + *conv);
+            char buf[65536];
+            size_t n;
+            while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+            std::fclose(f);
+        }
+        const auto slash = conv->find_last_of('/');
+        messages = parseChatJson(text, slash == std::string::npos ? "." : conv->substr(0, slash));
+    } else {
+        if (a.positionals().size() != 1) throwBadInput("ask needs exactly one QUESTION (quote it)");
+        if (auto sys = a.value("--system")) messages.push_back(ChatMessage::text(Role::System, *sys));
+        ChatMessage user;
+        user.role = Role::User;
+        for (const auto& path : a.values("--image")) {
+            ContentPart part;
+            part.type = ContentPart::Type::Image;
+            part.imageSource = path;
+            part.image = std::make_shared<RgbImage>(decodeImageFile(path));
+            user.content.push_back(std::move(part));
+        }
+        ContentPart q;
+        q.text = a.positionals()[0];
+        user.content.push_back(std::move(q));
+        messages.push_back(std::move(user));
+    }
+    TokenCallback cb;
+    if (!asJson)
+        cb = [](const TokenEvent& ev) {
+            std::fwrite(ev.textDelta.data(), 1, ev.textDelta.size(), stdout);
+            std::fflush(stdout);
+        };
+    const GenerateResult r = model->generate(messages, p, cb, &g_cancel);
+    if (asJson) {
+        json out = {{"text", r.text},
+                    {"output_ids", r.outputIds},
+                    {"prompt_tokens", r.promptTokens},
+                    {"finish_reason", finishReasonName(r.finishReason)},
+                    {"stats", statsJson(r.stats)}};
+        std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
+    } else {
+        std::cout << std::endl;
+        const auto& s = r.stats;
+        std::fprintf(stderr, "[%s] ttft %.1f ms, prefill %.0f tok/s, decode %.1f tok/s, %lld+%lld tokens, %.1f ms total, peak %.1f MiB, %s\n",
+                     finishReasonName(r.finishReason), s.ttftMs, s.prefillTokensPerS, s.decodeTokensPerS,
+                     static_cast<long long>(s.promptTokens), static_cast<long long>(s.generatedTokens), s.totalMs,
+                     static_cast<double>(s.peakMemoryBytes) / (1 << 20), s.device.c_str());
+    }
+    return 0;
+}
+
+int cmdTokenize(const cli::Args& a) {
+    const std::string dir = a.required("--model");
+    if (a.positionals().size() != 1) throwBadInput("tokenize needs exactly one TEXT");
+    auto tok = Tokenizer::fromFile(dir + "/tokenizer.json");
+    std::cout << json(tok->encode(a.positionals()[0])).dump() << std::endl;
+    return 0;
+}
+
+int cmdInspect(const cli::Args& a) {
+    const ModelConfig c = loadModelConfig(a.required("--model"));
+    json out = {{"architecture", c.architecture},
+                {"model_type", c.modelType},
+                {"storage_dtype", c.storageDtype},
+                {"text", {{"layers", c.text.numLayers}, {"hidden_size", c.text.hiddenSize}, {"heads", c.text.numHeads},
+                          {"kv_heads", c.text.numKvHeads}, {"head_dim", c.text.headDim}, {"intermediate_size", c.text.intermediateSize},
+                          {"vocab_size", c.text.vocabSize}, {"rope_theta", c.text.ropeTheta}, {"mrope_section", c.text.mropeSection},
+                          {"max_position_embeddings", c.text.maxPositionEmbeddings}}},
+                {"vision", {{"depth", c.vision.depth}, {"hidden_size", c.vision.hiddenSize}, {"heads", c.vision.numHeads},
+                            {"patch_size", c.vision.patchSize}, {"merge_size", c.vision.spatialMergeSize}}},
+                {"image_limits", {{"min_pixels", c.image.minPixels}, {"max_pixels", c.image.maxPixels}}},
+                {"eos_token_ids", c.eosTokenIds}};
+    json images = json::array();
+    for (const auto& path : a.values("--image")) {
+        const RgbImage img = decodeImageFile(path);
+        const PreprocessedImage p = preprocessImage(img, c.image, a.integer("--max-image-pixels", 0));
+        images.push_back({{"path", path},
+                          {"original", {p.originalWidth, p.originalHeight}},
+                          {"resized", {p.resizedWidth, p.resizedHeight}},
+                          {"grid_thw", {p.gridT, p.gridH, p.gridW}},
+                          {"tokens", p.numTokens}});
+    }
+    out["images"] = images;
+    std::cout << out.dump(2) << std::endl;
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string cmd = argv[1];
+    const std::set<std::string> common = {"--model", "--device", "--dtype", "--max-image-pixels"};
+    try {
+        if (cmd == "ask") {
+            std::set<std::string> v = common;
+            v.insert({"--image", "--system", "--max-new-tokens", "--temperature", "--top-p", "--top-k", "--repetition-penalty", "--seed",
+                      "--messages"});
+            return cmdAsk(cli::Args(argc, argv, 2, v, {"--no-think", "--json", "--ignore-eos"}));
+        }
+        if (cmd == "tokenize") return cmdTokenize(cli::Args(argc, argv, 2, {"--model"}, {}));
+        if (cmd == "inspect") return cmdInspect(cli::Args(argc, argv, 2, {"--model", "--image", "--max-image-pixels"}, {}));
+        std::fprintf(stderr, "sightline-cli: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);
+        return 2;
+    } catch (const Error& e) {
+        std::fprintf(stderr, "sightline-cli: error: %s\n", e.what());
+        return e.kind() == ErrorKind::Internal ? 1 : 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sightline-cli: internal error: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,77 @@
+#include "cli_options.h"
+
+#include <cstdlib>
+
+#include "sightline/error.h"
+
+namespace sightline::cli {
+
+Args::Args(int argc, char** argv, int first, const std::set<std::string>& valueOptions, const std::set<std::string>& flags) {
+    for (int i = first; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--") {
+            for (++i; i < argc; ++i) m_positionals.emplace_back(argv[i]);
+            break;
+        }
+        if (a.size() > 1 && a[0] == '-' && !(a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.'))) {
+            std::string name = a, val;
+            bool hasInline = false;
+            if (auto eq = a.find('='); eq != std::string::npos) {
+                name = a.substr(0, eq);
+                val = a.substr(eq + 1);
+                hasInline = true;
+            }
+            if (flags.count(name)) {
+                m_flags.insert(name);
+            } else if (valueOptions.count(name)) {
+                if (!hasInline) {
+                    if (i + 1 >= argc) throwBadInput("option " + name + " needs a value");
+                    val = argv[++i];
+                }
+                m_values.emplace(name, val);
+            } else {
+                throwBadInput("unknown option " + name);
+            }
+        } else {
+            m_positionals.push_back(a);
+        }
+    }
+}
+
+std::optional<std::string> Args::value(const std::string& name) const {
+    auto range = m_values.equal_range(name);
+    if (range.first == range.second) return std::nullopt;
+    return std::prev(range.second)->second;  // the last one wins
+}
+
+std::vector<std::string> Args::values(const std::string& name) const {
+    std::vector<std::string> out;
+    for (auto [it, end] = m_values.equal_range(name); it != end; ++it) out.push_back(it->second);
+    return out;
+}
+
+std::string Args::required(const std::string& name) const {
+    auto v = value(name);
+    if (!v) throwBadInput("missing required option " + name);
+    return *v;
+}
+
+double Args::number(const std::string& name, double fallback) const {
+    auto v = value(name);
+    if (!v) return fallback;
+    char* end = nullptr;
+    const double d = std::strtod(v->c_str(), &end);
+    if (end == v->c_str() || *end != '\0') throwBadInput("option " + name + " expects a number, got \"" + *v + "\"");
+    return d;
+}
+
+long long Args::integer(const std::string& name, long long fallback) const {
+    auto v = value(name);
+    if (!v) return fallback;
+    char* end = nullptr;
+    const long long n = std::strtoll(v->c_str(), &end, 10);
+    if (end == v->c_str() || *end != '\0') throwBadInput("option " + name + " expects an integer, got \"" + *v + "\"");
+    return n;
+}
+
+}  // namespace sightline::cli

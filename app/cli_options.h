@@ -1,0 +1,32 @@
+// Minimal command-line parsing shared by sightline-cli and sightline-bench: "--name value",
+// "--flag", repeated options, positionals. Unknown options are errors.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace sightline::cli {
+
+class Args {
+public:
+    // valueOptions take a value; flags do not. Throws Error(BadInput) on unknown / incomplete options.
+    Args(int argc, char** argv, int first, const std::set<std::string>& valueOptions, const std::set<std::string>& flags);
+
+    bool flag(const std::string& name) const { return m_flags.count(name) > 0; }
+    std::optional<std::string> value(const std::string& name) const;
+    std::vector<std::string> values(const std::string& name) const;
+    std::string required(const std::string& name) const;
+    double number(const std::string& name, double fallback) const;
+    long long integer(const std::string& name, long long fallback) const;
+    const std::vector<std::string>& positionals() const { return m_positionals; }
+
+private:
+    std::multimap<std::string, std::string> m_values;
+    std::set<std::string> m_flags;
+    std::vector<std::string> m_positionals;
+};
+
+}  // namespace sightline::cli

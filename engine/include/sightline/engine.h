@@ -1,0 +1,162 @@
+// The inference engine's public API: load a GLM-4V checkpoint, then run requests against it.
+// No torch types here (pimpl): the UI and CLI include only plain structs and callbacks.
+//
+// Threads: a Model is immutable once loaded and may be shared; generate() is safe to call from
+// several threads at once (each call owns its KV cache and RNG). CUDA/InferenceMode guards are
+// entered inside the calling thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sightline/chat.h"
+#include "sightline/config.h"
+#include "sightline/error.h"
+#include "sightline/image.h"
+#include "sightline/tokenizer.h"
+
+namespace sightline {
+
+enum class DeviceKind { Cpu, Cuda };
+enum class DType { Float32, BFloat16, Float16 };
+
+const char* dtypeName(DType dtype);
+std::optional<DType> parseDType(const std::string& name);
+std::optional<DeviceKind> parseDevice(const std::string& name);
+bool cudaAvailable();
+
+struct LoadProgress {
+    std::string stage;      // "config", "tokenizer", "weights", "ready"
+    int64_t done = 0;       // tensors (or bytes) done
+    int64_t total = 0;
+    std::string detail;     // current file or tensor
+};
+
+struct LoadOptions {
+    std::string modelDir;
+    DeviceKind device = DeviceKind::Cpu;
+    int deviceIndex = 0;
+    DType dtype = DType::Float32;
+    // Random weights of the right shapes instead of the safetensors files (benchmarks).
+    bool randomWeights = false;
+    uint64_t randomSeed = 0;
+    std::function<void(const LoadProgress&)> onProgress;  // called on the loading thread
+    const std::atomic<bool>* cancel = nullptr;            // checked between tensors
+};
+
+struct SamplingParams {
+    double temperature = 1.0;  // <= 0: greedy
+    double topP = 1.0;
+    int64_t topK = 0;
+    double repetitionPenalty = 1.0;
+    uint64_t seed = 0;
+    bool greedy() const { return temperature <= 0; }
+};
+
+struct GenerationParams {
+    SamplingParams sampling;
+    int64_t maxNewTokens = 512;
+    bool ignoreEos = false;
+    bool enableThinking = true;
+    int64_t maxImagePixels = 0;  // 0: the checkpoint's limit
+    int topLogprobs = 0;         // per generated token, the top-N alternatives with logprobs
+};
+
+// Fills params.sampling / maxNewTokens from generation_config.json defaults.
+GenerationParams defaultGenerationParams(const ModelConfig& config);
+
+enum class FinishReason { Stop, Length, Cancelled };
+const char* finishReasonName(FinishReason reason);
+
+struct RequestStats {
+    double preprocessMs = 0;
+    double visionMs = 0;
+    double prefillMs = 0;
+    double ttftMs = 0;  // request start to the first generated token
+    double decodeMs = 0;
+    double decodeTokensPerS = 0;
+    double prefillTokensPerS = 0;
+    double totalMs = 0;
+    int64_t promptTokens = 0;
+    int64_t imageTokens = 0;
+    int64_t generatedTokens = 0;
+    int64_t peakMemoryBytes = 0;  // device peak (CUDA allocator) or process peak RSS on CPU
+    std::string device;
+};
+
+struct TokenLogprob {
+    int64_t id = 0;
+    float logprob = 0;
+};
+
+struct TokenEvent {
+    int64_t tokenId = 0;
+    std::string textDelta;  // complete UTF-8 only; may be empty
+    float logprob = 0;      // of the chosen token under the (unfiltered) model distribution
+    std::vector<TokenLogprob> top;
+};
+
+struct GenerateResult {
+    std::string text;
+    std::vector<int64_t> outputIds;
+    int64_t promptTokens = 0;
+    FinishReason finishReason = FinishReason::Stop;
+    RequestStats stats;
+    std::vector<TokenEvent> tokens;  // per generated token: id, logprob, top alternatives
+};
+
+using TokenCallback = std::function<void(const TokenEvent&)>;
+
+struct ImageSummary {
+    PreprocessedImage preprocessed;  // pixel values included
+};
+
+class Model {
+public:
+    // Loads config, tokenizer and weights. Throws Error(BadInput) naming the file / tensor at fault,
+    // Error(Cancelled) when options.cancel was set, Error(OutOfMemory) when allocation failed.
+    static std::shared_ptr<Model> load(const LoadOptions& options);
+    ~Model();
+
+    const ModelConfig& config() const;
+    std::shared_ptr<const Tokenizer> tokenizer() const;
+    std::string deviceName() const;
+    DType dtype() const;
+    int64_t parameterCount() const;
+    int64_t weightBytes() const;
+
+    // Prompt ids after image-token expansion for these messages (no model run).
+    std::vector<int64_t> promptIds(const std::vector<ChatMessage>& messages, const GenerationParams& params,
+                                   std::vector<PreprocessedImage>* images = nullptr) const;
+    PreprocessedImage preprocess(const RgbImage& image, int64_t maxImagePixels = 0) const;
+
+    // Runs one request. onToken is called on the calling thread for each generated token.
+    // cancel is polled between decode steps and between vision / prefill phases.
+    GenerateResult generate(const std::vector<ChatMessage>& messages, const GenerationParams& params,
+                            const TokenCallback& onToken = {}, const std::atomic<bool>* cancel = nullptr) const;
+
+    struct Impl;
+    Impl& impl() const { return *m_impl; }
+
+private:
+    explicit Model(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+struct DeviceMemory {
+    int64_t allocatedBytes = 0;  // by this process's tensors (CUDA caching allocator)
+    int64_t reservedBytes = 0;   // held by the allocator
+    int64_t peakAllocatedBytes = 0;
+    int64_t deviceUsedBytes = 0;  // all processes (cudaMemGetInfo)
+    int64_t deviceTotalBytes = 0;
+    std::string deviceName;
+};
+DeviceMemory queryDeviceMemory(DeviceKind device, int index = 0);
+std::string libtorchVersion();
+
+}  // namespace sightline

@@ -1,0 +1,28 @@
+// Error type of the engine: every failure the user can cause carries a kind and a message that
+// names the file / tensor / value at fault. Thrown by engine calls; never escapes as a crash.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace sightline {
+
+enum class ErrorKind {
+    BadInput,     // user input: bad checkpoint, image, JSON, arguments (CLI exit code 2)
+    Cancelled,    // the caller's cancel flag was set
+    OutOfMemory,  // device or host allocation failed; the phase is in the message
+    Internal,     // a bug or an unexpected library failure (CLI exit code 1)
+};
+
+class Error : public std::runtime_error {
+public:
+    Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), m_kind(kind) {}
+    ErrorKind kind() const noexcept { return m_kind; }
+
+private:
+    ErrorKind m_kind;
+};
+
+[[noreturn]] inline void throwBadInput(const std::string& message) { throw Error(ErrorKind::BadInput, message); }
+
+}  // namespace sightline

@@ -1,0 +1,224 @@
+// GLM-4.6V-family prompt rendering (mirrors chat_template.jinja of the family, HF jinja settings
+// trim_blocks + lstrip_blocks) and Hugging Face-style chat JSON parsing.
+#include <nlohmann/json.hpp>
+
+#include "sightline/chat.h"
+#include "sightline/error.h"
+#include "util/files.h"
+
+namespace sightline {
+namespace {
+
+using nlohmann::json;
+
+bool isPySpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+// Python str.strip() for the ASCII whitespace the template can meet.
+std::string pyStrip(const std::string& s) {
+    size_t b = 0, e = s.size();
+    while (b < e && isPySpace(static_cast<unsigned char>(s[b]))) ++b;
+    while (e > b && isPySpace(static_cast<unsigned char>(s[e - 1]))) --e;
+    return s.substr(b, e - b);
+}
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string flatten(const ChatMessage& m) {
+    std::string text;
+    for (const auto& part : m.content) {
+        if (part.type == ContentPart::Type::Image) text += "<|begin_of_image|><|image|><|end_of_image|>";
+        else text += part.text;
+    }
+    return text;
+}
+
+std::string base64Decode(const std::string& in, const std::string& where) {
+    static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    int val = 0, bits = -8;
+    for (unsigned char c : in) {
+        if (c == '=' || isPySpace(c)) continue;
+        const auto pos = chars.find(static_cast<char>(c == '-' ? '+' : c == '_' ? '/' : c));
+        if (pos == std::string::npos) throwBadInput(where + ": data URI is not valid base64");
+        val = (val << 6) + static_cast<int>(pos);
+        bits += 6;
+        if (bits >= 0) {
+            out += static_cast<char>((val >> bits) & 0xFF);
+            bits -= 8;
+        }
+    }
+    return out;
+}
+
+std::string percentDecode(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+std::shared_ptr<const RgbImage> loadImageRef(const std::string& ref, const std::string& baseDir, const std::string& where,
+                                             const DecodeOptions& decode) {
+    if (ref.rfind("data:", 0) == 0) {
+        const auto comma = ref.find(',');
+        if (comma == std::string::npos || ref.substr(0, comma).find(";base64") == std::string::npos)
+            throwBadInput(where + ": only base64 data: URIs are supported");
+        const std::string bytes = base64Decode(ref.substr(comma + 1), where);
+        return std::make_shared<RgbImage>(decodeImage(std::vector<uint8_t>(bytes.begin(), bytes.end()), where, decode));
+    }
+    std::string path = ref;
+    if (path.rfind("file://", 0) == 0) path = percentDecode(path.substr(7));
+    else if (path.find("://") != std::string::npos)
+        throwBadInput(where + ": \"" + ref + "\" is a remote URL; Sightline reads local files only");
+    if (!path.empty() && path[0] != '/' && !baseDir.empty()) path = util::joinPath(baseDir, path);
+    return std::make_shared<RgbImage>(decodeImageFile(path, decode));
+}
+
+Role parseRole(const std::string& r, const std::string& where) {
+    if (r == "system") return Role::System;
+    if (r == "user") return Role::User;
+    if (r == "assistant") return Role::Assistant;
+    if (r == "observation" || r == "tool") return Role::Observation;
+    throwBadInput(where + ": unknown role \"" + r + "\"");
+}
+
+}  // namespace
+
+ChatMessage ChatMessage::text(Role role, std::string text) {
+    ChatMessage m;
+    m.role = role;
+    ContentPart p;
+    p.text = std::move(text);
+    m.content.push_back(std::move(p));
+    return m;
+}
+
+const char* roleName(Role role) {
+    switch (role) {
+        case Role::System: return "system";
+        case Role::User: return "user";
+        case Role::Assistant: return "assistant";
+        case Role::Observation: return "observation";
+    }
+    return "user";
+}
+
+std::string renderGlmChat(const std::vector<ChatMessage>& messages, const ChatTemplateOptions& options) {
+    const bool noThink = !options.enableThinking;
+    std::string out = "[gMASK]<sop>";
+    int lastUser = -1;
+    for (size_t i = 0; i < messages.size(); ++i)
+        if (messages[i].role == Role::User) lastUser = static_cast<int>(i);
+    for (size_t i = 0; i < messages.size(); ++i) {
+        const ChatMessage& m = messages[i];
+        const std::string text = flatten(m);
+        switch (m.role) {
+            case Role::System:
+                out += "<|system|>\n" + text;
+                break;
+            case Role::User:
+                out += "<|user|>\n" + text;
+                if (noThink && !endsWith(text, "/nothink")) out += "/nothink";
+                break;
+            case Role::Assistant: {
+                std::string answer = text, reason;
+                if (!m.reasoning.empty()) {
+                    reason = m.reasoning;
+                } else if (const auto close = text.find("</think>"); close != std::string::npos) {
+                    const std::string before = text.substr(0, close);
+                    const auto open = before.rfind("<think>");
+                    reason = open == std::string::npos ? before : before.substr(open + 7);
+                    answer = text.substr(text.rfind("</think>") + 8);
+                }
+                out += "<|assistant|>\n";
+                if (static_cast<int>(i) > lastUser && !pyStrip(reason).empty()) out += "<think>" + pyStrip(reason) + "</think>";
+                else out += "<think></think>";
+                if (!pyStrip(answer).empty()) out += "\n" + pyStrip(answer);
+                break;
+            }
+            case Role::Observation:
+                break;  // the family template used here has no tool turns
+        }
+    }
+    if (options.addGenerationPrompt) {
+        out += "<|assistant|>\n";
+        if (noThink) out += "<think></think>\n";
+    }
+    return out;
+}
+
+std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::string& baseDir, const DecodeOptions& decode) {
+    json root;
+    try {
+        root = json::parse(jsonText);
+    } catch (const json::exception& e) {
+        throwBadInput(std::string("conversation JSON is malformed: ") + e.what());
+    }
+    const json* list = &root;
+    if (root.is_object()) {
+        if (!root.contains("messages")) throwBadInput("conversation JSON: an object needs a \"messages\" list");
+        list = &root["messages"];
+    }
+    if (!list->is_array()) throwBadInput("conversation JSON: expected a list of messages");
+    std::vector<ChatMessage> messages;
+    for (size_t i = 0; i < list->size(); ++i) {
+        const json& jm = (*list)[i];
+        const std::string where = "messages[" + std::to_string(i) + "]";
+        if (!jm.is_object() || !jm.contains("role") || !jm["role"].is_string())
+            throwBadInput(where + ": needs a string \"role\"");
+        ChatMessage m;
+        m.role = parseRole(jm["role"].get<std::string>(), where);
+        if (jm.contains("reasoning_content") && jm["reasoning_content"].is_string())
+            m.reasoning = jm["reasoning_content"].get<std::string>();
+        const json content = jm.value("content", json(""));
+        if (content.is_string()) {
+            ContentPart p;
+            p.text = content.get<std::string>();
+            m.content.push_back(std::move(p));
+        } else if (content.is_array()) {
+            for (size_t k = 0; k < content.size(); ++k) {
+                const json& part = content[k];
+                const std::string pw = where + ".content[" + std::to_string(k) + "]";
+                if (!part.is_object()) throwBadInput(pw + ": expected an object");
+                const std::string type = part.value("type", std::string());
+                ContentPart p;
+                if (type == "text") {
+                    p.text = part.value("text", std::string());
+                } else if (type == "image" || type == "image_url") {
+                    std::string ref;
+                    for (const char* key : {"image", "path", "url"})
+                        if (part.contains(key) && part[key].is_string()) {
+                            ref = part[key].get<std::string>();
+                            break;
+                        }
+                    if (ref.empty() && part.contains("image_url")) {
+                        const json& iu = part["image_url"];
+                        ref = iu.is_string() ? iu.get<std::string>() : iu.value("url", std::string());
+                    }
+                    if (ref.empty()) throwBadInput(pw + ": image part names no file (\"image\", \"path\" or \"url\")");
+                    p.type = ContentPart::Type::Image;
+                    p.imageSource = ref.rfind("data:", 0) == 0 ? "data URI" : ref;
+                    p.image = loadImageRef(ref, baseDir, pw, decode);
+                } else {
+                    throwBadInput(pw + ": unsupported content type \"" + type + "\"");
+                }
+                m.content.push_back(std::move(p));
+            }
+        } else if (!content.is_null()) {
+            throwBadInput(where + ": content must be a string or a list of parts");
+        }
+        messages.push_back(std::move(m));
+    }
+    return messages;
+}
+
+}  // namespace sightline

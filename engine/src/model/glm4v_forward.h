@@ -1,0 +1,44 @@
+// GLM-4V forward passes on libtorch: vision tower + merger, and the text decoder with a KV cache.
+// Internal to the engine (and its tests). Functions are pure over immutable weights; all request
+// state lives in KvCache, owned by the caller.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "arch/glm4v_rope.h"
+#include "model/glm4v_weights.h"
+
+namespace sightline {
+
+// Named intermediate tensors for golden tests (filled only when a Trace is passed).
+using Trace = std::map<std::string, at::Tensor>;
+
+// pixelValues [N, C*T*P*P] float32 (any device); grids per image. Returns [N/M^2, Ov] in the
+// compute dtype. Attention is restricted to each image.
+at::Tensor glm4vVisionForward(const Glm4vWeights& w, const ModelConfig& c, const at::Tensor& pixelValues,
+                              const std::vector<ImageGrid>& grids, Trace* trace = nullptr);
+
+struct KvCache {
+    std::vector<at::Tensor> k, v;  // per layer [1, Hkv, capacity, D]
+    int64_t length = 0;            // positions filled
+    int64_t capacity = 0;
+};
+
+KvCache makeKvCache(const ModelConfig& c, int64_t capacity, const at::TensorOptions& options);
+
+// Runs the decoder over inputsEmbeds [S, H] at positions pos [3, S] (int64, on device), appending
+// to the cache. Returns the final-norm hidden state of the last position [H] unless allPositions,
+// then [S, H].
+at::Tensor glm4vTextForward(const Glm4vWeights& w, const ModelConfig& c, const at::Tensor& inputsEmbeds, const at::Tensor& pos,
+                            KvCache& cache, bool allPositions = false, Trace* trace = nullptr);
+
+// Token embeddings with image rows scattered in at image_token_id positions. ids [S] int64.
+at::Tensor glm4vEmbed(const Glm4vWeights& w, const ModelConfig& c, const at::Tensor& ids, const at::Tensor& imageEmbeds);
+
+at::Tensor glm4vLogits(const Glm4vWeights& w, const at::Tensor& hidden);  // [.., H] → [.., V] float32
+
+}  // namespace sightline

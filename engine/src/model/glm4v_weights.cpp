@@ -1,0 +1,199 @@
+#include "model/glm4v_weights.h"
+
+#include <map>
+#include <set>
+
+#include "model/safetensors.h"
+#include "sightline/error.h"
+
+namespace sightline {
+namespace {
+
+std::string shapeString(const std::vector<int64_t>& s) {
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
+at::ScalarType scalarType(StorageDType t, const std::string& name) {
+    switch (t) {
+        case StorageDType::F32: return at::kFloat;
+        case StorageDType::F16: return at::kHalf;
+        case StorageDType::BF16: return at::kBFloat16;
+        case StorageDType::F64: return at::kDouble;
+        default: throwBadInput("tensor \"" + name + "\" has dtype " + storageDTypeName(t) + ", expected a floating type");
+    }
+}
+
+void checkCancel(const LoadOptions& o) {
+    if (o.cancel && o.cancel->load()) throw Error(ErrorKind::Cancelled, "model loading was cancelled");
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::vector<int64_t>>> expectedGlm4vTensors(const ModelConfig& c) {
+    const auto& t = c.text;
+    const auto& v = c.vision;
+    std::vector<std::pair<std::string, std::vector<int64_t>>> out;
+    const int64_t D = t.headDim, H = t.hiddenSize;
+    out.push_back({"lm_head.weight", {t.vocabSize, H}});
+    out.push_back({"model.language_model.embed_tokens.weight", {t.vocabSize, H}});
+    out.push_back({"model.language_model.norm.weight", {H}});
+    for (int64_t i = 0; i < t.numLayers; ++i) {
+        const std::string p = "model.language_model.layers." + std::to_string(i) + ".";
+        for (const char* n : {"input_layernorm", "post_self_attn_layernorm", "post_attention_layernorm", "post_mlp_layernorm"})
+            out.push_back({p + n + ".weight", {H}});
+        out.push_back({p + "self_attn.q_proj.weight", {t.numHeads * D, H}});
+        out.push_back({p + "self_attn.k_proj.weight", {t.numKvHeads * D, H}});
+        out.push_back({p + "self_attn.v_proj.weight", {t.numKvHeads * D, H}});
+        if (t.attentionBias) {
+            out.push_back({p + "self_attn.q_proj.bias", {t.numHeads * D}});
+            out.push_back({p + "self_attn.k_proj.bias", {t.numKvHeads * D}});
+            out.push_back({p + "self_attn.v_proj.bias", {t.numKvHeads * D}});
+        }
+        out.push_back({p + "self_attn.o_proj.weight", {H, t.numHeads * D}});
+        out.push_back({p + "mlp.gate_up_proj.weight", {2 * t.intermediateSize, H}});
+        out.push_back({p + "mlp.down_proj.weight", {H, t.intermediateSize}});
+    }
+    const std::string vp = "model.visual.";
+    const int64_t Hv = v.hiddenSize, Ov = v.outHiddenSize, P = v.patchSize, M = v.spatialMergeSize;
+    out.push_back({vp + "patch_embed.proj.weight", {Hv, v.inChannels, v.temporalPatchSize, P, P}});
+    out.push_back({vp + "patch_embed.proj.bias", {Hv}});
+    out.push_back({vp + "post_conv_layernorm.weight", {Hv}});
+    const int64_t side = v.imageSize / P;
+    out.push_back({vp + "embeddings.position_embedding.weight", {side * side, Hv}});
+    for (int64_t i = 0; i < v.depth; ++i) {
+        const std::string p = vp + "blocks." + std::to_string(i) + ".";
+        out.push_back({p + "norm1.weight", {Hv}});
+        out.push_back({p + "norm2.weight", {Hv}});
+        out.push_back({p + "attn.qkv.weight", {3 * Hv, Hv}});
+        out.push_back({p + "attn.proj.weight", {Hv, Hv}});
+        if (v.attentionBias) {
+            out.push_back({p + "attn.qkv.bias", {3 * Hv}});
+            out.push_back({p + "attn.proj.bias", {Hv}});
+        }
+        out.push_back({p + "mlp.gate_proj.weight", {Ov, Hv}});
+        out.push_back({p + "mlp.up_proj.weight", {Ov, Hv}});
+        out.push_back({p + "mlp.down_proj.weight", {Hv, Ov}});
+    }
+    out.push_back({vp + "post_layernorm.weight", {Hv}});
+    out.push_back({vp + "downsample.weight", {Ov, Hv, M, M}});
+    out.push_back({vp + "downsample.bias", {Ov}});
+    out.push_back({vp + "merger.proj.weight", {Ov, Ov}});
+    out.push_back({vp + "merger.post_projection_norm.weight", {Ov}});
+    out.push_back({vp + "merger.post_projection_norm.bias", {Ov}});
+    out.push_back({vp + "merger.gate_proj.weight", {v.intermediateSize, Ov}});
+    out.push_back({vp + "merger.up_proj.weight", {v.intermediateSize, Ov}});
+    out.push_back({vp + "merger.down_proj.weight", {Ov, v.intermediateSize}});
+    return out;
+}
+
+Glm4vWeights loadGlm4vWeights(const ModelConfig& c, const LoadOptions& o, const at::TensorOptions& target) {
+    const auto expected = expectedGlm4vTensors(c);
+    std::map<std::string, at::Tensor> loaded;
+    Glm4vWeights w;
+    auto progress = [&](int64_t done, const std::string& detail) {
+        if (o.onProgress) o.onProgress({"weights", done, static_cast<int64_t>(expected.size()), detail});
+    };
+
+    if (o.randomWeights) {
+        // N(0, 0.02) for matrices, 1 for norm scales, 0 for biases: the shapes and the cost of the
+        // real model, for benchmarks without a download.
+        at::Generator gen = at::detail::createCPUGenerator(o.randomSeed);
+        int64_t i = 0;
+        for (const auto& [name, shape] : expected) {
+            checkCancel(o);
+            at::Tensor t;
+            const bool isNorm = name.find("norm") != std::string::npos && name.find(".weight") != std::string::npos;
+            if (isNorm) t = at::ones(shape, target);
+            else if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0) t = at::zeros(shape, target);
+            else if (target.device().is_cpu()) t = at::normal(0.0, 0.02, shape, gen, target);
+            else t = at::empty(shape, target).normal_(0.0, 0.02);
+            loaded[name] = t;
+            progress(++i, name);
+        }
+    } else {
+        const CheckpointFiles files = CheckpointFiles::open(c.modelDir);
+        std::set<std::string> wanted;
+        for (const auto& [name, shape] : expected) wanted.insert(name);
+        for (const auto& [name, info] : files.all())
+            if (!wanted.count(name))
+                throwBadInput(info->file + ": unexpected tensor \"" + name + "\" (not part of a " + c.architecture +
+                              " with this config.json; mismatched checkpoint?)");
+        int64_t i = 0;
+        for (const auto& [name, shape] : expected) {
+            checkCancel(o);
+            const TensorInfo* info = files.find(name);
+            if (!info) throwBadInput(c.modelDir + ": tensor \"" + name + "\" is missing from the checkpoint");
+            if (info->shape != shape)
+                throwBadInput(info->file + ": tensor \"" + name + "\" has shape " + shapeString(info->shape) + ", config.json implies " +
+                              shapeString(shape));
+            const auto st = scalarType(info->dtype, name);
+            // from_blob aliases the read-only mapping; the copy to the target is the one owned tensor.
+            at::Tensor src = at::from_blob(const_cast<uint8_t*>(info->data), shape, at::TensorOptions().dtype(st));
+            loaded[name] = src.to(target, /*non_blocking=*/false, /*copy=*/true);
+            progress(++i, name);
+        }
+    }
+    for (const auto& [name, t] : loaded) {
+        w.parameterCount += t.numel();
+        w.bytes += t.numel() * static_cast<int64_t>(t.element_size());
+    }
+
+    auto take = [&](const std::string& name) {
+        auto it = loaded.find(name);
+        return it == loaded.end() ? at::Tensor() : it->second;
+    };
+    const auto& v = c.vision;
+    const std::string vp = "model.visual.";
+    VisionWeights& vw = w.vision;
+    vw.patchEmbed = take(vp + "patch_embed.proj.weight").reshape({v.hiddenSize, -1}).contiguous();
+    vw.patchEmbedBias = take(vp + "patch_embed.proj.bias");
+    vw.postConvNorm = take(vp + "post_conv_layernorm.weight");
+    vw.positionEmbedding = take(vp + "embeddings.position_embedding.weight");
+    for (int64_t i = 0; i < v.depth; ++i) {
+        const std::string p = vp + "blocks." + std::to_string(i) + ".";
+        VisionBlockWeights b;
+        b.norm1 = take(p + "norm1.weight");
+        b.norm2 = take(p + "norm2.weight");
+        b.qkv = take(p + "attn.qkv.weight");
+        b.qkvBias = take(p + "attn.qkv.bias");
+        b.proj = take(p + "attn.proj.weight");
+        b.projBias = take(p + "attn.proj.bias");
+        b.gateUp = at::cat({take(p + "mlp.gate_proj.weight"), take(p + "mlp.up_proj.weight")}, 0);
+        b.down = take(p + "mlp.down_proj.weight");
+        vw.blocks.push_back(std::move(b));
+    }
+    vw.postNorm = take(vp + "post_layernorm.weight");
+    vw.downsample = take(vp + "downsample.weight").reshape({v.outHiddenSize, -1}).contiguous();
+    vw.downsampleBias = take(vp + "downsample.bias");
+    vw.mergerProj = take(vp + "merger.proj.weight");
+    vw.mergerNormW = take(vp + "merger.post_projection_norm.weight");
+    vw.mergerNormB = take(vp + "merger.post_projection_norm.bias");
+    vw.mergerGateUp = at::cat({take(vp + "merger.gate_proj.weight"), take(vp + "merger.up_proj.weight")}, 0);
+    vw.mergerDown = take(vp + "merger.down_proj.weight");
+
+    const auto& t = c.text;
+    TextWeights& tw = w.text;
+    tw.embed = take("model.language_model.embed_tokens.weight");
+    tw.norm = take("model.language_model.norm.weight");
+    tw.lmHead = take("lm_head.weight");
+    for (int64_t i = 0; i < t.numLayers; ++i) {
+        const std::string p = "model.language_model.layers." + std::to_string(i) + ".";
+        TextLayerWeights l;
+        l.inputNorm = take(p + "input_layernorm.weight");
+        l.postSelfAttnNorm = take(p + "post_self_attn_layernorm.weight");
+        l.postAttnNorm = take(p + "post_attention_layernorm.weight");
+        l.postMlpNorm = take(p + "post_mlp_layernorm.weight");
+        l.qkv = at::cat({take(p + "self_attn.q_proj.weight"), take(p + "self_attn.k_proj.weight"), take(p + "self_attn.v_proj.weight")}, 0);
+        if (t.attentionBias)
+            l.qkvBias = at::cat({take(p + "self_attn.q_proj.bias"), take(p + "self_attn.k_proj.bias"), take(p + "self_attn.v_proj.bias")}, 0);
+        l.o = take(p + "self_attn.o_proj.weight");
+        l.gateUp = take(p + "mlp.gate_up_proj.weight");
+        l.down = take(p + "mlp.down_proj.weight");
+        tw.layers.push_back(std::move(l));
+    }
+    return w;
+}
+
+}  // namespace sightline

@@ -1,0 +1,403 @@
+// Byte-level BPE over a tokenizer.json (GLM-4 / tiktoken family).
+//   encode: split on added tokens (longest match first) → Split regex (PCRE2, UTF + UCP, JIT)
+//           → GPT-2 bytes_to_unicode → BPE by merge rank → ids
+//   decode: ids → token strings → reverse byte map → bytes
+#include "sightline/tokenizer.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <algorithm>
+#include <climits>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "sightline/error.h"
+#include "util/files.h"
+
+namespace sightline {
+namespace {
+
+using nlohmann::json;
+
+// GPT-2 bytes_to_unicode: printable bytes map to themselves, the rest to U+0100 + n.
+std::array<uint32_t, 256> makeByteToUnicode() {
+    std::array<uint32_t, 256> table{};
+    std::vector<bool> direct(256, false);
+    for (int b = '!'; b <= '~'; ++b) direct[b] = true;
+    for (int b = 0xA1; b <= 0xAC; ++b) direct[b] = true;
+    for (int b = 0xAE; b <= 0xFF; ++b) direct[b] = true;
+    uint32_t n = 0;
+    for (int b = 0; b < 256; ++b) table[b] = direct[b] ? static_cast<uint32_t>(b) : 256 + n++;
+    return table;
+}
+
+void appendUtf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+// Decodes one code point at s[i]; returns its length, 0 if invalid.
+size_t decodeUtf8(std::string_view s, size_t i, uint32_t& cp) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return 0;
+    cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+    for (size_t k = 1; k < len; ++k) {
+        const auto cc = static_cast<unsigned char>(s[i + k]);
+        if ((cc & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+struct PairHash {
+    size_t operator()(const std::pair<int32_t, int32_t>& p) const noexcept {
+        return std::hash<int64_t>()((static_cast<int64_t>(p.first) << 32) ^ static_cast<uint32_t>(p.second));
+    }
+};
+
+}  // namespace
+
+size_t completeUtf8Prefix(std::string_view bytes) {
+    size_t i = 0;
+    while (i < bytes.size()) {
+        uint32_t cp = 0;
+        const size_t len = decodeUtf8(bytes, i, cp);
+        if (len > 0) {
+            i += len;
+            continue;
+        }
+        // An incomplete but so-far valid sequence at the end is held back; anything else is invalid
+        // and counted as complete (it will be replaced, not waited on).
+        const auto c = static_cast<unsigned char>(bytes[i]);
+        const size_t want = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (want > 0 && i + want > bytes.size()) {
+            bool prefixOk = true;
+            for (size_t k = i + 1; k < bytes.size(); ++k)
+                if ((static_cast<unsigned char>(bytes[k]) & 0xC0) != 0x80) prefixOk = false;
+            if (prefixOk) return i;
+        }
+        i += 1;
+    }
+    return i;
+}
+
+std::string repairUtf8(std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size());
+    size_t i = 0;
+    while (i < bytes.size()) {
+        uint32_t cp = 0;
+        const size_t len = decodeUtf8(bytes, i, cp);
+        if (len > 0) {
+            out.append(bytes.substr(i, len));
+            i += len;
+        } else {
+            out += "\xEF\xBF\xBD";
+            i += 1;
+        }
+    }
+    return out;
+}
+
+struct Tokenizer::Impl {
+    std::unordered_map<std::string, int32_t> vocab;     // byte-level-encoded token → id
+    std::vector<std::string> idToToken;                  // id → byte-level string (or added content)
+    std::vector<std::string> idToBytes;                  // id → raw bytes
+    std::unordered_map<std::pair<int32_t, int32_t>, std::pair<int32_t, int32_t>, PairHash> merges;  // → (rank, merged id)
+    std::vector<std::pair<std::string, int32_t>> added;  // sorted longest first
+    std::unordered_set<int32_t> specialIds;
+    std::unordered_map<std::string, int32_t> addedByContent;
+    std::array<uint32_t, 256> byteToUnicode{};
+    std::unordered_map<uint32_t, uint8_t> unicodeToByte;
+    pcre2_code* regex = nullptr;
+    bool byteLevel = true;
+
+    mutable std::mutex cacheMutex;
+    mutable std::unordered_map<std::string, std::vector<int32_t>> cache;
+
+    ~Impl() {
+        if (regex) pcre2_code_free(regex);
+    }
+
+    void bpe(std::string_view piece, std::vector<int64_t>& out) const;
+    void encodeOrdinary(std::string_view text, std::vector<int64_t>& out) const;
+};
+
+void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int64_t>& out) const {
+    {
+        std::lock_guard lock(cacheMutex);
+        auto it = cache.find(std::string(piece));
+        if (it != cache.end()) {
+            out.insert(out.end(), it->second.begin(), it->second.end());
+            return;
+        }
+    }
+    // Start from single bytes (each is a vocabulary token in a byte-level BPE).
+    std::vector<int32_t> symbols;
+    symbols.reserve(piece.size());
+    for (unsigned char b : piece) {
+        std::string u;
+        appendUtf8(u, byteToUnicode[b]);
+        auto it = vocab.find(u);
+        if (it == vocab.end()) throw Error(ErrorKind::Internal, "tokenizer: byte token missing from vocab");
+        symbols.push_back(it->second);
+    }
+    // Merge the lowest-rank adjacent pair until none applies (O(n^2), pieces are short and cached).
+    while (symbols.size() > 1) {
+        int32_t bestRank = INT32_MAX;
+        size_t bestAt = 0;
+        int32_t bestId = -1;
+        for (size_t i = 0; i + 1 < symbols.size(); ++i) {
+            auto it = merges.find({symbols[i], symbols[i + 1]});
+            if (it != merges.end() && it->second.first < bestRank) {
+                bestRank = it->second.first;
+                bestAt = i;
+                bestId = it->second.second;
+            }
+        }
+        if (bestId < 0) break;
+        // Merge every occurrence of this pair left to right (as HF's word.merge_all does by rank).
+        std::vector<int32_t> next;
+        next.reserve(symbols.size());
+        const int32_t a = symbols[bestAt], b = symbols[bestAt + 1];
+        for (size_t i = 0; i < symbols.size(); ++i) {
+            if (i + 1 < symbols.size() && symbols[i] == a && symbols[i + 1] == b) {
+                next.push_back(bestId);
+                ++i;
+            } else {
+                next.push_back(symbols[i]);
+            }
+        }
+        symbols.swap(next);
+    }
+    {
+        std::lock_guard lock(cacheMutex);
+        if (cache.size() > 200000) cache.clear();
+        cache.emplace(std::string(piece), symbols);
+    }
+    out.insert(out.end(), symbols.begin(), symbols.end());
+}
+
+void Tokenizer::Impl::encodeOrdinary(std::string_view text, std::vector<int64_t>& out) const {
+    if (text.empty()) return;
+    pcre2_match_data* md = pcre2_match_data_create_from_pattern(regex, nullptr);
+    size_t pos = 0;
+    const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+    while (pos < text.size()) {
+        const int rc = pcre2_match(regex, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, md, nullptr);
+        if (rc < 0) {  // no more matches: the rest is one piece (Isolated behaviour keeps gaps)
+            bpe(text.substr(pos), out);
+            break;
+        }
+        const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+        size_t start = ov[0], end = ov[1];
+        if (start > pos) bpe(text.substr(pos, start - pos), out);
+        if (end == start) {  // empty match: step one code point
+            uint32_t cp = 0;
+            size_t len = decodeUtf8(text, start, cp);
+            end = start + (len ? len : 1);
+        }
+        bpe(text.substr(start, end - start), out);
+        pos = end;
+    }
+    pcre2_match_data_free(md);
+}
+
+Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Tokenizer::~Tokenizer() = default;
+
+std::shared_ptr<const Tokenizer> Tokenizer::fromFile(const std::string& path) {
+    return fromJson(util::readTextFile(path), path);
+}
+
+std::shared_ptr<const Tokenizer> Tokenizer::fromJson(const std::string& text, const std::string& where) {
+    json root;
+    try {
+        root = json::parse(text);
+    } catch (const json::exception& e) {
+        throwBadInput(where + ": malformed JSON: " + e.what());
+    }
+    auto impl = std::make_unique<Impl>();
+    try {
+        const json& model = root.at("model");
+        if (model.value("type", std::string("BPE")) != "BPE")
+            throwBadInput(where + ": unsupported tokenizer model type \"" + model.value("type", std::string()) + "\"");
+        impl->byteToUnicode = makeByteToUnicode();
+        for (int b = 0; b < 256; ++b) impl->unicodeToByte[impl->byteToUnicode[b]] = static_cast<uint8_t>(b);
+
+        int32_t maxId = -1;
+        for (auto& [tok, id] : model.at("vocab").items()) {
+            impl->vocab.emplace(tok, id.get<int32_t>());
+            maxId = std::max(maxId, id.get<int32_t>());
+        }
+        for (const auto& a : root.value("added_tokens", json::array())) maxId = std::max(maxId, a.at("id").get<int32_t>());
+        impl->idToToken.assign(static_cast<size_t>(maxId + 1), std::string());
+        impl->idToBytes.assign(static_cast<size_t>(maxId + 1), std::string());
+        for (const auto& [tok, id] : impl->vocab) {
+            impl->idToToken[id] = tok;
+            std::string bytes;
+            for (size_t i = 0; i < tok.size();) {
+                uint32_t cp = 0;
+                size_t len = decodeUtf8(tok, i, cp);
+                if (len == 0) throwBadInput(where + ": vocab token is not valid UTF-8");
+                auto it = impl->unicodeToByte.find(cp);
+                if (it == impl->unicodeToByte.end()) {
+                    impl->byteLevel = false;
+                    bytes.append(tok, i, len);
+                } else {
+                    bytes += static_cast<char>(it->second);
+                }
+                i += len;
+            }
+            impl->idToBytes[id] = bytes;
+        }
+        int32_t rank = 0;
+        for (const auto& m : model.at("merges")) {
+            std::string a, b;
+            if (m.is_string()) {
+                const auto s = m.get<std::string>();
+                const auto sp = s.find(' ');
+                if (sp == std::string::npos) throwBadInput(where + ": malformed merge \"" + s + "\"");
+                a = s.substr(0, sp);
+                b = s.substr(sp + 1);
+            } else {
+                a = m.at(0).get<std::string>();
+                b = m.at(1).get<std::string>();
+            }
+            auto ia = impl->vocab.find(a), ib = impl->vocab.find(b), im = impl->vocab.find(a + b);
+            if (ia != impl->vocab.end() && ib != impl->vocab.end() && im != impl->vocab.end())
+                impl->merges.emplace(std::pair{ia->second, ib->second}, std::pair{rank, im->second});
+            ++rank;
+        }
+        for (const auto& a : root.value("added_tokens", json::array())) {
+            const auto content = a.at("content").get<std::string>();
+            const auto id = a.at("id").get<int32_t>();
+            impl->added.emplace_back(content, id);
+            impl->addedByContent[content] = id;
+            impl->idToToken[id] = content;
+            impl->idToBytes[id] = content;
+            if (a.value("special", false)) impl->specialIds.insert(id);
+        }
+        std::stable_sort(impl->added.begin(), impl->added.end(),
+                         [](const auto& x, const auto& y) { return x.first.size() > y.first.size(); });
+
+        // Pre-tokenizer: the first Split regex (a Sequence or a bare Split).
+        std::string pattern;
+        const json& pre = root.at("pre_tokenizer");
+        auto takeSplit = [&](const json& p) {
+            if (p.value("type", std::string()) == "Split" && pattern.empty()) {
+                const json& pat = p.at("pattern");
+                if (!pat.contains("Regex")) throwBadInput(where + ": only Regex Split patterns are supported");
+                pattern = pat["Regex"].get<std::string>();
+            }
+        };
+        if (pre.value("type", std::string()) == "Sequence")
+            for (const auto& p : pre.at("pretokenizers")) takeSplit(p);
+        else
+            takeSplit(pre);
+        if (pattern.empty()) throwBadInput(where + ": no Split regex pre-tokenizer found");
+        int err = 0;
+        PCRE2_SIZE errOffset = 0;
+        impl->regex = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()), pattern.size(),
+                                    PCRE2_UTF | PCRE2_UCP, &err, &errOffset, nullptr);
+        if (!impl->regex) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(err, msg, sizeof msg);
+            throwBadInput(where + ": pre-tokenizer regex does not compile: " + reinterpret_cast<char*>(msg));
+        }
+        pcre2_jit_compile(impl->regex, PCRE2_JIT_COMPLETE);  // optional speed-up; falls back if unavailable
+    } catch (const json::exception& e) {
+        throwBadInput(where + ": unexpected tokenizer.json layout: " + e.what());
+    }
+    return std::shared_ptr<const Tokenizer>(new Tokenizer(std::move(impl)));
+}
+
+std::vector<int64_t> Tokenizer::encode(std::string_view text, bool allowSpecial) const {
+    std::vector<int64_t> ids;
+    // Invalid UTF-8 is replaced first so PCRE2 (UTF mode, no check) never sees it.
+    const std::string clean = repairUtf8(text);
+    std::string_view rest(clean);
+    size_t segStart = 0;
+    size_t i = 0;
+    while (allowSpecial && i < rest.size()) {
+        bool matched = false;
+        for (const auto& [content, id] : m_impl->added) {
+            if (!content.empty() && rest.compare(i, content.size(), content) == 0) {
+                m_impl->encodeOrdinary(rest.substr(segStart, i - segStart), ids);
+                ids.push_back(id);
+                i += content.size();
+                segStart = i;
+                matched = true;
+                break;
+            }
+        }
+        if (!matched) ++i;
+    }
+    m_impl->encodeOrdinary(rest.substr(segStart), ids);
+    return ids;
+}
+
+std::string Tokenizer::tokenBytes(int64_t id) const {
+    if (id < 0 || id >= static_cast<int64_t>(m_impl->idToBytes.size())) return {};
+    return m_impl->idToBytes[static_cast<size_t>(id)];
+}
+
+std::string Tokenizer::decode(const std::vector<int64_t>& ids, bool skipSpecial) const {
+    std::string bytes;
+    for (auto id : ids) {
+        if (skipSpecial && isSpecial(id)) continue;
+        bytes += tokenBytes(id);
+    }
+    return repairUtf8(bytes);
+}
+
+std::optional<int64_t> Tokenizer::tokenId(std::string_view token) const {
+    auto a = m_impl->addedByContent.find(std::string(token));
+    if (a != m_impl->addedByContent.end()) return a->second;
+    auto v = m_impl->vocab.find(std::string(token));
+    if (v != m_impl->vocab.end()) return v->second;
+    return std::nullopt;
+}
+
+bool Tokenizer::isSpecial(int64_t id) const { return m_impl->specialIds.count(static_cast<int32_t>(id)) > 0; }
+int64_t Tokenizer::vocabSize() const { return static_cast<int64_t>(m_impl->idToBytes.size()); }
+
+StreamDecoder::StreamDecoder(std::shared_ptr<const Tokenizer> tokenizer, bool skipSpecial)
+    : m_tokenizer(std::move(tokenizer)), m_skipSpecial(skipSpecial) {}
+
+std::string StreamDecoder::push(int64_t id) {
+    if (m_skipSpecial && m_tokenizer->isSpecial(id)) return {};
+    m_pending += m_tokenizer->tokenBytes(id);
+    const size_t n = completeUtf8Prefix(m_pending);
+    std::string out = repairUtf8(std::string_view(m_pending).substr(0, n));
+    m_pending.erase(0, n);
+    return out;
+}
+
+std::string StreamDecoder::flush() {
+    std::string out = repairUtf8(m_pending);
+    m_pending.clear();
+    return out;
+}
+
+}  // namespace sightline
