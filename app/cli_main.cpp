@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "sightline-cli: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);
         return 2;
     } catch (const Error& e) {
-        std::fprintf(stderr, "sightline-cli: error: %s\n", e.what());
+        std::fprintf(stderr, "sightline-cli: error: %s\n", repairUtf8(e.what()).c_str());
         return e.kind() == ErrorKind::Internal ? 1 : 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "sightline-cli: internal error: %s\n", e.what());

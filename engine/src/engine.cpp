@@ -8,6 +8,7 @@
 #include "arch/glm4v_rope.h"
 #include "model/glm4v_forward.h"
 #include "model/glm4v_weights.h"
+#include "model/model_impl.h"
 #include "runtime/device.h"
 #include "sampling/sampler.h"
 #include "sightline/engine.h"
@@ -60,14 +61,6 @@ GenerationParams defaultGenerationParams(const ModelConfig& c) {
     return p;
 }
 
-struct Model::Impl {
-    ModelConfig config;
-    std::shared_ptr<const Tokenizer> tokenizer;
-    Glm4vWeights weights;
-    at::Device device{at::kCPU};
-    at::TensorOptions options;
-    DType dtype = DType::Float32;
-};
 
 namespace {
 

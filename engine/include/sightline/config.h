@@ -25,7 +25,7 @@ struct TextConfig {
     double ropeTheta = 0;
     double partialRotaryFactor = 1.0;
     std::vector<int64_t> mropeSection;  // frequency pairs per stream (t, h, w)
-    bool attentionBias = true;
+    bool attentionBias = true;  // informational: HF's Glm4v text attention always has q/k/v biases
     std::string hiddenAct;
 };
 
@@ -42,7 +42,8 @@ struct VisionConfig {
     int64_t spatialMergeSize = 0;
     int64_t temporalPatchSize = 0;
     double rmsNormEps = 0;
-    bool attentionBias = false;
+    double ropeTheta = 10000.0;  // vision_config.rope_parameters.rope_theta (HF default 10000)
+    bool attentionBias = false;  // qkv bias (proj never has one)
     std::string hiddenAct;
 };
 

@@ -124,14 +124,18 @@ VisionConfig parseVision(const json& root, const std::string& where) {
     c.temporalPatchSize = need<int64_t>(v, "temporal_patch_size", w);
     c.rmsNormEps = opt<double>(v, "rms_norm_eps", 1e-5);
     c.attentionBias = opt<bool>(v, "attention_bias", false);
+    if (v.contains("rope_parameters") && v["rope_parameters"].is_object())
+        c.ropeTheta = opt<double>(v["rope_parameters"], "rope_theta", 10000.0);
+    else
+        c.ropeTheta = opt<double>(v, "rope_theta", 10000.0);
     c.hiddenAct = opt<std::string>(v, "hidden_act", "silu");
     for (auto [val, k] : {std::pair{c.depth, "depth"}, {c.hiddenSize, "hidden_size"}, {c.numHeads, "num_heads"},
                           {c.intermediateSize, "intermediate_size"}, {c.outHiddenSize, "out_hidden_size"},
                           {c.imageSize, "image_size"}, {c.patchSize, "patch_size"},
                           {c.spatialMergeSize, "spatial_merge_size"}, {c.temporalPatchSize, "temporal_patch_size"}})
         requirePositive(val, k, w);
-    if (c.hiddenSize % c.numHeads != 0) throwBadInput(w + ": hidden_size is not a multiple of num_heads");
-    c.headDim = c.hiddenSize / c.numHeads;
+    if (!v.contains("head_dim") && c.hiddenSize % c.numHeads != 0) throwBadInput(w + ": hidden_size is not a multiple of num_heads");
+    c.headDim = opt<int64_t>(v, "head_dim", c.hiddenSize / c.numHeads);
     if (c.imageSize % c.patchSize != 0) throwBadInput(w + ": image_size is not a multiple of patch_size");
     return c;
 }

@@ -105,7 +105,7 @@ at::Tensor glm4vVisionForward(const Glm4vWeights& w, const ModelConfig& c, const
     {
         const int64_t rdim = D / 2;
         at::Tensor invFreq =
-            1.0 / at::pow(10000.0, at::arange(0, rdim, 2, at::TensorOptions().dtype(at::kFloat)) / static_cast<double>(rdim));
+            1.0 / at::pow(vc.ropeTheta, at::arange(0, rdim, 2, at::TensorOptions().dtype(at::kFloat)) / static_cast<double>(rdim));
         invFreq = invFreq.to(dev);
         at::Tensor fh = hPos.to(at::kFloat).unsqueeze(1) * invFreq.unsqueeze(0);
         at::Tensor fw = wPos.to(at::kFloat).unsqueeze(1) * invFreq.unsqueeze(0);
@@ -136,7 +136,7 @@ at::Tensor glm4vVisionForward(const Glm4vWeights& w, const ModelConfig& c, const
             out.slice(0, start, start + len).copy_(o.squeeze(0).transpose(0, 1));
             start += len;
         }
-        x = x + denseLinear(out.view({n, heads * D}), b.proj, b.projBias);
+        x = x + denseLinear(out.view({n, heads * D}), b.proj);
         h = rmsNorm(x, b.norm2, vc.rmsNormEps);
         x = x + denseLinear(siluMul(denseLinear(h, b.gateUp)), b.down);
         if (trace && bi == 0) (*trace)["vis_block0"] = x;

@@ -46,11 +46,10 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> expectedGlm4vTensors(c
         out.push_back({p + "self_attn.q_proj.weight", {t.numHeads * D, H}});
         out.push_back({p + "self_attn.k_proj.weight", {t.numKvHeads * D, H}});
         out.push_back({p + "self_attn.v_proj.weight", {t.numKvHeads * D, H}});
-        if (t.attentionBias) {
-            out.push_back({p + "self_attn.q_proj.bias", {t.numHeads * D}});
-            out.push_back({p + "self_attn.k_proj.bias", {t.numKvHeads * D}});
-            out.push_back({p + "self_attn.v_proj.bias", {t.numKvHeads * D}});
-        }
+        // HF's Glm4vTextAttention builds q/k/v with bias=True whatever attention_bias says.
+        out.push_back({p + "self_attn.q_proj.bias", {t.numHeads * D}});
+        out.push_back({p + "self_attn.k_proj.bias", {t.numKvHeads * D}});
+        out.push_back({p + "self_attn.v_proj.bias", {t.numKvHeads * D}});
         out.push_back({p + "self_attn.o_proj.weight", {H, t.numHeads * D}});
         out.push_back({p + "mlp.gate_up_proj.weight", {2 * t.intermediateSize, H}});
         out.push_back({p + "mlp.down_proj.weight", {H, t.intermediateSize}});
@@ -66,12 +65,10 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> expectedGlm4vTensors(c
         const std::string p = vp + "blocks." + std::to_string(i) + ".";
         out.push_back({p + "norm1.weight", {Hv}});
         out.push_back({p + "norm2.weight", {Hv}});
-        out.push_back({p + "attn.qkv.weight", {3 * Hv, Hv}});
-        out.push_back({p + "attn.proj.weight", {Hv, Hv}});
-        if (v.attentionBias) {
-            out.push_back({p + "attn.qkv.bias", {3 * Hv}});
-            out.push_back({p + "attn.proj.bias", {Hv}});
-        }
+        const int64_t qd = v.numHeads * v.headDim;
+        out.push_back({p + "attn.qkv.weight", {3 * qd, Hv}});
+        out.push_back({p + "attn.proj.weight", {Hv, qd}});
+        if (v.attentionBias) out.push_back({p + "attn.qkv.bias", {3 * qd}});
         out.push_back({p + "mlp.gate_proj.weight", {Ov, Hv}});
         out.push_back({p + "mlp.up_proj.weight", {Ov, Hv}});
         out.push_back({p + "mlp.down_proj.weight", {Hv, Ov}});
@@ -159,7 +156,6 @@ Glm4vWeights loadGlm4vWeights(const ModelConfig& c, const LoadOptions& o, const 
         b.qkv = take(p + "attn.qkv.weight");
         b.qkvBias = take(p + "attn.qkv.bias");
         b.proj = take(p + "attn.proj.weight");
-        b.projBias = take(p + "attn.proj.bias");
         b.gateUp = at::cat({take(p + "mlp.gate_proj.weight"), take(p + "mlp.up_proj.weight")}, 0);
         b.down = take(p + "mlp.down_proj.weight");
         vw.blocks.push_back(std::move(b));
@@ -186,8 +182,7 @@ Glm4vWeights loadGlm4vWeights(const ModelConfig& c, const LoadOptions& o, const 
         l.postAttnNorm = take(p + "post_attention_layernorm.weight");
         l.postMlpNorm = take(p + "post_mlp_layernorm.weight");
         l.qkv = at::cat({take(p + "self_attn.q_proj.weight"), take(p + "self_attn.k_proj.weight"), take(p + "self_attn.v_proj.weight")}, 0);
-        if (t.attentionBias)
-            l.qkvBias = at::cat({take(p + "self_attn.q_proj.bias"), take(p + "self_attn.k_proj.bias"), take(p + "self_attn.v_proj.bias")}, 0);
+        l.qkvBias = at::cat({take(p + "self_attn.q_proj.bias"), take(p + "self_attn.k_proj.bias"), take(p + "self_attn.v_proj.bias")}, 0);
         l.o = take(p + "self_attn.o_proj.weight");
         l.gateUp = take(p + "mlp.gate_up_proj.weight");
         l.down = take(p + "mlp.down_proj.weight");

@@ -17,10 +17,9 @@ namespace sightline {
 
 struct VisionBlockWeights {
     at::Tensor norm1, norm2;  // [Hv]
-    at::Tensor qkv;           // [3*Hv, Hv] (bias only if attention_bias)
+    at::Tensor qkv;           // [3*heads*D, Hv] (bias only if attention_bias)
     at::Tensor qkvBias;       // [3*Hv] or undefined
-    at::Tensor proj;          // [Hv, Hv]
-    at::Tensor projBias;      // [Hv] or undefined
+    at::Tensor proj;          // [Hv, heads*D] (no bias in HF)
     at::Tensor gateUp;        // [2*Ov, Hv]: gate rows, then up rows
     at::Tensor down;          // [Hv, Ov]
 };
@@ -43,7 +42,7 @@ struct VisionWeights {
 struct TextLayerWeights {
     at::Tensor inputNorm, postSelfAttnNorm, postAttnNorm, postMlpNorm;  // [H]
     at::Tensor qkv;      // [(Hq + 2*Hkv)*D, H]
-    at::Tensor qkvBias;  // [(Hq + 2*Hkv)*D] or undefined
+    at::Tensor qkvBias;  // [(Hq + 2*Hkv)*D]
     at::Tensor o;        // [H, Hq*D]
     at::Tensor gateUp;   // [2*I, H]
     at::Tensor down;     // [H, I]

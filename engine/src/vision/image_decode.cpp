@@ -121,7 +121,32 @@ void checkSize(int64_t w, int64_t h, const std::string& name, const DecodeOption
                       " pixels, over the limit of " + std::to_string(o.maxPixels) + " (possible decompression bomb)");
 }
 
+// Width and height straight from a PNG / GIF / BMP header (stb refuses huge sizes with a vague
+// message, and a bomb deserves a clear one).
+bool headerSize(const std::vector<uint8_t>& b, Format f, int64_t& w, int64_t& h) {
+    auto be32 = [&](size_t o) { return int64_t(b[o]) << 24 | int64_t(b[o + 1]) << 16 | int64_t(b[o + 2]) << 8 | int64_t(b[o + 3]); };
+    auto le16 = [&](size_t o) { return int64_t(b[o]) | int64_t(b[o + 1]) << 8; };
+    auto le32s = [&](size_t o) { return int64_t(int32_t(uint32_t(b[o]) | uint32_t(b[o + 1]) << 8 | uint32_t(b[o + 2]) << 16 | uint32_t(b[o + 3]) << 24)); };
+    if (f == Format::Png && b.size() >= 24) {
+        w = be32(16);
+        h = be32(20);
+        return true;
+    }
+    if (f == Format::Gif && b.size() >= 10) {
+        w = le16(6);
+        h = le16(8);
+        return true;
+    }
+    if (f == Format::Bmp && b.size() >= 26) {
+        w = le32s(18);
+        h = std::abs(le32s(22));  // negative height: top-down rows
+        return true;
+    }
+    return false;
+}
+
 RgbImage decodeStb(const std::vector<uint8_t>& b, const std::string& name, const DecodeOptions& o) {
+    if (int64_t hw = 0, hh = 0; headerSize(b, sniff(b), hw, hh)) checkSize(hw, hh, name, o);
     int w = 0, h = 0, comp = 0;
     if (!stbi_info_from_memory(b.data(), static_cast<int>(b.size()), &w, &h, &comp))
         throwBadInput(name + ": cannot read the image header (" + stbi_failure_reason() + ")");

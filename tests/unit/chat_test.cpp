@@ -1,0 +1,73 @@
+#include <gtest/gtest.h>
+
+#include "sightline/chat.h"
+#include "sightline/error.h"
+#include "test_support.h"
+
+using namespace sightline;
+
+namespace {
+
+TEST(ChatTemplate, RendersEveryFixtureCasePrompt) {
+    const auto cases = test::readJson(test::fixturesDir() + "/cases/cases.json");
+    for (const auto& c : cases["cases"]) {
+        SCOPED_TRACE(c["name"].get<std::string>());
+        const auto messages = parseChatJson(c["messages"].dump(), test::fixturesDir() + "/cases");
+        ChatTemplateOptions o;
+        o.enableThinking = c["chat_template_kwargs"].value("enable_thinking", true);
+        o.addGenerationPrompt = c["chat_template_kwargs"].value("add_generation_prompt", true);
+        EXPECT_EQ(renderGlmChat(messages, o), c["prompt"].get<std::string>());
+    }
+}
+
+TEST(ChatTemplate, ThinkingHistoryAndSystem) {
+    std::vector<ChatMessage> m = {ChatMessage::text(Role::System, "Be brief."), ChatMessage::text(Role::User, "Hi"),
+                                  ChatMessage::text(Role::Assistant, "<think>pondering</think>Hello!"),
+                                  ChatMessage::text(Role::User, "More")};
+    ChatTemplateOptions o;
+    EXPECT_EQ(renderGlmChat(m, o),
+              "[gMASK]<sop><|system|>\nBe brief.<|user|>\nHi<|assistant|>\n<think></think>\nHello!<|user|>\nMore<|assistant|>\n");
+    o.enableThinking = false;
+    EXPECT_EQ(renderGlmChat(m, o), "[gMASK]<sop><|system|>\nBe brief.<|user|>\nHi/nothink<|assistant|>\n<think></think>\nHello!<|user|>\n"
+                                   "More/nothink<|assistant|>\n<think></think>\n");
+    // Reasoning after the last user turn is kept.
+    std::vector<ChatMessage> tail = {ChatMessage::text(Role::User, "Q"), ChatMessage::text(Role::Assistant, "<think> r </think> A ")};
+    o.enableThinking = true;
+    o.addGenerationPrompt = false;
+    EXPECT_EQ(renderGlmChat(tail, o), "[gMASK]<sop><|user|>\nQ<|assistant|>\n<think>r</think>\nA");
+}
+
+TEST(ChatJson, FormatsAndErrors) {
+    const std::string dir = test::fixturesDir() + "/cases";
+    auto a = parseChatJson(R"([{"role":"user","content":"plain"}])", dir);
+    ASSERT_EQ(a.size(), 1u);
+    EXPECT_EQ(a[0].content[0].text, "plain");
+    auto b = parseChatJson(R"({"messages":[{"role":"user","content":[{"type":"image","path":"images/img_1x1.png"},{"type":"text","text":"q"}]}]})", dir);
+    ASSERT_EQ(b[0].content.size(), 2u);
+    EXPECT_EQ(b[0].content[0].image->width, 1);
+    auto c = parseChatJson(R"([{"role":"user","content":[{"type":"image","url":"file://)" + dir + R"(/images/img_1x1.png"}]}])", "");
+    EXPECT_EQ(c[0].content[0].image->height, 1);
+    // data: URI of the 1x1 PNG
+    const std::string png = test::readFile(dir + "/images/img_1x1.png");
+    static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string b64;
+    for (size_t i = 0; i < png.size(); i += 3) {
+        uint32_t v = uint8_t(png[i]) << 16 | (i + 1 < png.size() ? uint8_t(png[i + 1]) << 8 : 0) | (i + 2 < png.size() ? uint8_t(png[i + 2]) : 0);
+        b64 += tbl[v >> 18 & 63];
+        b64 += tbl[v >> 12 & 63];
+        b64 += i + 1 < png.size() ? tbl[v >> 6 & 63] : '=';
+        b64 += i + 2 < png.size() ? tbl[v & 63] : '=';
+    }
+    auto d = parseChatJson(R"([{"role":"user","content":[{"type":"image","image":"data:image/png;base64,)" + b64 + R"("}]}])", "");
+    EXPECT_EQ(d[0].content[0].image->width, 1);
+
+    for (const char* bad : {"[", R"({"nomessages":1})", R"([{"content":"x"}])", R"([{"role":"wizard","content":"x"}])",
+                            R"([{"role":"user","content":[{"type":"audio"}]}])", R"([{"role":"user","content":[{"type":"image"}]}])",
+                            R"([{"role":"user","content":[{"type":"image","image":"missing.png"}]}])",
+                            R"([{"role":"user","content":[{"type":"image","image":"https://example.com/a.png"}]}])"}) {
+        SCOPED_TRACE(bad);
+        EXPECT_THROW(parseChatJson(bad, dir), Error);
+    }
+}
+
+}  // namespace

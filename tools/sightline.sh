@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 machine:
+#   tools/sightline.sh run    install what is missing, build, start the Sightline window
+#   tools/sightline.sh test   install what is missing, build, run the whole test suite
+#   tools/sightline.sh build  install + build only (SIGHTLINE_NO_UI=1: engine, CLI, bench without Qt)
+#   tools/sightline.sh deps   install only
+# Debian packages come from apt (sudo when not root); libtorch, transformers and friends come from
+# PyPI into .venv, pinned in tools/requirements.txt.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+BUILD=${SIGHTLINE_BUILD_DIR:-$ROOT/build}
+VENV=$ROOT/.venv
+JOBS=${SIGHTLINE_JOBS:-$(nproc)}
+
+APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-venv
+  libgtest-dev nlohmann-json3-dev libpcre2-dev libstb-dev libjpeg-dev libwebp-dev
+  qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
+  libqt6sql6-sqlite libqt6svg6-dev libgl-dev libxkbcommon-dev xvfb xauth)
+
+log() { printf '\033[1m[sightline]\033[0m %s\n' "$*" >&2; }
+
+install_apt() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+install_venv() {
+  local stamp=$VENV/.requirements.sha256
+  local want
+  want=$(sha256sum tools/requirements.txt | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  log "installing the pinned Python side (libtorch wheel, transformers) into .venv"
+  [ -x "$VENV/bin/python3" ] || python3 -m venv "$VENV"
+  "$VENV/bin/python3" -m pip install -q --upgrade pip
+  "$VENV/bin/python3" -m pip install -q -r tools/requirements.txt
+  echo "$want" > "$stamp"
+}
+
+configure_build() {
+  local ui=ON
+  [ "${SIGHTLINE_NO_UI:-0}" = "1" ] && ui=OFF
+  local prefix
+  prefix=$("$VENV/bin/python3" -c 'import torch; print(torch.utils.cmake_prefix_path)')
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    log "configuring ($BUILD)"
+    cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+      -DSIGHTLINE_BUILD_UI=$ui -DSIGHTLINE_BUILD_TESTS=ON >"$BUILD.configure.log" 2>&1 \
+      || { cat "$BUILD.configure.log"; exit 1; }
+  fi
+  log "building with $JOBS jobs"
+  cmake --build "$BUILD" -j "$JOBS"
+}
+
+cmd=${1:-run}
+case "$cmd" in
+  deps) install_apt; install_venv ;;
+  build) install_apt; install_venv; configure_build ;;
+  run)
+    install_apt; install_venv; configure_build
+    shift || true
+    if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+      log "no display found: starting under a virtual X server (xvfb-run)"
+      exec xvfb-run -a "$BUILD/app/gui/sightline" "$@"
+    fi
+    exec "$BUILD/app/gui/sightline" "$@"
+    ;;
+  test)
+    install_apt; install_venv; configure_build
+    export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+    exclude=()
+    if ! command -v nvidia-smi >/dev/null 2>&1; then
+      log "no NVIDIA GPU here: the 'gpu' tests are left out"
+      exclude=(-LE gpu)
+    fi
+    cd "$BUILD" && exec ctest --output-on-failure -j "$JOBS" "${exclude[@]}"
+    ;;
+  *) echo "usage: $0 run|test|build|deps" >&2; exit 2 ;;
+esac
