@@ -105,6 +105,26 @@ std::shared_ptr<Model> Model::load(const LoadOptions& o) {
     };
     report("config", o.modelDir);
     impl->config = loadModelConfig(o.modelDir);
+    if (o.randomWeights && !o.randomConfigPath.empty()) {
+        // Architecture from the given config; ids and image limits stay those of modelDir's
+        // tokenizer so prompts encode the same way (the cost of a step does not depend on ids).
+        const ModelConfig base = impl->config;
+        ModelConfig arch = parseModelConfigJson(util::readTextFile(o.randomConfigPath), o.randomConfigPath);
+        arch.modelDir = base.modelDir;
+        arch.imageTokenId = base.imageTokenId;
+        arch.imageStartTokenId = base.imageStartTokenId;
+        arch.imageEndTokenId = base.imageEndTokenId;
+        arch.videoTokenId = base.videoTokenId;
+        arch.videoStartTokenId = base.videoStartTokenId;
+        arch.videoEndTokenId = base.videoEndTokenId;
+        arch.padTokenId = base.padTokenId;
+        arch.eosTokenIds = base.eosTokenIds;
+        arch.generation = base.generation;
+        ImageProcessorConfig image = base.image;
+        image.maxPixels = std::max(base.image.maxPixels, int64_t(9633792));  // the real checkpoint's budget
+        arch.image = image;
+        impl->config = arch;
+    }
     const std::string tokPath = util::joinPath(o.modelDir, "tokenizer.json");
     report("tokenizer", tokPath);
     if (!util::fileExists(tokPath)) throwBadInput(o.modelDir + " has no tokenizer.json");
@@ -230,7 +250,7 @@ GenerateResult Model::generate(const std::vector<ChatMessage>& messages, const G
     // Prefill
     const auto tp = Clock::now();
     KvCache cache;
-    std::vector<float> logits;
+    at::Tensor logitsDevice;  // [V] float32 on the model's device
     guarded("prefill", m.device, [&] {
         const auto i64 = at::TensorOptions().dtype(at::kLong);
         at::Tensor idsT = at::tensor(ids, i64).to(m.device);
@@ -240,8 +260,7 @@ GenerateResult Model::generate(const std::vector<ChatMessage>& messages, const G
         cache = makeKvCache(c, static_cast<int64_t>(ids.size()) + maxNew, m.options);
         at::Tensor emb = glm4vEmbed(m.weights, c, idsT, imageEmbeds);
         at::Tensor h = glm4vTextForward(m.weights, c, emb, pos, cache);
-        at::Tensor l = glm4vLogits(m.weights, h).cpu().contiguous();
-        logits.assign(l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
+        logitsDevice = glm4vLogits(m.weights, h);
         return 0;
     });
     imageEmbeds = at::Tensor();
@@ -250,6 +269,8 @@ GenerateResult Model::generate(const std::vector<ChatMessage>& messages, const G
 
     // Decode
     Sampler sampler(params.sampling);
+    std::vector<float> logits;
+    const bool deviceGreedy = params.sampling.greedy() && params.sampling.repetitionPenalty == 1.0 && params.topLogprobs == 0;
     StreamDecoder stream(m.tokenizer);
     std::vector<int64_t> history = ids;
     Clock::time_point tFirst = Clock::now();
@@ -260,7 +281,18 @@ GenerateResult Model::generate(const std::vector<ChatMessage>& messages, const G
             break;
         }
         TokenEvent ev;
-        ev.tokenId = sampler.next(logits, history, &ev.logprob, &ev.top, params.topLogprobs);
+        if (deviceGreedy) {
+            // Argmax and its logprob on the device: two numbers cross to the host, not the vocabulary.
+            at::Tensor pick = guarded("decoding", m.device, [&] {
+                return at::stack({logitsDevice.argmax().to(at::kFloat), logitsDevice.max() - at::logsumexp(logitsDevice, 0)}).cpu();
+            });
+            ev.tokenId = static_cast<int64_t>(pick[0].item<float>());
+            ev.logprob = pick[1].item<float>();
+        } else {
+            at::Tensor l = guarded("decoding", m.device, [&] { return logitsDevice.cpu().contiguous(); });
+            logits.assign(l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
+            ev.tokenId = sampler.next(logits, history, &ev.logprob, &ev.top, params.topLogprobs);
+        }
         if (step == 0) {
             st.ttftMs = msSince(t0);
             tFirst = Clock::now();
@@ -280,11 +312,11 @@ GenerateResult Model::generate(const std::vector<ChatMessage>& messages, const G
         if (step + 1 == maxNew) break;
         guarded("decoding", m.device, [&] {
             const int64_t p = cache.length + rope.ropeDelta;
-            at::Tensor idT = at::tensor(std::vector<int64_t>{result.outputIds.back()}, at::TensorOptions().dtype(at::kLong)).to(m.device);
-            at::Tensor pos = at::full({3, 1}, p, at::TensorOptions().dtype(at::kLong).device(m.device));
+            const auto i64 = at::TensorOptions().dtype(at::kLong).device(m.device);
+            at::Tensor idT = at::full({1}, result.outputIds.back(), i64);  // filled on the device: no host copy
+            at::Tensor pos = at::full({3, 1}, p, i64);
             at::Tensor h = glm4vTextForward(m.weights, c, at::embedding(m.weights.text.embed, idT), pos, cache);
-            at::Tensor l = glm4vLogits(m.weights, h).cpu().contiguous();
-            logits.assign(l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
+            logitsDevice = glm4vLogits(m.weights, h);
             return 0;
         });
     }

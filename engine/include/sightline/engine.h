@@ -45,6 +45,9 @@ struct LoadOptions {
     // Random weights of the right shapes instead of the safetensors files (benchmarks).
     bool randomWeights = false;
     uint64_t randomSeed = 0;
+    // With randomWeights: the architecture comes from this config.json (e.g. the full GLM-4.6V-Flash
+    // config), while tokenizer, preprocessor and special-token ids come from modelDir.
+    std::string randomConfigPath;
     std::function<void(const LoadProgress&)> onProgress;  // called on the loading thread
     const std::atomic<bool>* cancel = nullptr;            // checked between tensors
 };

@@ -232,12 +232,9 @@ at::Tensor glm4vTextForward(const Glm4vWeights& w, const ModelConfig& c, const a
         if (S > 1) {  // causal over the new block, full over the cached prefix
             mask = at::ones({S, start + S}, at::TensorOptions().dtype(at::kBool).device(dev)).tril(start);
         }
-        // GQA: expand KV heads to query heads (a view, no copy).
-        const int64_t rep = Hq / Hkv;
-        at::Tensor ke = kAll.unsqueeze(2).expand({1, Hkv, rep, start + S, D}).reshape({1, Hq, start + S, D});
-        at::Tensor ve = vAll.unsqueeze(2).expand({1, Hkv, rep, start + S, D}).reshape({1, Hq, start + S, D});
-        at::Tensor attn = at::scaled_dot_product_attention(qb, ke, ve, mask.defined() ? std::optional<at::Tensor>(mask) : std::nullopt,
-                                                           0.0, false, scale);
+        // GQA inside SDPA (enable_gqa): the KV heads are not copied out to the query heads.
+        at::Tensor attn = at::scaled_dot_product_attention(qb, kAll, vAll, mask.defined() ? std::optional<at::Tensor>(mask) : std::nullopt,
+                                                           0.0, false, scale, /*enable_gqa=*/Hq != Hkv);
         at::Tensor a = denseLinear(attn.squeeze(0).transpose(0, 1).reshape({S, Hq * D}), L.o);
         h = r + rmsNorm(a, L.postSelfAttnNorm, tc.rmsNormEps);
         r = h;
