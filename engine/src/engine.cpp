@@ -146,6 +146,9 @@ std::shared_ptr<Model> Model::load(const LoadOptions& o) {
     impl->dtype = o.dtype;
     impl->options = at::TensorOptions().dtype(toScalar(o.dtype)).device(impl->device);
     impl->weights = guarded("weight loading", impl->device, [&] { return loadGlm4vWeights(c, o, impl->options); });
+    // Loading fuses q|k|v and gate|up through temporaries; hand their blocks back so idle VRAM is
+    // the weights, not the weights plus the allocator's leftovers.
+    runtime::releaseCachedMemory(impl->device);
     if (o.onProgress) o.onProgress({"ready", 1, 1, runtime::describeDevice(impl->device)});
     return std::shared_ptr<Model>(new Model(std::move(impl)));
 }

@@ -28,6 +28,8 @@ struct DecodeOptions {
 RgbImage decodeImage(const std::vector<uint8_t>& bytes, const std::string& nameForErrors,
                      const DecodeOptions& options = {});
 RgbImage decodeImageFile(const std::string& path, const DecodeOptions& options = {});
+// "jpeg", "png", "webp", "bmp", "gif": whether this build decodes it (WebP needs libwebp).
+bool imageFormatSupported(const std::string& format);
 
 // Image preprocessing parameters, read from preprocessor_config.json.
 struct ImageProcessorConfig {

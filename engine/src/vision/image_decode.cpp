@@ -252,6 +252,13 @@ RgbImage decodeImage(const std::vector<uint8_t>& bytes, const std::string& name,
     throwBadInput(name + ": not a supported image (JPEG, PNG, WebP, BMP or GIF)");
 }
 
+bool imageFormatSupported(const std::string& f) {
+#ifdef SIGHTLINE_HAVE_WEBP
+    if (f == "webp") return true;
+#endif
+    return f == "jpeg" || f == "jpg" || f == "png" || f == "bmp" || f == "gif";
+}
+
 RgbImage decodeImageFile(const std::string& path, const DecodeOptions& o) {
     return decodeImage(util::readBinaryFile(path, o.maxFileBytes), path, o);
 }
