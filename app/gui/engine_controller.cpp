@@ -1,0 +1,114 @@
+#include "engine_controller.h"
+
+#include <QFileInfo>
+
+#include "engine_worker.h"
+
+namespace sightline::app {
+
+EngineController::EngineController(std::unique_ptr<InferenceBackend> backend, QObject* parent)
+    : QObject(parent), m_backend(std::move(backend)) {
+    qRegisterMetaType<ui::GenerationRequest>();
+    qRegisterMetaType<ui::GenerationSettings>();
+    qRegisterMetaType<ui::MessageStats>();
+    qRegisterMetaType<std::shared_ptr<std::atomic<bool>>>();
+    m_worker = new EngineWorker(m_backend, &m_loadCancel, &m_busy);
+    m_worker->moveToThread(&m_thread);
+    m_thread.setObjectName(QStringLiteral("sightline-inference"));
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    // Every connection across the thread boundary is explicitly queued.
+    connect(this, &EngineController::loadOnWorker, m_worker, &EngineWorker::load, Qt::QueuedConnection);
+    connect(this, &EngineController::generateOnWorker, m_worker, &EngineWorker::generate, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::loadProgress, this, &EngineController::loadProgress, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::modelLoaded, this, [this](const QString& s, const QString& d, int kind) {
+        m_deviceKind = kind;
+        Q_EMIT modelLoaded(s, d);
+        sampleMemory();
+    }, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::loadFailed, this, &EngineController::loadFailed, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::chunk, this, &EngineController::chunk, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::finished, this, [this](quint64 id, const ui::MessageStats& s, const QString& r) {
+        {
+            std::lock_guard lock(m_cancelMutex);
+            m_cancels.erase(id);
+        }
+        Q_EMIT finished(id, s, r);
+    }, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::failed, this, [this](quint64 id, const QString& m, bool oom) {
+        {
+            std::lock_guard lock(m_cancelMutex);
+            m_cancels.erase(id);
+        }
+        Q_EMIT failed(id, m, oom);
+    }, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::requestCompleted, this, &EngineController::requestCompleted, Qt::QueuedConnection);
+    m_thread.start();
+    // Memory is sampled from the GUI thread (allocator statistics and cudaMemGetInfo are
+    // thread-safe), so sampling never waits for a decode step.
+    m_memoryTimer.setInterval(250);
+    connect(&m_memoryTimer, &QTimer::timeout, this, &EngineController::sampleMemory);
+    m_memoryTimer.start();
+}
+
+EngineController::~EngineController() {
+    m_memoryTimer.stop();
+    m_loadCancel.store(true);
+    {
+        std::lock_guard lock(m_cancelMutex);
+        for (auto& [id, flag] : m_cancels) flag->store(true);
+    }
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void EngineController::load(const ui::GenerationSettings& settings) {
+    if (settings.modelDir.isEmpty()) return;
+    Q_EMIT loadStarted(settings.modelDir);
+    Q_EMIT loadOnWorker(settings);
+}
+
+void EngineController::cancelLoad() { m_loadCancel.store(true); }
+
+void EngineController::generate(const ui::GenerationRequest& request) {
+    auto flag = std::make_shared<std::atomic<bool>>(false);
+    {
+        std::lock_guard lock(m_cancelMutex);
+        m_cancels[request.requestId] = flag;
+    }
+    Q_EMIT generateOnWorker(request, flag);
+}
+
+void EngineController::stop(quint64 requestId) {
+    std::lock_guard lock(m_cancelMutex);
+    auto it = m_cancels.find(requestId);
+    if (it != m_cancels.end()) it->second->store(true);
+}
+
+void EngineController::sampleMemory() {
+    const auto kind = static_cast<DeviceKind>(m_deviceKind);
+    const DeviceMemory m = queryDeviceMemory(kind);
+    if (kind == DeviceKind::Cuda) Q_EMIT memory(m.deviceUsedBytes, m.deviceTotalBytes, QString::fromStdString(m.deviceName));
+    else Q_EMIT memory(m.peakAllocatedBytes, 0, QStringLiteral("CPU"));
+}
+
+QString EngineController::preflight(const QString& path, qint64 maxImagePixels, QString* error) const {
+    try {
+        const RgbImage img = decodeImageFile(path.toStdString());
+        if (!m_backend->loaded())
+            return tr("%1×%2 px").arg(img.width).arg(img.height);
+        const PreprocessedImage p = m_backend->preflight(img, maxImagePixels);
+        return tr("%1×%2 → %3×%4 px, %5 image tokens")
+            .arg(p.originalWidth)
+            .arg(p.originalHeight)
+            .arg(p.resizedWidth)
+            .arg(p.resizedHeight)
+            .arg(p.numTokens);
+    } catch (const Error& e) {
+        *error = QString::fromStdString(repairUtf8(e.what()));
+    } catch (const std::exception& e) {
+        *error = QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+}  // namespace sightline::app

@@ -1,0 +1,123 @@
+#include "engine_worker.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+
+namespace sightline::app {
+
+std::vector<ChatMessage> toEngineMessages(const QList<ui::ChatMessageUi>& messages) {
+    std::vector<ChatMessage> out;
+    for (const auto& m : messages) {
+        ChatMessage e;
+        e.role = m.role == QLatin1String("system") ? Role::System : m.role == QLatin1String("assistant") ? Role::Assistant : Role::User;
+        for (const auto& im : m.images) {
+            ContentPart p;
+            p.type = ContentPart::Type::Image;
+            p.imageSource = im.path.toStdString();
+            p.image = std::make_shared<RgbImage>(decodeImageFile(im.path.toStdString()));
+            e.content.push_back(std::move(p));
+        }
+        ContentPart t;
+        t.text = m.text.toStdString();
+        e.content.push_back(std::move(t));
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+GenerationParams toEngineParams(const ui::GenerationSettings& s, qint64 seed) {
+    GenerationParams p;
+    p.sampling.temperature = s.temperature;
+    p.sampling.topP = s.topP;
+    p.sampling.topK = s.topK;
+    p.sampling.repetitionPenalty = s.repetitionPenalty;
+    p.sampling.seed = static_cast<uint64_t>(seed);
+    p.maxNewTokens = s.maxNewTokens;
+    p.enableThinking = s.thinking;
+    p.maxImagePixels = s.maxImagePixels;
+    return p;
+}
+
+LoadOptions toLoadOptions(const ui::GenerationSettings& s) {
+    LoadOptions o;
+    o.modelDir = s.modelDir.toStdString();
+    const bool cuda = s.device == QLatin1String("cuda") || (s.device == QLatin1String("auto") && cudaAvailable());
+    o.device = cuda ? DeviceKind::Cuda : DeviceKind::Cpu;
+    if (s.dtype == QLatin1String("auto")) o.dtype = cuda ? DType::BFloat16 : DType::Float32;
+    else o.dtype = parseDType(s.dtype.toStdString()).value_or(DType::Float32);
+    return o;
+}
+
+EngineWorker::EngineWorker(std::shared_ptr<InferenceBackend> backend, std::atomic<bool>* loadCancel, std::atomic<bool>* busy)
+    : m_backend(std::move(backend)), m_loadCancel(loadCancel), m_busy(busy) {}
+
+void EngineWorker::load(const ui::GenerationSettings& settings) {
+    m_loadCancel->store(false);
+    LoadOptions o = toLoadOptions(settings);
+    o.cancel = m_loadCancel;
+    QElapsedTimer throttle;
+    throttle.start();
+    o.onProgress = [this, &throttle](const LoadProgress& p) {
+        if (p.done == p.total || throttle.elapsed() > 50) {
+            throttle.restart();
+            Q_EMIT loadProgress(QString::fromStdString(p.stage), p.done, p.total);
+        }
+    };
+    try {
+        m_backend->load(o);
+        Q_EMIT modelLoaded(QString::fromStdString(m_backend->summary()), QString::fromStdString(m_backend->device()),
+                           static_cast<int>(m_backend->deviceKind()));
+    } catch (const Error& e) {
+        Q_EMIT loadFailed(QString::fromStdString(repairUtf8(e.what())), e.kind() == ErrorKind::Cancelled);
+    } catch (const std::exception& e) {
+        Q_EMIT loadFailed(QString::fromStdString(e.what()), false);
+    }
+}
+
+void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<std::atomic<bool>> cancel) {
+    m_busy->store(true);
+    const quint64 id = req.requestId;
+    QString pending;
+    QElapsedTimer sinceFlush;
+    sinceFlush.start();
+    const DeviceMemory before = queryDeviceMemory(m_backend->deviceKind());
+    try {
+        if (cancel->load()) {
+            Q_EMIT finished(id, {}, QStringLiteral("cancelled"));
+            m_busy->store(false);
+            return;
+        }
+        const auto messages = toEngineMessages(req.messages);
+        const auto params = toEngineParams(req.settings, req.seed);
+        const auto result = m_backend->generate(messages, params, [&](const TokenEvent& ev) {
+            pending += QString::fromStdString(ev.textDelta);
+            if (sinceFlush.elapsed() >= 30 && !pending.isEmpty()) {  // coalesce: ~30 ms between chunks
+                Q_EMIT chunk(id, pending);
+                pending.clear();
+                sinceFlush.restart();
+            }
+        }, cancel.get());
+        if (!pending.isEmpty()) Q_EMIT chunk(id, pending);
+        const auto& s = result.stats;
+        ui::MessageStats st;
+        st.ttftMs = s.ttftMs;
+        st.prefillTokensPerS = s.prefillTokensPerS;
+        st.decodeTokensPerS = s.decodeTokensPerS;
+        st.totalMs = s.totalMs;
+        st.promptTokens = s.promptTokens;
+        st.generatedTokens = s.generatedTokens;
+        st.peakMemoryBytes = s.peakMemoryBytes;
+        st.device = QString::fromStdString(s.device);
+        Q_EMIT finished(id, st, QString::fromLatin1(finishReasonName(result.finishReason)));
+        Q_EMIT requestCompleted(id, QStringLiteral("chat"), st, s.imageTokens, s.preprocessMs, s.visionMs, s.prefillMs,
+                                s.peakMemoryBytes - before.allocatedBytes);
+    } catch (const Error& e) {
+        if (!pending.isEmpty()) Q_EMIT chunk(id, pending);
+        Q_EMIT failed(id, QString::fromStdString(repairUtf8(e.what())), e.kind() == ErrorKind::OutOfMemory);
+    } catch (const std::exception& e) {
+        Q_EMIT failed(id, QString::fromStdString(e.what()), false);
+    }
+    m_busy->store(false);
+}
+
+}  // namespace sightline::app

@@ -1,0 +1,44 @@
+// Runs on the inference thread: loads the model and serves requests one at a time through the
+// backend. Emits only immutable values (queued to the GUI thread by the connections).
+#pragma once
+
+#include <QObject>
+#include <atomic>
+#include <memory>
+
+#include "chat_types.h"
+#include "inference_backend.h"
+
+namespace sightline::app {
+
+class EngineWorker : public QObject {
+    Q_OBJECT
+public:
+    EngineWorker(std::shared_ptr<InferenceBackend> backend, std::atomic<bool>* loadCancel, std::atomic<bool>* busy);
+
+public Q_SLOTS:
+    void load(const sightline::ui::GenerationSettings& settings);
+    void generate(const sightline::ui::GenerationRequest& request, std::shared_ptr<std::atomic<bool>> cancel);
+
+Q_SIGNALS:
+    void loadProgress(const QString& stage, qint64 done, qint64 total);
+    void modelLoaded(const QString& summary, const QString& device, int deviceKind);
+    void loadFailed(const QString& message, bool cancelled);
+    void chunk(quint64 requestId, const QString& text);
+    void finished(quint64 requestId, const sightline::ui::MessageStats& stats, const QString& finishReason);
+    void failed(quint64 requestId, const QString& message, bool outOfMemory);
+    void requestCompleted(quint64 requestId, const QString& source, const sightline::ui::MessageStats& stats, qint64 imageTokens,
+                          double preprocessMs, double visionMs, double prefillMs, qint64 memoryDeltaBytes);
+
+private:
+    std::shared_ptr<InferenceBackend> m_backend;
+    std::atomic<bool>* m_loadCancel;
+    std::atomic<bool>* m_busy;
+};
+
+// Engine-side conversion of a UI request (images decoded here, on the worker thread).
+std::vector<ChatMessage> toEngineMessages(const QList<ui::ChatMessageUi>& messages);
+GenerationParams toEngineParams(const ui::GenerationSettings& settings, qint64 seed);
+LoadOptions toLoadOptions(const ui::GenerationSettings& settings);
+
+}  // namespace sightline::app

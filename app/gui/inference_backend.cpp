@@ -1,0 +1,56 @@
+#include "inference_backend.h"
+
+#include <filesystem>
+
+namespace sightline::app {
+
+std::shared_ptr<Model> EngineBackend::model() const {
+    std::lock_guard lock(m_mutex);
+    return m_model;
+}
+
+DeviceKind EngineBackend::deviceKind() const {
+    std::lock_guard lock(m_mutex);
+    return m_kind;
+}
+
+void EngineBackend::load(const LoadOptions& options) {
+    {
+        std::lock_guard lock(m_mutex);
+        m_model.reset();  // release the old weights before the new ones arrive
+    }
+    auto loaded = Model::load(options);
+    std::lock_guard lock(m_mutex);
+    m_model = std::move(loaded);
+    m_kind = options.device;
+}
+
+GenerateResult EngineBackend::generate(const std::vector<ChatMessage>& messages, const GenerationParams& params,
+                                       const TokenCallback& onToken, const std::atomic<bool>* cancel) {
+    auto m = model();
+    if (!m) throw Error(ErrorKind::BadInput, "no model is loaded");
+    return m->generate(messages, params, onToken, cancel);
+}
+
+std::string EngineBackend::summary() const {
+    auto m = model();
+    if (!m) return {};
+    const auto& c = m->config();
+    const double b = static_cast<double>(m->parameterCount()) / 1e9;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " (%.2fB params, %s)", b, dtypeName(m->dtype()));
+    return std::filesystem::path(c.modelDir).filename().string() + buf;
+}
+
+std::string EngineBackend::device() const {
+    auto m = model();
+    return m ? m->deviceName() : std::string();
+}
+
+PreprocessedImage EngineBackend::preflight(const RgbImage& image, int64_t maxPixels) const {
+    auto m = model();
+    if (!m) throw Error(ErrorKind::BadInput, "no model is loaded");
+    return m->preprocess(image, maxPixels);
+}
+
+}  // namespace sightline::app

@@ -1,0 +1,96 @@
+// sightline: the desktop app. Thin: settings, translations, the store, the window, the controller.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QMessageBox>
+#include <QScreen>
+#include <QStandardPaths>
+#include <QTimer>
+#include <QTranslator>
+
+#include "app_wiring.h"
+#include "chat_store.h"
+#include "chat_view.h"
+#include "composer.h"
+#include "engine_controller.h"
+#include "main_window.h"
+#include "settings_dialog.h"
+
+using namespace sightline;
+
+int main(int argc, char** argv) {
+    QApplication::setOrganizationName(QStringLiteral("Sightline"));
+    QApplication::setApplicationName(QStringLiteral("Sightline"));
+    QApplication::setApplicationVersion(QStringLiteral(SIGHTLINE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("io.github.sightline.Sightline"));
+    QApplication app(argc, argv);
+    app.setWindowIcon(QIcon(QStringLiteral(":/icons/sightline.svg")));
+
+    QCommandLineParser cli;
+    cli.setApplicationDescription(QStringLiteral("Local visual question answering with GLM-4.6V-Flash"));
+    cli.addHelpOption();
+    cli.addVersionOption();
+    QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("Model folder (overrides the saved setting)."), QStringLiteral("dir"));
+    QCommandLineOption dataOpt(QStringLiteral("data-dir"), QStringLiteral("Where chats are stored."), QStringLiteral("dir"));
+    QCommandLineOption askOpt(QStringLiteral("ask"), QStringLiteral("Ask this once the model is loaded (demo, screenshots)."), QStringLiteral("text"));
+    QCommandLineOption imageOpt(QStringLiteral("image"), QStringLiteral("Attach this image to --ask."), QStringLiteral("path"));
+    QCommandLineOption shotOpt(QStringLiteral("screenshot"), QStringLiteral("Save a screenshot of the window and quit."), QStringLiteral("png"));
+    QCommandLineOption shotAtOpt(QStringLiteral("screenshot-at"), QStringLiteral("start | streaming | done"), QStringLiteral("when"), QStringLiteral("done"));
+    QCommandLineOption langOpt(QStringLiteral("lang"), QStringLiteral("UI language (en, zh_CN)."), QStringLiteral("code"));
+    cli.addOptions({modelOpt, dataOpt, askOpt, imageOpt, shotOpt, shotAtOpt, langOpt});
+    cli.process(app);
+
+    ui::GenerationSettings settings = ui::loadSettings();
+    if (cli.isSet(modelOpt)) settings.modelDir = cli.value(modelOpt);
+
+    QTranslator translator, qtTranslator;
+    const QString lang = cli.isSet(langOpt) ? cli.value(langOpt) : settings.language;
+    const QLocale locale = lang.isEmpty() ? QLocale::system() : QLocale(lang);
+    if (translator.load(locale, QStringLiteral("sightline"), QStringLiteral("_"), QStringLiteral(":/i18n"))) app.installTranslator(&translator);
+    if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        app.installTranslator(&qtTranslator);
+
+    const QString dataDir = cli.isSet(dataOpt) ? cli.value(dataOpt) : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(dataDir);
+    std::unique_ptr<ui::ChatStore> store;
+    try {
+        store = std::make_unique<ui::ChatStore>(dataDir + QStringLiteral("/chats.sqlite3"));
+    } catch (const std::exception& e) {
+        QMessageBox::critical(nullptr, QObject::tr("Sightline"), QObject::tr("Cannot open the chat database: %1").arg(QString::fromUtf8(e.what())));
+        return 1;
+    }
+    ui::MainWindow window(store.get(), settings);
+    window.composer()->setPasteFolder(dataDir + QStringLiteral("/images"));
+    app::EngineController controller(std::make_unique<app::EngineBackend>());
+    app::wireWindow(&window, &controller);
+    window.show();
+
+    // Scripted runs (README screenshots): ask once loaded, grab the window at a moment, quit.
+    const QString shot = cli.value(shotOpt), when = cli.value(shotAtOpt);
+    auto grab = [&window, shot] {
+        window.grab().save(shot);
+        QTimer::singleShot(50, qApp, &QApplication::quit);
+    };
+    if (!shot.isEmpty() && when == QLatin1String("start")) QTimer::singleShot(500, &window, grab);
+    if (cli.isSet(askOpt)) {
+        QObject::connect(&controller, &app::EngineController::modelLoaded, &window, [&] {
+            if (cli.isSet(imageOpt)) window.composer()->addImageFile(cli.value(imageOpt));
+            window.composer()->setText(cli.value(askOpt));
+            window.send();
+        });
+        if (!shot.isEmpty() && when == QLatin1String("streaming")) {
+            auto* once = new int(0);
+            QObject::connect(&controller, &app::EngineController::chunk, &window, [&window, &grab, once](quint64, const QString&) {
+                if ((*once)++ == 3) QTimer::singleShot(0, &window, grab);
+            });
+        }
+        if (!shot.isEmpty() && when == QLatin1String("done"))
+            QObject::connect(&controller, &app::EngineController::finished, &window, [&window, &grab] { QTimer::singleShot(300, &window, grab); });
+    }
+    if (!settings.modelDir.isEmpty()) controller.load(settings);
+    else if (shot.isEmpty() && QGuiApplication::platformName() != QLatin1String("offscreen"))
+        QTimer::singleShot(300, &window, [&window] { window.showFirstRunHelp(true); });
+    return app.exec();
+}

@@ -1,0 +1,96 @@
+#include "chat_types.h"
+
+#include <QCoreApplication>
+
+namespace sightline::ui {
+
+QJsonObject MessageStats::toJson() const {
+    return {{"ttft_ms", ttftMs},           {"prefill_tokens_per_s", prefillTokensPerS}, {"decode_tokens_per_s", decodeTokensPerS},
+            {"total_ms", totalMs},         {"prompt_tokens", promptTokens},             {"generated_tokens", generatedTokens},
+            {"peak_memory_bytes", peakMemoryBytes}, {"device", device}};
+}
+
+MessageStats MessageStats::fromJson(const QJsonObject& o) {
+    MessageStats s;
+    s.ttftMs = o.value("ttft_ms").toDouble();
+    s.prefillTokensPerS = o.value("prefill_tokens_per_s").toDouble();
+    s.decodeTokensPerS = o.value("decode_tokens_per_s").toDouble();
+    s.totalMs = o.value("total_ms").toDouble();
+    s.promptTokens = o.value("prompt_tokens").toInteger();
+    s.generatedTokens = o.value("generated_tokens").toInteger();
+    s.peakMemoryBytes = o.value("peak_memory_bytes").toInteger();
+    s.device = o.value("device").toString();
+    return s;
+}
+
+QString humanBytes(qint64 b) {
+    if (b >= (qint64(1) << 30)) return QString::number(double(b) / (qint64(1) << 30), 'f', 2) + QStringLiteral(" GiB");
+    if (b >= (qint64(1) << 20)) return QString::number(double(b) / (qint64(1) << 20), 'f', 1) + QStringLiteral(" MiB");
+    return QString::number(b / 1024) + QStringLiteral(" KiB");
+}
+
+QString MessageStats::summary() const {
+    const bool cpu = device.startsWith(QLatin1String("cpu"));
+    return QCoreApplication::translate("MessageStats",
+                                       "TTFT %1 ms · prefill %2 tok/s · decode %3 tok/s · %4+%5 tokens · %6 s · peak %7 %8 · %9")
+        .arg(ttftMs, 0, 'f', 0)
+        .arg(prefillTokensPerS, 0, 'f', 0)
+        .arg(decodeTokensPerS, 0, 'f', 1)
+        .arg(promptTokens)
+        .arg(generatedTokens)
+        .arg(totalMs / 1000.0, 0, 'f', 2)
+        .arg(cpu ? QCoreApplication::translate("MessageStats", "RAM") : QCoreApplication::translate("MessageStats", "VRAM"))
+        .arg(humanBytes(peakMemoryBytes))
+        .arg(device);
+}
+
+ThinkSplit splitThinking(const QString& text) {
+    ThinkSplit s;
+    const QString open = QStringLiteral("<think>"), close = QStringLiteral("</think>");
+    const int o = text.indexOf(open);
+    if (o < 0) {
+        const int c0 = text.indexOf(close);  // generation prompts may open the block themselves
+        if (c0 >= 0) {
+            s.reasoning = text.left(c0).trimmed();
+            s.answer = text.mid(c0 + close.size()).trimmed();
+        } else {
+            s.answer = text.trimmed();
+        }
+        return s;
+    }
+    const int c = text.indexOf(close, o);
+    if (c < 0) {
+        s.reasoning = text.mid(o + open.size()).trimmed();
+        s.reasoningOpen = true;
+        s.answer = text.left(o).trimmed();
+        return s;
+    }
+    s.reasoning = text.mid(o + open.size(), c - o - open.size()).trimmed();
+    s.answer = (text.left(o) + text.mid(c + close.size())).trimmed();
+    return s;
+}
+
+QJsonObject GenerationSettings::toJson() const {
+    return {{"model_dir", modelDir}, {"device", device}, {"dtype", dtype}, {"temperature", temperature}, {"top_p", topP},
+            {"top_k", topK}, {"repetition_penalty", repetitionPenalty}, {"max_new_tokens", maxNewTokens},
+            {"system_prompt", systemPrompt}, {"thinking", thinking}, {"max_image_pixels", maxImagePixels}, {"language", language}};
+}
+
+GenerationSettings GenerationSettings::fromJson(const QJsonObject& o) {
+    GenerationSettings s;
+    s.modelDir = o.value("model_dir").toString();
+    s.device = o.value("device").toString(s.device);
+    s.dtype = o.value("dtype").toString(s.dtype);
+    s.temperature = o.value("temperature").toDouble(s.temperature);
+    s.topP = o.value("top_p").toDouble(s.topP);
+    s.topK = o.value("top_k").toInt(s.topK);
+    s.repetitionPenalty = o.value("repetition_penalty").toDouble(s.repetitionPenalty);
+    s.maxNewTokens = o.value("max_new_tokens").toInt(s.maxNewTokens);
+    s.systemPrompt = o.value("system_prompt").toString();
+    s.thinking = o.value("thinking").toBool(s.thinking);
+    s.maxImagePixels = o.value("max_image_pixels").toInteger(0);
+    s.language = o.value("language").toString();
+    return s;
+}
+
+}  // namespace sightline::ui

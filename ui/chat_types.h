@@ -1,0 +1,99 @@
+// Plain Qt-side data of a conversation. The UI knows nothing of the engine: app/ converts.
+#pragma once
+
+#include <QDateTime>
+#include <QImage>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <optional>
+
+namespace sightline::ui {
+
+struct ImageRef {
+    QString path;          // file on disk (pasted images are saved under the data folder)
+    QString sha256;        // content hash, hex
+    QImage thumbnail;      // small cached preview
+    QString preflight;     // "1024×768 → 1036×756, 999 image tokens" (filled by the app)
+};
+
+struct MessageStats {
+    double ttftMs = 0;
+    double prefillTokensPerS = 0;
+    double decodeTokensPerS = 0;
+    double totalMs = 0;
+    qint64 promptTokens = 0;
+    qint64 generatedTokens = 0;
+    qint64 peakMemoryBytes = 0;
+    QString device;
+
+    QJsonObject toJson() const;
+    static MessageStats fromJson(const QJsonObject& o);
+    QString summary() const;  // the one-line stats shown under an answer
+};
+
+enum class MessageState { Done, Streaming, Stopped, Failed };
+
+struct ChatMessageUi {
+    qint64 id = -1;
+    QString role;  // "system", "user", "assistant"
+    QString text;  // raw text; an assistant's may hold <think>…</think>
+    QList<ImageRef> images;
+    std::optional<MessageStats> stats;
+    MessageState state = MessageState::Done;
+    QString error;
+    QJsonObject settings;  // generation settings used (assistant)
+    qint64 seed = 0;
+    QDateTime created = QDateTime::currentDateTimeUtc();
+};
+
+struct ChatSummary {
+    qint64 id = -1;
+    QString title;
+    QDateTime updated;
+};
+
+// Splits "<think>r</think>a" into reasoning and answer; an open <think> without its end (still
+// streaming) counts as reasoning so far.
+struct ThinkSplit {
+    QString reasoning;
+    QString answer;
+    bool reasoningOpen = false;
+};
+ThinkSplit splitThinking(const QString& text);
+
+// Generation settings as the user set them (QSettings); travel inside each request.
+struct GenerationSettings {
+    QString modelDir;
+    QString device = QStringLiteral("auto");  // auto, cpu, cuda
+    QString dtype = QStringLiteral("auto");   // auto, float32, bfloat16, float16
+    double temperature = 0.8;
+    double topP = 0.6;
+    int topK = 2;
+    double repetitionPenalty = 1.1;
+    int maxNewTokens = 2048;
+    QString systemPrompt;
+    bool thinking = true;
+    qint64 maxImagePixels = 0;  // 0: the model's own budget
+    QString language;           // "" = system
+
+    QJsonObject toJson() const;
+    static GenerationSettings fromJson(const QJsonObject& o);
+};
+
+// What the window asks the app to run: the whole conversation so far, tagged with a request id.
+struct GenerationRequest {
+    quint64 requestId = 0;
+    qint64 chatId = -1;
+    QList<ChatMessageUi> messages;  // system prompt first if any, then the turns
+    GenerationSettings settings;
+    qint64 seed = 0;
+};
+
+QString humanBytes(qint64 bytes);
+
+}  // namespace sightline::ui
+
+Q_DECLARE_METATYPE(sightline::ui::MessageStats)
+Q_DECLARE_METATYPE(sightline::ui::GenerationRequest)
+Q_DECLARE_METATYPE(sightline::ui::GenerationSettings)

@@ -1,0 +1,123 @@
+#include "settings_dialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+
+namespace sightline::ui {
+
+SettingsDialog::SettingsDialog(const GenerationSettings& s, QWidget* parent) : QDialog(parent), m_base(s) {
+    setWindowTitle(tr("Settings"));
+    auto* form = new QFormLayout;
+    auto* row = new QHBoxLayout;
+    m_modelDir = new QLineEdit(s.modelDir, this);
+    m_modelDir->setAccessibleName(tr("Model folder"));
+    auto* browse = new QPushButton(tr("Browse…"), this);
+    row->addWidget(m_modelDir, 1);
+    row->addWidget(browse);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("GLM-4.6V-Flash folder"), m_modelDir->text());
+        if (!d.isEmpty()) m_modelDir->setText(d);
+    });
+    form->addRow(tr("Model folder"), row);
+    m_device = new QComboBox(this);
+    m_device->addItem(tr("Automatic (GPU if present)"), "auto");
+    m_device->addItem(tr("GPU (CUDA)"), "cuda");
+    m_device->addItem(tr("CPU"), "cpu");
+    m_device->setCurrentIndex(std::max(0, m_device->findData(s.device)));
+    form->addRow(tr("Device"), m_device);
+    m_dtype = new QComboBox(this);
+    m_dtype->addItem(tr("Automatic (bfloat16 on GPU, float32 on CPU)"), "auto");
+    for (const char* d : {"bfloat16", "float16", "float32"}) m_dtype->addItem(QString::fromLatin1(d), QString::fromLatin1(d));
+    m_dtype->setCurrentIndex(std::max(0, m_dtype->findData(s.dtype)));
+    form->addRow(tr("Precision"), m_dtype);
+    auto dspin = [this](double lo, double hi, double step, double v, int dec) {
+        auto* b = new QDoubleSpinBox(this);
+        b->setRange(lo, hi);
+        b->setSingleStep(step);
+        b->setDecimals(dec);
+        b->setValue(v);
+        return b;
+    };
+    m_temperature = dspin(0, 2, 0.05, s.temperature, 2);
+    m_temperature->setToolTip(tr("0 = greedy (deterministic)"));
+    form->addRow(tr("Temperature"), m_temperature);
+    m_topP = dspin(0.01, 1, 0.05, s.topP, 2);
+    form->addRow(tr("Top-p"), m_topP);
+    m_topK = new QSpinBox(this);
+    m_topK->setRange(0, 1000);
+    m_topK->setValue(s.topK);
+    m_topK->setToolTip(tr("0 = no limit"));
+    form->addRow(tr("Top-k"), m_topK);
+    m_repetition = dspin(0.5, 2, 0.05, s.repetitionPenalty, 2);
+    form->addRow(tr("Repetition penalty"), m_repetition);
+    m_maxNew = new QSpinBox(this);
+    m_maxNew->setRange(1, 131072);
+    m_maxNew->setValue(s.maxNewTokens);
+    form->addRow(tr("Max new tokens"), m_maxNew);
+    m_system = new QPlainTextEdit(s.systemPrompt, this);
+    m_system->setMaximumHeight(80);
+    form->addRow(tr("Default system prompt"), m_system);
+    m_thinking = new QCheckBox(tr("Let the model think before answering"), this);
+    m_thinking->setChecked(s.thinking);
+    form->addRow(tr("Thinking"), m_thinking);
+    m_maxPixels = new QSpinBox(this);
+    m_maxPixels->setRange(0, 9634);
+    m_maxPixels->setSuffix(tr(" kpx"));
+    m_maxPixels->setSpecialValueText(tr("Model default"));
+    m_maxPixels->setValue(static_cast<int>(s.maxImagePixels / 1000));
+    m_maxPixels->setToolTip(tr("Upper bound on pixels per image (x2 frames) sent to the vision encoder"));
+    form->addRow(tr("Max image pixels"), m_maxPixels);
+    m_language = new QComboBox(this);
+    m_language->addItem(tr("System"), "");
+    m_language->addItem(QStringLiteral("English"), "en");
+    m_language->addItem(QStringLiteral("简体中文"), "zh_CN");
+    m_language->setCurrentIndex(std::max(0, m_language->findData(s.language)));
+    form->addRow(tr("Language (after restart)"), m_language);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    auto* v = new QVBoxLayout(this);
+    v->addLayout(form);
+    v->addWidget(buttons);
+}
+
+GenerationSettings SettingsDialog::settings() const {
+    GenerationSettings s = m_base;
+    s.modelDir = m_modelDir->text().trimmed();
+    s.device = m_device->currentData().toString();
+    s.dtype = m_dtype->currentData().toString();
+    s.temperature = m_temperature->value();
+    s.topP = m_topP->value();
+    s.topK = m_topK->value();
+    s.repetitionPenalty = m_repetition->value();
+    s.maxNewTokens = m_maxNew->value();
+    s.systemPrompt = m_system->toPlainText();
+    s.thinking = m_thinking->isChecked();
+    s.maxImagePixels = qint64(m_maxPixels->value()) * 1000;
+    s.language = m_language->currentData().toString();
+    return s;
+}
+
+GenerationSettings loadSettings() {
+    QSettings q;
+    GenerationSettings s;
+    s = GenerationSettings::fromJson(QJsonObject::fromVariantMap(q.value(QStringLiteral("generation")).toMap()));
+    return s;
+}
+
+void saveSettings(const GenerationSettings& s) {
+    QSettings q;
+    q.setValue(QStringLiteral("generation"), s.toJson().toVariantMap());
+}
+
+}  // namespace sightline::ui

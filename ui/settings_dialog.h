@@ -1,0 +1,43 @@
+// Settings: model folder, device, dtype, sampling, max new tokens, default system prompt,
+// thinking, image budget, language. Values persist with QSettings (see loadSettings/saveSettings).
+#pragma once
+
+#include <QDialog>
+
+#include "chat_types.h"
+
+class QLineEdit;
+class QComboBox;
+class QDoubleSpinBox;
+class QSpinBox;
+class QPlainTextEdit;
+class QCheckBox;
+
+namespace sightline::ui {
+
+class SettingsDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit SettingsDialog(const GenerationSettings& settings, QWidget* parent = nullptr);
+    GenerationSettings settings() const;
+
+private:
+    GenerationSettings m_base;
+    QLineEdit* m_modelDir = nullptr;
+    QComboBox* m_device = nullptr;
+    QComboBox* m_dtype = nullptr;
+    QDoubleSpinBox* m_temperature = nullptr;
+    QDoubleSpinBox* m_topP = nullptr;
+    QSpinBox* m_topK = nullptr;
+    QDoubleSpinBox* m_repetition = nullptr;
+    QSpinBox* m_maxNew = nullptr;
+    QPlainTextEdit* m_system = nullptr;
+    QCheckBox* m_thinking = nullptr;
+    QSpinBox* m_maxPixels = nullptr;  // in thousands of pixels
+    QComboBox* m_language = nullptr;
+};
+
+GenerationSettings loadSettings();
+void saveSettings(const GenerationSettings& settings);
+
+}  // namespace sightline::ui
