@@ -24,6 +24,10 @@ ChatView::ChatView(QWidget* parent) : QScrollArea(parent) {
     m_layout->addWidget(m_placeholder);
     m_layout->addStretch();
     setWidget(m_inner);
+    // Only user actions (wheel, drag, keys) change whether the view follows the stream.
+    connect(verticalScrollBar(), &QScrollBar::actionTriggered, this, [this] {
+        QTimer::singleShot(0, this, [this] { m_follow = verticalScrollBar()->value() >= verticalScrollBar()->maximum() - 40; });
+    });
 }
 
 void ChatView::setPlaceholder(const QString& html) {
@@ -46,14 +50,14 @@ void ChatView::appendMessage(const ChatMessageUi& message) {
     m_layout->insertWidget(m_layout->count() - 1, w);
     m_widgets.append(w);
     m_placeholder->setVisible(false);
+    m_follow = true;
     scrollToEnd();
 }
 
 void ChatView::updateLast(const ChatMessageUi& message) {
     if (m_widgets.isEmpty()) return;
-    const bool atEnd = verticalScrollBar()->value() >= verticalScrollBar()->maximum() - 40;
     m_widgets.last()->setMessage(message);
-    if (atEnd) scrollToEnd();  // follow the stream unless the user scrolled up to read
+    if (m_follow) scrollToEnd();  // follow the stream unless the user scrolled up to read
 }
 
 int ChatView::count() const { return static_cast<int>(m_widgets.size()); }

@@ -34,6 +34,7 @@ private:
     QVBoxLayout* m_layout = nullptr;
     QLabel* m_placeholder = nullptr;
     QList<MessageWidget*> m_widgets;
+    bool m_follow = true;  // keep the newest text in view until the user scrolls away
 };
 
 }  // namespace sightline::ui

@@ -59,7 +59,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_edit = new PromptEdit(this);
     m_edit->setPlaceholderText(tr("Ask about an image… (Ctrl+Enter to send; drop or paste images)"));
     m_edit->setAccessibleName(tr("Question"));
-    m_edit->setMaximumHeight(120);
+    m_edit->setMaximumHeight(84);
     m_edit->installEventFilter(this);
     m_send = new QPushButton(tr("Send"), this);
     m_send->setAccessibleName(tr("Send"));

@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QCloseEvent>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
@@ -38,6 +39,8 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
     newBtn->setAccessibleName(tr("New chat"));
     m_chatList = new QListWidget(side);
     m_chatList->setAccessibleName(tr("Chat history"));
+    m_chatList->setTextElideMode(Qt::ElideRight);
+    m_chatList->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     sv->addWidget(newBtn);
     sv->addWidget(m_chatList, 1);
     auto* center = new QWidget(split);
@@ -271,6 +274,11 @@ void MainWindow::finishActive(MessageState state, const std::optional<MessageSta
     } catch (const std::exception& e) {
         showProblem(tr("Could not save or read the chat history: %1").arg(QString::fromUtf8(e.what())));
     }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    stop();  // an answer in progress is kept (as stopped) rather than lost
+    QMainWindow::closeEvent(event);
 }
 
 void MainWindow::onChunk(quint64 requestId, const QString& text) {

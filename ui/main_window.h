@@ -65,6 +65,9 @@ Q_SIGNALS:
     void cancelLoadRequested();
     void settingsChanged(const sightline::ui::GenerationSettings& settings);
 
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
 private:
     void buildMenus();
     void refreshChatList();

@@ -1,6 +1,7 @@
 #include "message_widget.h"
 
 #include <QHBoxLayout>
+#include <cmath>
 #include <QLabel>
 #include <QRegularExpression>
 #include <QTextBrowser>
@@ -11,21 +12,32 @@
 namespace sightline::ui {
 namespace {
 
-// A QTextBrowser that grows with its document instead of scrolling on its own.
-QTextBrowser* makeAutoHeightBrowser(QWidget* parent) {
-    auto* b = new QTextBrowser(parent);
-    b->setOpenExternalLinks(true);
-    b->setFrameShape(QFrame::NoFrame);
-    b->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    b->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
-    b->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
-    auto fit = [b] {
-        b->document()->setTextWidth(b->viewport()->width());
-        b->setFixedHeight(int(b->document()->size().height()) + 6);
-    };
-    QObject::connect(b->document(), &QTextDocument::contentsChanged, b, fit);
-    return b;
-}
+// A QTextBrowser as tall as its document at the current width (re-fitted on every resize and
+// content change), so the conversation scrolls as one column.
+class AutoHeightBrowser : public QTextBrowser {
+public:
+    explicit AutoHeightBrowser(QWidget* parent) : QTextBrowser(parent) {
+        setOpenExternalLinks(true);
+        setFrameShape(QFrame::NoFrame);
+        setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+        setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+        setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+        connect(document(), &QTextDocument::contentsChanged, this, &AutoHeightBrowser::fit);
+    }
+    void fit() {
+        document()->setTextWidth(viewport()->width());
+        const int h = static_cast<int>(std::ceil(document()->size().height())) + 2 * frameWidth() + 2;
+        if (h != height()) setFixedHeight(h);
+    }
+
+protected:
+    void resizeEvent(QResizeEvent* e) override {
+        QTextBrowser::resizeEvent(e);
+        fit();
+    }
+};
+
+QTextBrowser* makeAutoHeightBrowser(QWidget* parent) { return new AutoHeightBrowser(parent); }
 
 QString firstCodeBlock(const QString& md) {
     static const QRegularExpression re(QStringLiteral("```[^\\n]*\\n(.*?)```"), QRegularExpression::DotMatchesEverythingOption);
@@ -125,6 +137,8 @@ void MessageWidget::render() {
     if (hasReasoning) m_reasoning->setMarkdown(t.reasoning);
     if (!hasReasoning) m_reasoning->setVisible(false);
     QString answer = t.answer;
+    // GLM wraps final answers in box markers; they are structure, not text to show.
+    answer.remove(QStringLiteral("<|begin_of_box|>")).remove(QStringLiteral("<|end_of_box|>"));
     if (m_message.state == MessageState::Streaming) answer += QStringLiteral(" ▍");
     if (user) m_answer->setPlainText(answer);
     else m_answer->setMarkdown(answer);

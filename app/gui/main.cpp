@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
         if (!shot.isEmpty() && when == QLatin1String("streaming")) {
             auto* once = new int(0);
             QObject::connect(&controller, &app::EngineController::chunk, &window, [&window, &grab, once](quint64, const QString&) {
-                if ((*once)++ == 3) QTimer::singleShot(0, &window, grab);
+                if ((*once)++ == 2) grab();  // synchronously: the window as it is mid-stream
             });
         }
         if (!shot.isEmpty() && when == QLatin1String("done"))

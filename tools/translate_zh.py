@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Fills translations/sightline_zh_CN.ts from the table below (run after lupdate)."""
+import sys
+import xml.etree.ElementTree as ET
+
+ZH = {
+    'TTFT %1 ms · prefill %2 tok/s · decode %3 tok/s · %4+%5 tokens · %6 s · peak %7 %8 · %9':
+        '首字 %1 ms · 预填充 %2 词元/秒 · 解码 %3 词元/秒 · %4+%5 词元 · %6 秒 · 峰值%7 %8 · %9',
+    'RAM': '内存', 'VRAM': '显存', 'Sightline': 'Sightline',
+    'Cannot open the chat database: %1': '无法打开聊天数据库：%1',
+    '%1×%2 px': '%1×%2 像素', '%1×%2 → %3×%4 px, %5 image tokens': '%1×%2 → %3×%4 像素，%5 个图像词元',
+    'Conversation': '对话', 'Image…': '图片…', 'Attach images (or drop / paste them here)': '添加图片（或拖放 / 粘贴到这里）',
+    'Attach image': '添加图片', 'Ask about an image… (Ctrl+Enter to send; drop or paste images)': '就图片提问…（Ctrl+Enter 发送；可拖放或粘贴图片）',
+    'Question': '问题', 'Send': '发送', 'Stop': '停止', '%1 is not a local file': '%1 不是本地文件',
+    'The pasted data is not an image Sightline can read': '粘贴的内容不是 Sightline 能读取的图片',
+    'Cannot save the pasted image to %1': '无法将粘贴的图片保存到 %1', 'Attach images': '添加图片',
+    'Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif);;All files (*)': '图片 (*.png *.jpg *.jpeg *.webp *.bmp *.gif);;所有文件 (*)',
+    'Remove image': '移除图片', 'Remove image %1': '移除图片 %1', 'New chat': '新对话', 'Chat history': '对话历史',
+    'No model loaded': '未加载模型', 'Cancel': '取消', '&File': '文件(&F)', '&New chat': '新对话(&N)',
+    'Open model folder…': '打开模型文件夹…', 'GLM-4.6V-Flash folder': 'GLM-4.6V-Flash 文件夹',
+    'Export chat as Markdown…': '导出对话为 Markdown…', 'Export chat': '导出对话', 'Markdown (*.md)': 'Markdown (*.md)',
+    'Export chat as JSON…': '导出对话为 JSON…', 'JSON (*.json)': 'JSON (*.json)', '&Quit': '退出(&Q)', '&Edit': '编辑(&E)',
+    '&Settings…': '设置(&S)…', 'Stop answer': '停止回答', 'Attach image…': '添加图片…', '&View': '视图(&V)', 'Performance': '性能',
+    '<h2>Ask about an image</h2><p>Drop, paste or attach an image, type a question, and press Ctrl+Enter.</p>':
+        '<h2>就图片提问</h2><p>拖放、粘贴或添加一张图片，输入问题，然后按 Ctrl+Enter。</p>',
+    '<h2>Welcome to Sightline</h2><p>Sightline answers questions about images with <b>GLM-4.6V-Flash</b>, running on your own GPU.</p><p>Download the checkpoint folder (about 21 GB) from Hugging Face (<a href="https://huggingface.co/zai-org/GLM-4.6V-Flash">zai-org/GLM-4.6V-Flash</a>) or ModelScope (ZhipuAI/GLM-4.6V-Flash), for example with <code>huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash</code>, then choose that folder with <i>File → Open model folder…</i>.</p><p>Your earlier chats stay browsable meanwhile.</p>':
+        '<h2>欢迎使用 Sightline</h2><p>Sightline 使用在您自己的 GPU 上运行的 <b>GLM-4.6V-Flash</b> 回答关于图片的问题。</p><p>请从 ModelScope（ZhipuAI/GLM-4.6V-Flash）或 Hugging Face（<a href="https://huggingface.co/zai-org/GLM-4.6V-Flash">zai-org/GLM-4.6V-Flash</a>）下载模型文件夹（约 21 GB），例如 <code>huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash</code>，然后通过<i>文件 → 打开模型文件夹…</i>选择该文件夹。</p><p>在此期间仍可浏览以前的对话。</p>',
+    'Choose the GLM-4.6V-Flash folder': '选择 GLM-4.6V-Flash 文件夹', 'Could not save or read the chat history: %1': '无法保存或读取对话历史：%1',
+    'No model yet: choose the GLM-4.6V-Flash folder with File → Open model folder…': '尚无模型：请通过“文件 → 打开模型文件夹…”选择 GLM-4.6V-Flash 文件夹',
+    'The model is not loaded yet.': '模型尚未加载。', 'Image question': '图片提问', 'Out of memory': '内存不足',
+    'Retry with a smaller image budget': '以更小的图片预算重试', 'Cannot write %1': '无法写入 %1', 'Loading %1…': '正在加载 %1…',
+    '%1 on %2': '%1，运行于 %2', 'Loading cancelled': '已取消加载', 'Could not load the model: %1': '无法加载模型：%1',
+    '%1 · VRAM %2 / %3': '%1 · 显存 %2 / %3', '%1 · RAM %2': '%1 · 内存 %2', 'Copy': '复制', 'Copy message': '复制消息',
+    'Copy code': '复制代码', 'Copy the first code block': '复制第一个代码块', 'Edit': '编辑', 'Edit and resend': '编辑并重新发送',
+    'Regenerate': '重新生成', 'Regenerate this answer': '重新生成此回答', 'Show reasoning': '显示推理过程', 'Message text': '消息内容',
+    'You': '你', 'GLM-4.6V': 'GLM-4.6V', 'Attached image %1': '附加图片 %1', 'Thinking…': '思考中…', 'Reasoning': '推理过程',
+    'Stopped. ': '已停止。', 'Error: %1': '错误：%1', 'Settings': '设置', 'Model folder': '模型文件夹', 'Browse…': '浏览…',
+    'Automatic (GPU if present)': '自动（有 GPU 时使用 GPU）', 'GPU (CUDA)': 'GPU（CUDA）', 'CPU': 'CPU', 'Device': '设备',
+    'Automatic (bfloat16 on GPU, float32 on CPU)': '自动（GPU 上 bfloat16，CPU 上 float32）', 'Precision': '精度',
+    '0 = greedy (deterministic)': '0 = 贪心（确定性）', 'Temperature': '温度', 'Top-p': 'Top-p', '0 = no limit': '0 = 不限制', 'Top-k': 'Top-k',
+    'Repetition penalty': '重复惩罚', 'Max new tokens': '最大新词元数', 'Default system prompt': '默认系统提示词',
+    'Let the model think before answering': '让模型先思考再回答', 'Thinking': '思考', ' kpx': ' 千像素', 'Model default': '模型默认',
+    'Upper bound on pixels per image (x2 frames) sent to the vision encoder': '每张图片送入视觉编码器的像素上限（×2 帧）',
+    'Max image pixels': '最大图片像素', 'System': '跟随系统', 'Language (after restart)': '语言（重启后生效）',
+}
+
+
+def main(path):
+    tree = ET.parse(path)
+    missing = []
+    for m in tree.iter('message'):
+        src = m.find('source').text
+        tr = m.find('translation')
+        if src in ZH:
+            tr.text = ZH[src]
+            tr.attrib.pop('type', None)
+        else:
+            missing.append(src)
+    tree.write(path, encoding='utf-8', xml_declaration=True)
+    for s in missing:
+        print('untranslated:', s)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else 'translations/sightline_zh_CN.ts'))
