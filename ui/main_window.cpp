@@ -131,13 +131,14 @@ void MainWindow::buildMenus() {
     view->setObjectName(QStringLiteral("viewMenu"));
 }
 
-void MainWindow::addMonitorDock(QWidget* monitor) {
+QDockWidget* MainWindow::addMonitorDock(QWidget* monitor) {
     auto* dock = new QDockWidget(tr("Performance"), this);
     dock->setObjectName(QStringLiteral("performanceDock"));
     dock->setWidget(monitor);
     addDockWidget(Qt::BottomDockWidgetArea, dock);
     if (auto* view = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu"))) view->addAction(dock->toggleViewAction());
     dock->hide();
+    return dock;
 }
 
 void MainWindow::showFirstRunHelp(bool askForFolder) {

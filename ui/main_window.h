@@ -33,7 +33,7 @@ public:
     const GenerationSettings& settings() const { return m_settings; }
     bool modelReady() const { return m_modelReady; }
     // A dock for the performance monitor (added by the app).
-    void addMonitorDock(QWidget* monitor);
+    QDockWidget* addMonitorDock(QWidget* monitor);
 
     void openChat(qint64 chatId);
     void newChat();

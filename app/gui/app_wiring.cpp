@@ -3,6 +3,7 @@
 #include "composer.h"
 #include "engine_controller.h"
 #include "main_window.h"
+#include "monitor_widget.h"
 #include "settings_dialog.h"
 
 namespace sightline::app {
@@ -24,6 +25,36 @@ void wireWindow(ui::MainWindow* w, EngineController* c) {
     w->composer()->setInspector([w, c](const QString& path, QString* error) {
         return c->preflight(path, w->settings().maxImagePixels, error);
     });
+}
+
+void wireMonitor(ui::MonitorWidget* m, EngineController* c) {
+    QObject::connect(c, &EngineController::requestCompleted, m,
+                     [m](quint64 id, const QString& source, const ui::MessageStats& s, qint64 imageTokens, double pre, double vision,
+                         double prefill, qint64 delta) {
+                         ui::RequestRecord r;
+                         r.id = id;
+                         r.source = source;
+                         r.imageTokens = imageTokens;
+                         r.promptTokens = s.promptTokens;
+                         r.outputTokens = s.generatedTokens;
+                         r.preprocessMs = pre;
+                         r.visionMs = vision;
+                         r.prefillMs = prefill;
+                         r.ttftMs = s.ttftMs;
+                         r.totalMs = s.totalMs;
+                         r.decodeTokensPerS = s.decodeTokensPerS;
+                         r.peakMemoryBytes = s.peakMemoryBytes;
+                         r.memoryDeltaBytes = delta;
+                         r.device = s.device;
+                         m->addRequest(r);
+                     });
+    QObject::connect(c, &EngineController::memorySample, m,
+                     [m](qint64 a, qint64 r, qint64 u, qint64 t, int util, const QString& note) {
+                         m->addMemorySample({a, r, u, t, util, note});
+                     });
+    QObject::connect(m, &ui::MonitorWidget::benchmarkRequested, c, &EngineController::runBenchmark);
+    QObject::connect(c, &EngineController::benchmarkProgress, m, &ui::MonitorWidget::showBenchmarkProgress);
+    QObject::connect(c, &EngineController::benchmarkFinished, m, &ui::MonitorWidget::showBenchmarkResult);
 }
 
 }  // namespace sightline::app

@@ -3,11 +3,13 @@
 
 namespace sightline::ui {
 class MainWindow;
+class MonitorWidget;
 }
 
 namespace sightline::app {
 
 class EngineController;
 void wireWindow(ui::MainWindow* window, EngineController* controller);
+void wireMonitor(ui::MonitorWidget* monitor, EngineController* controller);
 
 }  // namespace sightline::app

@@ -42,6 +42,9 @@ EngineController::EngineController(std::unique_ptr<InferenceBackend> backend, QO
         Q_EMIT failed(id, m, oom);
     }, Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::requestCompleted, this, &EngineController::requestCompleted, Qt::QueuedConnection);
+    connect(this, &EngineController::benchmarkOnWorker, m_worker, &EngineWorker::runBenchmark, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::benchmarkProgress, this, &EngineController::benchmarkProgress, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::benchmarkFinished, this, &EngineController::benchmarkFinished, Qt::QueuedConnection);
     m_thread.start();
     // Memory is sampled from the GUI thread (allocator statistics and cudaMemGetInfo are
     // thread-safe), so sampling never waits for a decode step.
@@ -84,11 +87,22 @@ void EngineController::stop(quint64 requestId) {
     if (it != m_cancels.end()) it->second->store(true);
 }
 
+void EngineController::runBenchmark(int width, int height, const QString& prompt, int maxNewTokens, int warmup, int loops, int repeats) {
+    Q_EMIT benchmarkOnWorker(width, height, prompt, maxNewTokens, warmup, loops, repeats);
+}
+
 void EngineController::sampleMemory() {
     const auto kind = static_cast<DeviceKind>(m_deviceKind);
     const DeviceMemory m = queryDeviceMemory(kind);
-    if (kind == DeviceKind::Cuda) Q_EMIT memory(m.deviceUsedBytes, m.deviceTotalBytes, QString::fromStdString(m.deviceName));
-    else Q_EMIT memory(m.peakAllocatedBytes, 0, QStringLiteral("CPU"));
+    if (kind == DeviceKind::Cuda) {
+        const GpuUtilization u = queryGpuUtilization(0);
+        Q_EMIT memory(m.deviceUsedBytes, m.deviceTotalBytes, QString::fromStdString(m.deviceName));
+        Q_EMIT memorySample(m.allocatedBytes, m.reservedBytes, m.deviceUsedBytes, m.deviceTotalBytes, u.gpuPercent, QString::fromStdString(u.note));
+    } else {
+        Q_EMIT memory(m.peakAllocatedBytes, 0, QStringLiteral("CPU"));
+        Q_EMIT memorySample(m.peakAllocatedBytes, 0, m.peakAllocatedBytes, 0, -1,
+                            tr("CPU run: process peak memory shown; no GPU utilisation"));
+    }
 }
 
 QString EngineController::preflight(const QString& path, qint64 maxImagePixels, QString* error) const {

@@ -36,6 +36,7 @@ public Q_SLOTS:
     void cancelLoad();
     void generate(const sightline::ui::GenerationRequest& request);
     void stop(quint64 requestId);
+    void runBenchmark(int width, int height, const QString& prompt, int maxNewTokens, int warmup, int loops, int repeats);
 
 Q_SIGNALS:
     void loadStarted(const QString& modelDir);
@@ -46,6 +47,11 @@ Q_SIGNALS:
     void finished(quint64 requestId, const sightline::ui::MessageStats& stats, const QString& finishReason);
     void failed(quint64 requestId, const QString& message, bool outOfMemory);
     void memory(qint64 usedBytes, qint64 totalBytes, const QString& device);
+    void memorySample(qint64 allocatedBytes, qint64 reservedBytes, qint64 deviceUsedBytes, qint64 deviceTotalBytes, int gpuUtilPercent,
+                      const QString& note);
+    void benchmarkProgress(const QString& text);
+    void benchmarkFinished(const QString& report);
+    void benchmarkOnWorker(int width, int height, const QString& prompt, int maxNewTokens, int warmup, int loops, int repeats);
     // One completed request's full record, for the performance monitor.
     void requestCompleted(quint64 requestId, const QString& source, const sightline::ui::MessageStats& stats, qint64 imageTokens,
                           double preprocessMs, double visionMs, double prefillMs, qint64 memoryDeltaBytes);

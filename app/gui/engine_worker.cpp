@@ -3,6 +3,8 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 
+#include "bench_runner.h"
+
 namespace sightline::app {
 
 std::vector<ChatMessage> toEngineMessages(const QList<ui::ChatMessageUi>& messages) {
@@ -116,6 +118,34 @@ void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<st
         Q_EMIT failed(id, QString::fromStdString(repairUtf8(e.what())), e.kind() == ErrorKind::OutOfMemory);
     } catch (const std::exception& e) {
         Q_EMIT failed(id, QString::fromStdString(e.what()), false);
+    }
+    m_busy->store(false);
+}
+
+void EngineWorker::runBenchmark(int width, int height, const QString& prompt, int maxNewTokens, int warmup, int loops, int repeats) {
+    auto model = m_backend->engineModel();
+    if (!model) {
+        Q_EMIT benchmarkFinished(tr("Load a model first."));
+        return;
+    }
+    m_busy->store(true);
+    bench::Options o;
+    o.noImage = width <= 0 || height <= 0;
+    o.imageWidth = width;
+    o.imageHeight = height;
+    o.prompt = prompt.toStdString();
+    o.maxNewTokens = maxNewTokens;
+    o.warmup = warmup;
+    o.loops = loops;
+    o.repeats = repeats;
+    try {
+        const auto report = bench::run(*model, o, [this](const bench::Progress& p) {
+            Q_EMIT benchmarkProgress(tr("%1 %2 / %3…").arg(QString::fromStdString(p.phase)).arg(p.done + 1).arg(p.total));
+        });
+        Q_EMIT benchmarkFinished(QString::fromStdString(bench::formatReport(report)) + QStringLiteral("\n") +
+                                 QString::fromStdString(report.dump(2)));
+    } catch (const std::exception& e) {
+        Q_EMIT benchmarkFinished(tr("Benchmark failed: %1").arg(QString::fromStdString(repairUtf8(e.what()))));
     }
     m_busy->store(false);
 }

@@ -19,8 +19,11 @@ public:
 public Q_SLOTS:
     void load(const sightline::ui::GenerationSettings& settings);
     void generate(const sightline::ui::GenerationRequest& request, std::shared_ptr<std::atomic<bool>> cancel);
+    void runBenchmark(int width, int height, const QString& prompt, int maxNewTokens, int warmup, int loops, int repeats);
 
 Q_SIGNALS:
+    void benchmarkProgress(const QString& text);
+    void benchmarkFinished(const QString& report);
     void loadProgress(const QString& stage, qint64 done, qint64 total);
     void modelLoaded(const QString& summary, const QString& device, int deviceKind);
     void loadFailed(const QString& message, bool cancelled);

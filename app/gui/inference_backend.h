@@ -21,6 +21,8 @@ public:
     virtual std::string device() const = 0;
     virtual DeviceKind deviceKind() const = 0;
     virtual PreprocessedImage preflight(const RgbImage& image, int64_t maxPixels) const = 0;
+    // The engine model behind the backend (benchmarks), or null.
+    virtual std::shared_ptr<const Model> engineModel() const { return nullptr; }
 };
 
 class EngineBackend : public InferenceBackend {
@@ -33,6 +35,7 @@ public:
     std::string device() const override;
     DeviceKind deviceKind() const override;
     PreprocessedImage preflight(const RgbImage& image, int64_t maxPixels) const override;
+    std::shared_ptr<const Model> engineModel() const override { return model(); }
 
 private:
     std::shared_ptr<Model> model() const;

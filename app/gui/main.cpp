@@ -1,6 +1,7 @@
 // sightline: the desktop app. Thin: settings, translations, the store, the window, the controller.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDockWidget>
 #include <QDir>
 #include <QLibraryInfo>
 #include <QLocale>
@@ -16,6 +17,7 @@
 #include "composer.h"
 #include "engine_controller.h"
 #include "main_window.h"
+#include "monitor_widget.h"
 #include "settings_dialog.h"
 
 using namespace sightline;
@@ -38,8 +40,9 @@ int main(int argc, char** argv) {
     QCommandLineOption imageOpt(QStringLiteral("image"), QStringLiteral("Attach this image to --ask."), QStringLiteral("path"));
     QCommandLineOption shotOpt(QStringLiteral("screenshot"), QStringLiteral("Save a screenshot of the window and quit."), QStringLiteral("png"));
     QCommandLineOption shotAtOpt(QStringLiteral("screenshot-at"), QStringLiteral("start | streaming | done"), QStringLiteral("when"), QStringLiteral("done"));
+    QCommandLineOption monitorOpt(QStringLiteral("monitor"), QStringLiteral("Show the performance monitor at start."));
     QCommandLineOption langOpt(QStringLiteral("lang"), QStringLiteral("UI language (en, zh_CN)."), QStringLiteral("code"));
-    cli.addOptions({modelOpt, dataOpt, askOpt, imageOpt, shotOpt, shotAtOpt, langOpt});
+    cli.addOptions({modelOpt, dataOpt, askOpt, imageOpt, shotOpt, shotAtOpt, langOpt, monitorOpt});
     cli.process(app);
 
     ui::GenerationSettings settings = ui::loadSettings();
@@ -65,6 +68,10 @@ int main(int argc, char** argv) {
     window.composer()->setPasteFolder(dataDir + QStringLiteral("/images"));
     app::EngineController controller(std::make_unique<app::EngineBackend>());
     app::wireWindow(&window, &controller);
+    auto* monitor = new ui::MonitorWidget(&window);
+    QDockWidget* monitorDock = window.addMonitorDock(monitor);
+    if (cli.isSet(monitorOpt)) monitorDock->show();
+    app::wireMonitor(monitor, &controller);
     window.show();
 
     // Scripted runs (README screenshots): ask once loaded, grab the window at a moment, quit.

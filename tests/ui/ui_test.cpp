@@ -23,6 +23,7 @@
 #include "engine_controller.h"
 #include "main_window.h"
 #include "message_widget.h"
+#include "monitor_widget.h"
 
 using namespace sightline;
 
@@ -121,6 +122,7 @@ private Q_SLOTS:
     void settingsTravelInTheRequest();
     void realEngineEndToEnd();
     void badModelFolderNamesTheFile();
+    void monitorRecordsRequestsAndMemory();
 };
 
 void UiTest::dropFilesAndImageData() {
@@ -362,6 +364,38 @@ void UiTest::badModelFolderNamesTheFile() {
     QVERIFY(failed.wait(10000));
     QVERIFY(failed.first().first().toString().contains("config.json"));
     QVERIFY(!w.modelReady());
+}
+
+void UiTest::monitorRecordsRequestsAndMemory() {
+    QCOMPARE(ui::percentileOf({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 95), 9.55);
+    Harness h(std::make_unique<FakeBackend>(QStringList{"a", "b"}, 5));
+    ui::MonitorWidget monitor;
+    app::wireMonitor(&monitor, h.controller.get());
+    QVERIFY(h.waitLoaded());
+    for (int i = 0; i < 3; ++i) {
+        h.window->composer()->setText(QStringLiteral("q%1").arg(i));
+        h.window->send();
+        QVERIFY(h.waitIdle());
+    }
+    QVERIFY(QTest::qWaitFor([&] { return monitor.requests()->rowCount() == 3; }, 5000));
+    QCOMPARE(monitor.requests()->data(monitor.requests()->index(0, 2), Qt::DisplayRole).toString(), QStringLiteral("chat"));
+    QVERIFY(monitor.percentileText().contains("TTFT P50 12.0"));
+    // The controller samples memory every 250 ms; CPU runs degrade to a note, no GPU numbers.
+    QVERIFY(QTest::qWaitFor([&] { return monitor.memoryPointCount() >= 2; }, 3000));
+    QVERIFY(!monitor.note().isEmpty());
+    QTemporaryDir d;
+    QVERIFY(monitor.exportCsv(d.filePath("r.csv")));
+    QFile f(d.filePath("r.csv"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto lines = QString::fromUtf8(f.readAll()).trimmed().split('\n');
+    QCOMPARE(lines.size(), 4);
+    QVERIFY(lines[0].startsWith("time,id,source"));
+    QVERIFY(lines[1].contains(",chat,"));
+    // The Benchmark tab on a backend without an engine model reports, never crashes.
+    QSignalSpy done(h.controller.get(), &app::EngineController::benchmarkFinished);
+    Q_EMIT monitor.benchmarkRequested(64, 64, "x", 2, 0, 1, 1);
+    QVERIFY(done.wait(5000));
+    QVERIFY(done.first().first().toString().contains("Load a model first"));
 }
 
 QTEST_MAIN(UiTest)

@@ -160,6 +160,14 @@ struct DeviceMemory {
     std::string deviceName;
 };
 DeviceMemory queryDeviceMemory(DeviceKind device, int index = 0);
+
+struct GpuUtilization {
+    int gpuPercent = -1;     // -1: not available
+    int memoryPercent = -1;  // memory-controller busy
+    std::string note;        // why not, when not
+};
+// Through NVML loaded at run time; absent NVML or no GPU gives -1 and a note, never an error.
+GpuUtilization queryGpuUtilization(int index = 0);
 std::string libtorchVersion();
 
 }  // namespace sightline

@@ -1,0 +1,199 @@
+#include "bench_runner.h"
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "sightline/stats.h"
+
+namespace sightline::bench {
+namespace {
+
+using nlohmann::json;
+
+json summaryJson(const Summary& s) {
+    return {{"count", s.count}, {"best", s.best}, {"median", s.median}, {"mean", s.mean}, {"stddev", s.stddev},
+            {"p50", s.p50},     {"p95", s.p95},   {"p99", s.p99},       {"worst", s.worst}};
+}
+
+std::string gib(double b) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1ull << 30));
+    return buf;
+}
+
+}  // namespace
+
+RgbImage syntheticImage(int w, int h) {
+    RgbImage img;
+    img.width = w;
+    img.height = h;
+    img.pixels.resize(size_t(w) * h * 3);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {  // the same pattern tools/bench_hf.py draws
+            uint8_t* p = &img.pixels[(size_t(y) * w + x) * 3];
+            p[0] = static_cast<uint8_t>(x * 255 / std::max(1, w - 1));
+            p[1] = static_cast<uint8_t>(y * 255 / std::max(1, h - 1));
+            p[2] = static_cast<uint8_t>((x ^ y) & 0xFF);
+        }
+    return img;
+}
+
+json run(const Model& model, const Options& o, const std::function<void(const Progress&)>& progress, const std::atomic<bool>* cancel) {
+    if (o.loops < 1 || o.repeats < 1 || o.warmup < 0 || o.concurrency < 1)
+        throwBadInput("loops, repeats and concurrency must be >= 1, warm-up >= 0");
+    const DeviceKind kind = model.deviceName().rfind("cuda", 0) == 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
+    ChatMessage user;
+    user.role = Role::User;
+    std::string imageDesc = "none";
+    if (!o.noImage) {
+        ContentPart p;
+        p.type = ContentPart::Type::Image;
+        if (!o.imagePath.empty()) {
+            p.image = std::make_shared<RgbImage>(decodeImageFile(o.imagePath));
+            imageDesc = o.imagePath;
+        } else {
+            p.image = std::make_shared<RgbImage>(syntheticImage(o.imageWidth, o.imageHeight));
+            imageDesc = std::to_string(o.imageWidth) + "x" + std::to_string(o.imageHeight) + " (synthetic)";
+        }
+        user.content.push_back(p);
+    }
+    ContentPart q;
+    q.text = o.prompt;
+    user.content.push_back(q);
+    const std::vector<ChatMessage> messages = {user};
+    GenerationParams gp;
+    gp.sampling.temperature = 0;
+    gp.maxNewTokens = o.maxNewTokens;
+    gp.ignoreEos = o.ignoreEos;
+    auto check = [&] {
+        if (cancel && cancel->load()) throw Error(ErrorKind::Cancelled, "benchmark cancelled");
+    };
+    const DeviceMemory idle = queryDeviceMemory(kind);
+
+    for (int i = 0; i < o.warmup; ++i) {
+        check();
+        if (progress) progress({"warmup", i, o.warmup});
+        model.generate(messages, gp);  // includes an image encode: the first is always slower
+    }
+
+    std::atomic<bool> sampling{o.monitorSampling};
+    std::atomic<int64_t> samples{0};
+    std::thread sampler;
+    if (o.monitorSampling)
+        sampler = std::thread([&] {
+            while (sampling.load()) {
+                queryDeviceMemory(kind);
+                queryGpuUtilization(0);
+                ++samples;
+                std::this_thread::sleep_for(std::chrono::milliseconds(250));
+            }
+        });
+    std::vector<double> pre, vis, prefill, ttft, perTok, total, rate, peak, repeatMeans;
+    int64_t promptTokens = 0, imageTokens = 0, generated = 0;
+    try {
+        for (int r = 0; r < o.repeats; ++r) {
+            double sum = 0;
+            for (int n = 0; n < o.loops; ++n) {
+                check();
+                if (progress) progress({"timed", r * o.loops + n, o.repeats * o.loops});
+                const auto res = model.generate(messages, gp);
+                const auto& s = res.stats;
+                pre.push_back(s.preprocessMs);
+                vis.push_back(s.visionMs);
+                prefill.push_back(s.prefillMs);
+                ttft.push_back(s.ttftMs);
+                if (s.generatedTokens > 1) perTok.push_back(s.decodeMs / static_cast<double>(s.generatedTokens - 1));
+                total.push_back(s.totalMs);
+                rate.push_back(s.decodeTokensPerS);
+                peak.push_back(static_cast<double>(s.peakMemoryBytes));
+                promptTokens = s.promptTokens;
+                imageTokens = s.imageTokens;
+                generated = s.generatedTokens;
+                sum += s.totalMs;
+            }
+            repeatMeans.push_back(sum / o.loops);
+        }
+    } catch (...) {
+        sampling = false;
+        if (sampler.joinable()) sampler.join();
+        throw;
+    }
+    sampling = false;
+    if (sampler.joinable()) sampler.join();
+
+    json concurrent;
+    if (o.concurrency > 1) {
+        check();
+        if (progress) progress({"concurrent", 0, 1});
+        std::atomic<int64_t> tokens{0};
+        const auto t0 = std::chrono::steady_clock::now();
+        std::vector<std::thread> threads;
+        for (int i = 0; i < o.concurrency; ++i)
+            threads.emplace_back([&] { tokens += model.generate(messages, gp).stats.generatedTokens; });
+        for (auto& t : threads) t.join();
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double single = summarize(rate).median;
+        const double agg = static_cast<double>(tokens.load()) / wall;
+        concurrent = {{"requests", o.concurrency}, {"wall_s", wall}, {"generated_tokens", tokens.load()}, {"aggregate_tokens_per_s", agg},
+                      {"speedup_vs_single_stream", single > 0 ? agg / single : 0},
+                      {"note", "requests run as independent threads over one model (no batching yet)"}};
+    }
+    const DeviceMemory mem = queryDeviceMemory(kind);
+    const GpuUtilization util = queryGpuUtilization(0);
+    json report = {
+        {"hardware", {{"device", model.deviceName()}, {"device_total_bytes", mem.deviceTotalBytes}, {"libtorch", libtorchVersion()},
+                      {"cpu_threads", std::thread::hardware_concurrency()}, {"nvml", util.note.empty() ? "available" : util.note}}},
+        {"settings", {{"dtype", dtypeName(model.dtype())}, {"image", imageDesc}, {"prompt_tokens", promptTokens}, {"image_tokens", imageTokens},
+                      {"generated_tokens", generated}, {"max_new_tokens", o.maxNewTokens}, {"warmup", o.warmup}, {"loops", o.loops},
+                      {"repeats", o.repeats}, {"parameters", model.parameterCount()}, {"weight_bytes", model.weightBytes()},
+                      {"monitor_sampling", o.monitorSampling}, {"monitor_samples", samples.load()}}},
+        {"ms", {{"preprocess", summaryJson(summarize(pre))}, {"vision", summaryJson(summarize(vis))},
+                {"prefill", summaryJson(summarize(prefill))}, {"ttft", summaryJson(summarize(ttft))},
+                {"decode_per_token", summaryJson(summarize(perTok))}, {"total", summaryJson(summarize(total))},
+                {"total_best_of_repeats", *std::min_element(repeatMeans.begin(), repeatMeans.end())}}},
+        {"decode_tokens_per_s", summaryJson(summarize(rate))},
+        {"memory", {{"peak_bytes", summarize(peak).worst}, {"idle_allocated_bytes", idle.allocatedBytes},
+                    {"idle_reserved_bytes", idle.reservedBytes}, {"device_used_bytes", mem.deviceUsedBytes}}},
+    };
+    if (!concurrent.is_null()) report["concurrency"] = concurrent;
+    return report;
+}
+
+std::string formatReport(const json& r) {
+    std::string out;
+    char line[512];
+    const auto& s = r["settings"];
+    std::snprintf(line, sizeof line, "sightline-bench  %s  %s  libtorch %s\n", r["hardware"]["device"].get<std::string>().c_str(),
+                  s["dtype"].get<std::string>().c_str(), r["hardware"]["libtorch"].get<std::string>().c_str());
+    out += line;
+    std::snprintf(line, sizeof line, "  %lld params (%s), image %s, %lld prompt tokens (%lld image), %lld generated; %d warm-up, %d x %d loops\n",
+                  s["parameters"].get<long long>(), gib(s["weight_bytes"].get<double>()).c_str(), s["image"].get<std::string>().c_str(),
+                  s["prompt_tokens"].get<long long>(), s["image_tokens"].get<long long>(), s["generated_tokens"].get<long long>(),
+                  s["warmup"].get<int>(), s["repeats"].get<int>(), s["loops"].get<int>());
+    out += line;
+    std::snprintf(line, sizeof line, "  %-18s %10s %10s %10s %10s %10s %10s\n", "phase (ms)", "best", "median", "mean", "stddev", "p95", "p99");
+    out += line;
+    for (auto [key, name] : {std::pair{"preprocess", "preprocess"}, {"vision", "vision encode"}, {"prefill", "prefill"},
+                             {"ttft", "time to 1st token"}, {"decode_per_token", "decode / token"}, {"total", "total"}}) {
+        const auto& m = r["ms"][key];
+        std::snprintf(line, sizeof line, "  %-18s %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n", name, m["best"].get<double>(),
+                      m["median"].get<double>(), m["mean"].get<double>(), m["stddev"].get<double>(), m["p95"].get<double>(),
+                      m["p99"].get<double>());
+        out += line;
+    }
+    const auto& d = r["decode_tokens_per_s"];
+    std::snprintf(line, sizeof line, "  decode tokens/s: median %.2f, best %.2f; peak memory %s; idle allocated %s\n", d["median"].get<double>(),
+                  d["worst"].get<double>(), gib(r["memory"]["peak_bytes"].get<double>()).c_str(),
+                  gib(r["memory"]["idle_allocated_bytes"].get<double>()).c_str());
+    out += line;
+    if (r.contains("concurrency")) {
+        const auto& c = r["concurrency"];
+        std::snprintf(line, sizeof line, "  concurrency %d: %.2f tokens/s aggregate (%.2fx single stream)\n", c["requests"].get<int>(),
+                      c["aggregate_tokens_per_s"].get<double>(), c["speedup_vs_single_stream"].get<double>());
+        out += line;
+    }
+    return out;
+}
+
+}  // namespace sightline::bench

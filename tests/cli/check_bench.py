@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""sightline-bench on the tiny fixture model produces a complete JSON report with sane figures."""
+import json
+import subprocess
+import sys
+import tempfile
+
+bench, model = sys.argv[1], sys.argv[2]
+out = tempfile.mktemp(suffix=".json")
+r = subprocess.run([bench, "--model", model, "--device", "cpu", "--image-size", "300x200", "--max-new-tokens", "8", "--warmup", "1",
+                    "-n", "3", "-r", "2", "--concurrency", "2", "--ignore-eos", "--monitor-sampling", "--json", out],
+                   capture_output=True, text=True, errors="replace", timeout=300)
+fails = []
+if r.returncode != 0:
+    print(r.stdout, r.stderr)
+    sys.exit(1)
+rep = json.load(open(out))
+for phase in ("preprocess", "vision", "prefill", "ttft", "decode_per_token", "total"):
+    s = rep["ms"][phase]
+    for k in ("best", "median", "mean", "stddev", "p50", "p95", "p99"):
+        if k not in s:
+            fails.append(f"{phase}.{k} missing")
+    if s["count"] != 6:
+        fails.append(f"{phase}: {s['count']} samples, expected 6")
+    if not (s["best"] <= s["median"] <= s["worst"]):
+        fails.append(f"{phase}: best/median/worst out of order")
+if rep["settings"]["generated_tokens"] != 8:
+    fails.append("token count not fixed at 8")
+if rep["settings"]["image_tokens"] != 24:
+    fails.append(f"300x200 image should be 24 tokens, got {rep['settings']['image_tokens']}")
+if rep["concurrency"]["generated_tokens"] != 16:
+    fails.append("concurrency run token count")
+for k in ("device", "libtorch", "nvml"):
+    if k not in rep["hardware"]:
+        fails.append(f"hardware.{k} missing")
+if "time to 1st token" not in r.stdout:
+    fails.append("text report missing")
+for f in fails:
+    print("FAIL", f)
+print(f"{12 - len(fails) if len(fails) < 12 else 0} passed, {len(fails)} failed")
+sys.exit(1 if fails else 0)
