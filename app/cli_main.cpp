@@ -3,10 +3,12 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli_options.h"
+#include "moderation.h"
 #include "sightline/engine.h"
 
 using namespace sightline;
@@ -25,6 +27,11 @@ const char* kUsage = R"(usage:
   sightline-cli ask --model DIR --messages CONV.json [same options]
   sightline-cli tokenize --model DIR TEXT
   sightline-cli inspect --model DIR [--image PATH]...
+  sightline-cli moderate --model DIR --input QUEUE.(csv|jsonl|dir) --db FILE [--policy FILE] [--parallel N]
+      [--device ...] [--dtype ...] [--max-new-tokens N] [--think] [--json]
+  sightline-cli decide --db FILE --id ID --decision approve|reject|escalate --reviewer NAME [--note TEXT]
+  sightline-cli export --db FILE (--csv OUT | --jsonl OUT)
+  sightline-cli audit verify DB
 )";
 
 json statsJson(const RequestStats& s) {
@@ -161,6 +168,92 @@ int cmdInspect(const cli::Args& a) {
     return 0;
 }
 
+int cmdModerate(const cli::Args& a) {
+    namespace mod = sightline::moderation;
+    const bool asJson = a.flag("--json");
+    mod::ModerationStore store(a.required("--db"));
+    const auto queue = mod::importQueue(a.required("--input"));
+    const int added = store.addItems(queue);
+    mod::RunOptions o;
+    if (auto p = a.value("--policy")) o.policy = mod::loadPolicy(*p);
+    LoadOptions lo = loadOptions(a);
+    auto model = Model::load(lo);
+    o.modelId = model->config().architecture + ":" + lo.modelDir;
+    o.params.sampling.temperature = a.number("--temperature", 0.0);
+    o.params.sampling.seed = static_cast<uint64_t>(a.integer("--seed", 0));
+    o.params.maxNewTokens = a.integer("--max-new-tokens", 256);
+    o.params.enableThinking = a.flag("--think");
+    o.parallel = static_cast<int>(a.integer("--parallel", 1));
+    const auto pending = store.pending();
+    std::fprintf(stderr, "queue: %zu items (%d new), %zu to judge, policy %s\n", queue.size(), added, pending.size(), o.policy.version.c_str());
+    mod::runModeration(
+        store, [&](const std::vector<ChatMessage>& m, const GenerationParams& p, const std::atomic<bool>* c) { return model->generate(m, p, {}, c); },
+        o,
+        [&](const mod::ItemRecord& r) {
+            if (!asJson) return;
+            nlohmann::json j = {{"id", r.item.id}, {"status", r.status == "judged" ? "ok" : r.status}, {"latency_ms", r.latencyMs},
+                                {"prompt_tokens", r.promptTokens}, {"output_tokens", r.outputTokens}, {"policy_version", r.policyVersion},
+                                {"duplicate_of", r.item.duplicateOf}};
+            if (r.verdict) {
+                j["verdict"] = mod::verdictName(r.verdict->verdict);
+                j["reasons"] = r.verdict->reasons;
+                j["categories"] = r.verdict->categories;
+                j["confidence"] = r.verdict->confidence;
+            } else {
+                j["verdict"] = nullptr;
+                j["reasons"] = nlohmann::json::array();
+                j["categories"] = nlohmann::json::array();
+                j["confidence"] = nullptr;
+                j["raw"] = r.raw;
+            }
+            std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+        },
+        [&](const mod::RunProgress& p) {
+            std::fprintf(stderr, "\r%lld/%lld judged, %lld errors, %.1f items/min, ETA %.0f s   ", static_cast<long long>(p.done),
+                         static_cast<long long>(p.total), static_cast<long long>(p.errors), p.itemsPerMinute, p.etaSeconds);
+        },
+        &g_cancel);
+    std::fprintf(stderr, "\n%s\n", g_cancel.load() ? "stopped: rerun the same command to continue" : "done");
+    return 0;
+}
+
+int cmdDecide(const cli::Args& a) {
+    namespace mod = sightline::moderation;
+    mod::ModerationStore store(a.required("--db"));
+    const std::string d = a.required("--decision");
+    const auto decision = d == "approve" ? mod::HumanDecision::Approve : d == "reject" ? mod::HumanDecision::Reject
+                          : d == "escalate"                               ? mod::HumanDecision::Escalate
+                                                                          : throw Error(ErrorKind::BadInput, "--decision must be approve, reject or escalate");
+    store.recordDecision(a.required("--id"), decision, a.required("--reviewer"), a.value("--note").value_or(""), 0);
+    return 0;
+}
+
+int cmdExport(const cli::Args& a) {
+    sightline::moderation::ModerationStore store(a.required("--db"));
+    auto write = [](const std::string& path, const std::string& data) {
+        std::ofstream f(path, std::ios::binary);
+        f << data;
+        if (!f) throwBadInput("cannot write " + path);
+    };
+    if (auto p = a.value("--csv")) write(*p, store.exportCsv());
+    if (auto p = a.value("--jsonl")) write(*p, store.exportJsonl());
+    if (!a.value("--csv") && !a.value("--jsonl")) throwBadInput("export needs --csv OUT or --jsonl OUT");
+    const auto m = store.metrics();
+    std::fprintf(stderr, "%lld items, %lld judged, %lld errors, %lld decided; agreement %.1f%%, override rate %.1f%%, median review %.0f ms\n",
+                 static_cast<long long>(m.items), static_cast<long long>(m.judged), static_cast<long long>(m.errors),
+                 static_cast<long long>(m.decided), 100 * m.agreement, 100 * m.overrideRate, m.medianReviewMs);
+    return 0;
+}
+
+int cmdAudit(const cli::Args& a) {
+    if (a.positionals().size() != 2 || a.positionals()[0] != "verify") throwBadInput("usage: sightline-cli audit verify DB");
+    if (!std::ifstream(a.positionals()[1])) throwBadInput("cannot open " + a.positionals()[1]);
+    sightline::moderation::ModerationStore store(a.positionals()[1]);
+    const auto c = store.verifyAudit();
+    std::printf("%s: %s\n", c.ok ? "OK" : "TAMPERED", c.message.c_str());
+    return c.ok ? 0 : 3;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -179,6 +272,15 @@ int main(int argc, char** argv) {
                       "--messages"});
             return cmdAsk(cli::Args(argc, argv, 2, v, {"--no-think", "--json", "--ignore-eos"}));
         }
+        if (cmd == "moderate") {
+            std::set<std::string> v = common;
+            v.insert({"--input", "--db", "--policy", "--parallel", "--max-new-tokens", "--temperature", "--seed"});
+            return cmdModerate(cli::Args(argc, argv, 2, v, {"--json", "--think"}));
+        }
+        if (cmd == "decide")
+            return cmdDecide(cli::Args(argc, argv, 2, {"--db", "--id", "--decision", "--reviewer", "--note"}, {}));
+        if (cmd == "export") return cmdExport(cli::Args(argc, argv, 2, {"--db", "--csv", "--jsonl"}, {}));
+        if (cmd == "audit") return cmdAudit(cli::Args(argc, argv, 2, {}, {}));
         if (cmd == "tokenize") return cmdTokenize(cli::Args(argc, argv, 2, {"--model"}, {}));
         if (cmd == "inspect") return cmdInspect(cli::Args(argc, argv, 2, {"--model", "--image", "--max-image-pixels"}, {}));
         std::fprintf(stderr, "sightline-cli: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);

@@ -33,7 +33,7 @@ QChart* makeChart(const QString& title, std::initializer_list<QLineSeries*> seri
     c->legend()->setAlignment(Qt::AlignBottom);
     auto* x = new QValueAxis;
     x->setTitleText(QObject::tr("seconds"));
-    x->setLabelFormat(QStringLiteral("%d"));
+    x->setLabelFormat(QStringLiteral("%.0f"));
     auto* y = new QValueAxis;
     y->setTitleText(yTitle);
     c->addAxis(x, Qt::AlignBottom);

@@ -111,8 +111,11 @@ void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<st
         st.peakMemoryBytes = s.peakMemoryBytes;
         st.device = QString::fromStdString(s.device);
         Q_EMIT finished(id, st, QString::fromLatin1(finishReasonName(result.finishReason)));
+        // CUDA: peak allocated during the request minus what was allocated before it. CPU: growth of
+        // the process's peak resident set (the only per-process high-water mark there is).
+        const int64_t baseline = m_backend->deviceKind() == DeviceKind::Cuda ? before.allocatedBytes : before.peakAllocatedBytes;
         Q_EMIT requestCompleted(id, QStringLiteral("chat"), st, s.imageTokens, s.preprocessMs, s.visionMs, s.prefillMs,
-                                s.peakMemoryBytes - before.allocatedBytes);
+                                s.peakMemoryBytes - baseline);
     } catch (const Error& e) {
         if (!pending.isEmpty()) Q_EMIT chunk(id, pending);
         Q_EMIT failed(id, QString::fromStdString(repairUtf8(e.what())), e.kind() == ErrorKind::OutOfMemory);

@@ -89,6 +89,33 @@ def main():
     ]:
         r = run(a.cli, *args)
         check(r.returncode == 2 and needle in r.stderr, f"exit 2 with '{needle}' for {' '.join(args[:4])}: {r.stderr.strip()[:160]}")
+    # Headless moderation: JSON lines, resumable, audit verify detects tampering
+    import sqlite3
+    qdir = tempfile.mkdtemp(prefix="sightline-mod-")
+    with open(os.path.join(qdir, "queue.jsonl"), "w") as f:
+        for i, name in enumerate(["img_1x1.png", "img_57x91.png"]):
+            f.write(json.dumps({"id": f"it{i}", "image": os.path.join(a.fixtures, "cases", "images", name), "title": "t",
+                                "text": "call 555 123 4567"}) + "\n")
+    db = os.path.join(qdir, "m.db")
+    args = ["moderate", "--model", os.path.join(a.fixtures, "model"), "--input", os.path.join(qdir, "queue.jsonl"), "--db", db,
+            "--json", "--max-new-tokens", "16"]
+    r = run(a.cli, *args)
+    lines = [json.loads(x) for x in r.stdout.splitlines() if x.strip()]
+    check(r.returncode == 0 and [x["id"] for x in lines] == ["it0", "it1"], "moderate prints one JSON line per item")
+    check(all(k in lines[0] for k in ("id", "verdict", "reasons", "categories", "confidence", "status", "latency_ms")), "moderate line keys")
+    r = run(a.cli, *args)
+    check(r.returncode == 0 and r.stdout.strip() == "", "moderate rerun judges nothing twice")
+    r = run(a.cli, "audit", "verify", db)
+    check(r.returncode == 0 and r.stdout.startswith("OK"), "audit verify OK")
+    con = sqlite3.connect(db)
+    con.execute("DROP TRIGGER audit_no_update")
+    con.execute("UPDATE audit SET record = replace(record, 'it0', 'it0 ') WHERE seq = 1")
+    con.commit()
+    con.close()
+    r = run(a.cli, "audit", "verify", db)
+    check(r.returncode == 3 and "TAMPERED" in r.stdout, "audit verify detects an edited record")
+    r = run(a.cli, "export", "--db", db, "--csv", os.path.join(qdir, "out.csv"))
+    check(r.returncode == 0 and open(os.path.join(qdir, "out.csv")).read().count("\n") == 3, "export csv")
     print(f"{sum(1 for _ in FAILS)} failed")
     return 1 if FAILS else 0
 

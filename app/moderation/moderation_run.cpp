@@ -1,0 +1,118 @@
+// The moderation pipeline over a store's pending items.
+#include <chrono>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "moderation.h"
+
+namespace sightline::moderation {
+
+std::vector<ChatMessage> buildItemMessages(const QueueItem& item, const Policy& policy, bool retry) {
+    std::vector<ChatMessage> m;
+    m.push_back(ChatMessage::text(Role::System, policy.render()));
+    ChatMessage user;
+    user.role = Role::User;
+    ContentPart img;
+    img.type = ContentPart::Type::Image;
+    img.imageSource = item.imagePath;
+    img.image = std::make_shared<RgbImage>(decodeImageFile(item.imagePath));
+    user.content.push_back(img);
+    ContentPart t;
+    t.text = "Listing title: " + item.title + "\nListing description: " + item.text + "\n\nJudge this listing. Reply with the JSON object only.";
+    if (retry) t.text += " Your previous reply was not valid JSON of the required form: reply with exactly one JSON object.";
+    user.content.push_back(t);
+    m.push_back(std::move(user));
+    return m;
+}
+
+void runModeration(ModerationStore& store, const JudgeFn& judge, const RunOptions& o, const std::function<void(const ItemRecord&)>& onItem,
+                   const std::function<void(const RunProgress&)>& onProgress, const std::atomic<bool>* cancel,
+                   const std::atomic<bool>* pause) {
+    const std::vector<QueueItem> todo = store.pending();
+    std::mutex mutex;  // guards next, progress, callbacks
+    size_t next = 0;
+    RunProgress progress;
+    progress.total = static_cast<int64_t>(todo.size());
+    const auto t0 = std::chrono::steady_clock::now();
+    nlohmann::json sampling = {{"temperature", o.params.sampling.temperature}, {"top_p", o.params.sampling.topP},
+                               {"top_k", o.params.sampling.topK}, {"repetition_penalty", o.params.sampling.repetitionPenalty},
+                               {"max_new_tokens", o.params.maxNewTokens}, {"thinking", o.params.enableThinking}};
+    std::exception_ptr firstError;
+
+    auto worker = [&] {
+        while (true) {
+            if (cancel && cancel->load()) return;
+            while (pause && pause->load() && !(cancel && cancel->load())) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            QueueItem item;
+            {
+                std::lock_guard lock(mutex);
+                if (next >= todo.size() || firstError) return;
+                item = todo[next++];
+            }
+            ModerationStore::Judgement j;
+            j.id = item.id;
+            j.policyVersion = o.policy.version;
+            j.modelId = o.modelId;
+            j.samplingJson = sampling.dump();
+            GenerationParams params = o.params;
+            params.topLogprobs = 0;
+            const auto start = std::chrono::steady_clock::now();
+            try {
+                for (int attempt = 0; attempt <= o.retries; ++attempt) {
+                    params.sampling.seed = o.params.sampling.seed + static_cast<uint64_t>(attempt);
+                    j.seed = params.sampling.seed;
+                    // Each item is its own request: a fresh conversation, no history between items.
+                    const GenerateResult r = judge(buildItemMessages(item, o.policy, attempt > 0), params, cancel);
+                    if (r.finishReason == FinishReason::Cancelled) return;  // not written: judged on the next run
+                    j.raw = r.text;
+                    j.promptTokens += r.promptTokens;
+                    j.outputTokens += static_cast<int64_t>(r.outputIds.size());
+                    std::string why;
+                    auto v = parseVerdict(r.text, &why);
+                    if (v) {
+                        v->confidence = verdictTokenProbability(r);
+                        j.verdict = v;
+                        j.error.clear();
+                        break;
+                    }
+                    j.error = why;
+                }
+            } catch (const Error& e) {
+                if (e.kind() == ErrorKind::Cancelled) return;
+                if (e.kind() == ErrorKind::Internal) {
+                    std::lock_guard lock(mutex);
+                    if (!firstError) firstError = std::current_exception();
+                    return;
+                }
+                j.verdict.reset();
+                j.error = e.what();  // bad image, OOM: this item fails, the queue goes on
+            }
+            j.latencyMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+            const bool written = store.recordJudgement(j);
+            std::lock_guard lock(mutex);
+            if (!written) continue;
+            ++progress.done;
+            if (!j.verdict) ++progress.errors;
+            const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            progress.itemsPerMinute = elapsed > 0 ? 60.0 * static_cast<double>(progress.done) / elapsed : 0;
+            progress.etaSeconds = progress.itemsPerMinute > 0
+                                      ? 60.0 * static_cast<double>(progress.total - progress.done) / progress.itemsPerMinute
+                                      : 0;
+            if (onItem)
+                if (auto rec = store.item(j.id)) {
+                    if (!j.verdict) rec->raw = j.raw.empty() ? j.error : rec->raw;
+                    onItem(*rec);
+                }
+            if (onProgress) onProgress(progress);
+        }
+    };
+    const int n = std::max(1, o.parallel);
+    std::vector<std::thread> threads;
+    for (int i = 1; i < n; ++i) threads.emplace_back(worker);
+    worker();
+    for (auto& t : threads) t.join();
+    if (firstError) std::rethrow_exception(firstError);
+}
+
+}  // namespace sightline::moderation

@@ -1,0 +1,177 @@
+// Verdict extraction / repair and PII masking.
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "moderation.h"
+
+namespace sightline::moderation {
+using nlohmann::json;
+
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+    return s;
+}
+
+// From the first '{': the balanced object, or (truncated output) everything after it with the
+// open strings and brackets closed.
+std::string extractObject(const std::string& s, bool* truncated) {
+    const auto start = s.find('{');
+    if (start == std::string::npos) return {};
+    std::vector<char> stack;
+    bool inString = false, escaped = false;
+    char quote = 0;
+    for (size_t i = start; i < s.size(); ++i) {
+        const char c = s[i];
+        if (inString) {
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == quote) inString = false;
+            continue;
+        }
+        if (c == '"' || c == '\'') {
+            inString = true;
+            quote = c;
+        } else if (c == '{' || c == '[') {
+            stack.push_back(c == '{' ? '}' : ']');
+        } else if (c == '}' || c == ']') {
+            if (!stack.empty()) stack.pop_back();
+            if (stack.empty()) return s.substr(start, i - start + 1);
+        }
+    }
+    *truncated = true;
+    std::string out = s.substr(start);
+    if (inString) out += quote;
+    while (!out.empty() && (std::isspace(static_cast<unsigned char>(out.back())) || out.back() == ',' || out.back() == ':')) out.pop_back();
+    for (auto it = stack.rbegin(); it != stack.rend(); ++it) out += *it;
+    return out;
+}
+
+std::string repairJson(std::string s) {
+    if (s.find('"') == std::string::npos) std::replace(s.begin(), s.end(), '\'', '"');
+    static const std::regex trailingComma(R"(,\s*([}\]]))");
+    s = std::regex_replace(s, trailingComma, "$1");
+    static const std::regex bareKey(R"(([{,]\s*)([A-Za-z_][A-Za-z0-9_]*)\s*:)");
+    s = std::regex_replace(s, bareKey, "$1\"$2\":");
+    return s;
+}
+
+std::vector<std::string> stringList(const json& v) {
+    std::vector<std::string> out;
+    if (v.is_string()) {
+        if (!v.get<std::string>().empty()) out.push_back(v.get<std::string>());
+    } else if (v.is_array()) {
+        for (const auto& x : v)
+            if (x.is_string()) out.push_back(x.get<std::string>());
+            else if (!x.is_null()) out.push_back(x.dump());
+    }
+    return out;
+}
+
+}  // namespace
+
+const char* verdictName(VerdictKind v) {
+    switch (v) {
+        case VerdictKind::Approve: return "approve";
+        case VerdictKind::Reject: return "reject";
+        case VerdictKind::Review: return "review";
+    }
+    return "review";
+}
+
+const char* decisionName(HumanDecision d) {
+    switch (d) {
+        case HumanDecision::Approve: return "approve";
+        case HumanDecision::Reject: return "reject";
+        case HumanDecision::Escalate: return "escalate";
+    }
+    return "escalate";
+}
+
+std::optional<Verdict> parseVerdict(const std::string& output, std::string* error) {
+    auto fail = [&](const std::string& why) -> std::optional<Verdict> {
+        if (error) *error = why;
+        return std::nullopt;
+    };
+    std::string text = output;
+    if (const auto close = text.rfind("</think>"); close != std::string::npos) text = text.substr(close + 8);
+    else if (const auto open = text.find("<think>"); open != std::string::npos) return fail("the output is still reasoning (no answer after <think>)");
+    bool truncated = false;
+    const std::string object = extractObject(text, &truncated);
+    if (object.empty()) return fail("no JSON object in the output");
+    json j;
+    bool repaired = truncated;
+    try {
+        j = json::parse(object);
+    } catch (const json::exception&) {
+        try {
+            j = json::parse(repairJson(object));
+            repaired = true;
+        } catch (const json::exception& e) {
+            return fail(std::string("unrepairable JSON: ") + e.what());
+        }
+    }
+    if (!j.is_object()) return fail("the JSON is not an object");
+    std::string v;
+    for (const char* key : {"verdict", "decision", "label"})
+        if (j.contains(key) && j[key].is_string()) {
+            v = lower(j[key].get<std::string>());
+            break;
+        }
+    Verdict out;
+    if (v == "approve" || v == "approved" || v == "allow") out.verdict = VerdictKind::Approve;
+    else if (v == "reject" || v == "rejected" || v == "deny" || v == "block") out.verdict = VerdictKind::Reject;
+    else if (v == "review" || v == "escalate" || v == "needs_review" || v == "human_review") out.verdict = VerdictKind::Review;
+    else return fail(v.empty() ? "no \"verdict\" field" : "unknown verdict \"" + v + "\"");
+    if (j.contains("reasons")) out.reasons = stringList(j["reasons"]);
+    else if (j.contains("reason")) out.reasons = stringList(j["reason"]);
+    if (j.contains("categories")) out.categories = stringList(j["categories"]);
+    if (j.contains("confidence") && j["confidence"].is_number()) out.statedConfidence = j["confidence"].get<double>();
+    out.repaired = repaired;
+    return out;
+}
+
+std::string maskPersonalData(const std::string& text) {
+    static const std::regex email(R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})");
+    static const std::regex nationalId(R"(\b\d{17}[\dXx]\b|\b\d{15}\b|\b\d{3}-\d{2}-\d{4}\b)");
+    static const std::regex phone(R"((\+?\d[\d\s().\-]{6,}\d))");
+    std::string s = std::regex_replace(text, email, "[email]");
+    s = std::regex_replace(s, nationalId, "[id]");
+    // A phone-like run counts only with 7+ digits (prices and years stay).
+    std::string out;
+    auto begin = std::sregex_iterator(s.begin(), s.end(), phone);
+    size_t last = 0;
+    for (auto it = begin; it != std::sregex_iterator(); ++it) {
+        const std::string m = it->str();
+        const auto digits = std::count_if(m.begin(), m.end(), ::isdigit);
+        out += s.substr(last, static_cast<size_t>(it->position()) - last);
+        out += digits >= 7 ? "[phone]" : m;
+        last = static_cast<size_t>(it->position() + it->length());
+    }
+    out += s.substr(last);
+    return out;
+}
+
+double verdictTokenProbability(const GenerateResult& r) {
+    // Position of the verdict value in the text, then the token whose text covers it.
+    std::string text;
+    std::vector<size_t> ends;
+    for (const auto& t : r.tokens) {
+        text += t.textDelta;
+        ends.push_back(text.size());
+    }
+    size_t key = text.rfind("</think>");
+    key = text.find("\"verdict\"", key == std::string::npos ? 0 : key);
+    if (key == std::string::npos) return 0;
+    size_t p = text.find(':', key);
+    if (p == std::string::npos) return 0;
+    p = text.find_first_not_of(" \t\n\"'", p + 1);
+    if (p == std::string::npos) return 0;
+    for (size_t i = 0; i < ends.size(); ++i)
+        if (ends[i] > p) return std::exp(static_cast<double>(r.tokens[i].logprob));
+    return 0;
+}
+
+}  // namespace sightline::moderation
