@@ -7,8 +7,9 @@ compared in one run.
       --image-size 1024x768 --max-new-tokens 32 --device cpu --dtype float32 [--ours sightline-bench.json] [--json OUT]
 
 As in sightline-bench --random-weights, the architecture comes from the config file and the tokenizer,
-image processor and special-token ids from --model. Time to first token = a generate() of one token;
-decode tokens/s = (N-1) / (time of N tokens - time of 1 token), best of the loops.
+image processor and special-token ids from --model. A streamer timestamps every generated token (with a
+device sync): time to first token = preprocessing + generate() start to the first token; decode
+tokens/s = (N-1) / (last token - first token), as sightline-bench computes it.
 """
 import argparse
 import json
@@ -83,15 +84,34 @@ def main():
         if a.device == "cuda":
             torch.cuda.synchronize()
 
+    class Clock:
+        """A generate() streamer that timestamps every token (the prompt comes first, then one put per step)."""
+
+        def __init__(self):
+            self.times = []
+
+        def put(self, value):
+            sync()
+            self.times.append(time.perf_counter())
+
+        def end(self):
+            pass
+
     def gen(n):
         ids, pv, grid, pre_ms = prepare()
+        clock = Clock()
         sync()
         t0 = time.perf_counter()
         with torch.inference_mode():
             model.generate(input_ids=ids, pixel_values=pv, image_grid_thw=grid, mm_token_type_ids=(ids == cfg.image_token_id).int(),
-                           do_sample=False, max_new_tokens=n, min_new_tokens=n, eos_token_id=None, pad_token_id=cfg.pad_token_id)
+                           do_sample=False, max_new_tokens=n, min_new_tokens=n, eos_token_id=None, pad_token_id=cfg.pad_token_id,
+                           streamer=clock)
         sync()
-        return (time.perf_counter() - t0) * 1000 + pre_ms, pre_ms, ids.shape[1]
+        t_end = time.perf_counter()
+        steps = clock.times[1:]  # [0] is the prompt
+        ttft = (steps[0] - t0) * 1000 + pre_ms
+        rate = (len(steps) - 1) / (steps[-1] - steps[0]) if len(steps) > 1 else 0
+        return ttft, (t_end - t0) * 1000 + pre_ms, rate, pre_ms, ids.shape[1]
 
     for _ in range(a.warmup):
         gen(2)
@@ -99,12 +119,11 @@ def main():
         torch.cuda.reset_peak_memory_stats()
     ttft, total, rates, pre = [], [], [], []
     for _ in range(a.n):
-        t1, p, L = gen(1)
-        tn, _, _ = gen(a.max_new_tokens)
+        t1, tn, rate, p, L = gen(a.max_new_tokens)
         ttft.append(t1)
         total.append(tn)
         pre.append(p)
-        rates.append((a.max_new_tokens - 1) / ((tn - t1) / 1000) if tn > t1 else 0)
+        rates.append(rate)
     report = {
         "engine": "transformers", "device": torch.cuda.get_device_name() if a.device == "cuda" else "cpu", "dtype": str(dtype),
         "torch": torch.__version__, "attn": a.attn, "prompt_tokens": L, "generated_tokens": a.max_new_tokens,

@@ -21,27 +21,123 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../app/gui/main.cpp" line="61" />
+        <location filename="../app/gui/main.cpp" line="70" />
         <source>Sightline</source>
         <translation>Sightline</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="61" />
+        <location filename="../app/gui/main.cpp" line="70" />
         <source>Cannot open the chat database: %1</source>
         <translation>无法打开聊天数据库：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main.cpp" line="84" />
+        <source>Moderation</source>
+        <translation>审核</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main.cpp" line="94" />
+        <source>Import queue</source>
+        <translation>导入队列</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main.cpp" line="94" />
+        <source>Queues (*.csv *.jsonl)</source>
+        <translation>队列 (*.csv *.jsonl)</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main.cpp" line="98" />
+        <source>Export results</source>
+        <translation>导出结果</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main.cpp" line="98" />
+        <source>CSV (*.csv);;JSONL (*.jsonl)</source>
+        <translation>CSV (*.csv);;JSONL (*.jsonl)</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main.cpp" line="102" />
+        <source>Moderation is unavailable: %1</source>
+        <translation>审核功能不可用：%1</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="35" />
+        <source>seconds</source>
+        <translation>秒</translation>
     </message>
 </context>
 <context>
     <name>sightline::app::EngineController</name>
     <message>
-        <location filename="../app/gui/engine_controller.cpp" line="98" />
+        <location filename="../app/gui/engine_controller.cpp" line="104" />
+        <source>CPU run: process peak memory shown; no GPU utilisation</source>
+        <translation>CPU 运行：显示进程峰值内存；无 GPU 利用率</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/engine_controller.cpp" line="112" />
         <source>%1×%2 px</source>
         <translation>%1×%2 像素</translation>
     </message>
     <message>
-        <location filename="../app/gui/engine_controller.cpp" line="100" />
+        <location filename="../app/gui/engine_controller.cpp" line="114" />
         <source>%1×%2 → %3×%4 px, %5 image tokens</source>
         <translation>%1×%2 → %3×%4 像素，%5 个图像词元</translation>
+    </message>
+</context>
+<context>
+    <name>sightline::app::EngineWorker</name>
+    <message>
+        <location filename="../app/gui/engine_worker.cpp" line="131" />
+        <source>Load a model first.</source>
+        <translation>请先加载模型。</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/engine_worker.cpp" line="146" />
+        <source>%1 %2 / %3…</source>
+        <translation>%1 %2 / %3…</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/engine_worker.cpp" line="151" />
+        <source>Benchmark failed: %1</source>
+        <translation>基准测试失败：%1</translation>
+    </message>
+</context>
+<context>
+    <name>sightline::app::ModerationController</name>
+    <message>
+        <location filename="../app/gui/moderation_controller.cpp" line="54" />
+        <source>%1 items · %2 judged · %3 errors · %4 decided · %5 items/h · agreement %6% · override rate %7% · median review %8 s</source>
+        <translation>%1 项 · 已判定 %2 · 错误 %3 · 已决定 %4 · 每小时 %5 项 · 一致率 %6% · 推翻率 %7% · 审核中位时间 %8 秒</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/moderation_controller.cpp" line="70" />
+        <source>%1 new items</source>
+        <translation>新增 %1 项</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/moderation_controller.cpp" line="80" />
+        <source>Load a model before running the queue.</source>
+        <translation>运行队列前请先加载模型。</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/moderation_controller.cpp" line="102" />
+        <source>%1/%2 · %3 items/min · ETA %4 s</source>
+        <translation>%1/%2 · 每分钟 %3 项 · 预计剩余 %4 秒</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/moderation_controller.cpp" line="114" />
+        <source>Cancelled; Run continues where it stopped</source>
+        <translation>已取消；再次运行将从中断处继续</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/moderation_controller.cpp" line="114" />
+        <source>Queue done</source>
+        <translation>队列完成</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/moderation_controller.cpp" line="135" />
+        <source>Cannot write %1</source>
+        <translation>无法写入 %1</translation>
     </message>
 </context>
 <context>
@@ -130,196 +226,196 @@
 <context>
     <name>sightline::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="31" />
+        <location filename="../ui/main_window.cpp" line="32" />
         <source>Sightline</source>
         <translation>Sightline</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="37" />
         <location filename="../ui/main_window.cpp" line="38" />
+        <location filename="../ui/main_window.cpp" line="39" />
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="40" />
+        <location filename="../ui/main_window.cpp" line="41" />
         <source>Chat history</source>
         <translation>对话历史</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="62" />
-        <location filename="../ui/main_window.cpp" line="390" />
+        <location filename="../ui/main_window.cpp" line="65" />
+        <location filename="../ui/main_window.cpp" line="399" />
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="67" />
+        <location filename="../ui/main_window.cpp" line="70" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="100" />
+        <location filename="../ui/main_window.cpp" line="103" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="101" />
+        <location filename="../ui/main_window.cpp" line="104" />
         <source>&amp;New chat</source>
         <translation>新对话(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="103" />
+        <location filename="../ui/main_window.cpp" line="106" />
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="104" />
+        <location filename="../ui/main_window.cpp" line="107" />
         <source>GLM-4.6V-Flash folder</source>
         <translation>GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="110" />
+        <location filename="../ui/main_window.cpp" line="113" />
         <source>Export chat as Markdown…</source>
         <translation>导出对话为 Markdown…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="111" />
-        <location filename="../ui/main_window.cpp" line="115" />
+        <location filename="../ui/main_window.cpp" line="114" />
+        <location filename="../ui/main_window.cpp" line="118" />
         <source>Export chat</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="111" />
+        <location filename="../ui/main_window.cpp" line="114" />
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="114" />
+        <location filename="../ui/main_window.cpp" line="117" />
         <source>Export chat as JSON…</source>
         <translation>导出对话为 JSON…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="115" />
+        <location filename="../ui/main_window.cpp" line="118" />
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="119" />
+        <location filename="../ui/main_window.cpp" line="122" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="120" />
+        <location filename="../ui/main_window.cpp" line="123" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="121" />
+        <location filename="../ui/main_window.cpp" line="124" />
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="123" />
+        <location filename="../ui/main_window.cpp" line="126" />
         <source>Stop answer</source>
         <translation>停止回答</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="126" />
+        <location filename="../ui/main_window.cpp" line="129" />
         <source>Attach image…</source>
         <translation>添加图片…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="127" />
+        <location filename="../ui/main_window.cpp" line="130" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="132" />
+        <location filename="../ui/main_window.cpp" line="135" />
         <source>Performance</source>
         <translation>性能</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="142" />
+        <location filename="../ui/main_window.cpp" line="146" />
         <source>&lt;h2&gt;Ask about an image&lt;/h2&gt;&lt;p&gt;Drop, paste or attach an image, type a question, and press Ctrl+Enter.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;就图片提问&lt;/h2&gt;&lt;p&gt;拖放、粘贴或添加一张图片，输入问题，然后按 Ctrl+Enter。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="147" />
+        <location filename="../ui/main_window.cpp" line="151" />
         <source>&lt;h2&gt;Welcome to Sightline&lt;/h2&gt;&lt;p&gt;Sightline answers questions about images with &lt;b&gt;GLM-4.6V-Flash&lt;/b&gt;, running on your own GPU.&lt;/p&gt;&lt;p&gt;Download the checkpoint folder (about 21 GB) from Hugging Face (&lt;a href="https://huggingface.co/zai-org/GLM-4.6V-Flash"&gt;zai-org/GLM-4.6V-Flash&lt;/a&gt;) or ModelScope (ZhipuAI/GLM-4.6V-Flash), for example with &lt;code&gt;huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash&lt;/code&gt;, then choose that folder with &lt;i&gt;File → Open model folder…&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Your earlier chats stay browsable meanwhile.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;欢迎使用 Sightline&lt;/h2&gt;&lt;p&gt;Sightline 使用在您自己的 GPU 上运行的 &lt;b&gt;GLM-4.6V-Flash&lt;/b&gt; 回答关于图片的问题。&lt;/p&gt;&lt;p&gt;请从 ModelScope（ZhipuAI/GLM-4.6V-Flash）或 Hugging Face（&lt;a href="https://huggingface.co/zai-org/GLM-4.6V-Flash"&gt;zai-org/GLM-4.6V-Flash&lt;/a&gt;）下载模型文件夹（约 21 GB），例如 &lt;code&gt;huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash&lt;/code&gt;，然后通过&lt;i&gt;文件 → 打开模型文件夹…&lt;/i&gt;选择该文件夹。&lt;/p&gt;&lt;p&gt;在此期间仍可浏览以前的对话。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="155" />
+        <location filename="../ui/main_window.cpp" line="159" />
         <source>Choose the GLM-4.6V-Flash folder</source>
         <translation>选择 GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="181" />
-        <location filename="../ui/main_window.cpp" line="219" />
-        <location filename="../ui/main_window.cpp" line="249" />
-        <location filename="../ui/main_window.cpp" line="272" />
-        <location filename="../ui/main_window.cpp" line="320" />
-        <location filename="../ui/main_window.cpp" line="335" />
-        <location filename="../ui/main_window.cpp" line="357" />
+        <location filename="../ui/main_window.cpp" line="185" />
+        <location filename="../ui/main_window.cpp" line="223" />
+        <location filename="../ui/main_window.cpp" line="253" />
+        <location filename="../ui/main_window.cpp" line="276" />
+        <location filename="../ui/main_window.cpp" line="329" />
+        <location filename="../ui/main_window.cpp" line="344" />
+        <location filename="../ui/main_window.cpp" line="366" />
         <source>Could not save or read the chat history: %1</source>
         <translation>无法保存或读取对话历史：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="200" />
+        <location filename="../ui/main_window.cpp" line="204" />
         <source>No model yet: choose the GLM-4.6V-Flash folder with File → Open model folder…</source>
         <translation>尚无模型：请通过“文件 → 打开模型文件夹…”选择 GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="201" />
+        <location filename="../ui/main_window.cpp" line="205" />
         <source>The model is not loaded yet.</source>
         <translation>模型尚未加载。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="206" />
+        <location filename="../ui/main_window.cpp" line="210" />
         <source>Image question</source>
         <translation>图片提问</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="302" />
+        <location filename="../ui/main_window.cpp" line="311" />
         <source>Out of memory</source>
         <translation>内存不足</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="303" />
+        <location filename="../ui/main_window.cpp" line="312" />
         <source>Retry with a smaller image budget</source>
         <translation>以更小的图片预算重试</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="355" />
+        <location filename="../ui/main_window.cpp" line="364" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="363" />
+        <location filename="../ui/main_window.cpp" line="372" />
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="381" />
+        <location filename="../ui/main_window.cpp" line="390" />
         <source>%1 on %2</source>
         <translation>%1，运行于 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="390" />
+        <location filename="../ui/main_window.cpp" line="399" />
         <source>Loading cancelled</source>
         <translation>已取消加载</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="391" />
+        <location filename="../ui/main_window.cpp" line="400" />
         <source>Could not load the model: %1</source>
         <translation>无法加载模型：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="395" />
+        <location filename="../ui/main_window.cpp" line="404" />
         <source>%1 · VRAM %2 / %3</source>
         <translation>%1 · 显存 %2 / %3</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="396" />
+        <location filename="../ui/main_window.cpp" line="405" />
         <source>%1 · RAM %2</source>
         <translation>%1 · 内存 %2</translation>
     </message>
@@ -327,89 +423,453 @@
 <context>
     <name>sightline::ui::MessageWidget</name>
     <message>
-        <location filename="../ui/message_widget.cpp" line="59" />
+        <location filename="../ui/message_widget.cpp" line="71" />
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="59" />
+        <location filename="../ui/message_widget.cpp" line="71" />
         <source>Copy message</source>
         <translation>复制消息</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="60" />
+        <location filename="../ui/message_widget.cpp" line="72" />
         <source>Copy code</source>
         <translation>复制代码</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="60" />
+        <location filename="../ui/message_widget.cpp" line="72" />
         <source>Copy the first code block</source>
         <translation>复制第一个代码块</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="61" />
+        <location filename="../ui/message_widget.cpp" line="73" />
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="61" />
+        <location filename="../ui/message_widget.cpp" line="73" />
         <source>Edit and resend</source>
         <translation>编辑并重新发送</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="62" />
+        <location filename="../ui/message_widget.cpp" line="74" />
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="62" />
+        <location filename="../ui/message_widget.cpp" line="74" />
         <source>Regenerate this answer</source>
         <translation>重新生成此回答</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="72" />
+        <location filename="../ui/message_widget.cpp" line="84" />
         <source>Show reasoning</source>
         <translation>显示推理过程</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="80" />
+        <location filename="../ui/message_widget.cpp" line="92" />
         <source>Message text</source>
         <translation>消息内容</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="111" />
+        <location filename="../ui/message_widget.cpp" line="123" />
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="111" />
+        <location filename="../ui/message_widget.cpp" line="123" />
         <source>GLM-4.6V</source>
         <translation>GLM-4.6V</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="118" />
+        <location filename="../ui/message_widget.cpp" line="130" />
         <source>Attached image %1</source>
         <translation>附加图片 %1</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="124" />
+        <location filename="../ui/message_widget.cpp" line="136" />
         <source>Thinking…</source>
         <translation>思考中…</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="124" />
+        <location filename="../ui/message_widget.cpp" line="136" />
         <source>Reasoning</source>
         <translation>推理过程</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="134" />
+        <location filename="../ui/message_widget.cpp" line="148" />
         <source>Stopped. </source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="135" />
+        <location filename="../ui/message_widget.cpp" line="149" />
         <source>Error: %1</source>
         <translation>错误：%1</translation>
+    </message>
+</context>
+<context>
+    <name>sightline::ui::MonitorWidget</name>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="163" />
+        <source>time to first token</source>
+        <translation>首字时间</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="165" />
+        <source>total latency</source>
+        <translation>总延迟</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="167" />
+        <source>decode tokens/s</source>
+        <translation>解码 词元/秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="169" />
+        <source>requests / minute</source>
+        <translation>请求/分钟</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="171" />
+        <source>allocated (engine)</source>
+        <translation>已分配（引擎）</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="173" />
+        <source>reserved (allocator)</source>
+        <translation>已预留（分配器）</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="175" />
+        <source>used on device (all processes)</source>
+        <translation>设备已用（所有进程）</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="177" />
+        <source>device total</source>
+        <translation>设备总量</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="179" />
+        <source>GPU utilisation %</source>
+        <translation>GPU 利用率 %</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="180" />
+        <source>Latency per request</source>
+        <translation>每个请求的延迟</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="180" />
+        <source>ms</source>
+        <translation>毫秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="181" />
+        <source>Throughput</source>
+        <translation>吞吐量</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="181" />
+        <source>per second / minute</source>
+        <translation>每秒 / 每分钟</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="182" />
+        <source>Memory (GiB) and GPU utilisation (%/10)</source>
+        <translation>内存（GiB）与 GPU 利用率（%/10）</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="182" />
+        <source>GiB</source>
+        <translation>GiB</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="195" />
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="203" />
+        <source>Recent requests</source>
+        <translation>最近的请求</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="207" />
+        <source>Live</source>
+        <translation>实时</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="209" />
+        <source>Export requests</source>
+        <translation>导出请求</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="209" />
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="224" />
+        <source>Describe this image in detail.</source>
+        <translation>详细描述这张图片。</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="229" />
+        <source>Image width (0: no image)</source>
+        <translation>图片宽度（0：无图片）</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="230" />
+        <source>Image height</source>
+        <translation>图片高度</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="231" />
+        <source>Prompt</source>
+        <translation>提示词</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="232" />
+        <source>Tokens to generate</source>
+        <translation>生成词元数</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="233" />
+        <source>Warm-up runs</source>
+        <translation>预热次数</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="234" />
+        <source>Loops (-n)</source>
+        <translation>循环次数 (-n)</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="235" />
+        <source>Repeats (-r)</source>
+        <translation>重复次数 (-r)</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="236" />
+        <source>Run benchmark</source>
+        <translation>运行基准测试</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="246" />
+        <source>Benchmark</source>
+        <translation>基准测试</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="249" />
+        <source>Running…</source>
+        <translation>运行中…</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="282" />
+        <source>No requests yet</source>
+        <translation>尚无请求</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="283" />
+        <source>TTFT P50 %1 / P95 %2 / P99 %3 ms · total P50 %4 / P95 %5 / P99 %6 ms (last %7)</source>
+        <translation>首字 P50 %1 / P95 %2 / P99 %3 毫秒 · 总计 P50 %4 / P95 %5 / P99 %6 毫秒（最近 %7 个）</translation>
+    </message>
+</context>
+<context>
+    <name>sightline::ui::RequestTableModel</name>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="85" />
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="85" />
+        <source>Id</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="85" />
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="86" />
+        <source>Image tok</source>
+        <translation>图像词元</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="86" />
+        <source>Prompt tok</source>
+        <translation>提示词元</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="86" />
+        <source>Output tok</source>
+        <translation>输出词元</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="87" />
+        <source>Preproc ms</source>
+        <translation>预处理 毫秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="87" />
+        <source>Vision ms</source>
+        <translation>视觉 毫秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="87" />
+        <source>Prefill ms</source>
+        <translation>预填充 毫秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="88" />
+        <source>TTFT ms</source>
+        <translation>首字 毫秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="88" />
+        <source>Total ms</source>
+        <translation>总计 毫秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="88" />
+        <source>Decode tok/s</source>
+        <translation>解码 词元/秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="89" />
+        <source>Peak memory</source>
+        <translation>峰值内存</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="89" />
+        <source>Memory delta</source>
+        <translation>内存增量</translation>
+    </message>
+</context>
+<context>
+    <name>sightline::ui::ReviewWidget</name>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="28" />
+        <source>Import queue…</source>
+        <translation>导入队列…</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="29" />
+        <source>Run model</source>
+        <translation>运行模型</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="30" />
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="32" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="33" />
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="47" />
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="47" />
+        <source>Awaiting decision</source>
+        <translation>待决定</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="47" />
+        <source>Disagreements</source>
+        <translation>不一致</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="47" />
+        <source>Errors</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="47" />
+        <source>Low confidence</source>
+        <translation>低置信度</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="49" />
+        <source>Queue order</source>
+        <translation>队列顺序</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="49" />
+        <source>Lowest confidence first</source>
+        <translation>置信度从低到高</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="51" />
+        <source>Moderation queue</source>
+        <translation>审核队列</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="60" />
+        <source>Listing image</source>
+        <translation>商品图片</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="68" />
+        <source>Note (optional), then A approve · R reject · E escalate · N/P next/previous</source>
+        <translation>备注（可选），然后按 A 通过 · R 拒绝 · E 升级 · N/P 下一项/上一项</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="69" />
+        <source>Reviewer note</source>
+        <translation>审核备注</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="165" />
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="184" />
+        <source>Nothing to review with this filter.</source>
+        <translation>此筛选条件下没有需要审核的项目。</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="190" />
+        <source>Cannot show %1</source>
+        <translation>无法显示 %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="193" />
+        <source>&lt;p&gt;&lt;i&gt;Duplicate of %1&lt;/i&gt;&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;i&gt;与 %1 重复&lt;/i&gt;&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="195" />
+        <source>&lt;p&gt;&lt;b&gt;Model output could not be read.&lt;/b&gt; Raw answer:&lt;/p&gt;&lt;p style="white-space: pre-wrap; font-family: monospace;"&gt;%1&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;无法解析模型输出。&lt;/b&gt;原始回答：&lt;/p&gt;&lt;p style="white-space: pre-wrap; font-family: monospace;"&gt;%1&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="197" />
+        <source>&lt;p&gt;&lt;b&gt;Model: %1&lt;/b&gt; (confidence %2)&lt;br&gt;Reasons: %3&lt;br&gt;Categories: %4&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;模型：%1&lt;/b&gt;（置信度 %2）&lt;br&gt;理由：%3&lt;br&gt;类别：%4&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="200" />
+        <source>&lt;p&gt;&lt;i&gt;Not judged yet.&lt;/i&gt;&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;i&gt;尚未判定。&lt;/i&gt;&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="201" />
+        <source>&lt;p&gt;Decision: &lt;b&gt;%1&lt;/b&gt; %2&lt;/p&gt;</source>
+        <translation>&lt;p&gt;决定：&lt;b&gt;%1&lt;/b&gt; %2&lt;/p&gt;</translation>
     </message>
 </context>
 <context>

@@ -30,6 +30,7 @@ public:
     // model's processor limits when one is loaded, otherwise only decodes.
     QString preflight(const QString& path, qint64 maxImagePixels, QString* error) const;
     bool busy() const { return m_busy.load(); }
+    std::shared_ptr<const InferenceBackend> backend() const { return m_backend; }
 
 public Q_SLOTS:
     void load(const sightline::ui::GenerationSettings& settings);

@@ -17,7 +17,11 @@
 #include "composer.h"
 #include "engine_controller.h"
 #include "main_window.h"
+#include "moderation_controller.h"
 #include "monitor_widget.h"
+#include "review_widget.h"
+#include <QFileDialog>
+#include <QSettings>
 #include "settings_dialog.h"
 
 using namespace sightline;
@@ -41,8 +45,10 @@ int main(int argc, char** argv) {
     QCommandLineOption shotOpt(QStringLiteral("screenshot"), QStringLiteral("Save a screenshot of the window and quit."), QStringLiteral("png"));
     QCommandLineOption shotAtOpt(QStringLiteral("screenshot-at"), QStringLiteral("start | streaming | done"), QStringLiteral("when"), QStringLiteral("done"));
     QCommandLineOption monitorOpt(QStringLiteral("monitor"), QStringLiteral("Show the performance monitor at start."));
+    QCommandLineOption queueOpt(QStringLiteral("moderation-queue"), QStringLiteral("Import this queue (CSV/JSONL) and judge it once the model is loaded."),
+                                QStringLiteral("file"));
     QCommandLineOption langOpt(QStringLiteral("lang"), QStringLiteral("UI language (en, zh_CN)."), QStringLiteral("code"));
-    cli.addOptions({modelOpt, dataOpt, askOpt, imageOpt, shotOpt, shotAtOpt, langOpt, monitorOpt});
+    cli.addOptions({modelOpt, dataOpt, askOpt, imageOpt, shotOpt, shotAtOpt, langOpt, monitorOpt, queueOpt});
     cli.process(app);
 
     ui::GenerationSettings settings = ui::loadSettings();
@@ -71,6 +77,36 @@ int main(int argc, char** argv) {
     auto* monitor = new ui::MonitorWidget(&window);
     QDockWidget* monitorDock = window.addMonitorDock(monitor);
     if (cli.isSet(monitorOpt)) monitorDock->show();
+
+    // Moderation review station (a dock of its own; its queue lives in moderation.sqlite3).
+    auto* review = new ui::ReviewWidget(&window);
+    QDockWidget* reviewDock = window.addMonitorDock(review);
+    reviewDock->setWindowTitle(QObject::tr("Moderation"));
+    reviewDock->setObjectName(QStringLiteral("moderationDock"));
+    window.tabifyDockWidget(monitorDock, reviewDock);
+    QString reviewer = QSettings().value(QStringLiteral("reviewer")).toString();
+    if (reviewer.isEmpty()) reviewer = qEnvironmentVariable("USER", QStringLiteral("reviewer"));
+    std::unique_ptr<app::ModerationController> moderationCtl;
+    try {
+        moderationCtl = std::make_unique<app::ModerationController>(review, controller.backend(), dataDir + QStringLiteral("/moderation.sqlite3"), reviewer);
+        QObject::connect(moderationCtl.get(), &app::ModerationController::problem, &window, &ui::MainWindow::showProblem);
+        QObject::connect(review, &ui::ReviewWidget::importRequested, &window, [&] {
+            const QString p = QFileDialog::getOpenFileName(&window, QObject::tr("Import queue"), QString(), QObject::tr("Queues (*.csv *.jsonl)"));
+            if (!p.isEmpty()) moderationCtl->importQueue(p);
+        });
+        QObject::connect(review, &ui::ReviewWidget::exportRequested, &window, [&] {
+            const QString p = QFileDialog::getSaveFileName(&window, QObject::tr("Export results"), QString(), QObject::tr("CSV (*.csv);;JSONL (*.jsonl)"));
+            if (!p.isEmpty()) moderationCtl->exportTo(p);
+        });
+    } catch (const std::exception& e) {
+        window.showProblem(QObject::tr("Moderation is unavailable: %1").arg(QString::fromUtf8(e.what())));
+    }
+    if (moderationCtl && cli.isSet(queueOpt)) {
+        moderationCtl->importQueue(cli.value(queueOpt));
+        reviewDock->show();
+        reviewDock->raise();
+        QObject::connect(&controller, &app::EngineController::modelLoaded, &window, [&] { moderationCtl->run(); });
+    }
     app::wireMonitor(monitor, &controller);
     window.show();
 
@@ -81,6 +117,19 @@ int main(int argc, char** argv) {
         QTimer::singleShot(50, qApp, &QApplication::quit);
     };
     if (!shot.isEmpty() && when == QLatin1String("start")) QTimer::singleShot(500, &window, grab);
+    if (!shot.isEmpty() && when == QLatin1String("moderation"))
+        QObject::connect(&controller, &app::EngineController::modelLoaded, &window, [&] {
+            QTimer::singleShot(100, &window, [&] {
+                auto* wait = new QTimer(&window);
+                QObject::connect(wait, &QTimer::timeout, &window, [&, wait] {
+                    if (moderationCtl && !moderationCtl->running()) {
+                        wait->stop();
+                        QTimer::singleShot(300, &window, grab);
+                    }
+                });
+                wait->start(200);
+            });
+        });
     if (cli.isSet(askOpt)) {
         QObject::connect(&controller, &app::EngineController::modelLoaded, &window, [&] {
             if (cli.isSet(imageOpt)) window.composer()->addImageFile(cli.value(imageOpt));

@@ -24,6 +24,8 @@
 #include "main_window.h"
 #include "message_widget.h"
 #include "monitor_widget.h"
+#include "moderation_controller.h"
+#include "review_widget.h"
 
 using namespace sightline;
 
@@ -123,6 +125,7 @@ private Q_SLOTS:
     void realEngineEndToEnd();
     void badModelFolderNamesTheFile();
     void monitorRecordsRequestsAndMemory();
+    void reviewKeysDecideAndPersist();
 };
 
 void UiTest::dropFilesAndImageData() {
@@ -396,6 +399,67 @@ void UiTest::monitorRecordsRequestsAndMemory() {
     Q_EMIT monitor.benchmarkRequested(64, 64, "x", 2, 0, 1, 1);
     QVERIFY(done.wait(5000));
     QVERIFY(done.first().first().toString().contains("Load a model first"));
+}
+
+void UiTest::reviewKeysDecideAndPersist() {
+    QTemporaryDir dir;
+    const QString csv = dir.filePath("q.csv");
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QStringLiteral("id,image,title,text\nx1,%1,One,first\nx2,%2,Two,second\nx3,%3,Three,third\n")
+                .arg(kFixtures + "/cases/images/img_1x1.png", kFixtures + "/cases/images/img_57x91.png",
+                     kFixtures + "/cases/images/img_300x200.png")
+                .toUtf8());
+    f.close();
+    ui::ReviewWidget review;
+    review.resize(900, 600);
+    review.show();
+    auto backend = std::make_shared<FakeBackend>(QStringList{"x"}, 1);
+    app::ModerationController ctl(&review, backend, dir.filePath("m.db"), "tester");
+    ctl.importQueue(csv);
+    QCOMPARE(review.visibleIds(), (QStringList{"x1", "x2", "x3"}));
+    // Model verdicts for two items (as a run would write them).
+    for (auto [id, verdict, conf] : {std::tuple{"x1", moderation::VerdictKind::Reject, 0.9}, std::tuple{"x2", moderation::VerdictKind::Approve, 0.3}}) {
+        moderation::ModerationStore::Judgement j;
+        j.id = id;
+        moderation::Verdict v;
+        v.verdict = verdict;
+        v.confidence = conf;
+        j.verdict = v;
+        QVERIFY(ctl.store().recordJudgement(j));
+    }
+    ctl.refresh();
+    QSignalSpy decided(&review, &ui::ReviewWidget::decisionMade);
+    review.setFocus();
+    QCOMPARE(review.currentId(), QStringLiteral("x1"));
+    QTest::keyClick(&review, Qt::Key_A);  // overrides the model's reject
+    QCOMPARE(decided.count(), 1);
+    QCOMPARE(decided[0][0].toString(), QStringLiteral("x1"));
+    QCOMPARE(decided[0][1].toString(), QStringLiteral("approve"));
+    QCOMPARE(review.currentId(), QStringLiteral("x2"));  // advanced
+    QTest::keyClick(&review, Qt::Key_N);
+    QCOMPARE(review.currentId(), QStringLiteral("x3"));
+    QTest::keyClick(&review, Qt::Key_P);
+    QCOMPARE(review.currentId(), QStringLiteral("x2"));
+    QTest::keyClick(&review, Qt::Key_R);
+    QTest::keyClick(&review, Qt::Key_E);
+    QCOMPARE(decided.count(), 3);
+    QCOMPARE(ctl.store().item("x1")->decision, std::string("approve"));
+    QCOMPARE(ctl.store().item("x1")->reviewer, std::string("tester"));
+    QCOMPARE(ctl.store().item("x3")->decision, std::string("escalate"));
+    QVERIFY(ctl.store().verifyAudit().ok);
+    QCOMPARE(ctl.store().auditCount(), 5);  // 2 verdicts + 3 decisions
+    review.setFilter(ui::ReviewWidget::Filter::Disagreements);
+    QCOMPARE(review.visibleIds(), (QStringList{"x1", "x2"}));  // approve vs reject; reject vs approve
+    review.setFilter(ui::ReviewWidget::Filter::LowConfidence);
+    QCOMPARE(review.visibleIds(), (QStringList{"x2"}));
+    review.setFilter(ui::ReviewWidget::Filter::All);
+    review.setSortByConfidence(true);
+    QCOMPARE(review.visibleIds(), (QStringList{"x2", "x1", "x3"}));
+    // Running without an engine model is refused with a message, not a crash.
+    QSignalSpy problems(&ctl, &app::ModerationController::problem);
+    ctl.run();
+    QCOMPARE(problems.count(), 1);
 }
 
 QTEST_MAIN(UiTest)

@@ -1,0 +1,49 @@
+// Joins the review widget (ui/) to the moderation store and pipeline (app/moderation). The queue
+// runs on its own thread with the loaded model (Model::generate is thread-safe, so chat stays
+// usable); results reach the widget through queued invocations. Pause and cancel are atomics.
+#pragma once
+
+#include <QObject>
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "inference_backend.h"
+#include "moderation.h"
+
+namespace sightline::ui {
+class ReviewWidget;
+}
+
+namespace sightline::app {
+
+class ModerationController : public QObject {
+    Q_OBJECT
+public:
+    ModerationController(ui::ReviewWidget* widget, std::shared_ptr<const InferenceBackend> backend, const QString& dbPath,
+                         const QString& reviewer, QObject* parent = nullptr);
+    ~ModerationController() override;  // cancels and joins a running queue
+
+    void importQueue(const QString& path);
+    void run();
+    void setPaused(bool paused) { m_pause.store(paused); }
+    void cancel() { m_cancel.store(true); }
+    void exportTo(const QString& path);  // .csv or .jsonl
+    void refresh();
+    bool running() const { return m_running.load(); }
+    moderation::ModerationStore& store() { return *m_store; }
+
+Q_SIGNALS:
+    void problem(const QString& message);
+
+private:
+    void onDecision(const QString& id, const QString& decision, const QString& note, double reviewMs);
+    ui::ReviewWidget* m_widget;
+    std::shared_ptr<const InferenceBackend> m_backend;
+    std::unique_ptr<moderation::ModerationStore> m_store;
+    QString m_reviewer;
+    std::thread m_thread;
+    std::atomic<bool> m_pause{false}, m_cancel{false}, m_running{false};
+};
+
+}  // namespace sightline::app
