@@ -4,6 +4,7 @@
 #include <c10/util/Exception.h>
 
 #include <chrono>
+#include <cstring>
 
 #include "arch/glm4v_rope.h"
 #include "model/glm4v_forward.h"
@@ -93,6 +94,37 @@ auto guarded(const char* phase, const at::Device& device, F&& f) -> decltype(f()
 }
 
 }  // namespace
+
+uint64_t imageKey(const PreprocessedImage& im) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(im.gridT * 1000003 + im.gridH * 1009 + im.gridW);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(im.pixelValues.data());
+    const size_t n = im.pixelValues.size() * sizeof(float);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        std::memcpy(&w, bytes + i, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    for (; i < n; ++i) h = (h ^ bytes[i]) * 0x94D049BB133111EBull;
+    return h ^ (h >> 29);
+}
+
+at::Tensor Model::Impl::cachedImage(uint64_t key) const {
+    std::lock_guard lock(imageCacheMutex);
+    for (auto it = imageCache.begin(); it != imageCache.end(); ++it)
+        if (it->first == key) {
+            imageCache.splice(imageCache.begin(), imageCache, it);
+            return it->second;
+        }
+    return {};
+}
+
+void Model::Impl::storeImage(uint64_t key, const at::Tensor& embeds) const {
+    std::lock_guard lock(imageCacheMutex);
+    imageCache.emplace_front(key, embeds);
+    while (imageCache.size() > kImageCacheEntries) imageCache.pop_back();
+}
 
 Model::Model(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Model::~Model() = default;
@@ -233,36 +265,66 @@ GenerateResult Model::generate(const std::vector<ChatMessage>& messages, const G
     const auto tv = Clock::now();
     at::Tensor imageEmbeds = guarded("vision encoding", m.device, [&] {
         if (images.empty()) return at::Tensor();
-        int64_t rows = 0;
-        for (const auto& im : images) rows += im.gridT * im.gridH * im.gridW;
-        const int64_t rowSize = images[0].rowSize;
-        at::Tensor pv = at::empty({rows, rowSize}, at::TensorOptions().dtype(at::kFloat));
-        int64_t at = 0;
-        for (const auto& im : images) {
-            const int64_t n = static_cast<int64_t>(im.pixelValues.size()) / rowSize;
-            std::memcpy(pv[at].data_ptr<float>(), im.pixelValues.data(), im.pixelValues.size() * sizeof(float));
-            at += n;
+        std::vector<at::Tensor> parts;
+        for (size_t i = 0; i < images.size(); ++i) {
+            const PreprocessedImage& im = images[i];
+            const uint64_t key = imageKey(im);
+            at::Tensor e = m.cachedImage(key);
+            if (e.defined()) {
+                ++st.imagesFromCache;
+            } else {
+                const int64_t rows = im.gridT * im.gridH * im.gridW;
+                // from_blob aliases the preprocessed floats; the forward copies them to the device.
+                at::Tensor pv = at::from_blob(const_cast<float*>(im.pixelValues.data()), {rows, static_cast<int64_t>(im.rowSize)},
+                                              at::TensorOptions().dtype(at::kFloat));
+                e = glm4vVisionForward(m.weights, c, pv, {grids[i]});
+                m.storeImage(key, e);
+            }
+            parts.push_back(e);
         }
-        at::Tensor out = glm4vVisionForward(m.weights, c, pv, grids);
+        at::Tensor out = parts.size() == 1 ? parts[0] : at::cat(parts, 0);
         runtime::synchronize(m.device);
         return out;
     });
     st.visionMs = msSince(tv);
     if (cancelled()) return finishCancelled();
 
-    // Prefill
+    // Prefill (eager), into the KV cache of a CUDA-graph decoder when there is one.
     const auto tp = Clock::now();
-    KvCache cache;
+    KvCache localCache;
+    KvCache* kv = &localCache;
+    struct GraphLease {  // hands a healthy graph back to the pool; one that saw an error is dropped
+        DecodeGraphPool* pool;
+        std::unique_ptr<DecodeGraph> graph;
+        bool healthy = true;
+        ~GraphLease() {
+            if (graph && healthy) pool->release(std::move(graph));
+        }
+    } lease{&m.graphs, nullptr};
     at::Tensor logitsDevice;  // [V] float32 on the model's device
+    at::Tensor pickDevice;    // [2] (argmax, logprob) computed inside the graph
     guarded("prefill", m.device, [&] {
+        if (m.device.is_cuda()) {
+            try {
+                lease.graph = m.graphs.acquire(m.weights, c, static_cast<int64_t>(ids.size()) + maxNew, m.options);
+            } catch (const c10::OutOfMemoryError&) {
+                throw;
+            } catch (const c10::Error&) {
+                lease.graph.reset();  // capture unsupported here: decode eagerly
+            }
+            if (lease.graph) {
+                kv = &lease.graph->cache();
+                kv->length = 0;
+            }
+        }
         const auto i64 = at::TensorOptions().dtype(at::kLong);
         at::Tensor idsT = at::tensor(ids, i64).to(m.device);
         std::vector<int64_t> flat;
         for (const auto& s : rope.pos) flat.insert(flat.end(), s.begin(), s.end());
         at::Tensor pos = at::tensor(flat, i64).view({3, static_cast<int64_t>(ids.size())}).to(m.device);
-        cache = makeKvCache(c, static_cast<int64_t>(ids.size()) + maxNew, m.options);
+        if (!lease.graph) localCache = makeKvCache(c, static_cast<int64_t>(ids.size()) + maxNew, m.options);
         at::Tensor emb = glm4vEmbed(m.weights, c, idsT, imageEmbeds);
-        at::Tensor h = glm4vTextForward(m.weights, c, emb, pos, cache);
+        at::Tensor h = glm4vTextForward(m.weights, c, emb, pos, *kv);
         logitsDevice = glm4vLogits(m.weights, h);
         return 0;
     });
@@ -287,6 +349,7 @@ GenerateResult Model::generate(const std::vector<ChatMessage>& messages, const G
         if (deviceGreedy) {
             // Argmax and its logprob on the device: two numbers cross to the host, not the vocabulary.
             at::Tensor pick = guarded("decoding", m.device, [&] {
+                if (pickDevice.defined()) return pickDevice.cpu();
                 return at::stack({logitsDevice.argmax().to(at::kFloat), logitsDevice.max() - at::logsumexp(logitsDevice, 0)}).cpu();
             });
             ev.tokenId = static_cast<int64_t>(pick[0].item<float>());
@@ -314,11 +377,20 @@ GenerateResult Model::generate(const std::vector<ChatMessage>& messages, const G
         }
         if (step + 1 == maxNew) break;
         guarded("decoding", m.device, [&] {
-            const int64_t p = cache.length + rope.ropeDelta;
+            const int64_t p = kv->length + rope.ropeDelta;
+            if (lease.graph) {
+                lease.healthy = false;  // until the replay returns
+                lease.graph->step(result.outputIds.back(), p, kv->length);
+                lease.healthy = true;
+                ++kv->length;
+                logitsDevice = lease.graph->logits();
+                pickDevice = lease.graph->pick();
+                return 0;
+            }
             const auto i64 = at::TensorOptions().dtype(at::kLong).device(m.device);
             at::Tensor idT = at::full({1}, result.outputIds.back(), i64);  // filled on the device: no host copy
             at::Tensor pos = at::full({3, 1}, p, i64);
-            at::Tensor h = glm4vTextForward(m.weights, c, at::embedding(m.weights.text.embed, idT), pos, cache);
+            at::Tensor h = glm4vTextForward(m.weights, c, at::embedding(m.weights.text.embed, idT), pos, *kv);
             logitsDevice = glm4vLogits(m.weights, h);
             return 0;
         });

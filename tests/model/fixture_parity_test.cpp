@@ -153,6 +153,57 @@ TEST_P(FixtureParity, VisionAndDecoderIntermediatesWithinTolerance) {
     }
 }
 
+TEST_P(FixtureParity, StaticShapeDecodeStepMatchesGoldenLogits) {
+    // The CUDA-graph decoder's step (mask over the whole cache capacity, in-place inputs), run
+    // eagerly here so CPU CI checks its numerics too.
+    c10::InferenceMode guard;
+    const auto& impl = m_model->impl();
+    for (const auto& c : m_cases["cases"]) {
+        SCOPED_TRACE(c["name"].get<std::string>());
+        auto g = test::loadGolden(test::fixturesDir() + "/cases/" + c["tensors"].get<std::string>());
+        at::Tensor imageEmbeds;
+        if (g.count("pixel_values")) {
+            std::vector<ImageGrid> grids;
+            for (int64_t i = 0; i < g["image_grid_thw"].size(0); ++i)
+                grids.push_back({g["image_grid_thw"][i][0].item<int64_t>(), g["image_grid_thw"][i][1].item<int64_t>(),
+                                 g["image_grid_thw"][i][2].item<int64_t>()});
+            imageEmbeds = glm4vVisionForward(impl.weights, impl.config, g["pixel_values"], grids);
+        }
+        const int64_t L = g["input_ids"].size(0), steps = g["decode_logits"].size(0);
+        const int64_t capacity = L + steps + 37;  // slack: masked slots must not matter
+        KvCache cache;
+        cache.capacity = capacity;
+        for (int64_t i = 0; i < impl.config.text.numLayers; ++i) {
+            cache.k.push_back(at::zeros({1, impl.config.text.numKvHeads, capacity, impl.config.text.headDim}, impl.options));
+            cache.v.push_back(at::zeros({1, impl.config.text.numKvHeads, capacity, impl.config.text.headDim}, impl.options));
+        }
+        at::Tensor emb = glm4vEmbed(impl.weights, impl.config, g["input_ids"].to(impl.device), imageEmbeds);
+        glm4vTextForward(impl.weights, impl.config, emb, g["position_ids"].to(impl.device), cache);
+        StaticDecodeInputs in = makeStaticDecodeInputs(impl.config, capacity, impl.device);
+        const auto greedy = c["greedy_tokens"].get<std::vector<int64_t>>();
+        const int64_t delta = c["rope_delta"].get<int64_t>();
+        double worst = 0;
+        for (int64_t s = 1; s < steps; ++s) {
+            in.tokenId.fill_(greedy[size_t(s - 1)]);
+            in.pos.fill_(cache.length + delta);
+            in.writeIdx.fill_(cache.length);
+            at::Tensor logits = glm4vDecodeStatic(impl.weights, impl.config, in, cache);
+            ++cache.length;
+            worst = std::max(worst, test::maxAbsDiff(logits, g["decode_logits"][s]));
+        }
+        EXPECT_LT(worst, m_setup.tol);
+    }
+}
+
+TEST_P(FixtureParity, ImageCacheServesAFollowUpQuestion) {
+    const auto& c = m_cases["cases"][1];  // one image
+    const auto first = m_model->generate(caseMessages(c), caseParams(c));
+    const auto second = m_model->generate(caseMessages(c), caseParams(c));
+    EXPECT_EQ(second.stats.imagesFromCache, 1);
+    if (m_setup.exactGreedy) EXPECT_EQ(second.outputIds, c["greedy_tokens"].get<std::vector<int64_t>>());
+    EXPECT_EQ(second.outputIds, first.outputIds);
+}
+
 TEST_P(FixtureParity, GreedyGenerationMatchesReferenceTokens) {
     for (const auto& c : m_cases["cases"]) {
         SCOPED_TRACE(c["name"].get<std::string>());

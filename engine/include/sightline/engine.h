@@ -87,6 +87,7 @@ struct RequestStats {
     double totalMs = 0;
     int64_t promptTokens = 0;
     int64_t imageTokens = 0;
+    int64_t imagesFromCache = 0;  // images whose embeddings came from the image cache
     int64_t generatedTokens = 0;
     int64_t peakMemoryBytes = 0;  // device peak (CUDA allocator) or process peak RSS on CPU
     std::string device;

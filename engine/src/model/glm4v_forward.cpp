@@ -252,4 +252,57 @@ at::Tensor glm4vTextForward(const Glm4vWeights& w, const ModelConfig& c, const a
 
 at::Tensor glm4vLogits(const Glm4vWeights& w, const at::Tensor& hidden) { return at::linear(hidden, w.text.lmHead).to(at::kFloat); }
 
+StaticDecodeInputs makeStaticDecodeInputs(const ModelConfig& c, int64_t capacity, const at::Device& device) {
+    const auto& tc = c.text;
+    const int64_t rotDim = static_cast<int64_t>(static_cast<double>(tc.headDim) * tc.partialRotaryFactor);
+    const auto i64 = at::TensorOptions().dtype(at::kLong);
+    StaticDecodeInputs in;
+    in.tokenId = at::zeros({1}, i64.device(device));
+    in.pos = at::zeros({3, 1}, i64.device(device));
+    in.writeIdx = at::zeros({1}, i64.device(device));
+    in.arangeCap = at::arange(capacity, i64.device(device));
+    in.invFreq = (1.0 / at::pow(tc.ropeTheta, at::arange(0, rotDim, 2, at::TensorOptions().dtype(at::kFloat)) / static_cast<double>(rotDim)))
+                     .to(device);
+    std::vector<int64_t> streamOf;
+    for (int s = 0; s < 3; ++s)
+        for (int64_t k = 0; k < tc.mropeSection[s]; ++k) streamOf.push_back(s);
+    in.streamSel = at::tensor(streamOf, i64).to(device);
+    return in;
+}
+
+at::Tensor glm4vDecodeStatic(const Glm4vWeights& w, const ModelConfig& c, const StaticDecodeInputs& in, KvCache& cache) {
+    const auto& tc = c.text;
+    const int64_t D = tc.headDim, Hq = tc.numHeads, Hkv = tc.numKvHeads;
+    const int64_t rotDim = static_cast<int64_t>(static_cast<double>(D) * tc.partialRotaryFactor);
+    at::Tensor h = at::embedding(w.text.embed, in.tokenId);  // [1, H]
+    const auto dtype = h.scalar_type();
+    at::Tensor freqs = in.pos.to(at::kFloat).index_select(0, in.streamSel).transpose(0, 1) * in.invFreq.unsqueeze(0);  // [1, rot/2]
+    at::Tensor cosT = freqs.cos().to(dtype).repeat_interleave(2, -1).unsqueeze(0);  // [1, 1, rot]
+    at::Tensor sinT = freqs.sin().to(dtype).repeat_interleave(2, -1).unsqueeze(0);
+    auto rope = [&](const at::Tensor& t) {
+        at::Tensor rot = t.slice(-1, 0, rotDim), pass = t.slice(-1, rotDim);
+        return at::cat({rot * cosT + rotateHalfInterleaved(rot) * sinT, pass}, -1);
+    };
+    at::Tensor mask = in.arangeCap.le(in.writeIdx).view({1, 1, 1, -1});  // slots 0..writeIdx are visible
+    const double scale = 1.0 / std::sqrt(static_cast<double>(D));
+    for (int64_t li = 0; li < tc.numLayers; ++li) {
+        const TextLayerWeights& L = w.text.layers[static_cast<size_t>(li)];
+        at::Tensor r = h;
+        at::Tensor qkv = denseLinear(rmsNorm(h, L.inputNorm, tc.rmsNormEps), L.qkv, L.qkvBias);  // [1, (Hq+2Hkv)*D]
+        at::Tensor q = rope(qkv.slice(-1, 0, Hq * D).view({1, Hq, D}).transpose(0, 1));              // [Hq, 1, D]
+        at::Tensor k = rope(qkv.slice(-1, Hq * D, (Hq + Hkv) * D).view({1, Hkv, D}).transpose(0, 1));
+        at::Tensor v = qkv.slice(-1, (Hq + Hkv) * D).view({1, Hkv, D}).transpose(0, 1);
+        cache.k[li].index_copy_(2, in.writeIdx, k.unsqueeze(0));
+        cache.v[li].index_copy_(2, in.writeIdx, v.unsqueeze(0));
+        at::Tensor attn = at::scaled_dot_product_attention(q.unsqueeze(0), cache.k[li], cache.v[li], mask, 0.0, false, scale,
+                                                           /*enable_gqa=*/Hq != Hkv);
+        at::Tensor a = denseLinear(attn.squeeze(0).transpose(0, 1).reshape({1, Hq * D}), L.o);
+        h = r + rmsNorm(a, L.postSelfAttnNorm, tc.rmsNormEps);
+        r = h;
+        at::Tensor x = denseLinear(siluMul(denseLinear(rmsNorm(h, L.postAttnNorm, tc.rmsNormEps), L.gateUp)), L.down);
+        h = r + rmsNorm(x, L.postMlpNorm, tc.rmsNormEps);
+    }
+    return glm4vLogits(w, rmsNorm(h.select(0, 0), w.text.norm, tc.rmsNormEps));
+}
+
 }  // namespace sightline

@@ -41,4 +41,21 @@ at::Tensor glm4vEmbed(const Glm4vWeights& w, const ModelConfig& c, const at::Ten
 
 at::Tensor glm4vLogits(const Glm4vWeights& w, const at::Tensor& hidden);  // [.., H] → [.., V] float32
 
+// Inputs of a decode step with static shapes (for CUDA graph capture): every tensor lives on the
+// model's device and is updated in place between steps.
+struct StaticDecodeInputs {
+    at::Tensor tokenId;    // [1] int64
+    at::Tensor pos;        // [3, 1] int64: M-RoPE position (p + rope_delta on all streams)
+    at::Tensor writeIdx;   // [1] int64: cache slot of this token
+    at::Tensor arangeCap;  // [capacity] int64: 0..capacity-1 (constant)
+    at::Tensor invFreq;    // [rotDim/2] float32 (constant)
+    at::Tensor streamSel;  // [rotDim/2] int64: M-RoPE stream of each frequency (constant)
+};
+StaticDecodeInputs makeStaticDecodeInputs(const ModelConfig& c, int64_t capacity, const at::Device& device);
+
+// One decode step over the whole cache capacity with a mask (no shape depends on the length),
+// attention reading a zero-initialised cache. Returns logits [V] float32. Same numerics as
+// glm4vTextForward for a single token.
+at::Tensor glm4vDecodeStatic(const Glm4vWeights& w, const ModelConfig& c, const StaticDecodeInputs& in, KvCache& cache);
+
 }  // namespace sightline
