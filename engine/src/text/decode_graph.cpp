@@ -53,6 +53,8 @@ void DecodeGraph::step(int64_t token, int64_t position, int64_t index) {
     m_in.pos.fill_(position);
     m_in.writeIdx.fill_(index);
     m_graph->replay();
+    // The caller reads logits()/pick() on its own stream: finish here (it needs them at once anyway).
+    stream->synchronize();
 }
 
 std::unique_ptr<DecodeGraph> DecodeGraphPool::acquire(const Glm4vWeights& w, const ModelConfig& c, int64_t needed,
