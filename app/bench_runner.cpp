@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 
 #include "sightline/stats.h"
@@ -66,6 +67,7 @@ json run(const Model& model, const Options& o, const std::function<void(const Pr
     gp.sampling.temperature = 0;
     gp.maxNewTokens = o.maxNewTokens;
     gp.ignoreEos = o.ignoreEos;
+    gp.useImageCache = false;  // every timed request encodes its image
     auto check = [&] {
         if (cancel && cancel->load()) throw Error(ErrorKind::Cancelled, "benchmark cancelled");
     };
@@ -129,9 +131,19 @@ json run(const Model& model, const Options& o, const std::function<void(const Pr
         std::atomic<int64_t> tokens{0};
         const auto t0 = std::chrono::steady_clock::now();
         std::vector<std::thread> threads;
+        std::mutex errorMutex;
+        std::string error;
         for (int i = 0; i < o.concurrency; ++i)
-            threads.emplace_back([&] { tokens += model.generate(messages, gp).stats.generatedTokens; });
+            threads.emplace_back([&] {
+                try {
+                    tokens += model.generate(messages, gp).stats.generatedTokens;
+                } catch (const std::exception& e) {
+                    std::lock_guard lock(errorMutex);
+                    error = e.what();
+                }
+            });
         for (auto& t : threads) t.join();
+        if (!error.empty()) throw Error(ErrorKind::Internal, "concurrent run failed: " + error);
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const double single = summarize(rate).median;
         const double agg = static_cast<double>(tokens.load()) / wall;

@@ -269,7 +269,7 @@ GenerateResult Model::generate(const std::vector<ChatMessage>& messages, const G
         for (size_t i = 0; i < images.size(); ++i) {
             const PreprocessedImage& im = images[i];
             const uint64_t key = imageKey(im);
-            at::Tensor e = m.cachedImage(key);
+            at::Tensor e = params.useImageCache ? m.cachedImage(key) : at::Tensor();
             if (e.defined()) {
                 ++st.imagesFromCache;
             } else {

@@ -68,6 +68,7 @@ struct GenerationParams {
     bool enableThinking = true;
     int64_t maxImagePixels = 0;  // 0: the checkpoint's limit
     int topLogprobs = 0;         // per generated token, the top-N alternatives with logprobs
+    bool useImageCache = true;   // reuse embeddings of an image seen before (benchmarks turn it off)
 };
 
 // Fills params.sampling / maxNewTokens from generation_config.json defaults.

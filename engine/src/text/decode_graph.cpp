@@ -22,6 +22,10 @@ DecodeGraph::DecodeGraph(const Glm4vWeights& w, const ModelConfig& c, int64_t ca
         m_cache.k.push_back(at::zeros({1, c.text.numKvHeads, capacity, c.text.headDim}, options));
         m_cache.v.push_back(at::zeros({1, c.text.numKvHeads, capacity, c.text.headDim}, options));
     }
+    // One capture at a time, and thread-local capture mode, so requests decoding on other threads
+    // (their own streams) neither break nor join this capture.
+    static std::mutex captureMutex;
+    std::lock_guard lock(captureMutex);
     auto* stream = new c10::cuda::CUDAStream(c10::cuda::getStreamFromPool(false, device.index()));
     m_stream = stream;
     c10::cuda::CUDAStreamGuard guard(*stream);
@@ -32,7 +36,7 @@ DecodeGraph::DecodeGraph(const Glm4vWeights& w, const ModelConfig& c, int64_t ca
     }
     stream->synchronize();
     m_graph = std::make_unique<at::cuda::CUDAGraph>();
-    m_graph->capture_begin();
+    m_graph->capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
     m_logits = glm4vDecodeStatic(w, c, m_in, m_cache);
     m_pick = at::stack({m_logits.argmax().to(at::kFloat), m_logits.max() - at::logsumexp(m_logits, 0)});
     m_graph->capture_end();
