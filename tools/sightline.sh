@@ -81,7 +81,17 @@ case "$cmd" in
       log "no NVIDIA GPU here: the 'gpu' tests are left out"
       exclude=(-LE gpu)
     fi
-    cd "$BUILD" && exec ctest --output-on-failure -j "$JOBS" "${exclude[@]}"
+    (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" "${exclude[@]}")
+    # The torch-free unit tests once more under AddressSanitizer + UBSan.
+    ASAN_BUILD=${BUILD}-asan
+    prefix=$("$VENV/bin/python3" -c 'import torch; print(torch.utils.cmake_prefix_path)')
+    if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
+      cmake -S . -B "$ASAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_PREFIX_PATH="$prefix" -DSIGHTLINE_SANITIZE=ON \
+        -DSIGHTLINE_BUILD_UI=OFF -DSIGHTLINE_BUILD_TESTS=ON >"$ASAN_BUILD.configure.log" 2>&1 || { cat "$ASAN_BUILD.configure.log"; exit 1; }
+    fi
+    log "sanitizer build of the unit tests"
+    cmake --build "$ASAN_BUILD" -j "$JOBS" --target unit_tests moderation_test
+    cd "$ASAN_BUILD" && exec ctest --output-on-failure -j "$JOBS" -L unit
     ;;
   *) echo "usage: $0 run|test|build|deps" >&2; exit 2 ;;
 esac

@@ -64,6 +64,14 @@ std::vector<ChatMessage> caseMessages(const json& c) {
     return parseChatJson(c["messages"].dump(), test::fixturesDir() + "/cases");
 }
 
+std::vector<ImageGrid> goldenGrids(std::map<std::string, at::Tensor>& g) {
+    std::vector<ImageGrid> grids;
+    for (int64_t i = 0; g.count("image_grid_thw") && i < g["image_grid_thw"].size(0); ++i)
+        grids.push_back({g["image_grid_thw"][i][0].item<int64_t>(), g["image_grid_thw"][i][1].item<int64_t>(),
+                         g["image_grid_thw"][i][2].item<int64_t>()});
+    return grids;
+}
+
 GenerationParams caseParams(const json& c) {
     GenerationParams p;
     p.sampling.temperature = 0;
@@ -115,11 +123,8 @@ TEST_P(FixtureParity, VisionAndDecoderIntermediatesWithinTolerance) {
         auto g = test::loadGolden(test::fixturesDir() + "/cases/" + c["tensors"].get<std::string>());
         Trace trace;
         at::Tensor imageEmbeds;
-        std::vector<ImageGrid> grids;
+        const std::vector<ImageGrid> grids = goldenGrids(g);
         if (g.count("pixel_values")) {
-            for (int64_t i = 0; i < g["image_grid_thw"].size(0); ++i)
-                grids.push_back({g["image_grid_thw"][i][0].item<int64_t>(), g["image_grid_thw"][i][1].item<int64_t>(),
-                                 g["image_grid_thw"][i][2].item<int64_t>()});
             // Golden pixel values in, so the model check does not depend on the resize.
             imageEmbeds = glm4vVisionForward(impl.weights, impl.config, g["pixel_values"], grids, &trace);
             EXPECT_TRUE(at::equal(trace["vis_pos_ids"].cpu(), g["vis_pos_ids"]));
@@ -162,21 +167,10 @@ TEST_P(FixtureParity, StaticShapeDecodeStepMatchesGoldenLogits) {
         SCOPED_TRACE(c["name"].get<std::string>());
         auto g = test::loadGolden(test::fixturesDir() + "/cases/" + c["tensors"].get<std::string>());
         at::Tensor imageEmbeds;
-        if (g.count("pixel_values")) {
-            std::vector<ImageGrid> grids;
-            for (int64_t i = 0; i < g["image_grid_thw"].size(0); ++i)
-                grids.push_back({g["image_grid_thw"][i][0].item<int64_t>(), g["image_grid_thw"][i][1].item<int64_t>(),
-                                 g["image_grid_thw"][i][2].item<int64_t>()});
-            imageEmbeds = glm4vVisionForward(impl.weights, impl.config, g["pixel_values"], grids);
-        }
+        if (g.count("pixel_values")) imageEmbeds = glm4vVisionForward(impl.weights, impl.config, g["pixel_values"], goldenGrids(g));
         const int64_t L = g["input_ids"].size(0), steps = g["decode_logits"].size(0);
         const int64_t capacity = L + steps + 37;  // slack: masked slots must not matter
-        KvCache cache;
-        cache.capacity = capacity;
-        for (int64_t i = 0; i < impl.config.text.numLayers; ++i) {
-            cache.k.push_back(at::zeros({1, impl.config.text.numKvHeads, capacity, impl.config.text.headDim}, impl.options));
-            cache.v.push_back(at::zeros({1, impl.config.text.numKvHeads, capacity, impl.config.text.headDim}, impl.options));
-        }
+        KvCache cache = makeKvCache(impl.config, capacity, impl.options, /*zeroed=*/true);
         at::Tensor emb = glm4vEmbed(impl.weights, impl.config, g["input_ids"].to(impl.device), imageEmbeds);
         glm4vTextForward(impl.weights, impl.config, emb, g["position_ids"].to(impl.device), cache);
         StaticDecodeInputs in = makeStaticDecodeInputs(impl.config, capacity, impl.device);

@@ -156,12 +156,13 @@ at::Tensor glm4vVisionForward(const Glm4vWeights& w, const ModelConfig& c, const
     return y;
 }
 
-KvCache makeKvCache(const ModelConfig& c, int64_t capacity, const at::TensorOptions& options) {
+KvCache makeKvCache(const ModelConfig& c, int64_t capacity, const at::TensorOptions& options, bool zeroed) {
     KvCache kv;
     kv.capacity = capacity;
+    const std::vector<int64_t> shape = {1, c.text.numKvHeads, capacity, c.text.headDim};
     for (int64_t i = 0; i < c.text.numLayers; ++i) {
-        kv.k.push_back(at::empty({1, c.text.numKvHeads, capacity, c.text.headDim}, options));
-        kv.v.push_back(at::empty({1, c.text.numKvHeads, capacity, c.text.headDim}, options));
+        kv.k.push_back(zeroed ? at::zeros(shape, options) : at::empty(shape, options));
+        kv.v.push_back(zeroed ? at::zeros(shape, options) : at::empty(shape, options));
     }
     return kv;
 }

@@ -28,7 +28,8 @@ struct KvCache {
     int64_t capacity = 0;
 };
 
-KvCache makeKvCache(const ModelConfig& c, int64_t capacity, const at::TensorOptions& options);
+// zeroed: slots past the length are read under a mask (static-shape decode), so they must hold no NaNs.
+KvCache makeKvCache(const ModelConfig& c, int64_t capacity, const at::TensorOptions& options, bool zeroed = false);
 
 // Runs the decoder over inputsEmbeds [S, H] at positions pos [3, S] (int64, on device), appending
 // to the cache. Returns the final-norm hidden state of the last position [H] unless allPositions,

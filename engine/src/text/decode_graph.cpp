@@ -16,12 +16,7 @@ bool cudaGraphsEnabled() {
 DecodeGraph::DecodeGraph(const Glm4vWeights& w, const ModelConfig& c, int64_t capacity, const at::TensorOptions& options) {
     const at::Device device = options.device();
     m_in = makeStaticDecodeInputs(c, capacity, device);
-    m_cache.capacity = capacity;
-    for (int64_t i = 0; i < c.text.numLayers; ++i) {
-        // Zeroed: masked slots are multiplied by zero weights, and garbage could hold NaNs.
-        m_cache.k.push_back(at::zeros({1, c.text.numKvHeads, capacity, c.text.headDim}, options));
-        m_cache.v.push_back(at::zeros({1, c.text.numKvHeads, capacity, c.text.headDim}, options));
-    }
+    m_cache = makeKvCache(c, capacity, options, /*zeroed=*/true);
     // One capture at a time, and thread-local capture mode, so requests decoding on other threads
     // (their own streams) neither break nor join this capture.
     static std::mutex captureMutex;
