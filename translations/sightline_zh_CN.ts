@@ -105,37 +105,47 @@
 <context>
     <name>sightline::app::ModerationController</name>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="54" />
+        <location filename="../app/gui/moderation_controller.cpp" line="60" />
         <source>%1 items · %2 judged · %3 errors · %4 decided · %5 items/h · agreement %6% · override rate %7% · median review %8 s</source>
         <translation>%1 项 · 已判定 %2 · 错误 %3 · 已决定 %4 · 每小时 %5 项 · 一致率 %6% · 推翻率 %7% · 审核中位时间 %8 秒</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="70" />
+        <location filename="../app/gui/moderation_controller.cpp" line="76" />
         <source>%1 new items</source>
         <translation>新增 %1 项</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="80" />
+        <location filename="../app/gui/moderation_controller.cpp" line="86" />
         <source>Load a model before running the queue.</source>
         <translation>运行队列前请先加载模型。</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="102" />
+        <location filename="../app/gui/moderation_controller.cpp" line="109" />
         <source>%1/%2 · %3 items/min · ETA %4 s</source>
         <translation>%1/%2 · 每分钟 %3 项 · 预计剩余 %4 秒</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="114" />
+        <location filename="../app/gui/moderation_controller.cpp" line="121" />
         <source>Cancelled; Run continues where it stopped</source>
         <translation>已取消；再次运行将从中断处继续</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="114" />
+        <location filename="../app/gui/moderation_controller.cpp" line="121" />
         <source>Queue done</source>
         <translation>队列完成</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="135" />
+        <location filename="../app/gui/moderation_controller.cpp" line="140" />
+        <source>A policy needs instructions.</source>
+        <translation>策略需要指令。</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/moderation_controller.cpp" line="146" />
+        <source>Policy %1 saved</source>
+        <translation>策略 %1 已保存</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/moderation_controller.cpp" line="168" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
@@ -677,6 +687,44 @@
     </message>
 </context>
 <context>
+    <name>sightline::ui::PolicyDialog</name>
+    <message>
+        <location filename="../ui/policy_dialog.cpp" line="13" />
+        <source>Moderation policy</source>
+        <translation>审核策略</translation>
+    </message>
+    <message>
+        <location filename="../ui/policy_dialog.cpp" line="19" />
+        <source>One rule per line, e.g. "prohibited_goods: weapons, drugs, counterfeits"</source>
+        <translation>每行一条规则，例如 "prohibited_goods: 武器、毒品、假冒商品"</translation>
+    </message>
+    <message>
+        <location filename="../ui/policy_dialog.cpp" line="20" />
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../ui/policy_dialog.cpp" line="21" />
+        <source>Instructions</source>
+        <translation>指令</translation>
+    </message>
+    <message>
+        <location filename="../ui/policy_dialog.cpp" line="22" />
+        <source>Rules (one per line)</source>
+        <translation>规则（每行一条）</translation>
+    </message>
+    <message>
+        <location filename="../ui/policy_dialog.cpp" line="23" />
+        <source>Current version</source>
+        <translation>当前版本</translation>
+    </message>
+    <message>
+        <location filename="../ui/policy_dialog.cpp" line="29" />
+        <source>Saving makes a new policy version; verdicts already given keep the version they were made with.</source>
+        <translation>保存会生成新的策略版本；已有判定保留其生成时的版本。</translation>
+    </message>
+</context>
+<context>
     <name>sightline::ui::RequestTableModel</name>
     <message>
         <location filename="../ui/monitor_widget.cpp" line="85" />
@@ -777,97 +825,102 @@
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="47" />
+        <location filename="../ui/review_widget.cpp" line="34" />
+        <source>Policy…</source>
+        <translation>策略…</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="48" />
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="47" />
+        <location filename="../ui/review_widget.cpp" line="48" />
         <source>Awaiting decision</source>
         <translation>待决定</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="47" />
+        <location filename="../ui/review_widget.cpp" line="48" />
         <source>Disagreements</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="47" />
+        <location filename="../ui/review_widget.cpp" line="48" />
         <source>Errors</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="47" />
+        <location filename="../ui/review_widget.cpp" line="48" />
         <source>Low confidence</source>
         <translation>低置信度</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="49" />
+        <location filename="../ui/review_widget.cpp" line="50" />
         <source>Queue order</source>
         <translation>队列顺序</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="49" />
+        <location filename="../ui/review_widget.cpp" line="50" />
         <source>Lowest confidence first</source>
         <translation>置信度从低到高</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="51" />
+        <location filename="../ui/review_widget.cpp" line="52" />
         <source>Moderation queue</source>
         <translation>审核队列</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="60" />
+        <location filename="../ui/review_widget.cpp" line="61" />
         <source>Listing image</source>
         <translation>商品图片</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="68" />
+        <location filename="../ui/review_widget.cpp" line="69" />
         <source>Note (optional), then A approve · R reject · E escalate · N/P next/previous</source>
         <translation>备注（可选），然后按 A 通过 · R 拒绝 · E 升级 · N/P 下一项/上一项</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="69" />
+        <location filename="../ui/review_widget.cpp" line="70" />
         <source>Reviewer note</source>
         <translation>审核备注</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="165" />
+        <location filename="../ui/review_widget.cpp" line="167" />
         <source>error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="184" />
+        <location filename="../ui/review_widget.cpp" line="186" />
         <source>Nothing to review with this filter.</source>
         <translation>此筛选条件下没有需要审核的项目。</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="190" />
+        <location filename="../ui/review_widget.cpp" line="192" />
         <source>Cannot show %1</source>
         <translation>无法显示 %1</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="193" />
+        <location filename="../ui/review_widget.cpp" line="195" />
         <source>&lt;p&gt;&lt;i&gt;Duplicate of %1&lt;/i&gt;&lt;/p&gt;</source>
         <translation>&lt;p&gt;&lt;i&gt;与 %1 重复&lt;/i&gt;&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="195" />
+        <location filename="../ui/review_widget.cpp" line="197" />
         <source>&lt;p&gt;&lt;b&gt;Model output could not be read.&lt;/b&gt; Raw answer:&lt;/p&gt;&lt;p style="white-space: pre-wrap; font-family: monospace;"&gt;%1&lt;/p&gt;</source>
         <translation>&lt;p&gt;&lt;b&gt;无法解析模型输出。&lt;/b&gt;原始回答：&lt;/p&gt;&lt;p style="white-space: pre-wrap; font-family: monospace;"&gt;%1&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="197" />
+        <location filename="../ui/review_widget.cpp" line="199" />
         <source>&lt;p&gt;&lt;b&gt;Model: %1&lt;/b&gt; (confidence %2)&lt;br&gt;Reasons: %3&lt;br&gt;Categories: %4&lt;/p&gt;</source>
         <translation>&lt;p&gt;&lt;b&gt;模型：%1&lt;/b&gt;（置信度 %2）&lt;br&gt;理由：%3&lt;br&gt;类别：%4&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="200" />
+        <location filename="../ui/review_widget.cpp" line="202" />
         <source>&lt;p&gt;&lt;i&gt;Not judged yet.&lt;/i&gt;&lt;/p&gt;</source>
         <translation>&lt;p&gt;&lt;i&gt;尚未判定。&lt;/i&gt;&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="201" />
+        <location filename="../ui/review_widget.cpp" line="203" />
         <source>&lt;p&gt;Decision: &lt;b&gt;%1&lt;/b&gt; %2&lt;/p&gt;</source>
         <translation>&lt;p&gt;决定：&lt;b&gt;%1&lt;/b&gt; %2&lt;/p&gt;</translation>
     </message>

@@ -31,9 +31,10 @@ ReviewWidget::ReviewWidget(QWidget* parent) : QWidget(parent) {
     m_pause->setCheckable(true);
     auto* cancelBtn = new QPushButton(tr("Cancel"), this);
     auto* exportBtn = new QPushButton(tr("Export…"), this);
+    auto* policyBtn = new QPushButton(tr("Policy…"), this);
     m_progress = new QProgressBar(this);
     m_runLabel = new QLabel(this);
-    for (QWidget* w : std::initializer_list<QWidget*>{importBtn, runBtn, m_pause, cancelBtn, exportBtn}) {
+    for (QWidget* w : std::initializer_list<QWidget*>{importBtn, runBtn, m_pause, cancelBtn, exportBtn, policyBtn}) {
         w->setFocusPolicy(Qt::NoFocus);  // single-letter keys stay with the review
         top->addWidget(w);
     }
@@ -85,6 +86,7 @@ ReviewWidget::ReviewWidget(QWidget* parent) : QWidget(parent) {
     connect(m_pause, &QPushButton::toggled, this, &ReviewWidget::pauseRequested);
     connect(cancelBtn, &QPushButton::clicked, this, &ReviewWidget::cancelRequested);
     connect(exportBtn, &QPushButton::clicked, this, &ReviewWidget::exportRequested);
+    connect(policyBtn, &QPushButton::clicked, this, &ReviewWidget::policyEditRequested);
     connect(m_filterBox, &QComboBox::currentIndexChanged, this, [this](int i) { setFilter(static_cast<Filter>(i)); });
     connect(m_sortBox, &QComboBox::currentIndexChanged, this, [this](int i) { setSortByConfidence(i == 1); });
     connect(m_list, &QListWidget::currentRowChanged, this, [this] { showCurrent(); });

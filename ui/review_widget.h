@@ -54,6 +54,7 @@ Q_SIGNALS:
     void pauseRequested(bool paused);
     void cancelRequested();
     void exportRequested();
+    void policyEditRequested();
 
 protected:
     void keyPressEvent(QKeyEvent* e) override;

@@ -3,7 +3,10 @@
 #include <QFile>
 #include <QMetaObject>
 
+#include "policy_dialog.h"
 #include "review_widget.h"
+
+#include <QFileInfo>
 
 namespace sightline::app {
 namespace {
@@ -34,6 +37,9 @@ ModerationController::ModerationController(ui::ReviewWidget* widget, std::shared
                                            const QString& reviewer, QObject* parent)
     : QObject(parent), m_widget(widget), m_backend(std::move(backend)), m_reviewer(reviewer) {
     m_store = std::make_unique<moderation::ModerationStore>(dbPath.toStdString());
+    m_policyPath = QFileInfo(dbPath).absolutePath() + QStringLiteral("/policy.json");
+    m_policy = QFileInfo::exists(m_policyPath) ? moderation::loadPolicy(m_policyPath.toStdString()) : moderation::defaultPolicy();
+    connect(widget, &ui::ReviewWidget::policyEditRequested, this, [this, widget] { editPolicy(widget); });
     connect(widget, &ui::ReviewWidget::decisionMade, this, &ModerationController::onDecision);
     connect(widget, &ui::ReviewWidget::runRequested, this, &ModerationController::run);
     connect(widget, &ui::ReviewWidget::pauseRequested, this, &ModerationController::setPaused);
@@ -86,6 +92,7 @@ void ModerationController::run() {
     m_running.store(true);
     m_thread = std::thread([this, model] {
         moderation::RunOptions o;
+        o.policy = m_policy;
         o.modelId = model->config().architecture + ":" + model->config().modelDir;
         o.params.sampling.temperature = 0;
         o.params.maxNewTokens = 256;
@@ -114,6 +121,32 @@ void ModerationController::run() {
             m_widget->setRunState(m_cancel.load() ? tr("Cancelled; Run continues where it stopped") : tr("Queue done"), 1, 1, false);
         }, Qt::QueuedConnection);
     });
+}
+
+void ModerationController::editPolicy(QWidget* parent) {
+    ui::PolicyText t;
+    t.name = QString::fromStdString(m_policy.name);
+    t.systemPrompt = QString::fromStdString(m_policy.systemPrompt);
+    for (const auto& r : m_policy.rules) t.rules << QString::fromStdString(r);
+    t.version = QString::fromStdString(m_policy.version);
+    ui::PolicyDialog dlg(t, parent);
+    if (dlg.exec() != QDialog::Accepted) return;
+    const ui::PolicyText edited = dlg.policy();
+    moderation::Policy p;
+    p.name = edited.name.toStdString();
+    p.systemPrompt = edited.systemPrompt.toStdString();
+    for (const auto& r : edited.rules) p.rules.push_back(r.toStdString());
+    if (p.systemPrompt.empty()) {
+        Q_EMIT problem(tr("A policy needs instructions."));
+        return;
+    }
+    try {
+        p.version = moderation::savePolicy(p, m_policyPath.toStdString());
+        m_policy = p;
+        m_widget->setRunState(tr("Policy %1 saved").arg(QString::fromStdString(p.version)), 0, 0, false);
+    } catch (const std::exception& e) {
+        Q_EMIT problem(QString::fromStdString(repairUtf8(e.what())));
+    }
 }
 
 void ModerationController::onDecision(const QString& id, const QString& decision, const QString& note, double reviewMs) {

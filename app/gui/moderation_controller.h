@@ -30,6 +30,8 @@ public:
     void cancel() { m_cancel.store(true); }
     void exportTo(const QString& path);  // .csv or .jsonl
     void refresh();
+    void editPolicy(QWidget* parent);  // dialog; saves to policy.json beside the database
+    const moderation::Policy& policy() const { return m_policy; }
     bool running() const { return m_running.load(); }
     moderation::ModerationStore& store() { return *m_store; }
 
@@ -42,6 +44,8 @@ private:
     std::shared_ptr<const InferenceBackend> m_backend;
     std::unique_ptr<moderation::ModerationStore> m_store;
     QString m_reviewer;
+    QString m_policyPath;
+    moderation::Policy m_policy;
     std::thread m_thread;
     std::atomic<bool> m_pause{false}, m_cancel{false}, m_running{false};
 };

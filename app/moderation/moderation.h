@@ -44,6 +44,8 @@ struct Policy {
 };
 Policy defaultPolicy();                        // e-commerce listings
 Policy loadPolicy(const std::string& path);    // JSON {name, version?, system_prompt, rules[]} or plain text
+// Writes the policy as JSON with version "sha256:<12 hex>" of its content; returns that version.
+std::string savePolicy(const Policy& policy, const std::string& path);
 
 enum class VerdictKind { Approve, Reject, Review };
 const char* verdictName(VerdictKind v);

@@ -268,6 +268,16 @@ Policy defaultPolicy() {
     return p;
 }
 
+std::string savePolicy(const Policy& p, const std::string& path) {
+    json body = {{"name", p.name}, {"system_prompt", p.systemPrompt}, {"rules", p.rules}};
+    const std::string version = "sha256:" + sha256Hex(body.dump()).substr(0, 12);
+    body["version"] = version;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << body.dump(2) << "\n";
+    if (!out) throwBadInput("cannot write policy " + path);
+    return version;
+}
+
 Policy loadPolicy(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throwBadInput("cannot open policy " + path);

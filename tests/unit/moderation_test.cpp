@@ -267,6 +267,13 @@ TEST(ModerationPolicy, DefaultAndFiles) {
     test::writeFile(dir + "/p.txt", "Only approve books.");
     const Policy t = loadPolicy(dir + "/p.txt");
     EXPECT_EQ(t.version.rfind("sha256:", 0), 0u);
+    Policy edited = j;
+    edited.rules.push_back("no_food: no perishable food");
+    const std::string v = savePolicy(edited, dir + "/saved.json");
+    const Policy back = loadPolicy(dir + "/saved.json");
+    EXPECT_EQ(back.version, v);
+    EXPECT_EQ(back.rules.size(), 2u);
+    EXPECT_NE(v, savePolicy(j, dir + "/other.json"));  // a different policy is a different version
     test::writeFile(dir + "/bad.json", "{\"name\": ");
     EXPECT_THROW(loadPolicy(dir + "/bad.json"), Error);
 }
