@@ -12,7 +12,7 @@ namespace {
 
 const char* kUsage = R"(usage: sightline-bench --model DIR [--random-weights CONFIG.json] [--image PATH | --image-size WxH|none]
     [--prompt TEXT] [--max-new-tokens N] [--warmup W] [-n LOOPS] [-r REPEATS] [--concurrency C]
-    [--device cuda|cpu] [--dtype bfloat16|float16|float32] [--ignore-eos] [--monitor-sampling] [--json OUT]
+    [--device cuda|cpu] [--dtype bfloat16|float16|float32] [--quantize int8] [--ignore-eos] [--monitor-sampling] [--json OUT]
   --random-weights: the architecture from CONFIG.json (e.g. tools/configs/glm-4.6v-flash.config.json) with
   random weights; tokenizer and image processor from --model. Greedy; token count fixed (EOS ignored).
 )";
@@ -26,6 +26,10 @@ int run(const cli::Args& a) {
     const std::string dt = a.value("--dtype").value_or(lo.device == DeviceKind::Cuda ? "bfloat16" : "float32");
     if (!parseDType(dt)) throwBadInput("--dtype must be float32, bfloat16 or float16");
     lo.dtype = *parseDType(dt);
+    if (auto q = a.value("--quantize")) {
+        if (*q != "int8") throwBadInput("--quantize supports int8");
+        lo.int8Weights = true;
+    }
     if (auto rc = a.value("--random-weights")) {
         lo.randomWeights = true;
         lo.randomConfigPath = *rc;
@@ -76,7 +80,7 @@ int main(int argc, char** argv) {
     try {
         return run(cli::Args(argc, argv, 1,
                              {"--model", "--random-weights", "--image", "--image-size", "--prompt", "--max-new-tokens", "--warmup", "-n", "-r",
-                              "--concurrency", "--device", "--dtype", "--json"},
+                              "--concurrency", "--device", "--dtype", "--json", "--quantize"},
                              {"--ignore-eos", "--monitor-sampling"}));
     } catch (const Error& e) {
         std::fprintf(stderr, "sightline-bench: error: %s\n%s", repairUtf8(e.what()).c_str(), kUsage);

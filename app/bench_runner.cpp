@@ -156,7 +156,7 @@ json run(const Model& model, const Options& o, const std::function<void(const Pr
     json report = {
         {"hardware", {{"device", model.deviceName()}, {"device_total_bytes", mem.deviceTotalBytes}, {"libtorch", libtorchVersion()},
                       {"cpu_threads", std::thread::hardware_concurrency()}, {"nvml", util.note.empty() ? "available" : util.note}}},
-        {"settings", {{"dtype", dtypeName(model.dtype())}, {"image", imageDesc}, {"prompt_tokens", promptTokens}, {"image_tokens", imageTokens},
+        {"settings", {{"dtype", dtypeName(model.dtype())}, {"int8_weights", model.int8Weights()}, {"image", imageDesc}, {"prompt_tokens", promptTokens}, {"image_tokens", imageTokens},
                       {"generated_tokens", generated}, {"max_new_tokens", o.maxNewTokens}, {"warmup", o.warmup}, {"loops", o.loops},
                       {"repeats", o.repeats}, {"parameters", model.parameterCount()}, {"weight_bytes", model.weightBytes()},
                       {"monitor_sampling", o.monitorSampling}, {"monitor_samples", samples.load()}}},

@@ -23,7 +23,7 @@ void onSignal(int) { g_cancel.store(true); }
 const char* kUsage = R"(usage:
   sightline-cli ask --model DIR [--image PATH]... [--system TEXT] [--no-think] [--max-new-tokens N]
       [--temperature T] [--top-p P] [--top-k K] [--repetition-penalty R] [--seed S]
-      [--device cpu|cuda] [--dtype float32|bfloat16|float16] [--max-image-pixels N] [--ignore-eos] [--json] QUESTION
+      [--device cpu|cuda] [--dtype float32|bfloat16|float16] [--quantize int8] [--max-image-pixels N] [--ignore-eos] [--json] QUESTION
   sightline-cli ask --model DIR --messages CONV.json [same options]
   sightline-cli tokenize --model DIR TEXT
   sightline-cli inspect --model DIR [--image PATH]...
@@ -55,6 +55,10 @@ LoadOptions loadOptions(const cli::Args& a) {
     if (!t) throwBadInput("--dtype must be float32, bfloat16 or float16, got \"" + dt + "\"");
     o.dtype = *t;
     o.cancel = &g_cancel;
+    if (auto q = a.value("--quantize")) {
+        if (*q != "int8") throwBadInput("--quantize supports int8");
+        o.int8Weights = true;
+    }
     return o;
 }
 
@@ -264,7 +268,7 @@ int main(int argc, char** argv) {
         return argc < 2 ? 2 : 0;
     }
     const std::string cmd = argv[1];
-    const std::set<std::string> common = {"--model", "--device", "--dtype", "--max-image-pixels"};
+    const std::set<std::string> common = {"--model", "--device", "--dtype", "--max-image-pixels", "--quantize"};
     try {
         if (cmd == "ask") {
             std::set<std::string> v = common;

@@ -191,6 +191,7 @@ std::string Model::deviceName() const { return runtime::describeDevice(m_impl->d
 DType Model::dtype() const { return m_impl->dtype; }
 int64_t Model::parameterCount() const { return m_impl->weights.parameterCount; }
 int64_t Model::weightBytes() const { return m_impl->weights.bytes; }
+bool Model::int8Weights() const { return m_impl->weights.text.lmHeadScale.defined(); }
 
 PreprocessedImage Model::preprocess(const RgbImage& image, int64_t maxImagePixels) const {
     return preprocessImage(image, m_impl->config.image, maxImagePixels);

@@ -48,6 +48,9 @@ struct LoadOptions {
     // With randomWeights: the architecture comes from this config.json (e.g. the full GLM-4.6V-Flash
     // config), while tokenizer, preprocessor and special-token ids come from modelDir.
     std::string randomConfigPath;
+    // INT8 weight-only decoder: every text linear and lm_head stored as int8 with one scale per
+    // output channel (absmax / 127); activations stay in `dtype`. The vision tower is unchanged.
+    bool int8Weights = false;
     std::function<void(const LoadProgress&)> onProgress;  // called on the loading thread
     const std::atomic<bool>* cancel = nullptr;            // checked between tensors
 };
@@ -133,7 +136,8 @@ public:
     std::string deviceName() const;
     DType dtype() const;
     int64_t parameterCount() const;
-    int64_t weightBytes() const;
+    int64_t weightBytes() const;  // as resident (after fusion / quantization)
+    bool int8Weights() const;
 
     // Prompt ids after image-token expansion for these messages (no model run).
     std::vector<int64_t> promptIds(const std::vector<ChatMessage>& messages, const GenerationParams& params,

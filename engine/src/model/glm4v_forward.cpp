@@ -21,6 +21,16 @@ at::Tensor denseLinear(const at::Tensor& x, const at::Tensor& w, const at::Tenso
     return b.defined() ? at::linear(x, w, b) : at::linear(x, w);
 }
 
+// y = x W^T (+ b), W either dense or INT8 with per-row scales (weight-only quantization).
+at::Tensor linearQ(const at::Tensor& x, const at::Tensor& w, const at::Tensor& scale, const at::Tensor& b = {}) {
+    if (!scale.defined()) return denseLinear(x, w, b);
+    std::vector<int64_t> shape = x.sizes().vec();
+    at::Tensor y = at::_weight_int8pack_mm(x.reshape({-1, x.size(-1)}).contiguous(), w, scale);
+    shape.back() = w.size(0);
+    y = y.view(shape);
+    return b.defined() ? y + b : y;
+}
+
 at::Tensor siluMul(const at::Tensor& gateUp) {
     auto parts = gateUp.chunk(2, -1);
     return at::silu(parts[0]) * parts[1];
@@ -218,7 +228,7 @@ at::Tensor glm4vTextForward(const Glm4vWeights& w, const ModelConfig& c, const a
         const TextLayerWeights& L = w.text.layers[static_cast<size_t>(li)];
         at::Tensor r = h;
         at::Tensor x = rmsNorm(h, L.inputNorm, tc.rmsNormEps);
-        at::Tensor qkv = denseLinear(x, L.qkv, L.qkvBias);  // [S, (Hq+2Hkv)*D]
+        at::Tensor qkv = linearQ(x, L.qkv, L.qkvScale, L.qkvBias);  // [S, (Hq+2Hkv)*D]
         at::Tensor q = qkv.slice(-1, 0, Hq * D).view({S, Hq, D}).transpose(0, 1);
         at::Tensor k = qkv.slice(-1, Hq * D, (Hq + Hkv) * D).view({S, Hkv, D}).transpose(0, 1);
         at::Tensor v = qkv.slice(-1, (Hq + Hkv) * D).view({S, Hkv, D}).transpose(0, 1);
@@ -236,11 +246,11 @@ at::Tensor glm4vTextForward(const Glm4vWeights& w, const ModelConfig& c, const a
         // GQA inside SDPA (enable_gqa): the KV heads are not copied out to the query heads.
         at::Tensor attn = at::scaled_dot_product_attention(qb, kAll, vAll, mask.defined() ? std::optional<at::Tensor>(mask) : std::nullopt,
                                                            0.0, false, scale, /*enable_gqa=*/Hq != Hkv);
-        at::Tensor a = denseLinear(attn.squeeze(0).transpose(0, 1).reshape({S, Hq * D}), L.o);
+        at::Tensor a = linearQ(attn.squeeze(0).transpose(0, 1).reshape({S, Hq * D}), L.o, L.oScale);
         h = r + rmsNorm(a, L.postSelfAttnNorm, tc.rmsNormEps);
         r = h;
         x = rmsNorm(h, L.postAttnNorm, tc.rmsNormEps);
-        x = denseLinear(siluMul(denseLinear(x, L.gateUp)), L.down);
+        x = linearQ(siluMul(linearQ(x, L.gateUp, L.gateUpScale)), L.down, L.downScale);
         h = r + rmsNorm(x, L.postMlpNorm, tc.rmsNormEps);
         if (trace && li == 0) (*trace)["hidden_layer0"] = h;
     }
@@ -251,7 +261,9 @@ at::Tensor glm4vTextForward(const Glm4vWeights& w, const ModelConfig& c, const a
     return out;
 }
 
-at::Tensor glm4vLogits(const Glm4vWeights& w, const at::Tensor& hidden) { return at::linear(hidden, w.text.lmHead).to(at::kFloat); }
+at::Tensor glm4vLogits(const Glm4vWeights& w, const at::Tensor& hidden) {
+    return linearQ(hidden, w.text.lmHead, w.text.lmHeadScale).to(at::kFloat);
+}
 
 StaticDecodeInputs makeStaticDecodeInputs(const ModelConfig& c, int64_t capacity, const at::Device& device) {
     const auto& tc = c.text;
@@ -289,7 +301,7 @@ at::Tensor glm4vDecodeStatic(const Glm4vWeights& w, const ModelConfig& c, const 
     for (int64_t li = 0; li < tc.numLayers; ++li) {
         const TextLayerWeights& L = w.text.layers[static_cast<size_t>(li)];
         at::Tensor r = h;
-        at::Tensor qkv = denseLinear(rmsNorm(h, L.inputNorm, tc.rmsNormEps), L.qkv, L.qkvBias);  // [1, (Hq+2Hkv)*D]
+        at::Tensor qkv = linearQ(rmsNorm(h, L.inputNorm, tc.rmsNormEps), L.qkv, L.qkvScale, L.qkvBias);  // [1, (Hq+2Hkv)*D]
         at::Tensor q = rope(qkv.slice(-1, 0, Hq * D).view({1, Hq, D}).transpose(0, 1));              // [Hq, 1, D]
         at::Tensor k = rope(qkv.slice(-1, Hq * D, (Hq + Hkv) * D).view({1, Hkv, D}).transpose(0, 1));
         at::Tensor v = qkv.slice(-1, (Hq + Hkv) * D).view({1, Hkv, D}).transpose(0, 1);
@@ -297,10 +309,10 @@ at::Tensor glm4vDecodeStatic(const Glm4vWeights& w, const ModelConfig& c, const 
         cache.v[li].index_copy_(2, in.writeIdx, v.unsqueeze(0));
         at::Tensor attn = at::scaled_dot_product_attention(q.unsqueeze(0), cache.k[li], cache.v[li], mask, 0.0, false, scale,
                                                            /*enable_gqa=*/Hq != Hkv);
-        at::Tensor a = denseLinear(attn.squeeze(0).transpose(0, 1).reshape({1, Hq * D}), L.o);
+        at::Tensor a = linearQ(attn.squeeze(0).transpose(0, 1).reshape({1, Hq * D}), L.o, L.oScale);
         h = r + rmsNorm(a, L.postSelfAttnNorm, tc.rmsNormEps);
         r = h;
-        at::Tensor x = denseLinear(siluMul(denseLinear(rmsNorm(h, L.postAttnNorm, tc.rmsNormEps), L.gateUp)), L.down);
+        at::Tensor x = linearQ(siluMul(linearQ(rmsNorm(h, L.postAttnNorm, tc.rmsNormEps), L.gateUp, L.gateUpScale)), L.down, L.downScale);
         h = r + rmsNorm(x, L.postMlpNorm, tc.rmsNormEps);
     }
     return glm4vLogits(w, rmsNorm(h.select(0, 0), w.text.norm, tc.rmsNormEps));

@@ -1,6 +1,7 @@
 #include "model/glm4v_weights.h"
 
 #include <map>
+#include <tuple>
 #include <set>
 
 #include "model/safetensors.h"
@@ -85,6 +86,19 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> expectedGlm4vTensors(c
     return out;
 }
 
+namespace {
+
+// Per-output-channel symmetric INT8: scale = absmax(row) / 127. Returns the int8 matrix and scales
+// in the compute dtype (what _weight_int8pack_mm expects).
+std::pair<at::Tensor, at::Tensor> quantizeRows(const at::Tensor& w) {
+    at::Tensor wf = w.to(at::kFloat);
+    at::Tensor scale = (wf.abs().amax(1) / 127.0).clamp_min(1e-10);
+    at::Tensor q = (wf / scale.unsqueeze(1)).round().clamp(-127, 127).to(at::kChar).contiguous();
+    return {q, scale.to(w.scalar_type())};
+}
+
+}  // namespace
+
 Glm4vWeights loadGlm4vWeights(const ModelConfig& c, const LoadOptions& o, const at::TensorOptions& target) {
     const auto expected = expectedGlm4vTensors(c);
     std::map<std::string, at::Tensor> loaded;
@@ -132,10 +146,7 @@ Glm4vWeights loadGlm4vWeights(const ModelConfig& c, const LoadOptions& o, const 
             progress(++i, name);
         }
     }
-    for (const auto& [name, t] : loaded) {
-        w.parameterCount += t.numel();
-        w.bytes += t.numel() * static_cast<int64_t>(t.element_size());
-    }
+    for (const auto& [name, t] : loaded) w.parameterCount += t.numel();
 
     auto take = [&](const std::string& name) {
         auto it = loaded.find(name);
@@ -188,6 +199,31 @@ Glm4vWeights loadGlm4vWeights(const ModelConfig& c, const LoadOptions& o, const 
         l.down = take(p + "mlp.down_proj.weight");
         tw.layers.push_back(std::move(l));
     }
+    loaded.clear();  // drop the unfused originals before quantizing (peak memory)
+    if (o.int8Weights) {
+        for (auto& l : tw.layers) {
+            std::tie(l.qkv, l.qkvScale) = quantizeRows(l.qkv);
+            std::tie(l.o, l.oScale) = quantizeRows(l.o);
+            std::tie(l.gateUp, l.gateUpScale) = quantizeRows(l.gateUp);
+            std::tie(l.down, l.downScale) = quantizeRows(l.down);
+        }
+        std::tie(tw.lmHead, tw.lmHeadScale) = quantizeRows(tw.lmHead);
+    }
+    // Resident bytes as stored (after fusion and quantization).
+    w.bytes = 0;
+    auto count = [&](const at::Tensor& t) {
+        if (t.defined()) w.bytes += t.numel() * static_cast<int64_t>(t.element_size());
+    };
+    for (const at::Tensor* t : {&vw.patchEmbed, &vw.patchEmbedBias, &vw.postConvNorm, &vw.positionEmbedding, &vw.postNorm, &vw.downsample,
+                                &vw.downsampleBias, &vw.mergerProj, &vw.mergerNormW, &vw.mergerNormB, &vw.mergerGateUp, &vw.mergerDown,
+                                &tw.embed, &tw.norm, &tw.lmHead, &tw.lmHeadScale})
+        count(*t);
+    for (const auto& b : vw.blocks)
+        for (const at::Tensor* t : {&b.norm1, &b.norm2, &b.qkv, &b.qkvBias, &b.proj, &b.gateUp, &b.down}) count(*t);
+    for (const auto& l : tw.layers)
+        for (const at::Tensor* t : {&l.inputNorm, &l.postSelfAttnNorm, &l.postAttnNorm, &l.postMlpNorm, &l.qkv, &l.qkvBias, &l.o, &l.gateUp,
+                                    &l.down, &l.qkvScale, &l.oScale, &l.gateUpScale, &l.downScale})
+            count(*t);
     return w;
 }
 

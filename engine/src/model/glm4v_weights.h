@@ -46,13 +46,17 @@ struct TextLayerWeights {
     at::Tensor o;        // [H, Hq*D]
     at::Tensor gateUp;   // [2*I, H]
     at::Tensor down;     // [H, I]
+    // INT8 weight-only mode: the four matrices above are int8 and these hold one scale per output
+    // row ([N], compute dtype); undefined otherwise.
+    at::Tensor qkvScale, oScale, gateUpScale, downScale;
 };
 
 struct TextWeights {
     at::Tensor embed;  // [V, H]
     std::vector<TextLayerWeights> layers;
     at::Tensor norm;    // [H]
-    at::Tensor lmHead;  // [V, H]
+    at::Tensor lmHead;  // [V, H] (int8 in INT8 mode)
+    at::Tensor lmHeadScale;  // [V] in INT8 mode
 };
 
 struct Glm4vWeights {
