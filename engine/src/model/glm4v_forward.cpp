@@ -3,7 +3,11 @@
 // softmax in float32 (SDPA).
 #include "model/glm4v_forward.h"
 
+#include <c10/cuda/CUDAStream.h>
+
 #include <algorithm>
+
+#include "kernels/int8_gemv.h"
 
 #include "sightline/error.h"
 
@@ -22,11 +26,28 @@ at::Tensor denseLinear(const at::Tensor& x, const at::Tensor& w, const at::Tenso
 }
 
 // y = x W^T (+ b), W either dense or INT8 with per-row scales (weight-only quantization).
+// CUDA decode (a few rows): the engine's INT8 GEMV; CUDA prefill: dequantise the layer and use
+// cuBLAS (compute-bound there); CPU: libtorch's _weight_int8pack_mm.
 at::Tensor linearQ(const at::Tensor& x, const at::Tensor& w, const at::Tensor& scale, const at::Tensor& b = {}) {
     if (!scale.defined()) return denseLinear(x, w, b);
     std::vector<int64_t> shape = x.sizes().vec();
-    at::Tensor y = at::_weight_int8pack_mm(x.reshape({-1, x.size(-1)}).contiguous(), w, scale);
     shape.back() = w.size(0);
+    at::Tensor x2 = x.reshape({-1, x.size(-1)}).contiguous();
+    at::Tensor y;
+    if (x.is_cuda()) {
+        const auto st = x.scalar_type();
+        const auto type = st == at::kBFloat16 ? kernels::Float::BF16 : st == at::kHalf ? kernels::Float::F16 : kernels::Float::F32;
+        if (x2.size(0) <= kernels::kMaxRows && kernels::int8KernelsAvailable()) {
+            y = at::empty({x2.size(0), w.size(0)}, x.options());
+            if (!kernels::int8Gemv(x2.data_ptr(), w.data_ptr<int8_t>(), scale.data_ptr(), y.data_ptr(), static_cast<int>(x2.size(0)),
+                                   static_cast<int>(w.size(0)), static_cast<int>(w.size(1)), type,
+                                   c10::cuda::getCurrentCUDAStream(x.device().index()).stream()))
+                y = at::Tensor();
+        }
+        if (!y.defined()) y = at::linear(x2, w.to(st) * scale.unsqueeze(1));
+    } else {
+        y = at::_weight_int8pack_mm(x2, w, scale);
+    }
     y = y.view(shape);
     return b.defined() ? y + b : y;
 }

@@ -1,0 +1,82 @@
+// One warp per weight row: each lane streams 16 int8 weights per step (one 128-bit load), multiplies
+// them with up to kMaxRows activation rows held in registers' accumulators, then a warp reduction.
+// Memory-bound by design: the weights are read once per call.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include "kernels/int8_gemv.h"
+
+namespace sightline::kernels {
+namespace {
+
+template <typename T> __device__ __forceinline__ float toF(T v);
+template <> __device__ __forceinline__ float toF<float>(float v) { return v; }
+template <> __device__ __forceinline__ float toF<__half>(__half v) { return __half2float(v); }
+template <> __device__ __forceinline__ float toF<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
+template <typename T> __device__ __forceinline__ T fromF(float v);
+template <> __device__ __forceinline__ float fromF<float>(float v) { return v; }
+template <> __device__ __forceinline__ __half fromF<__half>(float v) { return __float2half(v); }
+template <> __device__ __forceinline__ __nv_bfloat16 fromF<__nv_bfloat16>(float v) { return __float2bfloat16(v); }
+
+constexpr int kWarpsPerBlock = 8;
+
+template <typename T>
+__global__ void __launch_bounds__(kWarpsPerBlock * 32) int8GemvKernel(const T* __restrict__ x, const int8_t* __restrict__ q,
+                                                                      const T* __restrict__ scale, T* __restrict__ y, int m, int n, int k) {
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int row = blockIdx.x * kWarpsPerBlock + warp;
+    if (row >= n) return;
+    const int8_t* w = q + static_cast<size_t>(row) * k;
+    float acc[kMaxRows];
+#pragma unroll
+    for (int r = 0; r < kMaxRows; ++r) acc[r] = 0.f;
+    for (int k0 = lane * 16; k0 < k; k0 += 32 * 16) {
+        const int4 packed = __ldg(reinterpret_cast<const int4*>(w + k0));
+        const int8_t* v = reinterpret_cast<const int8_t*>(&packed);
+        float wf[16];
+#pragma unroll
+        for (int j = 0; j < 16; ++j) wf[j] = static_cast<float>(v[j]);
+#pragma unroll
+        for (int r = 0; r < kMaxRows; ++r) {
+            if (r >= m) break;
+            const T* xr = x + static_cast<size_t>(r) * k + k0;
+            float s = 0.f;
+#pragma unroll
+            for (int j = 0; j < 16; ++j) s += wf[j] * toF(xr[j]);
+            acc[r] += s;
+        }
+    }
+    const float sc = toF(scale[row]);
+#pragma unroll
+    for (int r = 0; r < kMaxRows; ++r) {
+        if (r >= m) break;
+        float a = acc[r];
+#pragma unroll
+        for (int off = 16; off > 0; off >>= 1) a += __shfl_down_sync(0xffffffffu, a, off);
+        if (lane == 0) y[static_cast<size_t>(r) * n + row] = fromF<T>(a * sc);
+    }
+}
+
+template <typename T>
+void launch(const void* x, const int8_t* q, const void* scale, void* y, int m, int n, int k, cudaStream_t stream) {
+    const dim3 grid((n + kWarpsPerBlock - 1) / kWarpsPerBlock), block(kWarpsPerBlock * 32);
+    int8GemvKernel<T><<<grid, block, 0, stream>>>(static_cast<const T*>(x), q, static_cast<const T*>(scale), static_cast<T*>(y), m, n, k);
+}
+
+}  // namespace
+
+bool int8KernelsAvailable() { return true; }
+
+bool int8Gemv(const void* x, const int8_t* q, const void* scale, void* y, int m, int n, int k, Float type, void* cudaStream) {
+    if (m < 1 || m > kMaxRows || k % 16 != 0 || (reinterpret_cast<uintptr_t>(q) & 15) != 0) return false;
+    auto stream = static_cast<cudaStream_t>(cudaStream);
+    switch (type) {
+        case Float::F32: launch<float>(x, q, scale, y, m, n, k, stream); break;
+        case Float::F16: launch<__half>(x, q, scale, y, m, n, k, stream); break;
+        case Float::BF16: launch<__nv_bfloat16>(x, q, scale, y, m, n, k, stream); break;
+    }
+    return cudaGetLastError() == cudaSuccess;
+}
+
+}  // namespace sightline::kernels
