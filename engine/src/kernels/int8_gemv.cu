@@ -21,30 +21,59 @@ template <> __device__ __forceinline__ __nv_bfloat16 fromF<__nv_bfloat16>(float 
 
 constexpr int kWarpsPerBlock = 8;
 
+// 16 consecutive activations of row r starting at k0, as floats (two 128-bit loads for 16-bit types).
+template <typename T>
+__device__ __forceinline__ void loadX16(const T* p, float* out) {
+    if constexpr (sizeof(T) == 2) {
+        const int4 a = *reinterpret_cast<const int4*>(p), b = *reinterpret_cast<const int4*>(p + 8);
+        const T* ta = reinterpret_cast<const T*>(&a);
+        const T* tb = reinterpret_cast<const T*>(&b);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            out[j] = toF(ta[j]);
+            out[8 + j] = toF(tb[j]);
+        }
+    } else {
+#pragma unroll
+        for (int j = 0; j < 16; ++j) out[j] = toF(p[j]);
+    }
+}
+
+constexpr int kUnroll = 4;  // 128-bit weight loads in flight per lane
+
 template <typename T>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32) int8GemvKernel(const T* __restrict__ x, const int8_t* __restrict__ q,
                                                                       const T* __restrict__ scale, T* __restrict__ y, int m, int n, int k) {
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     const int row = blockIdx.x * kWarpsPerBlock + warp;
     if (row >= n) return;
-    const int8_t* w = q + static_cast<size_t>(row) * k;
+    const int4* w = reinterpret_cast<const int4*>(q + static_cast<size_t>(row) * k);
+    const int chunks = k / 16;  // 16 weights per 128-bit chunk
     float acc[kMaxRows];
 #pragma unroll
     for (int r = 0; r < kMaxRows; ++r) acc[r] = 0.f;
-    for (int k0 = lane * 16; k0 < k; k0 += 32 * 16) {
-        const int4 packed = __ldg(reinterpret_cast<const int4*>(w + k0));
-        const int8_t* v = reinterpret_cast<const int8_t*>(&packed);
-        float wf[16];
+    for (int base = lane; base < chunks; base += 32 * kUnroll) {
+        int4 packed[kUnroll];
 #pragma unroll
-        for (int j = 0; j < 16; ++j) wf[j] = static_cast<float>(v[j]);
+        for (int u = 0; u < kUnroll; ++u) {
+            const int c = base + 32 * u;
+            packed[u] = c < chunks ? __ldg(w + c) : make_int4(0, 0, 0, 0);
+        }
 #pragma unroll
-        for (int r = 0; r < kMaxRows; ++r) {
-            if (r >= m) break;
-            const T* xr = x + static_cast<size_t>(r) * k + k0;
-            float s = 0.f;
+        for (int u = 0; u < kUnroll; ++u) {
+            const int c = base + 32 * u;
+            if (c >= chunks) break;
+            const int8_t* v = reinterpret_cast<const int8_t*>(&packed[u]);
 #pragma unroll
-            for (int j = 0; j < 16; ++j) s += wf[j] * toF(xr[j]);
-            acc[r] += s;
+            for (int r = 0; r < kMaxRows; ++r) {
+                if (r >= m) break;
+                float xf[16];
+                loadX16(x + static_cast<size_t>(r) * k + c * 16, xf);
+                float s = 0.f;
+#pragma unroll
+                for (int j = 0; j < 16; ++j) s += static_cast<float>(v[j]) * xf[j];
+                acc[r] += s;
+            }
         }
     }
     const float sc = toF(scale[row]);
@@ -69,7 +98,8 @@ void launch(const void* x, const int8_t* q, const void* scale, void* y, int m, i
 bool int8KernelsAvailable() { return true; }
 
 bool int8Gemv(const void* x, const int8_t* q, const void* scale, void* y, int m, int n, int k, Float type, void* cudaStream) {
-    if (m < 1 || m > kMaxRows || k % 16 != 0 || (reinterpret_cast<uintptr_t>(q) & 15) != 0) return false;
+    if (m < 1 || m > kMaxRows || k % 16 != 0 || (reinterpret_cast<uintptr_t>(q) & 15) != 0 || (reinterpret_cast<uintptr_t>(x) & 15) != 0)
+        return false;
     auto stream = static_cast<cudaStream_t>(cudaStream);
     switch (type) {
         case Float::F32: launch<float>(x, q, scale, y, m, n, k, stream); break;
