@@ -244,7 +244,7 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
     bv->addWidget(m_benchRun);
     bv->addWidget(m_benchOut, 1);
     tabs->addTab(bench, tr("Benchmark"));
-    connect(m_benchRun, &QPushButton::clicked, this, [=] {
+    connect(m_benchRun, &QPushButton::clicked, this, [=, this] {
         m_benchRun->setEnabled(false);
         m_benchOut->setPlainText(tr("Running…"));
         Q_EMIT benchmarkRequested(w->value(), h->value(), prompt->text(), maxNew->value(), warm->value(), loops->value(), reps->value());
