@@ -86,9 +86,9 @@ ChatStore::ChatStore(const QString& path) : m_path(path), m_connection(QUuid::cr
     if (!db.open()) throw std::runtime_error("cannot open " + path.toStdString() + ": " + db.lastError().text().toStdString());
     QSqlQuery q(db);
     for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
-                            "CREATE TABLE IF NOT EXISTS chats(id INTEGER PRIMARY KEY, title TEXT NOT NULL, system_prompt TEXT NOT NULL "
+                            "CREATE TABLE IF NOT EXISTS chats(id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, system_prompt TEXT NOT NULL "
                             "DEFAULT '', created TEXT NOT NULL, updated TEXT NOT NULL)",
-                            "CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL REFERENCES chats(id) "
+                            "CREATE TABLE IF NOT EXISTS messages(id INTEGER PRIMARY KEY AUTOINCREMENT, chat_id INTEGER NOT NULL REFERENCES chats(id) "
                             "ON DELETE CASCADE, role TEXT NOT NULL, text TEXT NOT NULL, images TEXT NOT NULL DEFAULT '[]', stats TEXT, "
                             "state TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', settings TEXT NOT NULL DEFAULT '{}', seed INTEGER NOT NULL "
                             "DEFAULT 0, created TEXT NOT NULL)",

@@ -126,6 +126,7 @@ private Q_SLOTS:
     void badModelFolderNamesTheFile();
     void monitorRecordsRequestsAndMemory();
     void reviewKeysDecideAndPersist();
+    void regenerateAndEditResend();
 };
 
 void UiTest::dropFilesAndImageData() {
@@ -460,6 +461,37 @@ void UiTest::reviewKeysDecideAndPersist() {
     QSignalSpy problems(&ctl, &app::ModerationController::problem);
     ctl.run();
     QCOMPARE(problems.count(), 1);
+}
+
+void UiTest::regenerateAndEditResend() {
+    Harness h(std::make_unique<FakeBackend>(QStringList{"answer"}, 2));
+    QVERIFY(h.waitLoaded());
+    h.window->composer()->setText(QStringLiteral("first question"));
+    h.window->send();
+    QVERIFY(h.waitIdle());
+    auto saved = h.store->messages(h.window->currentChat());
+    QCOMPARE(saved.size(), 2);
+    const qint64 answerId = saved[1].id;
+    // Regenerate: the old answer is replaced by a new one, the question stays.
+    QSignalSpy requests(h.window.get(), &ui::MainWindow::generateRequested);
+    h.window->regenerate(answerId);
+    QVERIFY(h.waitIdle());
+    QCOMPARE(requests.count(), 1);
+    QCOMPARE(requests.first().first().value<ui::GenerationRequest>().messages.size(), 1);  // history without the old answer
+    saved = h.store->messages(h.window->currentChat());
+    QCOMPARE(saved.size(), 2);
+    QVERIFY(saved[1].id != answerId);
+    QCOMPARE(h.window->chatView()->count(), 2);
+    // Edit and resend: the question comes back into the composer, it and its answer leave the chat.
+    h.window->editAndResend(saved[0].id);
+    QCOMPARE(h.window->composer()->text(), QStringLiteral("first question"));
+    QCOMPARE(h.store->messages(h.window->currentChat()).size(), 0);
+    h.window->composer()->setText(QStringLiteral("better question"));
+    h.window->send();
+    QVERIFY(h.waitIdle());
+    saved = h.store->messages(h.window->currentChat());
+    QCOMPARE(saved.size(), 2);
+    QCOMPARE(saved[0].text, QStringLiteral("better question"));
 }
 
 QTEST_MAIN(UiTest)
