@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "kernels/fused.h"
 #include "kernels/int8_gemv.h"
 
 #include "sightline/error.h"
@@ -25,6 +26,21 @@ at::Tensor denseLinear(const at::Tensor& x, const at::Tensor& w, const at::Tenso
     return b.defined() ? at::linear(x, w, b) : at::linear(x, w);
 }
 
+kernels::Float kernelType(at::ScalarType st) {
+    return st == at::kBFloat16 ? kernels::Float::BF16 : st == at::kHalf ? kernels::Float::F16 : kernels::Float::F32;
+}
+
+void* currentStream(const at::Tensor& x) { return c10::cuda::getCurrentCUDAStream(x.device().index()).stream(); }
+
+// SIGHTLINE_FUSED=0 turns the fused decode kernels off (A/B measurements, bisecting).
+bool fusedKernelsEnabled() {
+    static const bool on = [] {
+        const char* v = std::getenv("SIGHTLINE_FUSED");
+        return !(v && std::string(v) == "0") && kernels::int8KernelsAvailable();
+    }();
+    return on;
+}
+
 // y = x W^T (+ b), W either dense or INT8 with per-row scales (weight-only quantization).
 // CUDA decode (a few rows): the engine's INT8 GEMV; CUDA prefill: dequantise the layer and use
 // cuBLAS (compute-bound there); CPU: libtorch's _weight_int8pack_mm.
@@ -36,7 +52,7 @@ at::Tensor linearQ(const at::Tensor& x, const at::Tensor& w, const at::Tensor& s
     at::Tensor y;
     if (x.is_cuda()) {
         const auto st = x.scalar_type();
-        const auto type = st == at::kBFloat16 ? kernels::Float::BF16 : st == at::kHalf ? kernels::Float::F16 : kernels::Float::F32;
+        const auto type = kernelType(st);
         if (x2.size(0) <= kernels::kMaxRows && kernels::int8KernelsAvailable()) {
             y = at::empty({x2.size(0), w.size(0)}, x.options());
             if (!kernels::int8Gemv(x2.data_ptr(), w.data_ptr<int8_t>(), scale.data_ptr(), y.data_ptr(), static_cast<int>(x2.size(0)),
@@ -319,24 +335,57 @@ at::Tensor glm4vDecodeStatic(const Glm4vWeights& w, const ModelConfig& c, const 
     };
     at::Tensor mask = in.arangeCap.le(in.writeIdx).view({1, 1, 1, -1});  // slots 0..writeIdx are visible
     const double scale = 1.0 / std::sqrt(static_cast<double>(D));
+    // On CUDA the norms, rope and SiLU-mul are single fused kernels (what the graph replays).
+    const bool fused = h.is_cuda() && fusedKernelsEnabled();
+    const auto type = kernelType(dtype);
+    at::Tensor cosC = cosT.contiguous(), sinC = sinT.contiguous();
+    auto norm = [&](const at::Tensor& x, const at::Tensor& weight, const at::Tensor& residual) {
+        if (!fused) {
+            at::Tensor y = rmsNorm(x, weight, tc.rmsNormEps);
+            return residual.defined() ? residual + y : y;
+        }
+        at::Tensor xc = x.contiguous();
+        at::Tensor out = at::empty_like(xc);
+        at::Tensor rc = residual.defined() ? residual.contiguous() : at::Tensor();
+        kernels::rmsNorm(xc.data_ptr(), weight.data_ptr(), rc.defined() ? rc.data_ptr() : nullptr, out.data_ptr(),
+                         static_cast<int>(xc.numel() / xc.size(-1)), static_cast<int>(xc.size(-1)), static_cast<float>(tc.rmsNormEps), type,
+                         currentStream(xc));
+        return out;
+    };
     for (int64_t li = 0; li < tc.numLayers; ++li) {
         const TextLayerWeights& L = w.text.layers[static_cast<size_t>(li)];
         at::Tensor r = h;
-        at::Tensor qkv = linearQ(rmsNorm(h, L.inputNorm, tc.rmsNormEps), L.qkv, L.qkvScale, L.qkvBias);  // [1, (Hq+2Hkv)*D]
-        at::Tensor q = rope(qkv.slice(-1, 0, Hq * D).view({1, Hq, D}).transpose(0, 1));              // [Hq, 1, D]
-        at::Tensor k = rope(qkv.slice(-1, Hq * D, (Hq + Hkv) * D).view({1, Hkv, D}).transpose(0, 1));
+        at::Tensor qkv = linearQ(norm(h, L.inputNorm, {}), L.qkv, L.qkvScale, L.qkvBias).contiguous();  // [1, (Hq+2Hkv)*D]
+        at::Tensor q, k;
+        if (fused) {  // rotate the q and k heads in place in the projection output
+            kernels::ropeInterleaved(qkv.data_ptr(), cosC.data_ptr(), sinC.data_ptr(), static_cast<int>(Hq + Hkv), static_cast<int>(D),
+                                     static_cast<int>(rotDim), type, currentStream(qkv));
+            q = qkv.slice(-1, 0, Hq * D).view({1, Hq, D}).transpose(0, 1);
+            k = qkv.slice(-1, Hq * D, (Hq + Hkv) * D).view({1, Hkv, D}).transpose(0, 1);
+        } else {
+            q = rope(qkv.slice(-1, 0, Hq * D).view({1, Hq, D}).transpose(0, 1));  // [Hq, 1, D]
+            k = rope(qkv.slice(-1, Hq * D, (Hq + Hkv) * D).view({1, Hkv, D}).transpose(0, 1));
+        }
         at::Tensor v = qkv.slice(-1, (Hq + Hkv) * D).view({1, Hkv, D}).transpose(0, 1);
         cache.k[li].index_copy_(2, in.writeIdx, k.unsqueeze(0));
         cache.v[li].index_copy_(2, in.writeIdx, v.unsqueeze(0));
         at::Tensor attn = at::scaled_dot_product_attention(q.unsqueeze(0), cache.k[li], cache.v[li], mask, 0.0, false, scale,
                                                            /*enable_gqa=*/Hq != Hkv);
         at::Tensor a = linearQ(attn.squeeze(0).transpose(0, 1).reshape({1, Hq * D}), L.o, L.oScale);
-        h = r + rmsNorm(a, L.postSelfAttnNorm, tc.rmsNormEps);
+        h = norm(a, L.postSelfAttnNorm, r);
         r = h;
-        at::Tensor x = linearQ(siluMul(linearQ(rmsNorm(h, L.postAttnNorm, tc.rmsNormEps), L.gateUp, L.gateUpScale)), L.down, L.downScale);
-        h = r + rmsNorm(x, L.postMlpNorm, tc.rmsNormEps);
+        at::Tensor gu = linearQ(norm(h, L.postAttnNorm, {}), L.gateUp, L.gateUpScale);
+        at::Tensor act;
+        if (fused) {
+            at::Tensor guc = gu.contiguous();
+            act = at::empty({1, guc.size(-1) / 2}, guc.options());
+            kernels::siluMul(guc.data_ptr(), act.data_ptr(), 1, static_cast<int>(act.size(-1)), type, currentStream(guc));
+        } else {
+            act = siluMul(gu);
+        }
+        h = norm(linearQ(act, L.down, L.downScale), L.postMlpNorm, r);
     }
-    return glm4vLogits(w, rmsNorm(h.select(0, 0), w.text.norm, tc.rmsNormEps));
+    return glm4vLogits(w, norm(h, w.text.norm, {}).select(0, 0));
 }
 
 }  // namespace sightline
