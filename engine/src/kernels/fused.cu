@@ -4,21 +4,11 @@
 
 #include <algorithm>
 
+#include "kernels/convert.cuh"
 #include "kernels/fused.h"
 
 namespace sightline::kernels {
 namespace {
-
-template <typename T> __device__ __forceinline__ float f(T v);
-template <> __device__ __forceinline__ float f<float>(float v) { return v; }
-template <> __device__ __forceinline__ float f<__half>(__half v) { return __half2float(v); }
-template <> __device__ __forceinline__ float f<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
-template <typename T> __device__ __forceinline__ T t(float v);
-template <> __device__ __forceinline__ float t<float>(float v) { return v; }
-template <> __device__ __forceinline__ __half t<__half>(float v) { return __float2half(v); }
-template <> __device__ __forceinline__ __nv_bfloat16 t<__nv_bfloat16>(float v) { return __float2bfloat16(v); }
-// Round to T and back: where libtorch stores an intermediate in T.
-template <typename T> __device__ __forceinline__ float r(float v) { return f<T>(t<T>(v)); }
 
 constexpr int kThreads = 256;
 
@@ -29,7 +19,7 @@ __global__ void __launch_bounds__(kThreads) rmsNormKernel(const T* __restrict__ 
     const T* xr = x + static_cast<size_t>(row) * cols;
     float ss = 0.f;
     for (int i = threadIdx.x; i < cols; i += kThreads) {
-        const float v = f(xr[i]);
+        const float v = toF(xr[i]);
         ss += v * v;
     }
     __shared__ float partial[kThreads / 32];
@@ -46,9 +36,9 @@ __global__ void __launch_bounds__(kThreads) rmsNormKernel(const T* __restrict__ 
     T* o = out + static_cast<size_t>(row) * cols;
     const T* rr = res ? res + static_cast<size_t>(row) * cols : nullptr;
     for (int i = threadIdx.x; i < cols; i += kThreads) {
-        float y = r<T>(r<T>(f(xr[i]) * inv) * f(w[i]));
-        if (rr) y = f(rr[i]) + y;
-        o[i] = t<T>(y);
+        float y = roundTo<T>(roundTo<T>(toF(xr[i]) * inv) * toF(w[i]));
+        if (rr) y = toF(rr[i]) + y;
+        o[i] = fromF<T>(y);
     }
 }
 
@@ -57,8 +47,8 @@ __global__ void siluMulKernel(const T* __restrict__ gu, T* __restrict__ out, int
     const size_t n = static_cast<size_t>(rows) * inner;
     for (size_t idx = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; idx < n; idx += static_cast<size_t>(gridDim.x) * blockDim.x) {
         const size_t row = idx / inner, i = idx % inner;
-        const float g = f(gu[row * 2 * inner + i]), u = f(gu[row * 2 * inner + inner + i]);
-        out[idx] = t<T>(r<T>(g / (1.f + __expf(-g))) * u);
+        const float g = toF(gu[row * 2 * inner + i]), u = toF(gu[row * 2 * inner + inner + i]);
+        out[idx] = fromF<T>(roundTo<T>(g / (1.f + __expf(-g))) * u);
     }
 }
 
@@ -69,10 +59,10 @@ __global__ void ropeKernel(T* __restrict__ x, const T* __restrict__ c, const T* 
     if (idx >= heads * pairs) return;
     const int h = idx / pairs, j = idx % pairs;
     T* p = x + static_cast<size_t>(h) * headDim + 2 * j;
-    const float x0 = f(p[0]), x1 = f(p[1]);
-    const float c0 = f(c[2 * j]), c1 = f(c[2 * j + 1]), s0 = f(s[2 * j]), s1 = f(s[2 * j + 1]);
-    p[0] = t<T>(r<T>(x0 * c0) + r<T>(-x1 * s0));
-    p[1] = t<T>(r<T>(x1 * c1) + r<T>(x0 * s1));
+    const float x0 = toF(p[0]), x1 = toF(p[1]);
+    const float c0 = toF(c[2 * j]), c1 = toF(c[2 * j + 1]), s0 = toF(s[2 * j]), s1 = toF(s[2 * j + 1]);
+    p[0] = fromF<T>(roundTo<T>(x0 * c0) + roundTo<T>(-x1 * s0));
+    p[1] = fromF<T>(roundTo<T>(x1 * c1) + roundTo<T>(x0 * s1));
 }
 
 template <typename T>
