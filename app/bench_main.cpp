@@ -18,18 +18,7 @@ const char* kUsage = R"(usage: sightline-bench --model DIR [--random-weights CON
 )";
 
 int run(const cli::Args& a) {
-    LoadOptions lo;
-    lo.modelDir = a.required("--model");
-    const std::string dev = a.value("--device").value_or(cudaAvailable() ? "cuda" : "cpu");
-    if (!parseDevice(dev)) throwBadInput("--device must be cpu or cuda");
-    lo.device = *parseDevice(dev);
-    const std::string dt = a.value("--dtype").value_or(lo.device == DeviceKind::Cuda ? "bfloat16" : "float32");
-    if (!parseDType(dt)) throwBadInput("--dtype must be float32, bfloat16 or float16");
-    lo.dtype = *parseDType(dt);
-    if (auto q = a.value("--quantize")) {
-        if (*q != "int8") throwBadInput("--quantize supports int8");
-        lo.int8Weights = true;
-    }
+    LoadOptions lo = cli::loadOptionsFromArgs(a, cudaAvailable() ? "cuda" : "cpu");
     if (auto rc = a.value("--random-weights")) {
         lo.randomWeights = true;
         lo.randomConfigPath = *rc;
@@ -51,8 +40,8 @@ int run(const cli::Args& a) {
         else if (std::sscanf(size.c_str(), "%dx%d", &o.imageWidth, &o.imageHeight) != 2 || o.imageWidth <= 0 || o.imageHeight <= 0)
             throwBadInput("--image-size expects WxH or none");
     }
-    std::fprintf(stderr, "loading %s%s on %s (%s)...\n", lo.modelDir.c_str(), lo.randomWeights ? " with random weights" : "", dev.c_str(),
-                 dt.c_str());
+    std::fprintf(stderr, "loading %s%s on %s (%s)...\n", lo.modelDir.c_str(), lo.randomWeights ? " with random weights" : "",
+                 lo.device == DeviceKind::Cuda ? "cuda" : "cpu", dtypeName(lo.dtype));
     auto model = Model::load(lo);
     auto report = bench::run(*model, o, [](const bench::Progress& p) {
         std::fprintf(stderr, "\r%s %d/%d   ", p.phase.c_str(), p.done + 1, p.total);

@@ -44,21 +44,8 @@ json statsJson(const RequestStats& s) {
 }
 
 LoadOptions loadOptions(const cli::Args& a) {
-    LoadOptions o;
-    o.modelDir = a.required("--model");
-    const std::string dev = a.value("--device").value_or("cpu");
-    auto d = parseDevice(dev);
-    if (!d) throwBadInput("--device must be cpu or cuda, got \"" + dev + "\"");
-    o.device = *d;
-    const std::string dt = a.value("--dtype").value_or(o.device == DeviceKind::Cuda ? "bfloat16" : "float32");
-    auto t = parseDType(dt);
-    if (!t) throwBadInput("--dtype must be float32, bfloat16 or float16, got \"" + dt + "\"");
-    o.dtype = *t;
+    LoadOptions o = cli::loadOptionsFromArgs(a, "cpu");
     o.cancel = &g_cancel;
-    if (auto q = a.value("--quantize")) {
-        if (*q != "int8") throwBadInput("--quantize supports int8");
-        o.int8Weights = true;
-    }
     return o;
 }
 

@@ -74,4 +74,22 @@ long long Args::integer(const std::string& name, long long fallback) const {
     return n;
 }
 
+LoadOptions loadOptionsFromArgs(const Args& a, const std::string& defaultDevice) {
+    LoadOptions o;
+    o.modelDir = a.required("--model");
+    const std::string dev = a.value("--device").value_or(defaultDevice);
+    auto d = parseDevice(dev);
+    if (!d) throwBadInput("--device must be cpu or cuda, got \"" + dev + "\"");
+    o.device = *d;
+    const std::string dt = a.value("--dtype").value_or(o.device == DeviceKind::Cuda ? "bfloat16" : "float32");
+    auto t = parseDType(dt);
+    if (!t) throwBadInput("--dtype must be float32, bfloat16 or float16, got \"" + dt + "\"");
+    o.dtype = *t;
+    if (auto q = a.value("--quantize")) {
+        if (*q != "int8") throwBadInput("--quantize supports int8");
+        o.int8Weights = true;
+    }
+    return o;
+}
+
 }  // namespace sightline::cli

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "sightline/engine.h"
+
 namespace sightline::cli {
 
 class Args {
@@ -28,5 +30,9 @@ private:
     std::set<std::string> m_flags;
     std::vector<std::string> m_positionals;
 };
+
+// --model, --device (default `defaultDevice`), --dtype (bf16 on CUDA, f32 on CPU) and --quantize,
+// shared by sightline-cli and sightline-bench. Throws Error(BadInput) for values it does not know.
+LoadOptions loadOptionsFromArgs(const Args& args, const std::string& defaultDevice);
 
 }  // namespace sightline::cli

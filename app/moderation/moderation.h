@@ -137,6 +137,7 @@ public:
 
 private:
     void exec(const std::string& sql) const;
+    std::optional<ItemRecord> findLocked(const std::string& id) const;  // caller holds m_mutex
     void appendAudit(const std::string& itemId, const std::string& recordJson);
     mutable std::mutex m_mutex;
     sqlite3* m_db = nullptr;

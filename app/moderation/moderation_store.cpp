@@ -196,12 +196,16 @@ std::vector<ItemRecord> ModerationStore::items() const {
     return out;
 }
 
-std::optional<ItemRecord> ModerationStore::item(const std::string& id) const {
-    std::lock_guard lock(m_mutex);
+std::optional<ItemRecord> ModerationStore::findLocked(const std::string& id) const {
     Stmt s(m_db, (std::string("SELECT ") + kItemColumns + " FROM items WHERE id=?").c_str());
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return readItem(s);
+}
+
+std::optional<ItemRecord> ModerationStore::item(const std::string& id) const {
+    std::lock_guard lock(m_mutex);
+    return findLocked(id);
 }
 
 void ModerationStore::appendAudit(const std::string& itemId, const std::string& recordJson) {
@@ -220,13 +224,9 @@ bool ModerationStore::recordJudgement(const Judgement& j) {
     std::lock_guard lock(m_mutex);
     exec("BEGIN IMMEDIATE");
     try {
-        ItemRecord before;
-        {
-            Stmt s(m_db, (std::string("SELECT ") + kItemColumns + " FROM items WHERE id=?").c_str());
-            s.bind(1, j.id);
-            if (!s.step()) throw Error(ErrorKind::Internal, "unknown item " + j.id);
-            before = readItem(s);
-        }
+        auto found = findLocked(j.id);
+        if (!found) throw Error(ErrorKind::Internal, "unknown item " + j.id);
+        const ItemRecord before = *found;
         if (before.status != "pending") {  // judged already (e.g. by a second process): never twice
             exec("ROLLBACK");
             return false;
@@ -274,13 +274,9 @@ void ModerationStore::recordDecision(const std::string& id, HumanDecision d, con
     std::lock_guard lock(m_mutex);
     exec("BEGIN IMMEDIATE");
     try {
-        ItemRecord r;
-        {
-            Stmt s(m_db, (std::string("SELECT ") + kItemColumns + " FROM items WHERE id=?").c_str());
-            s.bind(1, id);
-            if (!s.step()) throwBadInput("no item \"" + id + "\" in the queue");
-            r = readItem(s);
-        }
+        auto found = findLocked(id);
+        if (!found) throwBadInput("no item \"" + id + "\" in the queue");
+        const ItemRecord r = *found;
         {
             Stmt s(m_db, "UPDATE items SET decision=?, note=?, reviewer=?, review_ms=?, decided_at=? WHERE id=?");
             s.bind(1, std::string(decisionName(d))).bind(2, note).bind(3, reviewer).bind(4, reviewMs).bind(5, nowIso()).bind(6, id);
