@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "sightline/scheduler.h"
 #include "sightline/stats.h"
 
 namespace sightline::bench {
@@ -21,6 +22,55 @@ std::string gib(double b) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1ull << 30));
     return buf;
+}
+
+// N identical requests submitted at once to a scheduler with N slots: one untimed round (graph
+// captures, allocator), then a timed one. Decode rate of the batch = tokens produced by decode
+// steps over the time spent in them (the scheduler's counters); end to end = all tokens over the
+// wall time from the first submit (vision and prefill of every request included).
+json runConcurrent(const std::shared_ptr<const Model>& model, const std::vector<ChatMessage>& messages, const GenerationParams& gp,
+                   const Options& o, double singleRate, const std::function<void(const Progress&)>& progress,
+                   const std::function<void()>& check) {
+    SchedulerOptions so;
+    so.maxBatch = o.concurrency;
+    so.slotTokens = static_cast<int64_t>(model->promptIds(messages, gp).size()) + o.maxNewTokens + 1;
+    Scheduler scheduler(model, so);
+    json out;
+    for (int round = 0; round < 2; ++round) {
+        const SchedulerCounters before = scheduler.counters();
+        check();
+        if (progress) progress({"concurrent", round, 2});
+        const auto t0 = std::chrono::steady_clock::now();
+        std::vector<std::future<GenerateResult>> futures;
+        for (int i = 0; i < o.concurrency; ++i) {
+            futures.push_back(scheduler.submit(RequestSource::Benchmark, messages, gp));
+        }
+        int64_t tokens = 0;
+        std::vector<double> ttft;
+        for (auto& f : futures) {
+            const GenerateResult r = f.get();  // throws the request's error
+            tokens += r.stats.generatedTokens;
+            ttft.push_back(r.stats.ttftMs);
+        }
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const SchedulerCounters after = scheduler.counters();
+        const int64_t rows = after.decodedRows - before.decodedRows, steps = after.decodeSteps - before.decodeSteps;
+        const double decodeS = after.decodeSeconds - before.decodeSeconds;
+        const double decodeRate = decodeS > 0 ? static_cast<double>(rows) / decodeS : 0;
+        out = {{"requests", o.concurrency},
+               {"wall_s", wall},
+               {"generated_tokens", tokens},
+               {"aggregate_tokens_per_s", static_cast<double>(tokens) / wall},
+               {"aggregate_decode_tokens_per_s", decodeRate},
+               {"speedup_vs_single_stream", singleRate > 0 ? decodeRate / singleRate : 0},
+               {"ttft_ms", summaryJson(summarize(ttft))},
+               {"decode_steps", steps},
+               {"decode_s", decodeS},
+               {"peak_batch", after.peakBatch},
+               {"mean_batch", steps ? static_cast<double>(rows) / static_cast<double>(steps) : 0},
+               {"note", "continuous batching: one scheduler, " + std::to_string(o.concurrency) + " KV slots"}};
+    }
+    return out;
 }
 
 }  // namespace
@@ -40,7 +90,9 @@ RgbImage syntheticImage(int w, int h) {
     return img;
 }
 
-json run(const Model& model, const Options& o, const std::function<void(const Progress&)>& progress, const std::atomic<bool>* cancel) {
+json run(const std::shared_ptr<const Model>& modelPtr, const Options& o, const std::function<void(const Progress&)>& progress,
+         const std::atomic<bool>* cancel) {
+    const Model& model = *modelPtr;
     if (o.loops < 1 || o.repeats < 1 || o.warmup < 0 || o.concurrency < 1)
         throwBadInput("loops, repeats and concurrency must be >= 1, warm-up >= 0");
     const DeviceKind kind = model.deviceName().rfind("cuda", 0) == 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
@@ -125,32 +177,7 @@ json run(const Model& model, const Options& o, const std::function<void(const Pr
     if (sampler.joinable()) sampler.join();
 
     json concurrent;
-    if (o.concurrency > 1) {
-        check();
-        if (progress) progress({"concurrent", 0, 1});
-        std::atomic<int64_t> tokens{0};
-        const auto t0 = std::chrono::steady_clock::now();
-        std::vector<std::thread> threads;
-        std::mutex errorMutex;
-        std::string error;
-        for (int i = 0; i < o.concurrency; ++i)
-            threads.emplace_back([&] {
-                try {
-                    tokens += model.generate(messages, gp).stats.generatedTokens;
-                } catch (const std::exception& e) {
-                    std::lock_guard lock(errorMutex);
-                    error = e.what();
-                }
-            });
-        for (auto& t : threads) t.join();
-        if (!error.empty()) throw Error(ErrorKind::Internal, "concurrent run failed: " + error);
-        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const double single = summarize(rate).median;
-        const double agg = static_cast<double>(tokens.load()) / wall;
-        concurrent = {{"requests", o.concurrency}, {"wall_s", wall}, {"generated_tokens", tokens.load()}, {"aggregate_tokens_per_s", agg},
-                      {"speedup_vs_single_stream", single > 0 ? agg / single : 0},
-                      {"note", "requests run as independent threads over one model (no batching yet)"}};
-    }
+    if (o.concurrency > 1) concurrent = runConcurrent(modelPtr, messages, gp, o, summarize(rate).median, progress, check);
     const DeviceMemory mem = queryDeviceMemory(kind);
     const GpuUtilization util = queryGpuUtilization(0);
     json report = {
@@ -201,8 +228,12 @@ std::string formatReport(const json& r) {
     out += line;
     if (r.contains("concurrency")) {
         const auto& c = r["concurrency"];
-        std::snprintf(line, sizeof line, "  concurrency %d: %.2f tokens/s aggregate (%.2fx single stream)\n", c["requests"].get<int>(),
-                      c["aggregate_tokens_per_s"].get<double>(), c["speedup_vs_single_stream"].get<double>());
+        std::snprintf(line, sizeof line,
+                      "  concurrency %d (continuous batching, mean batch %.1f): decode %.2f tokens/s aggregate (%.2fx single stream), "
+                      "%.2f tokens/s end to end, TTFT median %.1f ms\n",
+                      c["requests"].get<int>(), c["mean_batch"].get<double>(), c["aggregate_decode_tokens_per_s"].get<double>(),
+                      c["speedup_vs_single_stream"].get<double>(), c["aggregate_tokens_per_s"].get<double>(),
+                      c["ttft_ms"]["median"].get<double>());
         out += line;
     }
     return out;

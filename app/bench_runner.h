@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -32,7 +33,7 @@ struct Progress {
 RgbImage syntheticImage(int width, int height);
 
 // Throws sightline::Error; Error(Cancelled) when cancel is set between requests.
-nlohmann::json run(const Model& model, const Options& options, const std::function<void(const Progress&)>& progress = {},
+nlohmann::json run(const std::shared_ptr<const Model>& model, const Options& options, const std::function<void(const Progress&)>& progress = {},
                    const std::atomic<bool>* cancel = nullptr);
 std::string formatReport(const nlohmann::json& report);
 

@@ -10,6 +10,7 @@
 #include "cli_options.h"
 #include "moderation.h"
 #include "sightline/engine.h"
+#include "sightline/scheduler.h"
 
 using namespace sightline;
 using nlohmann::json;
@@ -177,8 +178,15 @@ int cmdModerate(const cli::Args& a) {
     o.parallel = static_cast<int>(a.integer("--parallel", 1));
     const auto pending = store.pending();
     std::fprintf(stderr, "queue: %zu items (%d new), %zu to judge, policy %s\n", queue.size(), added, pending.size(), o.policy.version.c_str());
+    // --parallel N: N items in flight, decoded together by one continuous-batching scheduler.
+    SchedulerOptions so;
+    so.maxBatch = std::max(1, o.parallel);
+    Scheduler scheduler(model, so);
     mod::runModeration(
-        store, [&](const std::vector<ChatMessage>& m, const GenerationParams& p, const std::atomic<bool>* c) { return model->generate(m, p, {}, c); },
+        store,
+        [&](const std::vector<ChatMessage>& m, const GenerationParams& p, const std::atomic<bool>* c) {
+            return scheduler.submit(RequestSource::Moderation, m, p, {}, c).get();
+        },
         o,
         [&](const mod::ItemRecord& r) {
             if (!asJson) return;

@@ -91,7 +91,7 @@ void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<st
         }
         const auto messages = toEngineMessages(req.messages);
         const auto params = toEngineParams(req.settings, req.seed);
-        const auto result = m_backend->generate(messages, params, [&](const TokenEvent& ev) {
+        const auto result = m_backend->generate(RequestSource::Chat, messages, params, [&](const TokenEvent& ev) {
             pending += QString::fromStdString(ev.textDelta);
             if (sinceFlush.elapsed() >= 30 && !pending.isEmpty()) {  // coalesce: ~30 ms between chunks
                 Q_EMIT chunk(id, pending);
@@ -142,7 +142,7 @@ void EngineWorker::runBenchmark(int width, int height, const QString& prompt, in
     o.loops = loops;
     o.repeats = repeats;
     try {
-        const auto report = bench::run(*model, o, [this](const bench::Progress& p) {
+        const auto report = bench::run(model, o, [this](const bench::Progress& p) {
             Q_EMIT benchmarkProgress(tr("%1 %2 / %3…").arg(QString::fromStdString(p.phase)).arg(p.done + 1).arg(p.total));
         });
         Q_EMIT benchmarkFinished(QString::fromStdString(bench::formatReport(report)) + QStringLiteral("\n") +

@@ -15,21 +15,32 @@ DeviceKind EngineBackend::deviceKind() const {
 }
 
 void EngineBackend::load(const LoadOptions& options) {
+    std::shared_ptr<Scheduler> old;
     {
         std::lock_guard lock(m_mutex);
+        old = std::move(m_scheduler);
         m_model.reset();  // release the old weights before the new ones arrive
     }
-    auto loaded = Model::load(options);
+    old.reset();  // cancels what still runs on the old model, joins its thread
+    std::shared_ptr<Model> loaded = Model::load(options);
+    SchedulerOptions so;
+    so.maxBatch = kBatchSlots;
+    auto scheduler = std::make_shared<Scheduler>(loaded, so);
     std::lock_guard lock(m_mutex);
     m_model = std::move(loaded);
+    m_scheduler = std::move(scheduler);
     m_kind = options.device;
 }
 
-GenerateResult EngineBackend::generate(const std::vector<ChatMessage>& messages, const GenerationParams& params,
-                                       const TokenCallback& onToken, const std::atomic<bool>* cancel) {
-    auto m = model();
-    if (!m) throw Error(ErrorKind::BadInput, "no model is loaded");
-    return m->generate(messages, params, onToken, cancel);
+GenerateResult EngineBackend::generate(RequestSource source, const std::vector<ChatMessage>& messages, const GenerationParams& params,
+                                       const TokenCallback& onToken, const std::atomic<bool>* cancel) const {
+    std::shared_ptr<Scheduler> s;
+    {
+        std::lock_guard lock(m_mutex);
+        s = m_scheduler;
+    }
+    if (!s) throw Error(ErrorKind::BadInput, "no model is loaded");
+    return s->submit(source, messages, params, onToken, cancel).get();
 }
 
 std::string EngineBackend::summary() const {

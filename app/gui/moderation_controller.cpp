@@ -90,17 +90,20 @@ void ModerationController::run() {
     m_cancel.store(false);
     m_pause.store(false);
     m_running.store(true);
-    m_thread = std::thread([this, model] {
+    m_thread = std::thread([this, model, backend = m_backend] {
         moderation::RunOptions o;
         o.policy = m_policy;
         o.modelId = model->config().architecture + ":" + model->config().modelDir;
         o.params.sampling.temperature = 0;
         o.params.maxNewTokens = 256;
         o.params.enableThinking = false;
+        // Items go to the same scheduler as the chat, several in flight so they decode as a batch,
+        // one slot left for the chat so a question never waits behind the queue.
+        o.parallel = std::max(1, backend->batchSlots() - 1);
         QString error;
         try {
             moderation::runModeration(
-                *m_store, [model](const auto& m, const auto& p, const auto* c) { return model->generate(m, p, {}, c); }, o,
+                *m_store, [backend](const auto& m, const auto& p, const auto* c) { return backend->generate(RequestSource::Moderation, m, p, {}, c); }, o,
                 [this](const moderation::ItemRecord& r) {
                     const ui::ReviewItem item = toUi(r);
                     QMetaObject::invokeMethod(m_widget, [w = m_widget, item] { w->updateItem(item); }, Qt::QueuedConnection);

@@ -10,8 +10,9 @@
 #include "model/glm4v_forward.h"
 #include "model/glm4v_weights.h"
 #include "model/model_impl.h"
+#include "runtime/guarded.h"
+#include "text/lane.h"
 #include "runtime/device.h"
-#include "sampling/sampler.h"
 #include "sightline/engine.h"
 #include "util/files.h"
 
@@ -72,25 +73,6 @@ at::ScalarType toScalar(DType d) {
         case DType::Float16: return at::kHalf;
     }
     return at::kFloat;
-}
-
-// Runs f, turning allocation failures into Error(OutOfMemory) naming the phase, and other library
-// errors into Error(Internal). Memory held by the allocator is released after an OOM.
-template <typename F>
-auto guarded(const char* phase, const at::Device& device, F&& f) -> decltype(f()) {
-    try {
-        return f();
-    } catch (const c10::OutOfMemoryError& e) {
-        runtime::releaseCachedMemory(device);
-        throw Error(ErrorKind::OutOfMemory, std::string("out of memory during ") + phase + " on " + runtime::describeDevice(device) +
-                                                ": try a smaller image budget or fewer tokens");
-    } catch (const std::bad_alloc&) {
-        throw Error(ErrorKind::OutOfMemory, std::string("out of host memory during ") + phase);
-    } catch (const Error&) {
-        throw;
-    } catch (const c10::Error& e) {
-        throw Error(ErrorKind::Internal, std::string(phase) + ": " + e.what_without_backtrace());
-    }
 }
 
 }  // namespace
@@ -177,7 +159,7 @@ std::shared_ptr<Model> Model::load(const LoadOptions& o) {
     impl->device = runtime::toDevice(o.device, o.deviceIndex);
     impl->dtype = o.dtype;
     impl->options = at::TensorOptions().dtype(toScalar(o.dtype)).device(impl->device);
-    impl->weights = guarded("weight loading", impl->device, [&] { return loadGlm4vWeights(c, o, impl->options); });
+    impl->weights = runtime::guarded("weight loading", impl->device, [&] { return loadGlm4vWeights(c, o, impl->options); });
     // Loading fuses q|k|v and gate|up through temporaries; hand their blocks back so idle VRAM is
     // the weights, not the weights plus the allocator's leftovers.
     runtime::releaseCachedMemory(impl->device);
@@ -231,187 +213,28 @@ GenerateResult Model::generate(const std::vector<ChatMessage>& messages, const G
                                const std::atomic<bool>* cancel) const {
     c10::InferenceMode inference;
     const Impl& m = *m_impl;
-    const auto& c = m.config;
     const auto t0 = Clock::now();
-    GenerateResult result;
-    RequestStats& st = result.stats;
-    st.device = runtime::describeDevice(m.device);
     runtime::resetPeakMemory(m.device);
-    auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
-    auto finishCancelled = [&] {
-        result.finishReason = FinishReason::Cancelled;
-        st.totalMs = msSince(t0);
-        st.peakMemoryBytes = runtime::peakMemoryBytes(m.device);
-        return result;
-    };
-
-    std::vector<PreprocessedImage> images;
-    const std::vector<int64_t> ids = promptIds(messages, params, &images);
+    const PreparedRequest request = prepareRequest(*this, messages, params);
+    Lane::Entry entry;
+    entry.seq = std::make_unique<Sequence>(m.config, m.tokenizer, params, request.ids, request.maxNew, onToken, cancel, t0);
+    RequestStats& st = entry.seq->stats();
+    st.device = runtime::describeDevice(m.device);
     st.preprocessMs = msSince(t0);
-    st.promptTokens = result.promptTokens = static_cast<int64_t>(ids.size());
-    if (static_cast<int64_t>(ids.size()) >= c.text.maxPositionEmbeddings)
-        throwBadInput("the prompt has " + std::to_string(ids.size()) + " tokens, the model's context is " +
-                      std::to_string(c.text.maxPositionEmbeddings));
-    const int64_t maxNew = std::max<int64_t>(0, std::min(params.maxNewTokens, c.text.maxPositionEmbeddings - static_cast<int64_t>(ids.size())));
+    for (const auto& im : request.images) st.imageTokens += im.numTokens;
 
-    std::vector<ImageGrid> grids;
-    for (const auto& im : images) {
-        grids.push_back({im.gridT, im.gridH, im.gridW});
-        st.imageTokens += im.numTokens;
+    // One request is a lane of one slot; its decoder (KV cache, CUDA graphs) returns to the pool
+    // afterwards unless an error left it in an unknown state.
+    std::unique_ptr<BatchDecoder> decoder =
+        runtime::guarded("KV cache allocation", m.device, [&] { return m.decoders.acquire(m.weights, m.config, m.options, cacheNeed(request)); });
+    Lane lane(m, std::move(decoder));
+    std::unique_ptr<Lane::Entry> done = lane.admit(std::move(entry), request, params.useImageCache);
+    while (!done) {
+        std::vector<Lane::Entry> finished = lane.step();
+        if (!finished.empty()) done = std::make_unique<Lane::Entry>(std::move(finished.front()));
     }
-    const RopePositions rope = glm4vRopeIndex(ids, grids, c);
-    if (cancelled()) return finishCancelled();
-
-    // Vision
-    const auto tv = Clock::now();
-    at::Tensor imageEmbeds = guarded("vision encoding", m.device, [&] {
-        if (images.empty()) return at::Tensor();
-        std::vector<at::Tensor> parts;
-        for (size_t i = 0; i < images.size(); ++i) {
-            const PreprocessedImage& im = images[i];
-            const uint64_t key = imageKey(im);
-            at::Tensor e = params.useImageCache ? m.cachedImage(key) : at::Tensor();
-            if (e.defined()) {
-                ++st.imagesFromCache;
-            } else {
-                const int64_t rows = im.gridT * im.gridH * im.gridW;
-                // from_blob aliases the preprocessed floats; the forward copies them to the device.
-                at::Tensor pv = at::from_blob(const_cast<float*>(im.pixelValues.data()), {rows, static_cast<int64_t>(im.rowSize)},
-                                              at::TensorOptions().dtype(at::kFloat));
-                e = glm4vVisionForward(m.weights, c, pv, {grids[i]});
-                m.storeImage(key, e);
-            }
-            parts.push_back(e);
-        }
-        at::Tensor out = parts.size() == 1 ? parts[0] : at::cat(parts, 0);
-        runtime::synchronize(m.device);
-        return out;
-    });
-    st.visionMs = msSince(tv);
-    if (cancelled()) return finishCancelled();
-
-    // Prefill (eager), into the KV cache of a CUDA-graph decoder when there is one.
-    const auto tp = Clock::now();
-    KvCache localCache;
-    KvCache* kv = &localCache;
-    struct GraphLease {  // hands a healthy graph back to the pool; one that saw an error is dropped
-        DecodeGraphPool* pool;
-        std::unique_ptr<DecodeGraph> graph;
-        bool healthy = true;
-        ~GraphLease() {
-            if (graph && healthy) pool->release(std::move(graph));
-        }
-    } lease{&m.graphs, nullptr};
-    at::Tensor logitsDevice;  // [V] float32 on the model's device
-    at::Tensor pickDevice;    // [2] (argmax, logprob) computed inside the graph
-    guarded("prefill", m.device, [&] {
-        if (m.device.is_cuda()) {
-            try {
-                lease.graph = m.graphs.acquire(m.weights, c, static_cast<int64_t>(ids.size()) + maxNew, m.options);
-            } catch (const c10::OutOfMemoryError&) {
-                throw;
-            } catch (const c10::Error&) {
-                lease.graph.reset();  // capture unsupported here: decode eagerly
-            }
-            if (lease.graph) {
-                kv = &lease.graph->cache();
-                kv->length = 0;
-            }
-        }
-        const auto i64 = at::TensorOptions().dtype(at::kLong);
-        at::Tensor idsT = at::tensor(ids, i64).to(m.device);
-        std::vector<int64_t> flat;
-        for (const auto& s : rope.pos) flat.insert(flat.end(), s.begin(), s.end());
-        at::Tensor pos = at::tensor(flat, i64).view({3, static_cast<int64_t>(ids.size())}).to(m.device);
-        if (!lease.graph) localCache = makeKvCache(c, static_cast<int64_t>(ids.size()) + maxNew, m.options);
-        at::Tensor emb = glm4vEmbed(m.weights, c, idsT, imageEmbeds);
-        at::Tensor h = glm4vTextForward(m.weights, c, emb, pos, *kv);
-        logitsDevice = glm4vLogits(m.weights, h);
-        return 0;
-    });
-    imageEmbeds = at::Tensor();
-    st.prefillMs = msSince(tp);
-    st.prefillTokensPerS = st.prefillMs > 0 ? 1000.0 * static_cast<double>(ids.size()) / st.prefillMs : 0;
-
-    // Decode
-    Sampler sampler(params.sampling);
-    std::vector<float> logits;
-    const bool deviceGreedy = params.sampling.greedy() && params.sampling.repetitionPenalty == 1.0 && params.topLogprobs == 0;
-    StreamDecoder stream(m.tokenizer);
-    std::vector<int64_t> history = ids;
-    Clock::time_point tFirst = Clock::now();
-    result.finishReason = FinishReason::Length;
-    for (int64_t step = 0; step < maxNew; ++step) {
-        if (cancelled()) {
-            result.finishReason = FinishReason::Cancelled;
-            break;
-        }
-        TokenEvent ev;
-        if (deviceGreedy) {
-            // Argmax and its logprob on the device: two numbers cross to the host, not the vocabulary.
-            at::Tensor pick = guarded("decoding", m.device, [&] {
-                if (pickDevice.defined()) return pickDevice.cpu();
-                return at::stack({logitsDevice.argmax().to(at::kFloat), logitsDevice.max() - at::logsumexp(logitsDevice, 0)}).cpu();
-            });
-            ev.tokenId = static_cast<int64_t>(pick[0].item<float>());
-            ev.logprob = pick[1].item<float>();
-        } else {
-            at::Tensor l = guarded("decoding", m.device, [&] { return logitsDevice.cpu().contiguous(); });
-            logits.assign(l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
-            ev.tokenId = sampler.next(logits, history, &ev.logprob, &ev.top, params.topLogprobs);
-        }
-        if (step == 0) {
-            st.ttftMs = msSince(t0);
-            tFirst = Clock::now();
-        }
-        history.push_back(ev.tokenId);
-        result.outputIds.push_back(ev.tokenId);
-        const bool isEos = std::find(c.eosTokenIds.begin(), c.eosTokenIds.end(), ev.tokenId) != c.eosTokenIds.end();
-        const bool stop = isEos && !params.ignoreEos;
-        if (!stop) ev.textDelta = stream.push(ev.tokenId);  // the stop token itself is not text
-        result.text += ev.textDelta;
-        if (onToken) onToken(ev);
-        result.tokens.push_back(std::move(ev));
-        if (stop) {
-            result.finishReason = FinishReason::Stop;
-            break;
-        }
-        if (step + 1 == maxNew) break;
-        guarded("decoding", m.device, [&] {
-            const int64_t p = kv->length + rope.ropeDelta;
-            if (lease.graph) {
-                lease.healthy = false;  // until the replay returns
-                lease.graph->step(result.outputIds.back(), p, kv->length);
-                lease.healthy = true;
-                ++kv->length;
-                logitsDevice = lease.graph->logits();
-                pickDevice = lease.graph->pick();
-                return 0;
-            }
-            const auto i64 = at::TensorOptions().dtype(at::kLong).device(m.device);
-            at::Tensor idT = at::full({1}, result.outputIds.back(), i64);  // filled on the device: no host copy
-            at::Tensor pos = at::full({3, 1}, p, i64);
-            at::Tensor h = glm4vTextForward(m.weights, c, at::embedding(m.weights.text.embed, idT), pos, *kv);
-            logitsDevice = glm4vLogits(m.weights, h);
-            return 0;
-        });
-    }
-    const std::string tail = stream.flush();
-    result.text += tail;
-    if (!tail.empty() && onToken) {
-        TokenEvent ev;
-        ev.tokenId = -1;
-        ev.textDelta = tail;
-        onToken(ev);
-    }
-    st.generatedTokens = static_cast<int64_t>(result.outputIds.size());
-    // Decode rate counts the steps after the first token (the first one is part of time to first token).
-    st.decodeMs = st.generatedTokens > 0 ? msSince(tFirst) : 0;
-    if (st.generatedTokens > 1 && st.decodeMs > 0)
-        st.decodeTokensPerS = 1000.0 * static_cast<double>(st.generatedTokens - 1) / st.decodeMs;
-    st.totalMs = msSince(t0);
-    st.peakMemoryBytes = runtime::peakMemoryBytes(m.device);
-    return result;
+    m.decoders.release(lane.releaseDecoder());
+    return done->seq->finish(runtime::peakMemoryBytes(m.device));
 }
 
 }  // namespace sightline

@@ -28,8 +28,13 @@ if rep["settings"]["generated_tokens"] != 8:
     fails.append("token count not fixed at 8")
 if rep["settings"]["image_tokens"] != 24:
     fails.append(f"300x200 image should be 24 tokens, got {rep['settings']['image_tokens']}")
-if rep["concurrency"]["generated_tokens"] != 16:
+c = rep["concurrency"]
+if c["generated_tokens"] != 16:
     fails.append("concurrency run token count")
+if c["peak_batch"] != 2 or not (1.0 < c["mean_batch"] <= 2.0):
+    fails.append(f"two concurrent requests were not decoded as one batch: peak {c['peak_batch']}, mean {c['mean_batch']}")
+if not c["aggregate_decode_tokens_per_s"] > 0 or "median" not in c["ttft_ms"]:
+    fails.append("concurrency decode rate / TTFT missing")
 for k in ("device", "libtorch", "nvml"):
     if k not in rep["hardware"]:
         fails.append(f"hardware.{k} missing")

@@ -150,7 +150,7 @@ TEST_P(FixtureParity, VisionAndDecoderIntermediatesWithinTolerance) {
         for (int64_t s = 1; s < steps; ++s) {
             at::Tensor tok = at::full({1}, greedy[size_t(s - 1)], at::TensorOptions().dtype(at::kLong).device(impl.device));
             at::Tensor pos = at::full({3, 1}, cache.length + delta, at::TensorOptions().dtype(at::kLong).device(impl.device));
-            at::Tensor h = glm4vTextForward(impl.weights, impl.config, at::embedding(impl.weights.text.embed, tok), pos, cache);
+            at::Tensor h = glm4vTextForward(impl.weights, impl.config, glm4vTokenEmbed(impl.weights, tok), pos, cache);
             worst = std::max(worst, test::maxAbsDiff(glm4vLogits(impl.weights, h), g["decode_logits"][s]));
         }
         EXPECT_LT(worst, m_setup.tol) << "decode_logits";
@@ -158,35 +158,70 @@ TEST_P(FixtureParity, VisionAndDecoderIntermediatesWithinTolerance) {
     }
 }
 
-TEST_P(FixtureParity, StaticShapeDecodeStepMatchesGoldenLogits) {
-    // The CUDA-graph decoder's step (mask over the whole cache capacity, in-place inputs), run
-    // eagerly here so CPU CI checks its numerics too.
+TEST_P(FixtureParity, BatchedDecodeStepMatchesGoldenLogitsForAllCasesAtOnce) {
+    // Every fixture case in its own slot of one KV cache, decoded together (different prompt
+    // lengths, images or not), teacher-forced on the golden greedy tokens: each row's logits must
+    // match that case's golden decode logits. The attention span is the whole slot capacity (the
+    // CUDA-graph shape), so masking of other rows' lengths and of unused positions is exercised.
     c10::InferenceMode guard;
     const auto& impl = m_model->impl();
+    struct Row {
+        std::string name;
+        std::vector<int64_t> greedy;
+        int64_t delta = 0, length = 0, steps = 0;
+        at::Tensor golden;  // [steps, V]
+        double worst = 0;
+    };
+    std::vector<Row> rows;
+    int64_t capacity = 0;
+    std::vector<std::map<std::string, at::Tensor>> goldens;
     for (const auto& c : m_cases["cases"]) {
-        SCOPED_TRACE(c["name"].get<std::string>());
         auto g = test::loadGolden(test::fixturesDir() + "/cases/" + c["tensors"].get<std::string>());
+        Row r;
+        r.name = c["name"].get<std::string>();
+        r.greedy = c["greedy_tokens"].get<std::vector<int64_t>>();
+        r.delta = c["rope_delta"].get<int64_t>();
+        r.length = g["input_ids"].size(0);
+        r.steps = g["decode_logits"].size(0);
+        r.golden = g["decode_logits"];
+        capacity = std::max(capacity, r.length + r.steps + 37);  // slack: masked positions must not matter
+        rows.push_back(std::move(r));
+        goldens.push_back(std::move(g));
+    }
+    // Rows with more steps first, so the rows still decoding are always a prefix of the slots.
+    std::vector<size_t> order(rows.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rows[a].steps > rows[b].steps; });
+    SlotKvCache cache = makeSlotKvCache(impl.config, static_cast<int64_t>(rows.size()), capacity, impl.options);
+    for (size_t slot = 0; slot < order.size(); ++slot) {
+        auto& g = goldens[order[slot]];
         at::Tensor imageEmbeds;
         if (g.count("pixel_values")) imageEmbeds = glm4vVisionForward(impl.weights, impl.config, g["pixel_values"], goldenGrids(g));
-        const int64_t L = g["input_ids"].size(0), steps = g["decode_logits"].size(0);
-        const int64_t capacity = L + steps + 37;  // slack: masked slots must not matter
-        KvCache cache = makeKvCache(impl.config, capacity, impl.options, /*zeroed=*/true);
+        KvCache kv = slotView(cache, static_cast<int64_t>(slot));
         at::Tensor emb = glm4vEmbed(impl.weights, impl.config, g["input_ids"].to(impl.device), imageEmbeds);
-        glm4vTextForward(impl.weights, impl.config, emb, g["position_ids"].to(impl.device), cache);
-        StaticDecodeInputs in = makeStaticDecodeInputs(impl.config, capacity, impl.device);
-        const auto greedy = c["greedy_tokens"].get<std::vector<int64_t>>();
-        const int64_t delta = c["rope_delta"].get<int64_t>();
-        double worst = 0;
-        for (int64_t s = 1; s < steps; ++s) {
-            in.tokenId.fill_(greedy[size_t(s - 1)]);
-            in.pos.fill_(cache.length + delta);
-            in.writeIdx.fill_(cache.length);
-            at::Tensor logits = glm4vDecodeStatic(impl.weights, impl.config, in, cache);
-            ++cache.length;
-            worst = std::max(worst, test::maxAbsDiff(logits, g["decode_logits"][s]));
-        }
-        EXPECT_LT(worst, m_setup.tol);
+        glm4vTextForward(impl.weights, impl.config, emb, g["position_ids"].to(impl.device), kv);
     }
+    DecodeBatchInputs in = makeDecodeBatchInputs(impl.config, static_cast<int64_t>(rows.size()), capacity, impl.device);
+    const int64_t maxSteps = rows[order[0]].steps;
+    for (int64_t s = 1; s < maxSteps; ++s) {
+        std::vector<int64_t> host;
+        int64_t B = 0;
+        for (size_t slot : order) {
+            Row& r = rows[slot];
+            if (r.steps <= s) break;
+            const int64_t index = r.length + s - 1;
+            host.insert(host.end(), {r.greedy[size_t(s - 1)], index + r.delta, index});
+            ++B;
+        }
+        in.rows.narrow(0, 0, B).copy_(at::tensor(host, at::TensorOptions().dtype(at::kLong)).view({B, 3}));
+        at::Tensor logits = glm4vDecodeBatch(impl.weights, impl.config, in, cache, B, capacity);
+        ASSERT_EQ(logits.size(0), B);
+        for (int64_t b = 0; b < B; ++b) {
+            Row& r = rows[order[size_t(b)]];
+            r.worst = std::max(r.worst, test::maxAbsDiff(logits[b], r.golden[s]));
+        }
+    }
+    for (const Row& r : rows) EXPECT_LT(r.worst, m_setup.tol) << r.name;
 }
 
 TEST_P(FixtureParity, ImageCacheServesAFollowUpQuestion) {

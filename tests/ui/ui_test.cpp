@@ -39,8 +39,8 @@ public:
     FakeBackend(QStringList tokens, int delayMs) : m_tokens(std::move(tokens)), m_delayMs(delayMs) {}
     void load(const LoadOptions&) override { m_loaded = true; }
     bool loaded() const override { return m_loaded; }
-    GenerateResult generate(const std::vector<ChatMessage>& messages, const GenerationParams&, const TokenCallback& onToken,
-                            const std::atomic<bool>* cancel) override {
+    GenerateResult generate(RequestSource, const std::vector<ChatMessage>& messages, const GenerationParams&, const TokenCallback& onToken,
+                            const std::atomic<bool>* cancel) const override {
         lastMessages = messages;
         GenerateResult r;
         r.finishReason = FinishReason::Stop;
@@ -72,7 +72,7 @@ public:
         p.numTokens = 7;
         return p;
     }
-    std::vector<ChatMessage> lastMessages;
+    mutable std::vector<ChatMessage> lastMessages;
 
 private:
     QStringList m_tokens;

@@ -53,14 +53,18 @@ __global__ void siluMulKernel(const T* __restrict__ gu, T* __restrict__ out, int
 }
 
 template <typename T>
-__global__ void ropeKernel(T* __restrict__ x, const T* __restrict__ c, const T* __restrict__ s, int heads, int headDim, int rotDim) {
+__global__ void ropeKernel(T* __restrict__ x, const T* __restrict__ c, const T* __restrict__ s, int rows, int rowStride, int heads,
+                           int headDim, int rotDim) {
     const int pairs = rotDim / 2;
     const int idx = blockIdx.x * blockDim.x + threadIdx.x;
-    if (idx >= heads * pairs) return;
-    const int h = idx / pairs, j = idx % pairs;
-    T* p = x + static_cast<size_t>(h) * headDim + 2 * j;
+    if (idx >= rows * heads * pairs) return;
+    const int r = idx / (heads * pairs), rest = idx % (heads * pairs);
+    const int h = rest / pairs, j = rest % pairs;
+    T* p = x + static_cast<size_t>(r) * rowStride + static_cast<size_t>(h) * headDim + 2 * j;
+    const T* cr = c + static_cast<size_t>(r) * rotDim;
+    const T* sr = s + static_cast<size_t>(r) * rotDim;
     const float x0 = toF(p[0]), x1 = toF(p[1]);
-    const float c0 = toF(c[2 * j]), c1 = toF(c[2 * j + 1]), s0 = toF(s[2 * j]), s1 = toF(s[2 * j + 1]);
+    const float c0 = toF(cr[2 * j]), c1 = toF(cr[2 * j + 1]), s0 = toF(sr[2 * j]), s1 = toF(sr[2 * j + 1]);
     p[0] = fromF<T>(roundTo<T>(x0 * c0) + roundTo<T>(-x1 * s0));
     p[1] = fromF<T>(roundTo<T>(x1 * c1) + roundTo<T>(x0 * s1));
 }
@@ -96,15 +100,22 @@ bool siluMul(const void* gateUp, void* out, int rows, int inner, Float type, voi
     return cudaGetLastError() == cudaSuccess;
 }
 
-bool ropeInterleaved(void* x, const void* c, const void* s, int heads, int headDim, int rotDim, Float type, void* stream) {
+bool ropeInterleaved(void* x, const void* c, const void* s, int rows, int rowStride, int heads, int headDim, int rotDim, Float type,
+                     void* stream) {
     auto st = static_cast<cudaStream_t>(stream);
-    const int n = heads * rotDim / 2, threads = 128, blocks = (n + threads - 1) / threads;
+    const int n = rows * heads * rotDim / 2, threads = 128, blocks = (n + threads - 1) / threads;
     switch (type) {
-        case Float::F32: ropeKernel<float><<<blocks, threads, 0, st>>>(static_cast<float*>(x), static_cast<const float*>(c), static_cast<const float*>(s), heads, headDim, rotDim); break;
-        case Float::F16: ropeKernel<__half><<<blocks, threads, 0, st>>>(static_cast<__half*>(x), static_cast<const __half*>(c), static_cast<const __half*>(s), heads, headDim, rotDim); break;
+        case Float::F32:
+            ropeKernel<float><<<blocks, threads, 0, st>>>(static_cast<float*>(x), static_cast<const float*>(c), static_cast<const float*>(s), rows,
+                                                          rowStride, heads, headDim, rotDim);
+            break;
+        case Float::F16:
+            ropeKernel<__half><<<blocks, threads, 0, st>>>(static_cast<__half*>(x), static_cast<const __half*>(c), static_cast<const __half*>(s),
+                                                           rows, rowStride, heads, headDim, rotDim);
+            break;
         case Float::BF16:
             ropeKernel<__nv_bfloat16><<<blocks, threads, 0, st>>>(static_cast<__nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(c),
-                                                                  static_cast<const __nv_bfloat16*>(s), heads, headDim, rotDim);
+                                                                  static_cast<const __nv_bfloat16*>(s), rows, rowStride, heads, headDim, rotDim);
             break;
     }
     return cudaGetLastError() == cudaSuccess;

@@ -14,8 +14,10 @@ bool rmsNorm(const void* x, const void* w, const void* residual, void* out, int 
 // out[r, i] = T(T(silu(gateUp[r, i])) * gateUp[r, inner + i])
 bool siluMul(const void* gateUp, void* out, int rows, int inner, Float type, void* stream);
 
-// In place on `heads` consecutive heads of headDim values: pairs (2j, 2j+1), j < rotDim/2, rotated by
-// cos/sin ([rotDim], pair-repeated, type T) as T(T(x*c) + T(rot(x)*s)).
-bool ropeInterleaved(void* x, const void* cos, const void* sin, int heads, int headDim, int rotDim, Float type, void* stream);
+// In place, for each of `rows` tokens (row r starts at x + r * rowStride): the first `heads` heads of
+// headDim values, pairs (2j, 2j+1), j < rotDim/2, rotated by that row's cos/sin ([rows, rotDim],
+// pair-repeated, type T) as T(T(x*c) + T(rot(x)*s)).
+bool ropeInterleaved(void* x, const void* cos, const void* sin, int rows, int rowStride, int heads, int headDim, int rotDim, Float type,
+                     void* stream);
 
 }  // namespace sightline::kernels

@@ -11,5 +11,5 @@ bool int8Gemv(const void*, const int8_t*, const void*, void*, int, int, int, Flo
 namespace sightline::kernels {
 bool rmsNorm(const void*, const void*, const void*, void*, int, int, float, Float, void*) { return false; }
 bool siluMul(const void*, void*, int, int, Float, void*) { return false; }
-bool ropeInterleaved(void*, const void*, const void*, int, int, int, Float, void*) { return false; }
+bool ropeInterleaved(void*, const void*, const void*, int, int, int, int, int, Float, void*) { return false; }
 }  // namespace sightline::kernels

@@ -60,7 +60,16 @@ at::Tensor linearQ(const at::Tensor& x, const at::Tensor& w, const at::Tensor& s
                                    c10::cuda::getCurrentCUDAStream(x.device().index()).stream()))
                 y = at::Tensor();
         }
-        if (!y.defined()) y = at::linear(x2, w.to(st) * scale.unsqueeze(1));
+        if (!y.defined()) {
+            // Prefill: dequantise a block of rows at a time for cuBLAS, so the temporary is a few tens
+            // of MB rather than a bf16 copy of the whole layer (the INT8 mode's peak memory).
+            constexpr int64_t kRowsPerBlock = 4096;
+            y = at::empty({x2.size(0), w.size(0)}, x.options());
+            for (int64_t r = 0; r < w.size(0); r += kRowsPerBlock) {
+                const int64_t n = std::min(kRowsPerBlock, w.size(0) - r);
+                y.narrow(1, r, n).copy_(at::linear(x2, w.narrow(0, r, n).to(st) * scale.narrow(0, r, n).unsqueeze(1)));
+            }
+        }
     } else {
         y = at::_weight_int8pack_mm(x2, w, scale);
     }
@@ -214,8 +223,17 @@ KvCache makeKvCache(const ModelConfig& c, int64_t capacity, const at::TensorOpti
     return kv;
 }
 
+at::Tensor glm4vTokenEmbed(const Glm4vWeights& w, const at::Tensor& ids) {
+    const TextWeights& t = w.text;
+    if (!t.embedScale.defined()) return at::embedding(t.embed, ids);
+    std::vector<int64_t> shape = ids.sizes().vec();
+    shape.push_back(t.embed.size(1));
+    const at::Tensor flat = ids.reshape({-1});
+    return (t.embed.index_select(0, flat).to(t.embedScale.scalar_type()) * t.embedScale.index_select(0, flat).unsqueeze(1)).view(shape);
+}
+
 at::Tensor glm4vEmbed(const Glm4vWeights& w, const ModelConfig& c, const at::Tensor& ids, const at::Tensor& imageEmbeds) {
-    at::Tensor e = at::embedding(w.text.embed, ids);
+    at::Tensor e = glm4vTokenEmbed(w, ids);
     if (imageEmbeds.defined() && imageEmbeds.size(0) > 0) {
         at::Tensor mask = ids.eq(c.imageTokenId);
         const int64_t count = mask.sum().item<int64_t>();
@@ -302,43 +320,65 @@ at::Tensor glm4vLogits(const Glm4vWeights& w, const at::Tensor& hidden) {
     return linearQ(hidden, w.text.lmHead, w.text.lmHeadScale).to(at::kFloat);
 }
 
-StaticDecodeInputs makeStaticDecodeInputs(const ModelConfig& c, int64_t capacity, const at::Device& device) {
+SlotKvCache makeSlotKvCache(const ModelConfig& c, int64_t slots, int64_t capacity, const at::TensorOptions& options) {
+    SlotKvCache kv;
+    kv.slots = slots;
+    kv.capacity = capacity;
+    const std::vector<int64_t> shape = {slots, c.text.numKvHeads, capacity, c.text.headDim};
+    for (int64_t i = 0; i < c.text.numLayers; ++i) {
+        kv.k.push_back(at::zeros(shape, options));
+        kv.v.push_back(at::zeros(shape, options));
+    }
+    return kv;
+}
+
+KvCache slotView(const SlotKvCache& cache, int64_t slot) {
+    KvCache kv;
+    kv.capacity = cache.capacity;
+    for (size_t i = 0; i < cache.k.size(); ++i) {
+        kv.k.push_back(cache.k[i].narrow(0, slot, 1));
+        kv.v.push_back(cache.v[i].narrow(0, slot, 1));
+    }
+    return kv;
+}
+
+DecodeBatchInputs makeDecodeBatchInputs(const ModelConfig& c, int64_t maxRows, int64_t capacity, const at::Device& device) {
     const auto& tc = c.text;
     const int64_t rotDim = static_cast<int64_t>(static_cast<double>(tc.headDim) * tc.partialRotaryFactor);
-    const auto i64 = at::TensorOptions().dtype(at::kLong);
-    StaticDecodeInputs in;
-    in.tokenId = at::zeros({1}, i64.device(device));
-    in.pos = at::zeros({3, 1}, i64.device(device));
-    in.writeIdx = at::zeros({1}, i64.device(device));
-    in.arangeCap = at::arange(capacity, i64.device(device));
+    const auto i64 = at::TensorOptions().dtype(at::kLong).device(device);
+    DecodeBatchInputs in;
+    in.rows = at::zeros({maxRows, 3}, i64);
+    in.arangeCap = at::arange(capacity, i64);
     in.invFreq = (1.0 / at::pow(tc.ropeTheta, at::arange(0, rotDim, 2, at::TensorOptions().dtype(at::kFloat)) / static_cast<double>(rotDim)))
                      .to(device);
-    std::vector<int64_t> streamOf;
-    for (int s = 0; s < 3; ++s)
-        for (int64_t k = 0; k < tc.mropeSection[s]; ++k) streamOf.push_back(s);
-    in.streamSel = at::tensor(streamOf, i64).to(device);
     return in;
 }
 
-at::Tensor glm4vDecodeStatic(const Glm4vWeights& w, const ModelConfig& c, const StaticDecodeInputs& in, KvCache& cache) {
+at::Tensor glm4vDecodeBatch(const Glm4vWeights& w, const ModelConfig& c, const DecodeBatchInputs& in, SlotKvCache& cache, int64_t B,
+                            int64_t span) {
     const auto& tc = c.text;
-    const int64_t D = tc.headDim, Hq = tc.numHeads, Hkv = tc.numKvHeads;
+    const int64_t D = tc.headDim, Hq = tc.numHeads, Hkv = tc.numKvHeads, G = Hq / Hkv;
     const int64_t rotDim = static_cast<int64_t>(static_cast<double>(D) * tc.partialRotaryFactor);
-    at::Tensor h = at::embedding(w.text.embed, in.tokenId);  // [1, H]
+    if (B < 1 || B > cache.slots || B > in.rows.size(0) || span < 1 || span > cache.capacity)
+        throw Error(ErrorKind::Internal, "decode batch shape out of range");
+    const at::Tensor rows = in.rows.narrow(0, 0, B);
+    const at::Tensor index = rows.select(1, 2);
+    at::Tensor h = glm4vTokenEmbed(w, rows.select(1, 0));  // [B, H]
     const auto dtype = h.scalar_type();
-    at::Tensor freqs = in.pos.to(at::kFloat).index_select(0, in.streamSel).transpose(0, 1) * in.invFreq.unsqueeze(0);  // [1, rot/2]
-    at::Tensor cosT = freqs.cos().to(dtype).repeat_interleave(2, -1).unsqueeze(0);  // [1, 1, rot]
-    at::Tensor sinT = freqs.sin().to(dtype).repeat_interleave(2, -1).unsqueeze(0);
-    auto rope = [&](const at::Tensor& t) {
+    // Decoded tokens are text: the three M-RoPE streams carry the same position.
+    at::Tensor freqs = rows.select(1, 1).to(at::kFloat).unsqueeze(1) * in.invFreq.unsqueeze(0);  // [B, rot/2]
+    at::Tensor cosT = freqs.cos().to(dtype).repeat_interleave(2, -1).contiguous();               // [B, rot]
+    at::Tensor sinT = freqs.sin().to(dtype).repeat_interleave(2, -1).contiguous();
+    auto rope = [&](const at::Tensor& t) {  // t [B, heads, D]
         at::Tensor rot = t.slice(-1, 0, rotDim), pass = t.slice(-1, rotDim);
-        return at::cat({rot * cosT + rotateHalfInterleaved(rot) * sinT, pass}, -1);
+        return at::cat({rot * cosT.unsqueeze(1) + rotateHalfInterleaved(rot) * sinT.unsqueeze(1), pass}, -1);
     };
-    at::Tensor mask = in.arangeCap.le(in.writeIdx).view({1, 1, 1, -1});  // slots 0..writeIdx are visible
+    at::Tensor mask = in.arangeCap.narrow(0, 0, span).unsqueeze(0).le(index.unsqueeze(1)).view({B, 1, 1, span});
+    at::Tensor writeAt = index.view({B, 1, 1, 1}).expand({B, Hkv, 1, D});
     const double scale = 1.0 / std::sqrt(static_cast<double>(D));
     // On CUDA the norms, rope and SiLU-mul are single fused kernels (what the graph replays).
     const bool fused = h.is_cuda() && fusedKernelsEnabled();
     const auto type = kernelType(dtype);
-    at::Tensor cosC = cosT.contiguous(), sinC = sinT.contiguous();
     auto norm = [&](const at::Tensor& x, const at::Tensor& weight, const at::Tensor& residual) {
         if (!fused) {
             at::Tensor y = rmsNorm(x, weight, tc.rmsNormEps);
@@ -355,37 +395,39 @@ at::Tensor glm4vDecodeStatic(const Glm4vWeights& w, const ModelConfig& c, const 
     for (int64_t li = 0; li < tc.numLayers; ++li) {
         const TextLayerWeights& L = w.text.layers[static_cast<size_t>(li)];
         at::Tensor r = h;
-        at::Tensor qkv = linearQ(norm(h, L.inputNorm, {}), L.qkv, L.qkvScale, L.qkvBias).contiguous();  // [1, (Hq+2Hkv)*D]
+        at::Tensor qkv = linearQ(norm(h, L.inputNorm, {}), L.qkv, L.qkvScale, L.qkvBias).contiguous();  // [B, (Hq+2Hkv)*D]
         at::Tensor q, k;
-        if (fused) {  // rotate the q and k heads in place in the projection output
-            kernels::ropeInterleaved(qkv.data_ptr(), cosC.data_ptr(), sinC.data_ptr(), static_cast<int>(Hq + Hkv), static_cast<int>(D),
-                                     static_cast<int>(rotDim), type, currentStream(qkv));
-            q = qkv.slice(-1, 0, Hq * D).view({1, Hq, D}).transpose(0, 1);
-            k = qkv.slice(-1, Hq * D, (Hq + Hkv) * D).view({1, Hkv, D}).transpose(0, 1);
+        if (fused) {  // rotate the q and k heads of every row in place in the projection output
+            kernels::ropeInterleaved(qkv.data_ptr(), cosT.data_ptr(), sinT.data_ptr(), static_cast<int>(B), static_cast<int>(qkv.size(1)),
+                                     static_cast<int>(Hq + Hkv), static_cast<int>(D), static_cast<int>(rotDim), type, currentStream(qkv));
+            q = qkv.slice(-1, 0, Hq * D).view({B, Hq, D});
+            k = qkv.slice(-1, Hq * D, (Hq + Hkv) * D).view({B, Hkv, D});
         } else {
-            q = rope(qkv.slice(-1, 0, Hq * D).view({1, Hq, D}).transpose(0, 1));  // [Hq, 1, D]
-            k = rope(qkv.slice(-1, Hq * D, (Hq + Hkv) * D).view({1, Hkv, D}).transpose(0, 1));
+            q = rope(qkv.slice(-1, 0, Hq * D).view({B, Hq, D}));
+            k = rope(qkv.slice(-1, Hq * D, (Hq + Hkv) * D).view({B, Hkv, D}));
         }
-        at::Tensor v = qkv.slice(-1, (Hq + Hkv) * D).view({1, Hkv, D}).transpose(0, 1);
-        cache.k[li].index_copy_(2, in.writeIdx, k.unsqueeze(0));
-        cache.v[li].index_copy_(2, in.writeIdx, v.unsqueeze(0));
-        at::Tensor attn = at::scaled_dot_product_attention(q.unsqueeze(0), cache.k[li], cache.v[li], mask, 0.0, false, scale,
-                                                           /*enable_gqa=*/Hq != Hkv);
-        at::Tensor a = linearQ(attn.squeeze(0).transpose(0, 1).reshape({1, Hq * D}), L.o, L.oScale);
+        at::Tensor v = qkv.slice(-1, (Hq + Hkv) * D).view({B, Hkv, D});
+        at::Tensor kc = cache.k[li].narrow(0, 0, B), vc = cache.v[li].narrow(0, 0, B);
+        kc.scatter_(2, writeAt, k.unsqueeze(2));
+        vc.scatter_(2, writeAt, v.unsqueeze(2));
+        // Query heads h*G..h*G+G-1 share KV head h (HF repeat_kv order): G query rows per KV head.
+        at::Tensor attn = at::scaled_dot_product_attention(q.reshape({B, Hkv, G, D}), kc.narrow(2, 0, span), vc.narrow(2, 0, span), mask, 0.0,
+                                                           false, scale);
+        at::Tensor a = linearQ(attn.reshape({B, Hq * D}), L.o, L.oScale);
         h = norm(a, L.postSelfAttnNorm, r);
         r = h;
         at::Tensor gu = linearQ(norm(h, L.postAttnNorm, {}), L.gateUp, L.gateUpScale);
         at::Tensor act;
         if (fused) {
             at::Tensor guc = gu.contiguous();
-            act = at::empty({1, guc.size(-1) / 2}, guc.options());
-            kernels::siluMul(guc.data_ptr(), act.data_ptr(), 1, static_cast<int>(act.size(-1)), type, currentStream(guc));
+            act = at::empty({B, guc.size(-1) / 2}, guc.options());
+            kernels::siluMul(guc.data_ptr(), act.data_ptr(), static_cast<int>(B), static_cast<int>(act.size(-1)), type, currentStream(guc));
         } else {
             act = siluMul(gu);
         }
         h = norm(linearQ(act, L.down, L.downScale), L.postMlpNorm, r);
     }
-    return glm4vLogits(w, norm(h, w.text.norm, {}).select(0, 0));
+    return glm4vLogits(w, norm(h, w.text.norm, {}));
 }
 
 }  // namespace sightline

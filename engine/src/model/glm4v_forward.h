@@ -37,26 +37,38 @@ KvCache makeKvCache(const ModelConfig& c, int64_t capacity, const at::TensorOpti
 at::Tensor glm4vTextForward(const Glm4vWeights& w, const ModelConfig& c, const at::Tensor& inputsEmbeds, const at::Tensor& pos,
                             KvCache& cache, bool allPositions = false, Trace* trace = nullptr);
 
+// Rows of the token embedding table (dequantised in INT8 mode). ids [...] int64 → [..., H].
+at::Tensor glm4vTokenEmbed(const Glm4vWeights& w, const at::Tensor& ids);
+
 // Token embeddings with image rows scattered in at image_token_id positions. ids [S] int64.
 at::Tensor glm4vEmbed(const Glm4vWeights& w, const ModelConfig& c, const at::Tensor& ids, const at::Tensor& imageEmbeds);
 
 at::Tensor glm4vLogits(const Glm4vWeights& w, const at::Tensor& hidden);  // [.., H] → [.., V] float32
 
-// Inputs of a decode step with static shapes (for CUDA graph capture): every tensor lives on the
-// model's device and is updated in place between steps.
-struct StaticDecodeInputs {
-    at::Tensor tokenId;    // [1] int64
-    at::Tensor pos;        // [3, 1] int64: M-RoPE position (p + rope_delta on all streams)
-    at::Tensor writeIdx;   // [1] int64: cache slot of this token
+// The KV cache of a decode batch: one slot per sequence, zero-initialised (positions past a
+// sequence's length are read under a mask, so they must never hold NaNs).
+struct SlotKvCache {
+    std::vector<at::Tensor> k, v;  // per layer [slots, Hkv, capacity, D]
+    int64_t slots = 0, capacity = 0;
+};
+SlotKvCache makeSlotKvCache(const ModelConfig& c, int64_t slots, int64_t capacity, const at::TensorOptions& options);
+KvCache slotView(const SlotKvCache& cache, int64_t slot);  // that slot as a [1, Hkv, capacity, D] KvCache, length 0
+
+// Inputs of a batched decode step, updated in place between steps (CUDA-graph capture needs fixed
+// addresses). Row b: [token id, M-RoPE position (text: the same on t, h and w), cache index].
+struct DecodeBatchInputs {
+    at::Tensor rows;       // [maxRows, 3] int64 on the device
     at::Tensor arangeCap;  // [capacity] int64: 0..capacity-1 (constant)
     at::Tensor invFreq;    // [rotDim/2] float32 (constant)
-    at::Tensor streamSel;  // [rotDim/2] int64: M-RoPE stream of each frequency (constant)
 };
-StaticDecodeInputs makeStaticDecodeInputs(const ModelConfig& c, int64_t capacity, const at::Device& device);
+DecodeBatchInputs makeDecodeBatchInputs(const ModelConfig& c, int64_t maxRows, int64_t capacity, const at::Device& device);
 
-// One decode step over the whole cache capacity with a mask (no shape depends on the length),
-// attention reading a zero-initialised cache. Returns logits [V] float32. Same numerics as
+// One decode step for rows 0..B-1. Row b is the sequence in cache slot b: its token is written at
+// its cache index and attends to indices 0..index of the first `span` positions of the slot (a
+// mask, so no shape depends on the lengths). Query heads sharing a KV head are attended as one
+// group (no KV copies for GQA). Returns logits [B, V] float32; per row the same numerics as
 // glm4vTextForward for a single token.
-at::Tensor glm4vDecodeStatic(const Glm4vWeights& w, const ModelConfig& c, const StaticDecodeInputs& in, KvCache& cache);
+at::Tensor glm4vDecodeBatch(const Glm4vWeights& w, const ModelConfig& c, const DecodeBatchInputs& in, SlotKvCache& cache, int64_t B,
+                            int64_t span);
 
 }  // namespace sightline

@@ -52,7 +52,8 @@ struct TextLayerWeights {
 };
 
 struct TextWeights {
-    at::Tensor embed;  // [V, H]
+    at::Tensor embed;        // [V, H] (int8 in INT8 mode)
+    at::Tensor embedScale;   // [V] in INT8 mode
     std::vector<TextLayerWeights> layers;
     at::Tensor norm;    // [H]
     at::Tensor lmHead;  // [V, H] (int8 in INT8 mode)

@@ -7,7 +7,7 @@
 #include <mutex>
 
 #include "model/glm4v_weights.h"
-#include "text/decode_graph.h"
+#include "text/batch_decoder.h"
 #include "sightline/engine.h"
 
 namespace sightline {
@@ -20,9 +20,10 @@ struct Model::Impl {
     at::TensorOptions options;  // compute dtype + device
     DType dtype = DType::Float32;
 
+    mutable DecoderPool decoders;  // 1-slot decoders for generate(), by cache capacity
+
     // Image embeddings by content (pixel values + grid), so a follow-up question about the same
     // image skips the vision encoder. Least recently used first out. Guarded by imageCacheMutex.
-    mutable DecodeGraphPool graphs;  // CUDA-graph decoders by cache capacity (CUDA only)
 
     static constexpr size_t kImageCacheEntries = 16;
     mutable std::mutex imageCacheMutex;

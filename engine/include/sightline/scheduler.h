@@ -1,0 +1,69 @@
+// Continuous batching: requests from the chat, the moderation queue and any other client share one
+// queue and one running batch on one model. A request joins the batch as soon as a KV slot is free
+// (its prefill runs between two decode steps) and leaves it the step it finishes, so short and
+// long answers do not wait for each other. Waiting requests are admitted in round-robin order over
+// their sources (FIFO within a source), so a long moderation queue cannot starve the chat.
+//
+// Threads: one scheduler thread runs the model; submit() and counters() may be called from any
+// thread. A request whose prompt plus max_new_tokens exceeds the slot size runs in a lane of its
+// own (one at a time) beside the batch.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <future>
+#include <memory>
+
+#include "sightline/engine.h"
+
+namespace sightline {
+
+enum class RequestSource { Chat = 0, Moderation = 1, Api = 2, Benchmark = 3 };
+constexpr int kRequestSources = 4;
+const char* requestSourceName(RequestSource source);
+
+struct SchedulerOptions {
+    int maxBatch = 8;           // sequences decoded together (KV cache slots)
+    int64_t slotTokens = 4096;  // KV positions per slot (prompt + answer)
+};
+
+struct SchedulerCounters {
+    std::array<int64_t, kRequestSources> queued{};  // waiting, by source
+    std::array<int64_t, kRequestSources> admitted{};
+    int64_t running = 0;
+    int64_t completed = 0;
+    int64_t failed = 0;
+    int64_t decodeSteps = 0;
+    int64_t decodedRows = 0;  // sum over steps of the batch size (decodedRows / decodeSteps = mean batch)
+    double decodeSeconds = 0;  // wall time inside decode steps (decodedRows / decodeSeconds = batch decode rate)
+    int64_t peakBatch = 0;
+};
+
+class Scheduler {
+public:
+    explicit Scheduler(std::shared_ptr<const Model> model, SchedulerOptions options = {});
+    // Cancels what is queued or running (their futures resolve with FinishReason::Cancelled) and
+    // joins the scheduler thread.
+    ~Scheduler();
+    Scheduler(const Scheduler&) = delete;
+    Scheduler& operator=(const Scheduler&) = delete;
+
+    // Prepares the prompt on the calling thread (template, tokens, image preprocessing), then
+    // queues it. The future gives the result, or throws the request's sightline::Error (bad input,
+    // out of memory); one request failing does not fail the others. onToken runs on the scheduler
+    // thread, so it must be quick (hand the text to your own thread). cancel, when given, must
+    // outlive the request; it is polled between steps.
+    std::future<GenerateResult> submit(RequestSource source, const std::vector<ChatMessage>& messages, const GenerationParams& params,
+                                       TokenCallback onToken = {}, const std::atomic<bool>* cancel = nullptr);
+
+    SchedulerCounters counters() const;
+    const Model& model() const;
+    const SchedulerOptions& options() const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace sightline

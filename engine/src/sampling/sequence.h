@@ -1,0 +1,61 @@
+// One request's generation state between model steps: chooses each token (the device's argmax or
+// the host sampler), streams text, detects the stop token, the length limit and cancellation, and
+// times the phases. Torch-free; Model::generate and the Scheduler both drive requests through it,
+// so a request behaves the same alone or in a batch.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "sampling/sampler.h"
+#include "sightline/engine.h"
+
+namespace sightline {
+
+class Sequence {
+public:
+    using Clock = std::chrono::steady_clock;
+    Sequence(const ModelConfig& config, std::shared_ptr<const Tokenizer> tokenizer, const GenerationParams& params, std::vector<int64_t> promptIds,
+             int64_t maxNew, TokenCallback onToken, const std::atomic<bool>* cancel, Clock::time_point start);
+
+    // True when the device's argmax and its logprob are all this request needs (greedy, no
+    // repetition penalty, no top-N alternatives): then no logits cross to the host.
+    bool wantsDevicePick() const { return m_devicePick; }
+    // The next token, from the device pick or from host logits (sampled; logits are modified).
+    // Returns true when the sequence is finished (stop token, length limit).
+    bool acceptPick(int64_t id, float logprob);
+    bool acceptLogits(std::vector<float>& logits);
+    bool cancelRequested() const { return m_cancel && m_cancel->load(std::memory_order_relaxed); }
+    void markCancelled();
+
+    bool finished() const { return m_finished; }
+    int64_t lastToken() const { return m_result.outputIds.back(); }
+    int64_t promptLength() const { return static_cast<int64_t>(m_promptLength); }
+    int64_t generated() const { return static_cast<int64_t>(m_result.outputIds.size()); }
+    RequestStats& stats() { return m_result.stats; }
+    Clock::time_point start() const { return m_start; }
+
+    // Flushes the text held for incomplete UTF-8, fills counts and rates. Call once.
+    GenerateResult finish(int64_t peakMemoryBytes);
+
+private:
+    bool accept(TokenEvent ev);
+
+    const ModelConfig& m_config;
+    GenerationParams m_params;
+    Sampler m_sampler;
+    StreamDecoder m_stream;
+    std::vector<int64_t> m_history;  // prompt + generated (repetition penalty)
+    size_t m_promptLength;
+    int64_t m_maxNew;
+    TokenCallback m_onToken;
+    const std::atomic<bool>* m_cancel;
+    Clock::time_point m_start, m_firstToken;
+    bool m_devicePick;
+    bool m_finished = false;
+    GenerateResult m_result;
+};
+
+}  // namespace sightline

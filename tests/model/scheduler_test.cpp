@@ -1,0 +1,266 @@
+// Continuous batching on the fixture model: requests decoded together give the tokens they give
+// alone (the fixture's reference tokens in float32), slots are reused as requests leave, admission
+// is round-robin over sources, and cancellation, bad input and shutdown affect only their request.
+// SIGHTLINE_TEST_DEVICE=cuda runs the same on the GPU (the `gpu` label).
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "sightline/engine.h"
+#include "sightline/scheduler.h"
+#include "test_support.h"
+
+using namespace sightline;
+using nlohmann::json;
+
+namespace {
+
+class SchedulerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (const char* d = std::getenv("SIGHTLINE_TEST_DEVICE")) m_device = parseDevice(d).value_or(DeviceKind::Cpu);
+        if (m_device == DeviceKind::Cuda && !cudaAvailable()) GTEST_SKIP() << "CUDA requested but no CUDA device here";
+        static std::map<int, std::shared_ptr<Model>> models;
+        auto& m = models[static_cast<int>(m_device)];
+        if (!m) {
+            LoadOptions o;
+            o.modelDir = test::fixturesDir() + "/model";
+            o.device = m_device;
+            m = Model::load(o);
+        }
+        m_model = m;
+        m_cases = test::readJson(test::fixturesDir() + "/cases/cases.json")["cases"];
+    }
+    std::vector<ChatMessage> messages(const json& c) const { return parseChatJson(c["messages"].dump(), test::fixturesDir() + "/cases"); }
+    static GenerationParams greedy(const json& c) {
+        GenerationParams p;
+        p.sampling.temperature = 0;
+        p.maxNewTokens = 24;
+        p.enableThinking = c["chat_template_kwargs"].value("enable_thinking", true);
+        return p;
+    }
+    static std::vector<int64_t> expected(const json& c) { return c["greedy_tokens"].get<std::vector<int64_t>>(); }
+
+    DeviceKind m_device = DeviceKind::Cpu;
+    std::shared_ptr<Model> m_model;
+    json m_cases;
+};
+
+// Blocks the scheduler thread inside a token callback until released, so a test can queue
+// requests behind it deterministically.
+struct Gate {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool entered = false, open = false;
+    void hold() {
+        std::unique_lock lock(mutex);
+        entered = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return open; });
+    }
+    void waitEntered() {
+        std::unique_lock lock(mutex);
+        cv.wait(lock, [&] { return entered; });
+    }
+    void release() {
+        std::lock_guard lock(mutex);
+        open = true;
+        cv.notify_all();
+    }
+};
+
+}  // namespace
+
+TEST_F(SchedulerTest, ConcurrentRequestsGiveTheirSingleStreamTokens) {
+    // Every case twice (12 requests) through 4 slots: requests queue, join as others leave, and the
+    // packed slots move; each must still produce the reference greedy tokens.
+    SchedulerOptions o;
+    o.maxBatch = 4;
+    Scheduler s(m_model, o);
+    std::vector<std::future<GenerateResult>> futures;
+    std::vector<size_t> caseOf;
+    for (int round = 0; round < 2; ++round)
+        for (size_t i = 0; i < m_cases.size(); ++i) {
+            futures.push_back(s.submit(round ? RequestSource::Moderation : RequestSource::Chat, messages(m_cases[i]), greedy(m_cases[i])));
+            caseOf.push_back(i);
+        }
+    for (size_t k = 0; k < futures.size(); ++k) {
+        const json& c = m_cases[caseOf[k]];
+        SCOPED_TRACE(c["name"].get<std::string>());
+        const GenerateResult r = futures[k].get();
+        EXPECT_EQ(r.outputIds, expected(c));
+        EXPECT_EQ(r.finishReason, c["stopped_on_eos"].get<bool>() ? FinishReason::Stop : FinishReason::Length);
+        EXPECT_EQ(r.promptTokens, c["num_prompt_tokens"].get<int64_t>());
+        EXPECT_GT(r.stats.ttftMs, 0);
+    }
+    const SchedulerCounters n = s.counters();
+    EXPECT_EQ(n.completed, 12);
+    EXPECT_EQ(n.failed, 0);
+    EXPECT_EQ(n.peakBatch, 4);
+    // Batching happened: on average more than one sequence per decode step.
+    EXPECT_GT(static_cast<double>(n.decodedRows) / static_cast<double>(n.decodeSteps), 1.5);
+}
+
+TEST_F(SchedulerTest, SampledRequestsInABatchMatchTheSameRequestsAlone) {
+    // Each request owns its seeded RNG: temperature sampling with top-k/top-p, repetition penalty
+    // and top logprobs gives the same tokens alone (Model::generate) and batched beside others.
+    std::vector<GenerationParams> params;
+    for (size_t i = 0; i < m_cases.size(); ++i) {
+        GenerationParams p = greedy(m_cases[i]);
+        p.sampling.temperature = 0.9;
+        p.sampling.topK = 20;
+        p.sampling.topP = 0.95;
+        p.sampling.repetitionPenalty = i % 2 ? 1.1 : 1.0;
+        p.sampling.seed = 1000 + i;
+        p.topLogprobs = 3;
+        params.push_back(p);
+    }
+    std::vector<GenerateResult> alone;
+    for (size_t i = 0; i < m_cases.size(); ++i) alone.push_back(m_model->generate(messages(m_cases[i]), params[i]));
+    Scheduler s(m_model);
+    std::vector<std::future<GenerateResult>> futures;
+    for (size_t i = 0; i < m_cases.size(); ++i) futures.push_back(s.submit(RequestSource::Api, messages(m_cases[i]), params[i]));
+    for (size_t i = 0; i < m_cases.size(); ++i) {
+        const GenerateResult r = futures[i].get();
+        EXPECT_EQ(r.outputIds, alone[i].outputIds) << m_cases[i]["name"];
+        EXPECT_EQ(r.text, alone[i].text);
+        ASSERT_EQ(r.tokens.size(), alone[i].tokens.size());
+        for (size_t t = 0; t < r.tokens.size(); ++t) {
+            EXPECT_NEAR(r.tokens[t].logprob, alone[i].tokens[t].logprob, 1e-3);
+            EXPECT_EQ(r.tokens[t].top.size(), 3u);
+        }
+    }
+}
+
+TEST_F(SchedulerTest, AdmissionIsRoundRobinOverSources) {
+    SchedulerOptions o;
+    o.maxBatch = 1;  // one request at a time: the admission order is the completion order
+    Scheduler s(m_model, o);
+    const json& c = m_cases[0];
+    Gate gate;
+    std::mutex orderMutex;
+    std::vector<std::string> order;
+    GenerationParams one = greedy(c);
+    one.maxNewTokens = 1;
+    auto record = [&](std::string name) {
+        return [&, name](const TokenEvent& ev) {
+            if (ev.tokenId < 0) return;
+            std::lock_guard lock(orderMutex);
+            order.push_back(name);
+        };
+    };
+    // The first request holds the scheduler thread until everything else is queued behind it.
+    auto blocker = s.submit(RequestSource::Api, messages(c), one, [&](const TokenEvent&) { gate.hold(); });
+    gate.waitEntered();
+    std::vector<std::future<GenerateResult>> rest;
+    for (int i = 1; i <= 4; ++i) rest.push_back(s.submit(RequestSource::Moderation, messages(c), one, record("m" + std::to_string(i))));
+    for (int i = 1; i <= 2; ++i) rest.push_back(s.submit(RequestSource::Chat, messages(c), one, record("c" + std::to_string(i))));
+    EXPECT_EQ(s.counters().queued[static_cast<size_t>(RequestSource::Moderation)], 4);
+    gate.release();
+    blocker.get();
+    for (auto& f : rest) f.get();
+    // After the API request: chat, moderation, chat, moderation, then the rest of moderation, even
+    // though all four moderation requests were queued before the chat ones.
+    EXPECT_EQ(order, (std::vector<std::string>{"c1", "m1", "c2", "m2", "m3", "m4"}));
+}
+
+TEST_F(SchedulerTest, CancellingOneRequestLeavesTheOthersIntact) {
+    SchedulerOptions o;
+    o.maxBatch = 2;
+    Scheduler s(m_model, o);
+    const json& c = m_cases[0];
+    GenerationParams longRun = greedy(c);
+    longRun.maxNewTokens = 200;
+    longRun.ignoreEos = true;
+    std::atomic<bool> cancelQueued{false};
+    // Both slots busy (one long answer, one held at its first token), so the next two wait.
+    auto running = s.submit(RequestSource::Chat, messages(c), longRun);
+    Gate gate;
+    auto held = s.submit(RequestSource::Chat, messages(m_cases[1]), greedy(m_cases[1]), [&](const TokenEvent&) { gate.hold(); });
+    gate.waitEntered();
+    cancelQueued = true;
+    auto queued = s.submit(RequestSource::Moderation, messages(c), greedy(c), {}, &cancelQueued);
+    auto normal = s.submit(RequestSource::Moderation, messages(m_cases[2]), greedy(m_cases[2]));
+    gate.release();
+    EXPECT_EQ(running.get().outputIds.size(), 200u);
+    const GenerateResult q = queued.get();
+    EXPECT_EQ(q.finishReason, FinishReason::Cancelled);
+    EXPECT_TRUE(q.outputIds.empty());
+    EXPECT_EQ(held.get().outputIds, expected(m_cases[1]));
+    EXPECT_EQ(normal.get().outputIds, expected(m_cases[2]));
+
+    std::atomic<bool> stop{false};
+    std::atomic<int> count{0};
+    auto cancelled = s.submit(RequestSource::Chat, messages(c), longRun, [&](const TokenEvent&) {
+        if (++count == 5) stop = true;
+    }, &stop);
+    auto beside = s.submit(RequestSource::Chat, messages(m_cases[3]), greedy(m_cases[3]));
+    const GenerateResult x = cancelled.get();
+    EXPECT_EQ(x.finishReason, FinishReason::Cancelled);
+    EXPECT_GE(x.outputIds.size(), 5u);
+    EXPECT_LT(x.outputIds.size(), 200u);
+    EXPECT_EQ(beside.get().outputIds, expected(m_cases[3]));
+}
+
+TEST_F(SchedulerTest, BadInputFailsOnlyItsRequest) {
+    Scheduler s(m_model);
+    std::vector<ChatMessage> bad = messages(m_cases[1]);
+    for (auto& m : bad)
+        for (auto& p : m.content)
+            if (p.type == ContentPart::Type::Image) p.image.reset();  // an image part without pixels
+    auto good = s.submit(RequestSource::Chat, messages(m_cases[0]), greedy(m_cases[0]));
+    auto failed = s.submit(RequestSource::Chat, bad, greedy(m_cases[1]));
+    EXPECT_THROW(
+        {
+            try {
+                failed.get();
+            } catch (const Error& e) {
+                EXPECT_EQ(e.kind(), ErrorKind::BadInput);
+                throw;
+            }
+        },
+        Error);
+    EXPECT_EQ(good.get().outputIds, expected(m_cases[0]));
+}
+
+TEST_F(SchedulerTest, RequestsLongerThanASlotRunInTheirOwnLane) {
+    // Slots of 48 positions: the image cases (longer prompts) cannot fit and take the own lane, one
+    // at a time, while the text cases batch; every request still gives its reference tokens.
+    SchedulerOptions o;
+    o.maxBatch = 3;
+    o.slotTokens = 48;
+    Scheduler s(m_model, o);
+    std::vector<std::future<GenerateResult>> futures;
+    int longOnes = 0;
+    for (const auto& c : m_cases) {
+        longOnes += c["num_prompt_tokens"].get<int64_t>() + 24 > 48;
+        futures.push_back(s.submit(RequestSource::Chat, messages(c), greedy(c)));
+    }
+    ASSERT_GT(longOnes, 0);
+    ASSERT_LT(longOnes, static_cast<int>(m_cases.size()));
+    for (size_t i = 0; i < futures.size(); ++i) EXPECT_EQ(futures[i].get().outputIds, expected(m_cases[i])) << m_cases[i]["name"];
+}
+
+TEST_F(SchedulerTest, DestroyingTheSchedulerCancelsWhatIsInFlight) {
+    std::vector<std::future<GenerateResult>> futures;
+    {
+        SchedulerOptions o;
+        o.maxBatch = 2;
+        Scheduler s(m_model, o);
+        GenerationParams p = greedy(m_cases[0]);
+        p.maxNewTokens = 100000;
+        p.ignoreEos = true;
+        Gate gate;
+        futures.push_back(s.submit(RequestSource::Chat, messages(m_cases[0]), p, [&](const TokenEvent&) {
+            if (!gate.entered) gate.hold();
+        }));
+        gate.waitEntered();
+        for (int i = 0; i < 3; ++i) futures.push_back(s.submit(RequestSource::Chat, messages(m_cases[0]), p));
+        gate.release();
+    }
+    for (auto& f : futures) {
+        ASSERT_EQ(f.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+        EXPECT_EQ(f.get().finishReason, FinishReason::Cancelled);
+    }
+}
