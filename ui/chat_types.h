@@ -92,6 +92,14 @@ struct GenerationRequest {
 
 QString humanBytes(qint64 bytes);
 
+// The shared request scheduler as sampled: what runs in the batch, what waits, by source.
+struct SchedulerState {
+    int running = 0, slots = 0;
+    int queuedChat = 0, queuedModeration = 0, queuedOther = 0;
+    double meanBatch = 0;  // decoded rows per step since the model was loaded
+    qint64 completed = 0;
+};
+
 }  // namespace sightline::ui
 
 Q_DECLARE_METATYPE(sightline::ui::MessageStats)

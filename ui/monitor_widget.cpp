@@ -188,6 +188,8 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
         charts->addWidget(v);
     }
     lv->addLayout(charts, 3);
+    m_scheduler = new QLabel(tr("Scheduler: no model loaded"), live);
+    lv->addWidget(m_scheduler);
     auto* row = new QHBoxLayout;
     m_percentiles = new QLabel(live);
     m_note = new QLabel(live);
@@ -302,6 +304,22 @@ void MonitorWidget::addMemorySample(const MemorySample& m) {
     fitAxes(m_memoryChart);
     m_note->setText(m.note);
 }
+
+void MonitorWidget::setSchedulerState(const SchedulerState& st) {
+    const int queued = st.queuedChat + st.queuedModeration + st.queuedOther;
+    m_scheduler->setText(tr("Scheduler: %1 of %2 slots decoding · %3 waiting (chat %4, moderation %5, other %6) · "
+                            "mean batch %7 · %8 requests done")
+                             .arg(st.running)
+                             .arg(st.slots)
+                             .arg(queued)
+                             .arg(st.queuedChat)
+                             .arg(st.queuedModeration)
+                             .arg(st.queuedOther)
+                             .arg(st.meanBatch, 0, 'f', 2)
+                             .arg(st.completed));
+}
+
+QString MonitorWidget::schedulerText() const { return m_scheduler->text(); }
 
 int MonitorWidget::memoryPointCount() const { return int(m_alloc->count()); }
 QString MonitorWidget::note() const { return m_note->text(); }

@@ -8,6 +8,8 @@
 #include <QDateTime>
 #include <QWidget>
 
+#include "chat_types.h"
+
 class QChart;
 class QLineSeries;
 class QValueAxis;
@@ -62,6 +64,8 @@ public:
     explicit MonitorWidget(QWidget* parent = nullptr);
     void addRequest(const RequestRecord& record);
     void addMemorySample(const MemorySample& sample);
+    void setSchedulerState(const SchedulerState& state);
+    QString schedulerText() const;
     bool exportCsv(const QString& path) const;
     RequestTableModel* requests() const { return m_model; }
     QString percentileText() const;
@@ -83,6 +87,7 @@ private:
     RequestTableModel* m_model = nullptr;
     QLabel* m_percentiles = nullptr;
     QLabel* m_note = nullptr;
+    QLabel* m_scheduler = nullptr;
     QLineSeries *m_ttft = nullptr, *m_total = nullptr, *m_decode = nullptr, *m_rate = nullptr;
     QLineSeries *m_alloc = nullptr, *m_reserved = nullptr, *m_used = nullptr, *m_totalMem = nullptr, *m_util = nullptr;
     QChart *m_latencyChart = nullptr, *m_speedChart = nullptr, *m_memoryChart = nullptr;

@@ -52,6 +52,7 @@ void wireMonitor(ui::MonitorWidget* m, EngineController* c) {
                      [m](qint64 a, qint64 r, qint64 u, qint64 t, int util, const QString& note) {
                          m->addMemorySample({a, r, u, t, util, note});
                      });
+    QObject::connect(c, &EngineController::schedulerSample, m, &ui::MonitorWidget::setSchedulerState);
     QObject::connect(m, &ui::MonitorWidget::benchmarkRequested, c, &EngineController::runBenchmark);
     QObject::connect(c, &EngineController::benchmarkProgress, m, &ui::MonitorWidget::showBenchmarkProgress);
     QObject::connect(c, &EngineController::benchmarkFinished, m, &ui::MonitorWidget::showBenchmarkResult);

@@ -92,6 +92,17 @@ void EngineController::runBenchmark(int width, int height, const QString& prompt
 }
 
 void EngineController::sampleMemory() {
+    if (const auto n = m_backend->schedulerCounters()) {
+        ui::SchedulerState st;
+        st.running = static_cast<int>(n->running);
+        st.slots = m_backend->batchSlots();
+        st.queuedChat = static_cast<int>(n->queued[static_cast<size_t>(RequestSource::Chat)]);
+        st.queuedModeration = static_cast<int>(n->queued[static_cast<size_t>(RequestSource::Moderation)]);
+        st.queuedOther = static_cast<int>(n->queued[static_cast<size_t>(RequestSource::Api)] + n->queued[static_cast<size_t>(RequestSource::Benchmark)]);
+        st.meanBatch = n->decodeSteps ? static_cast<double>(n->decodedRows) / static_cast<double>(n->decodeSteps) : 0;
+        st.completed = n->completed;
+        Q_EMIT schedulerSample(st);
+    }
     const auto kind = static_cast<DeviceKind>(m_deviceKind);
     const DeviceMemory m = queryDeviceMemory(kind);
     if (kind == DeviceKind::Cuda) {

@@ -50,6 +50,7 @@ Q_SIGNALS:
     void memory(qint64 usedBytes, qint64 totalBytes, const QString& device);
     void memorySample(qint64 allocatedBytes, qint64 reservedBytes, qint64 deviceUsedBytes, qint64 deviceTotalBytes, int gpuUtilPercent,
                       const QString& note);
+    void schedulerSample(const sightline::ui::SchedulerState& state);
     void benchmarkProgress(const QString& text);
     void benchmarkFinished(const QString& report);
     void benchmarkOnWorker(int width, int height, const QString& prompt, int maxNewTokens, int warmup, int loops, int repeats);

@@ -43,6 +43,12 @@ GenerateResult EngineBackend::generate(RequestSource source, const std::vector<C
     return s->submit(source, messages, params, onToken, cancel).get();
 }
 
+std::optional<SchedulerCounters> EngineBackend::schedulerCounters() const {
+    std::lock_guard lock(m_mutex);
+    if (!m_scheduler) return std::nullopt;
+    return m_scheduler->counters();
+}
+
 std::string EngineBackend::summary() const {
     auto m = model();
     if (!m) return {};

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "sightline/engine.h"
@@ -23,6 +24,8 @@ public:
                                     const TokenCallback& onToken, const std::atomic<bool>* cancel) const = 0;
     // Requests decoded together (KV slots); moderation keeps one free for the chat.
     virtual int batchSlots() const { return 1; }
+    // The shared scheduler's counters, or nothing when there is none (no model, fake backend).
+    virtual std::optional<SchedulerCounters> schedulerCounters() const { return std::nullopt; }
     virtual std::string summary() const = 0;
     virtual std::string device() const = 0;
     virtual DeviceKind deviceKind() const = 0;
@@ -38,6 +41,7 @@ public:
     GenerateResult generate(RequestSource source, const std::vector<ChatMessage>& messages, const GenerationParams& params,
                             const TokenCallback& onToken, const std::atomic<bool>* cancel) const override;
     int batchSlots() const override { return kBatchSlots; }
+    std::optional<SchedulerCounters> schedulerCounters() const override;
     // Four slots of 4,096 positions: 0.67 GB of bf16 KV cache on GLM-4.6V-Flash, allocated at the
     // first request; longer requests get a lane of their own.
     static constexpr int kBatchSlots = 4;

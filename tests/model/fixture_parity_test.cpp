@@ -9,6 +9,7 @@
 #include "golden.h"
 #include "model/glm4v_forward.h"
 #include "model/model_impl.h"
+#include "text/lane.h"
 #include "sightline/engine.h"
 #include "test_support.h"
 
@@ -222,6 +223,47 @@ TEST_P(FixtureParity, BatchedDecodeStepMatchesGoldenLogitsForAllCasesAtOnce) {
         }
     }
     for (const Row& r : rows) EXPECT_LT(r.worst, m_setup.tol) << r.name;
+}
+
+TEST_P(FixtureParity, SlotsLeftWithNonFiniteValuesAreClearedForTheNextRequests) {
+    // Two requests of different lengths share a lane whose slots an earlier occupant left full of
+    // NaN: the shorter one attends (masked) over positions it never wrote, so without clearing the
+    // slot at admission its logits would turn NaN.
+    c10::InferenceMode guard;
+    const auto& impl = m_model->impl();
+    const json& a = m_cases["cases"][0];
+    const json& b = m_cases["cases"][1];
+    auto decoder = std::make_unique<BatchDecoder>(impl.weights, impl.config, impl.options, 2, 512);
+    for (int64_t slot = 0; slot < 2; ++slot) {
+        KvCache kv = decoder->slotCache(slot);
+        for (auto& t : kv.k) t.fill_(std::numeric_limits<float>::quiet_NaN());
+        for (auto& t : kv.v) t.fill_(std::numeric_limits<float>::quiet_NaN());
+    }
+    Lane lane(impl, std::move(decoder));
+    std::map<int64_t, GenerateResult> results;
+    for (const json* c : {&a, &b}) {
+        const PreparedRequest r = prepareRequest(*m_model, caseMessages(*c), caseParams(*c));
+        ASSERT_NE(r.ids.size(), 0u);
+        Lane::Entry e;
+        e.tag = c == &a ? 0 : 1;
+        e.seq = std::make_unique<Sequence>(impl.config, impl.tokenizer, caseParams(*c), r.ids, r.maxNew, TokenCallback{}, nullptr,
+                                           Sequence::Clock::now());
+        auto done = lane.admit(std::move(e), r, false);
+        ASSERT_EQ(done, nullptr);
+    }
+    ASSERT_NE(a["num_prompt_tokens"].get<int64_t>(), b["num_prompt_tokens"].get<int64_t>());
+    while (!lane.empty())
+        for (Lane::Entry& e : lane.step()) results[e.tag] = e.seq->finish(0);
+    const auto ea = a["greedy_tokens"].get<std::vector<int64_t>>(), eb = b["greedy_tokens"].get<std::vector<int64_t>>();
+    if (m_setup.exactGreedy) {
+        EXPECT_EQ(results[0].outputIds, ea);
+        EXPECT_EQ(results[1].outputIds, eb);
+    } else {
+        EXPECT_EQ(results[0].outputIds.at(0), ea[0]);
+        EXPECT_EQ(results[1].outputIds.at(0), eb[0]);
+    }
+    for (const auto& [tag, r] : results)
+        for (const auto& t : r.tokens) EXPECT_TRUE(std::isfinite(t.logprob)) << "request " << tag;
 }
 
 TEST_P(FixtureParity, ImageCacheServesAFollowUpQuestion) {

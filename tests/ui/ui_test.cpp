@@ -123,6 +123,7 @@ private Q_SLOTS:
     void persistenceRoundTripAndExport();
     void settingsTravelInTheRequest();
     void realEngineEndToEnd();
+    void chatAndModerationShareOneBatch();
     void badModelFolderNamesTheFile();
     void monitorRecordsRequestsAndMemory();
     void reviewKeysDecideAndPersist();
@@ -340,6 +341,8 @@ void UiTest::realEngineEndToEnd() {
     s.repetitionPenalty = 1.0;
     s.maxNewTokens = 24;
     Harness h(std::make_unique<app::EngineBackend>(), s);
+    ui::MonitorWidget monitor;
+    app::wireMonitor(&monitor, h.controller.get());
     QVERIFY(h.waitLoaded());
     QVERIFY(h.window->composer()->addImageFile(kFixtures + "/cases/images/img_300x200.png"));
     QVERIFY(h.window->composer()->images()[0].preflight.contains("24 image tokens"));
@@ -353,6 +356,47 @@ void UiTest::realEngineEndToEnd() {
     const auto saved = h.store->messages(h.window->currentChat());
     QCOMPARE(saved.last().stats->generatedTokens, 24);
     QCOMPARE(saved.last().stats->promptTokens, 38);
+    // The monitor shows the shared scheduler: the request went through it and it is idle again.
+    QVERIFY2(QTest::qWaitFor([&] { return monitor.schedulerText().contains("1 requests done"); }, 3000), qPrintable(monitor.schedulerText()));
+    QVERIFY(monitor.schedulerText().contains("0 of 4 slots decoding"));
+}
+
+void UiTest::chatAndModerationShareOneBatch() {
+    // The moderation queue runs on the same engine as the chat: a question asked while the queue
+    // runs is decoded in the same batch, and its answer is exactly what it is alone.
+    ui::GenerationSettings s;
+    s.modelDir = kFixtures + "/model";
+    s.device = "cpu";
+    s.temperature = 0;
+    s.repetitionPenalty = 1.0;
+    s.maxNewTokens = 24;
+    Harness h(std::make_unique<app::EngineBackend>(), s);
+    QVERIFY(h.waitLoaded());
+    const QString csv = h.dir.filePath("q.csv");
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QString rows = QStringLiteral("id,image,title,text\n");
+    for (int i = 0; i < 12; ++i) rows += QStringLiteral("p%1,%2,Item %1,Great product number %1\n").arg(i).arg(kFixtures + "/cases/images/img_57x91.png");
+    f.write(rows.toUtf8());
+    f.close();
+    ui::ReviewWidget review;
+    app::ModerationController moderation(&review, h.controller->backend(), h.dir.filePath("m.db"), "tester");
+    moderation.importQueue(csv);
+    moderation.run();
+    QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->schedulerCounters()->running > 0; }, 20000));
+    QVERIFY(h.window->composer()->addImageFile(kFixtures + "/cases/images/img_300x200.png"));
+    h.window->composer()->setText("What is in this image?");
+    h.window->send();
+    QVERIFY(h.waitIdle(60000));
+    const auto tok = Tokenizer::fromFile((kFixtures + "/model/tokenizer.json").toStdString());
+    const std::vector<int64_t> ref = {28, 571, 177, 238, 266, 613, 228, 594, 266, 20, 359, 29, 354, 188, 612, 345, 563, 672, 345, 357, 509, 352, 612, 540};
+    QCOMPARE(lastAnswerText(h.window.get()), QString::fromStdString(tok->decode(ref)));
+    QVERIFY(QTest::qWaitFor([&] { return !moderation.running(); }, 120000));
+    const SchedulerCounters n = *h.controller->backend()->schedulerCounters();
+    QCOMPARE(n.admitted[static_cast<size_t>(RequestSource::Chat)], 1);
+    QVERIFY(n.admitted[static_cast<size_t>(RequestSource::Moderation)] >= 12);
+    QCOMPARE(n.peakBatch, 4);  // three moderation items and the question, decoded together
+    QCOMPARE(n.failed, 0);
 }
 
 void UiTest::badModelFolderNamesTheFile() {

@@ -66,6 +66,13 @@ void BatchDecoder::moveSlot(int64_t from, int64_t to, int64_t length) {
     }
 }
 
+void BatchDecoder::clearSlot(int64_t slot) {
+    for (size_t li = 0; li < m_cache.k.size(); ++li) {
+        m_cache.k[li].select(0, slot).zero_();
+        m_cache.v[li].select(0, slot).zero_();
+    }
+}
+
 BatchDecoder::Output BatchDecoder::step(const std::vector<Row>& rows) {
     const int64_t n = static_cast<int64_t>(rows.size());
     if (n < 1 || n > slots()) throw Error(ErrorKind::Internal, "decode batch of " + std::to_string(n) + " rows for " + std::to_string(slots()) + " slots");

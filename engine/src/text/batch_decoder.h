@@ -38,6 +38,9 @@ public:
     int64_t capacity() const { return m_cache.capacity; }
     KvCache slotCache(int64_t slot) { return slotView(m_cache, slot); }  // for the prefill of a new sequence
     void moveSlot(int64_t from, int64_t to, int64_t length);              // first `length` positions
+    // Zeroes a slot before a new sequence takes it: masked positions are multiplied by zero weights
+    // in attention, so a non-finite value left by an earlier occupant would otherwise leak in.
+    void clearSlot(int64_t slot);
     // rows[i] is the sequence in slot i. Outputs stay valid until the next step().
     Output step(const std::vector<Row>& rows);
     int64_t capturedGraphs() const;

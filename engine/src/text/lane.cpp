@@ -103,6 +103,7 @@ std::unique_ptr<Lane::Entry> Lane::admit(Entry entry, const PreparedRequest& r, 
         std::vector<int64_t> flat;
         for (const auto& s : r.rope.pos) flat.insert(flat.end(), s.begin(), s.end());
         at::Tensor pos = at::tensor(flat, i64).view({3, n}).to(m.device);
+        m_decoder->clearSlot(slot);
         KvCache kv = m_decoder->slotCache(slot);
         at::Tensor h = glm4vTextForward(m.weights, c, glm4vEmbed(m.weights, c, ids, imageEmbeds), pos, kv);
         return glm4vLogits(m.weights, h).unsqueeze(0);
