@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "cli_options.h"
 #include "moderation.h"
+#include "openai_api.h"
 #include "sightline/engine.h"
 #include "sightline/scheduler.h"
 
@@ -33,6 +35,9 @@ const char* kUsage = R"(usage:
   sightline-cli decide --db FILE --id ID --decision approve|reject|escalate --reviewer NAME [--note TEXT]
   sightline-cli export --db FILE (--csv OUT | --jsonl OUT)
   sightline-cli audit verify DB
+  sightline-cli serve --model DIR [--host 127.0.0.1] [--port 8080] [--parallel N] [--slot-tokens N]
+      [--model-name NAME] [--allow-local-files] [--device ...] [--dtype ...] [--quantize int8]
+      OpenAI-compatible API: POST /v1/chat/completions (stream), GET /v1/models, GET /health
 )";
 
 json statsJson(const RequestStats& s) {
@@ -253,6 +258,33 @@ int cmdAudit(const cli::Args& a) {
     return c.ok ? 0 : 3;
 }
 
+// The local API until Ctrl+C / SIGTERM: requests in flight are cancelled, connections closed.
+int cmdServe(const cli::Args& a) {
+    LoadOptions lo = loadOptions(a);
+    std::shared_ptr<Model> model = Model::load(lo);
+    SchedulerOptions so;
+    so.maxBatch = static_cast<int>(a.integer("--parallel", 8));
+    so.slotTokens = a.integer("--slot-tokens", 4096);
+    auto scheduler = std::make_shared<Scheduler>(model, so);
+    server::ApiOptions ao;
+    std::string name = lo.modelDir;
+    while (name.size() > 1 && name.back() == '/') name.pop_back();
+    ao.modelName = a.value("--model-name").value_or(name.substr(name.find_last_of('/') + 1));
+    ao.allowLocalFiles = a.flag("--allow-local-files");
+    server::ApiService api([scheduler] { return scheduler; }, ao);
+    server::HttpServer http([&api](const server::HttpRequest& r, server::HttpResponder& o) { api.handle(r, o); });
+    const std::string host = a.value("--host").value_or("127.0.0.1");
+    http.start(host, static_cast<int>(a.integer("--port", 8080)));
+    std::printf("listening on http://%s:%d/v1 (model %s on %s, %d slots)\n", host.c_str(), http.port(), ao.modelName.c_str(),
+                model->deviceName().c_str(), so.maxBatch);
+    std::fflush(stdout);
+    while (!g_cancel.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::fprintf(stderr, "stopping the server\n");
+    api.shutdown();
+    http.stop();
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -275,6 +307,11 @@ int main(int argc, char** argv) {
             std::set<std::string> v = common;
             v.insert({"--input", "--db", "--policy", "--parallel", "--max-new-tokens", "--temperature", "--seed"});
             return cmdModerate(cli::Args(argc, argv, 2, v, {"--json", "--think"}));
+        }
+        if (cmd == "serve") {
+            std::set<std::string> v = common;
+            v.insert({"--host", "--port", "--parallel", "--slot-tokens", "--model-name"});
+            return cmdServe(cli::Args(argc, argv, 2, v, {"--allow-local-files"}));
         }
         if (cmd == "decide")
             return cmdDecide(cli::Args(argc, argv, 2, {"--db", "--id", "--decision", "--reviewer", "--note"}, {}));

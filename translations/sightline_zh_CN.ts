@@ -3,17 +3,17 @@
 <context>
     <name>MessageStats</name>
     <message>
-        <location filename="../ui/chat_types.cpp" line="34" />
+        <location filename="../ui/chat_types.cpp" line="35" />
         <source>TTFT %1 ms · prefill %2 tok/s · decode %3 tok/s · %4+%5 tokens · %6 s · peak %7 %8 · %9</source>
         <translation>首字 %1 ms · 预填充 %2 词元/秒 · 解码 %3 词元/秒 · %4+%5 词元 · %6 秒 · 峰值%7 %8 · %9</translation>
     </message>
     <message>
-        <location filename="../ui/chat_types.cpp" line="42" />
+        <location filename="../ui/chat_types.cpp" line="43" />
         <source>RAM</source>
         <translation>内存</translation>
     </message>
     <message>
-        <location filename="../ui/chat_types.cpp" line="42" />
+        <location filename="../ui/chat_types.cpp" line="43" />
         <source>VRAM</source>
         <translation>显存</translation>
     </message>
@@ -21,42 +21,42 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../app/gui/main.cpp" line="70" />
+        <location filename="../app/gui/main.cpp" line="79" />
         <source>Sightline</source>
         <translation>Sightline</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="70" />
+        <location filename="../app/gui/main.cpp" line="79" />
         <source>Cannot open the chat database: %1</source>
         <translation>无法打开聊天数据库：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="84" />
+        <location filename="../app/gui/main.cpp" line="93" />
         <source>Moderation</source>
         <translation>审核</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="94" />
+        <location filename="../app/gui/main.cpp" line="103" />
         <source>Import queue</source>
         <translation>导入队列</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="94" />
+        <location filename="../app/gui/main.cpp" line="103" />
         <source>Queues (*.csv *.jsonl)</source>
         <translation>队列 (*.csv *.jsonl)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="98" />
+        <location filename="../app/gui/main.cpp" line="107" />
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="98" />
+        <location filename="../app/gui/main.cpp" line="107" />
         <source>CSV (*.csv);;JSONL (*.jsonl)</source>
         <translation>CSV (*.csv);;JSONL (*.jsonl)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="102" />
+        <location filename="../app/gui/main.cpp" line="111" />
         <source>Moderation is unavailable: %1</source>
         <translation>审核功能不可用：%1</translation>
     </message>
@@ -67,19 +67,37 @@
     </message>
 </context>
 <context>
+    <name>sightline::app::ApiHost</name>
+    <message>
+        <location filename="../app/gui/api_host.cpp" line="33" />
+        <source>The local API could not start: %1</source>
+        <translation>本地 API 无法启动：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/api_host.cpp" line="46" />
+        <source>API: http://127.0.0.1:%1/v1</source>
+        <translation>API：http://127.0.0.1:%1/v1</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/api_host.cpp" line="46" />
+        <source>API: off</source>
+        <translation>API：关闭</translation>
+    </message>
+</context>
+<context>
     <name>sightline::app::EngineController</name>
     <message>
-        <location filename="../app/gui/engine_controller.cpp" line="104" />
+        <location filename="../app/gui/engine_controller.cpp" line="115" />
         <source>CPU run: process peak memory shown; no GPU utilisation</source>
         <translation>CPU 运行：显示进程峰值内存；无 GPU 利用率</translation>
     </message>
     <message>
-        <location filename="../app/gui/engine_controller.cpp" line="112" />
+        <location filename="../app/gui/engine_controller.cpp" line="123" />
         <source>%1×%2 px</source>
         <translation>%1×%2 像素</translation>
     </message>
     <message>
-        <location filename="../app/gui/engine_controller.cpp" line="114" />
+        <location filename="../app/gui/engine_controller.cpp" line="125" />
         <source>%1×%2 → %3×%4 px, %5 image tokens</source>
         <translation>%1×%2 → %3×%4 像素，%5 个图像词元</translation>
     </message>
@@ -120,32 +138,32 @@
         <translation>运行队列前请先加载模型。</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="109" />
+        <location filename="../app/gui/moderation_controller.cpp" line="112" />
         <source>%1/%2 · %3 items/min · ETA %4 s</source>
         <translation>%1/%2 · 每分钟 %3 项 · 预计剩余 %4 秒</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="121" />
+        <location filename="../app/gui/moderation_controller.cpp" line="124" />
         <source>Cancelled; Run continues where it stopped</source>
         <translation>已取消；再次运行将从中断处继续</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="121" />
+        <location filename="../app/gui/moderation_controller.cpp" line="124" />
         <source>Queue done</source>
         <translation>队列完成</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="140" />
+        <location filename="../app/gui/moderation_controller.cpp" line="143" />
         <source>A policy needs instructions.</source>
         <translation>策略需要指令。</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="146" />
+        <location filename="../app/gui/moderation_controller.cpp" line="149" />
         <source>Policy %1 saved</source>
         <translation>策略 %1 已保存</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="168" />
+        <location filename="../app/gui/moderation_controller.cpp" line="171" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
@@ -596,94 +614,104 @@
         <translation>GiB</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="195" />
+        <location filename="../ui/monitor_widget.cpp" line="191" />
+        <source>Scheduler: no model loaded</source>
+        <translation>调度器：未加载模型</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="197" />
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="203" />
+        <location filename="../ui/monitor_widget.cpp" line="205" />
         <source>Recent requests</source>
         <translation>最近的请求</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="207" />
+        <location filename="../ui/monitor_widget.cpp" line="209" />
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="209" />
+        <location filename="../ui/monitor_widget.cpp" line="211" />
         <source>Export requests</source>
         <translation>导出请求</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="209" />
+        <location filename="../ui/monitor_widget.cpp" line="211" />
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="224" />
+        <location filename="../ui/monitor_widget.cpp" line="226" />
         <source>Describe this image in detail.</source>
         <translation>详细描述这张图片。</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="229" />
+        <location filename="../ui/monitor_widget.cpp" line="231" />
         <source>Image width (0: no image)</source>
         <translation>图片宽度（0：无图片）</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="230" />
+        <location filename="../ui/monitor_widget.cpp" line="232" />
         <source>Image height</source>
         <translation>图片高度</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="231" />
+        <location filename="../ui/monitor_widget.cpp" line="233" />
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="232" />
+        <location filename="../ui/monitor_widget.cpp" line="234" />
         <source>Tokens to generate</source>
         <translation>生成词元数</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="233" />
+        <location filename="../ui/monitor_widget.cpp" line="235" />
         <source>Warm-up runs</source>
         <translation>预热次数</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="234" />
+        <location filename="../ui/monitor_widget.cpp" line="236" />
         <source>Loops (-n)</source>
         <translation>循环次数 (-n)</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="235" />
+        <location filename="../ui/monitor_widget.cpp" line="237" />
         <source>Repeats (-r)</source>
         <translation>重复次数 (-r)</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="236" />
+        <location filename="../ui/monitor_widget.cpp" line="238" />
         <source>Run benchmark</source>
         <translation>运行基准测试</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="246" />
+        <location filename="../ui/monitor_widget.cpp" line="248" />
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="249" />
+        <location filename="../ui/monitor_widget.cpp" line="251" />
         <source>Running…</source>
         <translation>运行中…</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="282" />
+        <location filename="../ui/monitor_widget.cpp" line="284" />
         <source>No requests yet</source>
         <translation>尚无请求</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="283" />
+        <location filename="../ui/monitor_widget.cpp" line="285" />
         <source>TTFT P50 %1 / P95 %2 / P99 %3 ms · total P50 %4 / P95 %5 / P99 %6 ms (last %7)</source>
         <translation>首字 P50 %1 / P95 %2 / P99 %3 毫秒 · 总计 P50 %4 / P95 %5 / P99 %6 毫秒（最近 %7 个）</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="310" />
+        <source>Scheduler: %1 of %2 slots decoding · %3 waiting (chat %4, moderation %5, other %6) · mean batch %7 · %8 requests done</source>
+        <translation>调度器：%2 个槽位中 %1 个正在解码 · %3 个等待（对话 %4，审核 %5，其他 %6）· 平均批大小 %7 · 已完成 %8 个请求</translation>
     </message>
 </context>
 <context>
@@ -1057,6 +1085,21 @@
         <location filename="../ui/settings_dialog.cpp" line="85" />
         <source>Language (after restart)</source>
         <translation>语言（重启后生效）</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="88" />
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="90" />
+        <source>Serve an OpenAI-compatible API (/v1/chat/completions) on 127.0.0.1 at this port. Its requests share the queue with the chat and the moderation queue.</source>
+        <translation>在 127.0.0.1 的此端口上提供兼容 OpenAI 的 API（/v1/chat/completions）。其请求与对话和审核队列共用同一队列。</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="92" />
+        <source>Local API port</source>
+        <translation>本地 API 端口</translation>
     </message>
 </context>
 </TS>

@@ -1,6 +1,7 @@
 #include "chat_types.h"
 
 #include <QCoreApplication>
+#include <algorithm>
 
 namespace sightline::ui {
 
@@ -73,7 +74,8 @@ ThinkSplit splitThinking(const QString& text) {
 QJsonObject GenerationSettings::toJson() const {
     return {{"model_dir", modelDir}, {"device", device}, {"dtype", dtype}, {"temperature", temperature}, {"top_p", topP},
             {"top_k", topK}, {"repetition_penalty", repetitionPenalty}, {"max_new_tokens", maxNewTokens},
-            {"system_prompt", systemPrompt}, {"thinking", thinking}, {"max_image_pixels", maxImagePixels}, {"language", language}};
+            {"system_prompt", systemPrompt}, {"thinking", thinking}, {"max_image_pixels", maxImagePixels}, {"language", language},
+            {"api_port", apiPort}};
 }
 
 GenerationSettings GenerationSettings::fromJson(const QJsonObject& o) {
@@ -90,6 +92,7 @@ GenerationSettings GenerationSettings::fromJson(const QJsonObject& o) {
     s.thinking = o.value("thinking").toBool(s.thinking);
     s.maxImagePixels = o.value("max_image_pixels").toInteger(0);
     s.language = o.value("language").toString();
+    s.apiPort = std::clamp(o.value("api_port").toInt(0), 0, 65535);
     return s;
 }
 

@@ -76,6 +76,7 @@ struct GenerationSettings {
     bool thinking = true;
     qint64 maxImagePixels = 0;  // 0: the model's own budget
     QString language;           // "" = system
+    int apiPort = 0;            // local OpenAI-compatible API on 127.0.0.1 (0: off)
 
     QJsonObject toJson() const;
     static GenerationSettings fromJson(const QJsonObject& o);

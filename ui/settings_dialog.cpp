@@ -83,6 +83,13 @@ SettingsDialog::SettingsDialog(const GenerationSettings& s, QWidget* parent) : Q
     m_language->addItem(QStringLiteral("简体中文"), "zh_CN");
     m_language->setCurrentIndex(std::max(0, m_language->findData(s.language)));
     form->addRow(tr("Language (after restart)"), m_language);
+    m_apiPort = new QSpinBox(this);
+    m_apiPort->setRange(0, 65535);
+    m_apiPort->setSpecialValueText(tr("Off"));
+    m_apiPort->setValue(s.apiPort);
+    m_apiPort->setToolTip(tr("Serve an OpenAI-compatible API (/v1/chat/completions) on 127.0.0.1 at this port. "
+                             "Its requests share the queue with the chat and the moderation queue."));
+    form->addRow(tr("Local API port"), m_apiPort);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -105,6 +112,7 @@ GenerationSettings SettingsDialog::settings() const {
     s.thinking = m_thinking->isChecked();
     s.maxImagePixels = qint64(m_maxPixels->value()) * 1000;
     s.language = m_language->currentData().toString();
+    s.apiPort = m_apiPort->value();
     return s;
 }
 

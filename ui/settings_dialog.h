@@ -35,6 +35,7 @@ private:
     QCheckBox* m_thinking = nullptr;
     QSpinBox* m_maxPixels = nullptr;  // in thousands of pixels
     QComboBox* m_language = nullptr;
+    QSpinBox* m_apiPort = nullptr;
 };
 
 GenerationSettings loadSettings();

@@ -49,6 +49,11 @@ std::optional<SchedulerCounters> EngineBackend::schedulerCounters() const {
     return m_scheduler->counters();
 }
 
+std::shared_ptr<Scheduler> EngineBackend::scheduler() const {
+    std::lock_guard lock(m_mutex);
+    return m_scheduler;
+}
+
 std::string EngineBackend::summary() const {
     auto m = model();
     if (!m) return {};

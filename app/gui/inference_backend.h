@@ -26,6 +26,8 @@ public:
     virtual int batchSlots() const { return 1; }
     // The shared scheduler's counters, or nothing when there is none (no model, fake backend).
     virtual std::optional<SchedulerCounters> schedulerCounters() const { return std::nullopt; }
+    // The shared scheduler itself (the local API submits to it), or null.
+    virtual std::shared_ptr<Scheduler> scheduler() const { return nullptr; }
     virtual std::string summary() const = 0;
     virtual std::string device() const = 0;
     virtual DeviceKind deviceKind() const = 0;
@@ -42,6 +44,7 @@ public:
                             const TokenCallback& onToken, const std::atomic<bool>* cancel) const override;
     int batchSlots() const override { return kBatchSlots; }
     std::optional<SchedulerCounters> schedulerCounters() const override;
+    std::shared_ptr<Scheduler> scheduler() const override;
     // Four slots of 4,096 positions: 0.67 GB of bf16 KV cache on GLM-4.6V-Flash, allocated at the
     // first request; longer requests get a lane of their own.
     static constexpr int kBatchSlots = 4;

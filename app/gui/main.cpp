@@ -1,16 +1,23 @@
 // sightline: the desktop app. Thin: settings, translations, the store, the window, the controller.
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QDockWidget>
 #include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QMessageBox>
 #include <QScreen>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QTimer>
+#include <QStatusBar>
 #include <QTranslator>
+#include <algorithm>
 
+#include "api_host.h"
 #include "app_wiring.h"
 #include "chat_store.h"
 #include "chat_view.h"
@@ -20,8 +27,6 @@
 #include "moderation_controller.h"
 #include "monitor_widget.h"
 #include "review_widget.h"
-#include <QFileDialog>
-#include <QSettings>
 #include "settings_dialog.h"
 
 using namespace sightline;
@@ -48,11 +53,15 @@ int main(int argc, char** argv) {
     QCommandLineOption queueOpt(QStringLiteral("moderation-queue"), QStringLiteral("Import this queue (CSV/JSONL) and judge it once the model is loaded."),
                                 QStringLiteral("file"));
     QCommandLineOption langOpt(QStringLiteral("lang"), QStringLiteral("UI language (en, zh_CN)."), QStringLiteral("code"));
-    cli.addOptions({modelOpt, dataOpt, askOpt, imageOpt, shotOpt, shotAtOpt, langOpt, monitorOpt, queueOpt});
+    QCommandLineOption apiOpt(QStringLiteral("api-port"),
+                              QStringLiteral("Serve the OpenAI-compatible API on 127.0.0.1:PORT (overrides the setting; 0: off)."),
+                              QStringLiteral("port"));
+    cli.addOptions({modelOpt, dataOpt, askOpt, imageOpt, shotOpt, shotAtOpt, langOpt, monitorOpt, queueOpt, apiOpt});
     cli.process(app);
 
     ui::GenerationSettings settings = ui::loadSettings();
     if (cli.isSet(modelOpt)) settings.modelDir = cli.value(modelOpt);
+    if (cli.isSet(apiOpt)) settings.apiPort = std::clamp(cli.value(apiOpt).toInt(), 0, 65535);
 
     QTranslator translator, qtTranslator;
     const QString lang = cli.isSet(langOpt) ? cli.value(langOpt) : settings.language;
@@ -108,6 +117,18 @@ int main(int argc, char** argv) {
         QObject::connect(&controller, &app::EngineController::modelLoaded, &window, [&] { moderationCtl->run(); });
     }
     app::wireMonitor(monitor, &controller);
+
+    // The local API shares the scheduler (one queue with the chat and the moderation queue).
+    app::ApiHost api(controller.backend());
+    auto* apiStatus = new QLabel(&window);
+    window.statusBar()->addPermanentWidget(apiStatus);
+    QObject::connect(&api, &app::ApiHost::problem, &window, &ui::MainWindow::showProblem);
+    auto applyApi = [&api, apiStatus](const ui::GenerationSettings& s) {
+        api.apply(s.apiPort, QFileInfo(s.modelDir).fileName());
+        apiStatus->setText(api.status());
+    };
+    applyApi(settings);
+    QObject::connect(&window, &ui::MainWindow::settingsChanged, &api, applyApi);
     window.show();
 
     // Scripted runs (README screenshots): ask once loaded, grab the window at a moment, quit.

@@ -14,8 +14,14 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <thread>
 
+#include "api_host.h"
 #include "app_wiring.h"
 #include "chat_store.h"
 #include "chat_view.h"
@@ -124,6 +130,7 @@ private Q_SLOTS:
     void settingsTravelInTheRequest();
     void realEngineEndToEnd();
     void chatAndModerationShareOneBatch();
+    void localApiSharesTheScheduler();
     void badModelFolderNamesTheFile();
     void monitorRecordsRequestsAndMemory();
     void reviewKeysDecideAndPersist();
@@ -397,6 +404,78 @@ void UiTest::chatAndModerationShareOneBatch() {
     QVERIFY(n.admitted[static_cast<size_t>(RequestSource::Moderation)] >= 12);
     QCOMPARE(n.peakBatch, 4);  // three moderation items and the question, decoded together
     QCOMPARE(n.failed, 0);
+}
+
+namespace {
+
+int freePort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+// One HTTP exchange on 127.0.0.1:port; the whole response, or "" when nothing listens.
+std::string httpPost(int port, const std::string& path, const std::string& body) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd);
+        return {};
+    }
+    const std::string req = "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n" + body;
+    ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    return out;
+}
+
+}  // namespace
+
+void UiTest::localApiSharesTheScheduler() {
+    // The app's API server answers over the same scheduler as the chat: case_00 gets its reference
+    // tokens, the request is counted under the API source, and moving / stopping the port works.
+    ui::GenerationSettings s;
+    s.modelDir = kFixtures + "/model";
+    s.device = "cpu";
+    Harness h(std::make_unique<app::EngineBackend>(), s);
+    QVERIFY(h.waitLoaded());
+    app::ApiHost api(h.controller->backend());
+    const int port = freePort();
+    QVERIFY(api.apply(port, "tiny"));
+    QCOMPARE(api.status(), QStringLiteral("API: http://127.0.0.1:%1/v1").arg(port));
+    const std::string body = R"({"messages":[{"role":"user","content":"Describe the picture in one sentence, please."}],)"
+                             R"("temperature":0,"max_tokens":24,"repetition_penalty":1.0,"return_token_ids":true})";
+    std::string response;
+    std::thread client([&] { response = httpPost(port, "/v1/chat/completions", body); });
+    QVERIFY(QTest::qWaitFor([&] { return !response.empty(); }, 30000));
+    client.join();
+    QVERIFY2(response.rfind("HTTP/1.1 200", 0) == 0, response.c_str());
+    const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(response.substr(response.find("\r\n\r\n") + 4)));
+    QJsonArray ids = doc["choices"][0]["token_ids"].toArray();
+    const std::vector<int> ref = {444, 345, 275, 639, 1, 652, 211, 111, 106, 594, 519, 52, 381, 397, 529, 652, 243, 66, 275, 639, 1, 37, 377, 275};
+    QCOMPARE(int(ids.size()), int(ref.size()));
+    for (size_t i = 0; i < ref.size(); ++i) QCOMPARE(ids[int(i)].toInt(), ref[i]);
+    QCOMPARE(h.controller->backend()->schedulerCounters()->admitted[static_cast<size_t>(RequestSource::Api)], 1);
+    // Another port: the old one closes, the new one answers; 0 turns it off.
+    const int port2 = freePort();
+    QVERIFY(api.apply(port2, "tiny"));
+    QVERIFY(httpPost(port, "/health", "").empty());
+    QVERIFY(httpPost(port2, "/v1/models", "").rfind("HTTP/1.1 405", 0) == 0);  // models is GET-only: the server is there
+    QVERIFY(api.apply(0, "tiny"));
+    QCOMPARE(api.status(), QStringLiteral("API: off"));
+    QVERIFY(httpPost(port2, "/health", "").empty());
 }
 
 void UiTest::badModelFolderNamesTheFile() {

@@ -1,0 +1,342 @@
+#include "openai_api.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "sightline/chat.h"
+#include "sightline/error.h"
+
+namespace sightline::server {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string dumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json errorBody(const std::string& message, const std::string& type) { return {{"error", {{"message", message}, {"type", type}}}}; }
+
+void sendError(HttpResponder& out, int status, const std::string& message, const std::string& type = "invalid_request_error") {
+    out.send(status, "application/json", dumpJson(errorBody(message, type)));
+}
+
+int statusFor(const Error& e) {
+    switch (e.kind()) {
+        case ErrorKind::BadInput: return 400;
+        case ErrorKind::OutOfMemory: return 503;
+        default: return 500;
+    }
+}
+
+const char* typeFor(const Error& e) {
+    switch (e.kind()) {
+        case ErrorKind::BadInput: return "invalid_request_error";
+        case ErrorKind::OutOfMemory: return "out_of_memory";
+        default: return "server_error";
+    }
+}
+
+// Largest cut <= pos that does not split a UTF-8 sequence.
+size_t utf8Cut(const std::string& s, size_t pos) {
+    pos = std::min(pos, s.size());
+    while (pos > 0 && pos < s.size() && (static_cast<unsigned char>(s[pos]) & 0xC0) == 0x80) --pos;
+    return pos;
+}
+
+// Image parts must be data: URIs unless local files are allowed; remote URLs are never fetched.
+void checkImageSources(const json& messages, bool allowLocalFiles) {
+    for (size_t i = 0; i < messages.size(); ++i) {
+        const json& m = messages[i];
+        if (!m.is_object() || !m.contains("content") || !m["content"].is_array()) continue;
+        for (size_t k = 0; k < m["content"].size(); ++k) {
+            const json& part = m["content"][k];
+            if (!part.is_object()) continue;
+            std::string ref;
+            if (part.contains("image_url")) {
+                const json& iu = part["image_url"];
+                ref = iu.is_string() ? iu.get<std::string>() : iu.is_object() ? iu.value("url", std::string()) : std::string();
+            } else {
+                for (const char* key : {"image", "path", "url"})
+                    if (part.contains(key) && part[key].is_string()) ref = part[key].get<std::string>();
+            }
+            if (ref.empty() || ref.rfind("data:", 0) == 0) continue;
+            const std::string where = "messages[" + std::to_string(i) + "].content[" + std::to_string(k) + "]";
+            if (ref.rfind("http://", 0) == 0 || ref.rfind("https://", 0) == 0)
+                throwBadInput(where + ": remote image URLs are not fetched; send the image as a data: URI (base64)");
+            if (!allowLocalFiles)
+                throwBadInput(where + ": images must be data: URIs (base64); reading local files is off (start the server with --allow-local-files)");
+        }
+    }
+}
+
+GenerationParams paramsFrom(const json& r, const ModelConfig& config) {
+    GenerationParams p = defaultGenerationParams(config);
+    auto number = [&](const char* key, double lo, double hi) -> std::optional<double> {
+        if (!r.contains(key) || r[key].is_null()) return std::nullopt;
+        if (!r[key].is_number()) throwBadInput(std::string(key) + " must be a number");
+        const double v = r[key].get<double>();
+        if (v < lo || v > hi) {
+            char range[96];
+            std::snprintf(range, sizeof range, " must be between %g and %g", lo, hi);
+            throwBadInput(key + std::string(range));
+        }
+        return v;
+    };
+    if (auto v = number("temperature", 0, 2)) p.sampling.temperature = *v;
+    if (auto v = number("top_p", 0, 1)) p.sampling.topP = *v > 0 ? *v : 1.0;
+    if (auto v = number("top_k", 0, 1e6)) p.sampling.topK = static_cast<int64_t>(*v);
+    if (auto v = number("repetition_penalty", 0.01, 10)) p.sampling.repetitionPenalty = *v;
+    if (auto v = number("seed", 0, 1.8e19)) p.sampling.seed = static_cast<uint64_t>(*v);
+    if (auto v = number("max_tokens", 1, 1e9)) p.maxNewTokens = static_cast<int64_t>(*v);
+    if (auto v = number("max_completion_tokens", 1, 1e9)) p.maxNewTokens = static_cast<int64_t>(*v);
+    if (auto v = number("max_image_pixels", 0, 1e12)) p.maxImagePixels = static_cast<int64_t>(*v);
+    if (r.contains("n") && !r["n"].is_null() && !(r["n"].is_number_integer() && r["n"].get<int64_t>() == 1))
+        throwBadInput("n must be 1 (one answer per request; send several requests, they are decoded together)");
+    if (r.contains("logprobs") && r["logprobs"].is_boolean() && r["logprobs"].get<bool>()) {
+        p.topLogprobs = 1;
+        if (auto v = number("top_logprobs", 0, 20)) p.topLogprobs = std::max(1, static_cast<int>(*v));
+    }
+    if (r.contains("ignore_eos") && r["ignore_eos"].is_boolean()) p.ignoreEos = r["ignore_eos"].get<bool>();  // vLLM's extension
+    if (r.contains("chat_template_kwargs") && r["chat_template_kwargs"].is_object()) {
+        const json& k = r["chat_template_kwargs"];
+        if (k.contains("enable_thinking") && k["enable_thinking"].is_boolean()) p.enableThinking = k["enable_thinking"].get<bool>();
+    }
+    return p;
+}
+
+std::vector<std::string> stopStrings(const json& r) {
+    std::vector<std::string> out;
+    if (!r.contains("stop") || r["stop"].is_null()) return out;
+    const json& s = r["stop"];
+    if (s.is_string()) out.push_back(s.get<std::string>());
+    else if (s.is_array())
+        for (const auto& x : s) {
+            if (!x.is_string()) throwBadInput("stop must be a string or a list of strings");
+            out.push_back(x.get<std::string>());
+        }
+    else throwBadInput("stop must be a string or a list of strings");
+    if (out.size() > 4) throwBadInput("at most 4 stop strings");
+    out.erase(std::remove(out.begin(), out.end(), std::string()), out.end());
+    return out;
+}
+
+// The text a request has produced so far, filled by the scheduler thread, read by the connection's.
+struct Progress {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::string text;
+};
+
+}  // namespace
+
+SplitOutput splitThinking(const std::string& t) {
+    static const std::string open = "<think>", close = "</think>";
+    SplitOutput s;
+    const size_t start = t.find_first_not_of(" \n");
+    if (start == std::string::npos) return s;  // nothing but whitespace yet
+    const std::string_view rest = std::string_view(t).substr(start);
+    if (rest.size() < open.size() && open.compare(0, rest.size(), rest) == 0) {  // "<thi": wait for more
+        s.thinking = true;
+        return s;
+    }
+    if (rest.compare(0, open.size(), open) != 0) {
+        s.content = t.substr(start);
+        return s;
+    }
+    const size_t body = start + open.size();
+    const size_t end = t.find(close, body);
+    if (end == std::string::npos) {
+        s.thinking = true;
+        s.reasoning = t.substr(body);
+        for (size_t k = std::min(close.size() - 1, s.reasoning.size()); k > 0; --k)  // hold back a partial "</think"
+            if (s.reasoning.compare(s.reasoning.size() - k, k, close, 0, k) == 0) {
+                s.reasoning.resize(s.reasoning.size() - k);
+                break;
+            }
+        return s;
+    }
+    s.reasoning = t.substr(body, end - body);
+    s.content = t.substr(end + close.size());
+    s.content.erase(0, s.content.find_first_not_of('\n') == std::string::npos ? s.content.size() : s.content.find_first_not_of('\n'));
+    return s;
+}
+
+ApiService::ApiService(std::function<std::shared_ptr<Scheduler>()> scheduler, ApiOptions options)
+    : m_scheduler(std::move(scheduler)), m_options(std::move(options)) {}
+
+void ApiService::handle(const HttpRequest& req, HttpResponder& out) {
+    if (req.path == "/health" || req.path == "/v1/health") {
+        if (req.method != "GET") return sendError(out, 405, "use GET");
+        json h = {{"status", "ok"}, {"model_loaded", false}};
+        if (auto s = m_scheduler()) {
+            const SchedulerCounters n = s->counters();
+            int64_t queued = 0;
+            for (auto q : n.queued) queued += q;
+            h = {{"status", "ok"}, {"model_loaded", true}, {"model", m_options.modelName}, {"queued", queued}, {"running", n.running},
+                 {"slots", s->options().maxBatch}, {"completed", n.completed}};
+        }
+        out.send(200, "application/json", dumpJson(h));
+        return;
+    }
+    if (req.path == "/v1/models") {
+        if (req.method != "GET") return sendError(out, 405, "use GET");
+        json data = json::array();
+        if (m_scheduler()) data.push_back({{"id", m_options.modelName}, {"object", "model"}, {"created", 0}, {"owned_by", "sightline"}});
+        out.send(200, "application/json", dumpJson({{"object", "list"}, {"data", data}}));
+        return;
+    }
+    if (req.path == "/v1/chat/completions") {
+        if (req.method != "POST") return sendError(out, 405, "use POST");
+        return chatCompletions(req, out);
+    }
+    sendError(out, 404, "no route " + req.method + " " + req.path + " (try POST /v1/chat/completions, GET /v1/models, GET /health)",
+              "not_found");
+}
+
+void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
+    std::shared_ptr<Scheduler> scheduler = m_scheduler();
+    if (!scheduler) return sendError(out, 503, "no model is loaded", "model_not_loaded");
+    json r;
+    try {
+        r = json::parse(req.body);
+    } catch (const json::exception& e) {
+        return sendError(out, 400, std::string("the body is not valid JSON: ") + e.what());
+    }
+    bool stream = false;
+    bool includeUsage = false;
+    GenerationParams params;
+    std::vector<ChatMessage> messages;
+    std::vector<std::string> stops;
+    try {
+        if (!r.is_object()) throwBadInput("the body must be a JSON object");
+        if (!r.contains("messages") || !r["messages"].is_array() || r["messages"].empty())
+            throwBadInput("messages must be a non-empty list");
+        stream = r.value("stream", false);
+        if (r.contains("stream_options") && r["stream_options"].is_object()) includeUsage = r["stream_options"].value("include_usage", false);
+        params = paramsFrom(r, scheduler->model().config());
+        stops = stopStrings(r);
+        checkImageSources(r["messages"], m_options.allowLocalFiles);
+        messages = parseChatJson(r["messages"].dump(), ".");
+    } catch (const Error& e) {
+        return sendError(out, statusFor(e), e.what(), typeFor(e));
+    } catch (const json::exception& e) {
+        return sendError(out, 400, std::string("invalid request field: ") + e.what());
+    }
+
+    const std::string id = "chatcmpl-" + std::to_string(m_nextId++) + "-" + std::to_string(std::time(nullptr));
+    const int64_t created = static_cast<int64_t>(std::time(nullptr));
+    auto progress = std::make_shared<Progress>();
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    // The scheduler thread only appends and notifies; this connection's thread does the rest.
+    std::future<GenerateResult> future = scheduler->submit(
+        RequestSource::Api, messages, params,
+        [progress](const TokenEvent& ev) {
+            if (ev.textDelta.empty()) return;
+            {
+                std::lock_guard lock(progress->mutex);
+                progress->text += ev.textDelta;
+            }
+            progress->cv.notify_one();
+        },
+        cancel.get());
+
+    auto chunk = [&](const json& delta, const json& finish) {
+        return "data: " +
+               dumpJson({{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", m_options.modelName},
+                         {"choices", json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}})}}) +
+               "\n\n";
+    };
+    size_t maxStop = 0;
+    for (const auto& s : stops) maxStop = std::max(maxStop, s.size());
+    bool stopHit = false;
+    // Applies stop strings to the answer (not the reasoning); while still running, holds back a
+    // tail that could be the start of a stop string.
+    auto visible = [&](const std::string& text, bool done) {
+        SplitOutput s = splitThinking(text);
+        for (const auto& st : stops)
+            if (size_t pos = s.content.find(st); pos != std::string::npos) {
+                s.content.resize(pos);
+                stopHit = true;
+            }
+        if (!done && !stopHit && maxStop > 1) s.content.resize(utf8Cut(s.content, s.content.size() >= maxStop - 1 ? s.content.size() - (maxStop - 1) : 0));
+        return s;
+    };
+    size_t sentReasoning = 0, sentContent = 0;
+    bool streamOk = true;
+    if (stream) streamOk = out.beginStream(200, "text/event-stream") && out.write(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
+    auto emit = [&](const SplitOutput& s) {
+        if (!stream || !streamOk) return;
+        if (s.reasoning.size() > sentReasoning) {
+            streamOk = out.write(chunk({{"reasoning_content", s.reasoning.substr(sentReasoning)}}, nullptr));
+            sentReasoning = s.reasoning.size();
+        }
+        if (streamOk && s.content.size() > sentContent) {
+            streamOk = out.write(chunk({{"content", s.content.substr(sentContent)}}, nullptr));
+            sentContent = s.content.size();
+        }
+    };
+
+    while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
+        std::string text;
+        {
+            std::unique_lock lock(progress->mutex);
+            progress->cv.wait_for(lock, std::chrono::milliseconds(100));
+            text = progress->text;
+        }
+        const SplitOutput s = visible(text, false);
+        emit(s);
+        if (stopHit || !streamOk || m_stopping || out.clientGone()) cancel->store(true);
+    }
+    GenerateResult result;
+    try {
+        result = future.get();
+    } catch (const Error& e) {
+        if (!stream) return sendError(out, statusFor(e), e.what(), typeFor(e));
+        if (streamOk) out.write("data: " + dumpJson(errorBody(e.what(), typeFor(e))) + "\n\ndata: [DONE]\n\n");
+        return;
+    }
+    const SplitOutput final = visible(result.text, true);
+    std::string finish = stopHit ? "stop" : finishReasonName(result.finishReason);
+    const json usage = {{"prompt_tokens", result.promptTokens},
+                        {"completion_tokens", result.stats.generatedTokens},
+                        {"total_tokens", result.promptTokens + result.stats.generatedTokens}};
+    const json timings = {{"ttft_ms", result.stats.ttftMs},        {"prefill_ms", result.stats.prefillMs},
+                          {"vision_ms", result.stats.visionMs},    {"decode_tokens_per_s", result.stats.decodeTokensPerS},
+                          {"total_ms", result.stats.totalMs},      {"images_from_cache", result.stats.imagesFromCache}};
+    if (stream) {
+        emit(final);
+        if (!streamOk) return;
+        std::string tail = chunk(json::object(), finish);
+        if (includeUsage)
+            tail += "data: " +
+                    dumpJson({{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", m_options.modelName},
+                              {"choices", json::array()}, {"usage", usage}, {"timings", timings}}) +
+                    "\n\n";
+        out.write(tail + "data: [DONE]\n\n");
+        return;
+    }
+    json message = {{"role", "assistant"}, {"content", final.content}};
+    if (!final.reasoning.empty()) message["reasoning_content"] = final.reasoning;
+    json choice = {{"index", 0}, {"message", message}, {"finish_reason", finish}, {"logprobs", nullptr}};
+    if (r.value("return_token_ids", false)) choice["token_ids"] = result.outputIds;  // vLLM's extension
+    if (params.topLogprobs > 0) {
+        auto tok = scheduler->model().tokenizer();
+        json content = json::array();
+        for (const TokenEvent& ev : result.tokens) {
+            if (ev.tokenId < 0) continue;
+            json top = json::array();
+            for (const auto& t : ev.top) top.push_back({{"token", tok->decode({t.id})}, {"logprob", t.logprob}});
+            content.push_back({{"token", tok->decode({ev.tokenId})}, {"logprob", ev.logprob}, {"top_logprobs", top}});
+        }
+        choice["logprobs"] = {{"content", content}};
+    }
+    out.send(200, "application/json",
+             dumpJson({{"id", id}, {"object", "chat.completion"}, {"created", created}, {"model", m_options.modelName},
+                       {"choices", json::array({choice})}, {"usage", usage}, {"timings", timings}}));
+}
+
+}  // namespace sightline::server

@@ -1,0 +1,45 @@
+// The local API: an OpenAI-compatible subset (GET /v1/models, POST /v1/chat/completions with
+// streaming, GET /health) over the shared Scheduler, so API requests wait in the same queue as the
+// chat and the moderation queue. Images come as data: URIs in image_url parts (local paths only
+// when allowed). GLM's <think>…</think> is returned as reasoning_content, as vLLM and LM Studio do.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "http_server.h"
+#include "sightline/scheduler.h"
+
+namespace sightline::server {
+
+struct ApiOptions {
+    std::string modelName = "glm-4.6v-flash";  // what /v1/models lists and responses name
+    bool allowLocalFiles = false;               // image_url may name a file on this machine
+};
+
+class ApiService {
+public:
+    // scheduler() gives the current scheduler (null while no model is loaded).
+    ApiService(std::function<std::shared_ptr<Scheduler>()> scheduler, ApiOptions options);
+    void handle(const HttpRequest& request, HttpResponder& out);
+    // Cancels requests in flight (their connections are closed by the server's stop()).
+    void shutdown() { m_stopping = true; }
+
+private:
+    void chatCompletions(const HttpRequest& request, HttpResponder& out);
+    std::function<std::shared_ptr<Scheduler>()> m_scheduler;
+    ApiOptions m_options;
+    std::atomic<bool> m_stopping{false};
+    std::atomic<uint64_t> m_nextId{1};
+};
+
+// <think>reasoning</think>answer → parts; while the think block is open, the reasoning so far.
+struct SplitOutput {
+    std::string reasoning, content;
+    bool thinking = false;  // inside an unclosed <think>
+};
+SplitOutput splitThinking(const std::string& text);
+
+}  // namespace sightline::server
