@@ -168,19 +168,24 @@ void Scheduler::Impl::complete(Lane::Entry& entry) {
     auto it = admitted.find(entry.tag);
     if (it == admitted.end()) return;
     const Model::Impl& m = model->impl();
-    it->second->promise.set_value(entry.seq->finish(runtime::peakMemoryBytes(m.device)));
+    GenerateResult result = entry.seq->finish(runtime::peakMemoryBytes(m.device));
+    {
+        std::lock_guard lock(mutex);  // counted before the caller can see the result
+        ++counters.completed;
+    }
+    it->second->promise.set_value(std::move(result));
     admitted.erase(it);
-    std::lock_guard lock(mutex);
-    ++counters.completed;
 }
 
 void Scheduler::Impl::fail(int64_t id, std::exception_ptr error) {
     auto it = admitted.find(id);
     if (it == admitted.end()) return;
+    {
+        std::lock_guard lock(mutex);
+        ++counters.failed;
+    }
     it->second->promise.set_exception(error);
     admitted.erase(it);
-    std::lock_guard lock(mutex);
-    ++counters.failed;
 }
 
 void Scheduler::Impl::updateRunning() {
