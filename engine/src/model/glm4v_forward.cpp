@@ -373,7 +373,10 @@ at::Tensor glm4vDecodeBatch(const Glm4vWeights& w, const ModelConfig& c, const D
         at::Tensor rot = t.slice(-1, 0, rotDim), pass = t.slice(-1, rotDim);
         return at::cat({rot * cosT.unsqueeze(1) + rotateHalfInterleaved(rot) * sinT.unsqueeze(1), pass}, -1);
     };
-    at::Tensor mask = in.arangeCap.narrow(0, 0, span).unsqueeze(0).le(index.unsqueeze(1)).view({B, 1, 1, span});
+    // One row attending to exactly its own length (the eager single-request case) needs no mask.
+    const bool unmasked = B == 1 && !h.is_cuda() && span == in.rows[0][2].item<int64_t>() + 1;
+    std::optional<at::Tensor> mask;
+    if (!unmasked) mask = in.arangeCap.narrow(0, 0, span).unsqueeze(0).le(index.unsqueeze(1)).view({B, 1, 1, span});
     at::Tensor writeAt = index.view({B, 1, 1, 1}).expand({B, Hkv, 1, D});
     const double scale = 1.0 / std::sqrt(static_cast<double>(D));
     // On CUDA the norms, rope and SiLU-mul are single fused kernels (what the graph replays).
