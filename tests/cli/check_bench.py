@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """sightline-bench on the tiny fixture model produces a complete JSON report with sane figures."""
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -15,6 +16,7 @@ if r.returncode != 0:
     print(r.stdout, r.stderr)
     sys.exit(1)
 rep = json.load(open(out))
+os.unlink(out)
 for phase in ("preprocess", "vision", "prefill", "ttft", "decode_per_token", "total"):
     s = rep["ms"][phase]
     for k in ("best", "median", "mean", "stddev", "p50", "p95", "p99"):

@@ -5,6 +5,7 @@ text, tokenize / inspect output, and exit code 2 with a clear message for bad in
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -117,6 +118,8 @@ def main():
     r = run(a.cli, "export", "--db", db, "--csv", os.path.join(qdir, "out.csv"))
     check(r.returncode == 0 and open(os.path.join(qdir, "out.csv")).read().count("\n") == 3, "export csv")
     print(f"{sum(1 for _ in FAILS)} failed")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(qdir, ignore_errors=True)
     return 1 if FAILS else 0
 
 

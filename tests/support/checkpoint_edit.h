@@ -46,9 +46,7 @@ inline void writeRawTensors(const std::string& path, const std::map<std::string,
 // A fresh copy of fixtures/<name> in a temporary folder.
 inline std::string copyCheckpoint(const std::string& name, const std::string& tag) {
     namespace fs = std::filesystem;
-    const fs::path dst = fs::temp_directory_path() / ("sightline-test-" + tag + "-" + std::to_string(::getpid()));
-    fs::remove_all(dst);
-    fs::create_directories(dst);
+    const fs::path dst = scratchDir("sightline-test", tag);
     for (const auto& e : fs::directory_iterator(fixturesDir() + "/" + name)) {
         fs::copy_file(e.path(), dst / e.path().filename());
         fs::permissions(dst / e.path().filename(), fs::perms::owner_read | fs::perms::owner_write);

@@ -1,15 +1,42 @@
 // Helpers shared by the test programs: where the fixtures are, JSON and golden tensors.
 #pragma once
 
+#include <ftw.h>
+#include <unistd.h>
+
+#include <cstdio>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace sightline::test {
 
 // ../shared/fixtures/glm4v-tiny beside the checkout (CMake passes it), or $SIGHTLINE_FIXTURES.
+// A fresh, empty folder under the system temp dir (<prefix>-<tag>-<pid>), removed when the test
+// program exits.
+inline std::string scratchDir(const std::string& prefix, const std::string& tag) {
+    namespace fs = std::filesystem;
+    struct Registry {
+        std::vector<std::string> dirs;
+        // libc only: at exit, std::filesystem may resolve into libtorch's copy, already torn down.
+        ~Registry() {
+            for (const auto& d : dirs)
+                ::nftw(d.c_str(), [](const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }, 16, FTW_DEPTH | FTW_PHYS);
+        }
+    };
+    static Registry registry;
+    const fs::path d = fs::temp_directory_path() / (prefix + "-" + tag + "-" + std::to_string(::getpid()));
+    fs::remove_all(d);
+    fs::create_directories(d);
+    registry.dirs.push_back(d.string());
+    return d.string();
+}
+
 inline std::string fixturesDir() {
     if (const char* env = std::getenv("SIGHTLINE_FIXTURES")) return env;
     return SIGHTLINE_FIXTURES_DIR;

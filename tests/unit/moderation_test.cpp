@@ -14,12 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string tempDir(const std::string& tag) {
-    const auto d = fs::temp_directory_path() / ("sightline-mod-" + tag + "-" + std::to_string(::getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
-    return d.string();
-}
+std::string tempDir(const std::string& tag) { return test::scratchDir("sightline-mod", tag); }
 
 std::string img(const std::string& name) { return test::fixturesDir() + "/cases/images/" + name; }
 

@@ -53,12 +53,17 @@ at::Tensor linearQ(const at::Tensor& x, const at::Tensor& w, const at::Tensor& s
     if (x.is_cuda()) {
         const auto st = x.scalar_type();
         const auto type = kernelType(st);
-        if (x2.size(0) <= kernels::kMaxRows && kernels::int8KernelsAvailable()) {
+        // Decode batches up to 4 x kMaxRows rows: the GEMV per group of kMaxRows rows (the int8
+        // weights are read once per group, still less traffic than dequantising them each step).
+        if (x2.size(0) <= 4 * kernels::kMaxRows && kernels::int8KernelsAvailable()) {
             y = at::empty({x2.size(0), w.size(0)}, x.options());
-            if (!kernels::int8Gemv(x2.data_ptr(), w.data_ptr<int8_t>(), scale.data_ptr(), y.data_ptr(), static_cast<int>(x2.size(0)),
-                                   static_cast<int>(w.size(0)), static_cast<int>(w.size(1)), type,
-                                   c10::cuda::getCurrentCUDAStream(x.device().index()).stream()))
-                y = at::Tensor();
+            for (int64_t r = 0; r < x2.size(0) && y.defined(); r += kernels::kMaxRows) {
+                const int64_t n = std::min<int64_t>(kernels::kMaxRows, x2.size(0) - r);
+                if (!kernels::int8Gemv(x2.narrow(0, r, n).data_ptr(), w.data_ptr<int8_t>(), scale.data_ptr(), y.narrow(0, r, n).data_ptr(),
+                                       static_cast<int>(n), static_cast<int>(w.size(0)), static_cast<int>(w.size(1)), type,
+                                       c10::cuda::getCurrentCUDAStream(x.device().index()).stream()))
+                    y = at::Tensor();
+            }
         }
         if (!y.defined()) {
             // Prefill: dequantise a block of rows at a time for cuBLAS, so the temporary is a few tens
