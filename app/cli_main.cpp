@@ -36,7 +36,7 @@ const char* kUsage = R"(usage:
   sightline-cli export --db FILE (--csv OUT | --jsonl OUT)
   sightline-cli audit verify DB
   sightline-cli serve --model DIR [--host 127.0.0.1] [--port 8080] [--parallel N] [--slot-tokens N]
-      [--model-name NAME] [--allow-local-files] [--device ...] [--dtype ...] [--quantize int8]
+      [--kv-cache-mb MB] [--model-name NAME] [--allow-local-files] [--device ...] [--dtype ...] [--quantize int8]
       OpenAI-compatible API: POST /v1/chat/completions (stream), GET /v1/models, GET /health
 )";
 
@@ -265,6 +265,7 @@ int cmdServe(const cli::Args& a) {
     SchedulerOptions so;
     so.maxBatch = static_cast<int>(a.integer("--parallel", 8));
     so.slotTokens = a.integer("--slot-tokens", 4096);
+    so.kvCacheBytes = a.integer("--kv-cache-mb", 0) * (int64_t(1) << 20);
     auto scheduler = std::make_shared<Scheduler>(model, so);
     server::ApiOptions ao;
     std::string name = lo.modelDir;
@@ -275,8 +276,8 @@ int cmdServe(const cli::Args& a) {
     server::HttpServer http([&api](const server::HttpRequest& r, server::HttpResponder& o) { api.handle(r, o); });
     const std::string host = a.value("--host").value_or("127.0.0.1");
     http.start(host, static_cast<int>(a.integer("--port", 8080)));
-    std::printf("listening on http://%s:%d/v1 (model %s on %s, %d slots)\n", host.c_str(), http.port(), ao.modelName.c_str(),
-                model->deviceName().c_str(), so.maxBatch);
+    std::printf("listening on http://%s:%d/v1 (model %s on %s, up to %d requests decoded together)\n", host.c_str(), http.port(),
+                ao.modelName.c_str(), model->deviceName().c_str(), so.maxBatch);
     std::fflush(stdout);
     while (!g_cancel.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::fprintf(stderr, "stopping the server\n");
@@ -310,7 +311,7 @@ int main(int argc, char** argv) {
         }
         if (cmd == "serve") {
             std::set<std::string> v = common;
-            v.insert({"--host", "--port", "--parallel", "--slot-tokens", "--model-name"});
+            v.insert({"--host", "--port", "--parallel", "--slot-tokens", "--kv-cache-mb", "--model-name"});
             return cmdServe(cli::Args(argc, argv, 2, v, {"--allow-local-files"}));
         }
         if (cmd == "decide")

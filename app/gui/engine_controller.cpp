@@ -95,7 +95,7 @@ void EngineController::sampleMemory() {
     if (const auto n = m_backend->schedulerCounters()) {
         ui::SchedulerState st;
         st.running = static_cast<int>(n->running);
-        st.slots = m_backend->batchSlots();
+        st.slots = n->slots > 0 ? static_cast<int>(n->slots) : m_backend->batchSlots();
         st.queuedChat = static_cast<int>(n->queued[static_cast<size_t>(RequestSource::Chat)]);
         st.queuedModeration = static_cast<int>(n->queued[static_cast<size_t>(RequestSource::Moderation)]);
         st.queuedOther = static_cast<int>(n->queued[static_cast<size_t>(RequestSource::Api)] + n->queued[static_cast<size_t>(RequestSource::Benchmark)]);

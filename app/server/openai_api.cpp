@@ -177,7 +177,7 @@ void ApiService::handle(const HttpRequest& req, HttpResponder& out) {
             int64_t queued = 0;
             for (auto q : n.queued) queued += q;
             h = {{"status", "ok"}, {"model_loaded", true}, {"model", m_options.modelName}, {"queued", queued}, {"running", n.running},
-                 {"slots", s->options().maxBatch}, {"completed", n.completed}};
+                 {"slots", n.slots > 0 ? n.slots : s->options().maxBatch}, {"completed", n.completed}};
         }
         out.send(200, "application/json", dumpJson(h));
         return;

@@ -72,7 +72,37 @@ struct Scheduler::Impl {
     void fail(int64_t id, std::exception_ptr error);
     void updateRunning();
     void shutdown();
+    std::unique_ptr<BatchDecoder> makeBatchDecoder();
 };
+
+// As many slots as the KV budget holds (at most maxBatch); an allocation that still fails halves
+// the slots and tries again, down to one.
+std::unique_ptr<BatchDecoder> Scheduler::Impl::makeBatchDecoder() {
+    const Model::Impl& m = model->impl();
+    const auto& tc = m.config.text;
+    const int64_t perSlot = 2 * tc.numLayers * tc.numKvHeads * tc.headDim * options.slotTokens * static_cast<int64_t>(m.options.dtype().itemsize());
+    int64_t budget = options.kvCacheBytes;
+    if (budget <= 0 && m.device.is_cuda()) {
+        const DeviceMemory mem = queryDeviceMemory(DeviceKind::Cuda, m.device.index());
+        const int64_t freeBytes = mem.deviceTotalBytes - mem.deviceUsedBytes + (mem.reservedBytes - mem.allocatedBytes);
+        budget = std::max<int64_t>(perSlot, freeBytes - (int64_t(2) << 30));
+    }
+    int64_t slots = options.maxBatch;
+    if (budget > 0) slots = std::clamp<int64_t>(budget / perSlot, 1, options.maxBatch);
+    for (;;) {
+        try {
+            auto d = runtime::guarded("KV cache allocation", m.device, [&] {
+                return std::make_unique<BatchDecoder>(m.weights, m.config, m.options, slots, options.slotTokens);
+            });
+            std::lock_guard lock(mutex);
+            counters.slots = slots;
+            return d;
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::OutOfMemory || slots == 1) throw;
+            slots /= 2;
+        }
+    }
+}
 
 Scheduler::Scheduler(std::shared_ptr<const Model> model, SchedulerOptions options) : m_impl(std::make_unique<Impl>()) {
     if (!model) throw Error(ErrorKind::BadInput, "the scheduler needs a loaded model");
@@ -203,10 +233,10 @@ void Scheduler::Impl::admit(std::unique_ptr<Job> job) {
     try {
         std::unique_ptr<Lane>& lane = j.ownLane ? longLane : batch;
         if (!lane) {
-            std::unique_ptr<BatchDecoder> decoder = runtime::guarded("KV cache allocation", m.device, [&] {
-                return j.ownLane ? m.decoders.acquire(m.weights, m.config, m.options, cacheNeed(j.request))
-                                 : std::make_unique<BatchDecoder>(m.weights, m.config, m.options, options.maxBatch, options.slotTokens);
-            });
+            std::unique_ptr<BatchDecoder> decoder =
+                j.ownLane ? runtime::guarded("KV cache allocation", m.device,
+                                             [&] { return m.decoders.acquire(m.weights, m.config, m.options, cacheNeed(j.request)); })
+                          : makeBatchDecoder();
             lane = std::make_unique<Lane>(m, std::move(decoder));
         }
         Lane::Entry entry;

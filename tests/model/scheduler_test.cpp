@@ -242,6 +242,24 @@ TEST_F(SchedulerTest, RequestsLongerThanASlotRunInTheirOwnLane) {
     for (size_t i = 0; i < futures.size(); ++i) EXPECT_EQ(futures[i].get().outputIds, expected(m_cases[i])) << m_cases[i]["name"];
 }
 
+TEST_F(SchedulerTest, TheBatchHasAsManySlotsAsTheKvBudgetHolds) {
+    // A budget for two slots of 512 positions: the batch gets two slots, never decodes more than
+    // two requests at once, and every request still gets its tokens.
+    const auto& tc = m_model->config().text;
+    const int64_t perSlot = 2 * tc.numLayers * tc.numKvHeads * tc.headDim * 512 * 4;  // float32
+    SchedulerOptions o;
+    o.maxBatch = 8;
+    o.slotTokens = 512;
+    o.kvCacheBytes = 2 * perSlot + perSlot / 2;
+    Scheduler s(m_model, o);
+    EXPECT_EQ(s.counters().slots, 0);  // nothing allocated before the first request
+    std::vector<std::future<GenerateResult>> futures;
+    for (const auto& c : m_cases) futures.push_back(s.submit(RequestSource::Chat, messages(c), greedy(c)));
+    for (size_t i = 0; i < futures.size(); ++i) EXPECT_EQ(futures[i].get().outputIds, expected(m_cases[i])) << m_cases[i]["name"];
+    EXPECT_EQ(s.counters().slots, 2);
+    EXPECT_EQ(s.counters().peakBatch, 2);
+}
+
 TEST_F(SchedulerTest, DestroyingTheSchedulerCancelsWhatIsInFlight) {
     std::vector<std::future<GenerateResult>> futures;
     {

@@ -23,14 +23,18 @@ constexpr int kRequestSources = 4;
 const char* requestSourceName(RequestSource source);
 
 struct SchedulerOptions {
-    int maxBatch = 8;           // sequences decoded together (KV cache slots)
+    int maxBatch = 8;           // sequences decoded together (KV cache slots), at most
     int64_t slotTokens = 4096;  // KV positions per slot (prompt + answer)
+    // Bytes the batch's KV cache may take; fewer slots are made when maxBatch would not fit.
+    // 0: on CUDA, what is free on the device less 2 GiB for activations; on the CPU, no limit.
+    int64_t kvCacheBytes = 0;
 };
 
 struct SchedulerCounters {
     std::array<int64_t, kRequestSources> queued{};  // waiting, by source
     std::array<int64_t, kRequestSources> admitted{};
     int64_t running = 0;
+    int64_t slots = 0;  // KV slots of the batch (0 until its first request): maxBatch or what fits
     int64_t completed = 0;
     int64_t failed = 0;
     int64_t decodeSteps = 0;
