@@ -46,6 +46,26 @@ EngineController::EngineController(std::unique_ptr<InferenceBackend> backend, QO
     connect(m_worker, &EngineWorker::benchmarkProgress, this, &EngineController::benchmarkProgress, Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::benchmarkFinished, this, &EngineController::benchmarkFinished, Qt::QueuedConnection);
     m_thread.start();
+    // Requests from the other sources (moderation, local API, benchmarks) reach the monitor from the
+    // scheduler; the chat's come from the worker above, with their memory delta.
+    m_backend->setCompletionObserver([this](RequestSource source, const GenerateResult& r) {
+        if (source == RequestSource::Chat) return;
+        const RequestStats& s = r.stats;
+        ui::MessageStats st;
+        st.ttftMs = s.ttftMs;
+        st.prefillTokensPerS = s.prefillTokensPerS;
+        st.decodeTokensPerS = s.decodeTokensPerS;
+        st.totalMs = s.totalMs;
+        st.promptTokens = s.promptTokens;
+        st.generatedTokens = s.generatedTokens;
+        st.peakMemoryBytes = s.peakMemoryBytes;
+        st.device = QString::fromStdString(s.device);
+        const quint64 id = m_otherRequests.fetch_add(1) + 1;
+        const QString name = QString::fromLatin1(requestSourceName(source));
+        QMetaObject::invokeMethod(this, [this, id, name, st, s] {
+            Q_EMIT requestCompleted(id, name, st, s.imageTokens, s.preprocessMs, s.visionMs, s.prefillMs, 0);
+        }, Qt::QueuedConnection);
+    });
     // Memory is sampled from the GUI thread (allocator statistics and cudaMemGetInfo are
     // thread-safe), so sampling never waits for a decode step.
     m_memoryTimer.setInterval(250);
@@ -54,6 +74,7 @@ EngineController::EngineController(std::unique_ptr<InferenceBackend> backend, QO
 }
 
 EngineController::~EngineController() {
+    m_backend->setCompletionObserver({});  // the scheduler thread must not call into a dead controller
     m_memoryTimer.stop();
     m_loadCancel.store(true);
     {

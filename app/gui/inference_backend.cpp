@@ -27,6 +27,7 @@ void EngineBackend::load(const LoadOptions& options) {
     so.maxBatch = kBatchSlots;
     auto scheduler = std::make_shared<Scheduler>(loaded, so);
     std::lock_guard lock(m_mutex);
+    scheduler->setCompletionObserver(m_observer);
     m_model = std::move(loaded);
     m_scheduler = std::move(scheduler);
     m_kind = options.device;
@@ -47,6 +48,12 @@ std::optional<SchedulerCounters> EngineBackend::schedulerCounters() const {
     std::lock_guard lock(m_mutex);
     if (!m_scheduler) return std::nullopt;
     return m_scheduler->counters();
+}
+
+void EngineBackend::setCompletionObserver(Scheduler::CompletionObserver observer) {
+    std::lock_guard lock(m_mutex);
+    m_observer = std::move(observer);
+    if (m_scheduler) m_scheduler->setCompletionObserver(m_observer);
 }
 
 std::shared_ptr<Scheduler> EngineBackend::scheduler() const {

@@ -28,6 +28,8 @@ public:
     virtual std::optional<SchedulerCounters> schedulerCounters() const { return std::nullopt; }
     // The shared scheduler itself (the local API submits to it), or null.
     virtual std::shared_ptr<Scheduler> scheduler() const { return nullptr; }
+    // Sees every request the scheduler finishes, whatever its source (kept across model reloads).
+    virtual void setCompletionObserver(Scheduler::CompletionObserver) {}
     virtual std::string summary() const = 0;
     virtual std::string device() const = 0;
     virtual DeviceKind deviceKind() const = 0;
@@ -45,6 +47,7 @@ public:
     int batchSlots() const override { return kBatchSlots; }
     std::optional<SchedulerCounters> schedulerCounters() const override;
     std::shared_ptr<Scheduler> scheduler() const override;
+    void setCompletionObserver(Scheduler::CompletionObserver observer) override;
     // Four slots of 4,096 positions: 0.67 GB of bf16 KV cache on GLM-4.6V-Flash, allocated at the
     // first request; longer requests get a lane of their own.
     static constexpr int kBatchSlots = 4;
@@ -59,6 +62,7 @@ private:
     mutable std::mutex m_mutex;  // guards m_model / m_scheduler / m_kind (load on the worker, preflight on the GUI thread)
     std::shared_ptr<Model> m_model;
     std::shared_ptr<Scheduler> m_scheduler;
+    Scheduler::CompletionObserver m_observer;
     DeviceKind m_kind = DeviceKind::Cpu;
 };
 

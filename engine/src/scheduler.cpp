@@ -52,6 +52,7 @@ struct Scheduler::Impl {
     bool stop = false;
     int64_t nextId = 1;
     SchedulerCounters counters;
+    Scheduler::CompletionObserver observer;  // guarded by mutex
 
     // Scheduler thread only.
     std::unique_ptr<Lane> batch, longLane;
@@ -124,6 +125,11 @@ Scheduler::~Scheduler() {
 
 const Model& Scheduler::model() const { return *m_impl->model; }
 const SchedulerOptions& Scheduler::options() const { return m_impl->options; }
+
+void Scheduler::setCompletionObserver(CompletionObserver observer) {
+    std::lock_guard lock(m_impl->mutex);
+    m_impl->observer = std::move(observer);
+}
 
 SchedulerCounters Scheduler::counters() const {
     std::lock_guard lock(m_impl->mutex);
@@ -199,9 +205,18 @@ void Scheduler::Impl::complete(Lane::Entry& entry) {
     if (it == admitted.end()) return;
     const Model::Impl& m = model->impl();
     GenerateResult result = entry.seq->finish(runtime::peakMemoryBytes(m.device));
+    CompletionObserver observe;
     {
         std::lock_guard lock(mutex);  // counted before the caller can see the result
         ++counters.completed;
+        observe = observer;
+    }
+    const RequestSource source = it->second->source;
+    if (observe) {
+        try {
+            observe(source, result);
+        } catch (...) {  // a monitor's failure is not the request's
+        }
     }
     it->second->promise.set_value(std::move(result));
     admitted.erase(it);

@@ -378,6 +378,8 @@ void UiTest::chatAndModerationShareOneBatch() {
     s.repetitionPenalty = 1.0;
     s.maxNewTokens = 24;
     Harness h(std::make_unique<app::EngineBackend>(), s);
+    ui::MonitorWidget monitor;
+    app::wireMonitor(&monitor, h.controller.get());
     QVERIFY(h.waitLoaded());
     const QString csv = h.dir.filePath("q.csv");
     QFile f(csv);
@@ -404,6 +406,15 @@ void UiTest::chatAndModerationShareOneBatch() {
     QVERIFY(n.admitted[static_cast<size_t>(RequestSource::Moderation)] >= 12);
     QCOMPARE(n.peakBatch, 4);  // three moderation items and the question, decoded together
     QCOMPARE(n.failed, 0);
+    // The monitor lists every request with its source: the question and each moderation request.
+    QVERIFY(QTest::qWaitFor([&] { return monitor.requests()->rowCount() == int(n.completed); }, 5000));
+    int chat = 0, moderationRows = 0;
+    for (const auto& r : monitor.requests()->records()) {
+        if (r.source == "chat") ++chat;
+        if (r.source == "moderation") ++moderationRows;
+    }
+    QCOMPARE(chat, 1);
+    QCOMPARE(moderationRows, int(n.admitted[static_cast<size_t>(RequestSource::Moderation)]));
 }
 
 namespace {

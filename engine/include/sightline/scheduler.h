@@ -11,6 +11,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <future>
 #include <memory>
 
@@ -61,6 +62,10 @@ public:
                                        TokenCallback onToken = {}, const std::atomic<bool>* cancel = nullptr);
 
     SchedulerCounters counters() const;
+    // Called on the scheduler thread with every finished request (not failed ones), just before
+    // its future becomes ready; must be quick and must not submit. For monitors.
+    using CompletionObserver = std::function<void(RequestSource, const GenerateResult&)>;
+    void setCompletionObserver(CompletionObserver observer);
     const Model& model() const;
     const SchedulerOptions& options() const;
 
