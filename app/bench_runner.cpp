@@ -34,6 +34,7 @@ json runConcurrent(const std::shared_ptr<const Model>& model, const std::vector<
     SchedulerOptions so;
     so.maxBatch = o.concurrency;
     so.slotTokens = static_cast<int64_t>(model->promptIds(messages, gp).size()) + o.maxNewTokens + 1;
+    so.prefillTokensPerStep = int64_t(1) << 40;  // all N admitted before the first step: a full batch is measured
     Scheduler scheduler(model, so);
     json out;
     for (int round = 0; round < 2; ++round) {

@@ -323,13 +323,15 @@ void Scheduler::Impl::run() {
             j->seq->markCancelled();
             j->promise.set_value(j->seq->finish(0));
         }
-        for (;;) {
+        int64_t prefilled = 0;
+        while (prefilled < options.prefillTokensPerStep || !lanesBusy()) {
             std::unique_ptr<Job> job;
             {
                 std::lock_guard lock(mutex);
                 job = nextAdmissible();
             }
             if (!job) break;
+            prefilled += static_cast<int64_t>(job->request.ids.size());
             admit(std::move(job));
         }
         stepLane(batch, false);

@@ -165,6 +165,45 @@ TEST_F(SchedulerTest, AdmissionIsRoundRobinOverSources) {
     EXPECT_EQ(order, (std::vector<std::string>{"c1", "m1", "c2", "m2", "m3", "m4"}));
 }
 
+TEST_F(SchedulerTest, ABurstOfNewRequestsDoesNotStallTheRunningOnes) {
+    // With a prefill budget of one token per step, two requests arriving together are admitted
+    // one decode step apart: the running request gets a token between their first tokens.
+    SchedulerOptions o;
+    o.maxBatch = 4;
+    o.prefillTokensPerStep = 1;
+    Scheduler s(m_model, o);
+    const json& c = m_cases[0];
+    GenerationParams longRun = greedy(c);
+    longRun.maxNewTokens = 40;
+    longRun.ignoreEos = true;
+    GenerationParams one = greedy(c);
+    one.maxNewTokens = 1;
+    std::mutex mutex;
+    std::vector<std::string> events;
+    auto log = [&](const std::string& what) {
+        std::lock_guard lock(mutex);
+        events.push_back(what);
+    };
+    Gate gate;
+    int seen = 0;
+    auto running = s.submit(RequestSource::Chat, messages(c), longRun, [&](const TokenEvent& ev) {
+        if (ev.tokenId < 0) return;
+        log("A");
+        if (++seen == 3) gate.hold();
+    });
+    gate.waitEntered();
+    auto b = s.submit(RequestSource::Moderation, messages(c), one, [&](const TokenEvent& ev) { if (ev.tokenId >= 0) log("B"); });
+    auto d = s.submit(RequestSource::Moderation, messages(c), one, [&](const TokenEvent& ev) { if (ev.tokenId >= 0) log("C"); });
+    gate.release();
+    b.get();
+    d.get();
+    running.get();
+    const auto pb = std::find(events.begin(), events.end(), "B"), pc = std::find(events.begin(), events.end(), "C");
+    ASSERT_TRUE(pb != events.end() && pc != events.end());
+    ASSERT_LT(pb, pc);
+    EXPECT_NE(std::find(pb, pc, "A"), pc) << "no decode step between the two admissions";
+}
+
 TEST_F(SchedulerTest, CancellingOneRequestLeavesTheOthersIntact) {
     SchedulerOptions o;
     o.maxBatch = 2;

@@ -29,6 +29,9 @@ struct SchedulerOptions {
     // Bytes the batch's KV cache may take; fewer slots are made when maxBatch would not fit.
     // 0: on CUDA, what is free on the device less 2 GiB for activations; on the CPU, no limit.
     int64_t kvCacheBytes = 0;
+    // Prompt tokens admitted (prefilled) between two decode steps, at least one request: a burst of
+    // new requests delays the running ones' next token by a bounded amount.
+    int64_t prefillTokensPerStep = 2048;
 };
 
 struct SchedulerCounters {
