@@ -51,15 +51,7 @@ EngineController::EngineController(std::unique_ptr<InferenceBackend> backend, QO
     m_backend->setCompletionObserver([this](RequestSource source, const GenerateResult& r) {
         if (source == RequestSource::Chat) return;
         const RequestStats& s = r.stats;
-        ui::MessageStats st;
-        st.ttftMs = s.ttftMs;
-        st.prefillTokensPerS = s.prefillTokensPerS;
-        st.decodeTokensPerS = s.decodeTokensPerS;
-        st.totalMs = s.totalMs;
-        st.promptTokens = s.promptTokens;
-        st.generatedTokens = s.generatedTokens;
-        st.peakMemoryBytes = s.peakMemoryBytes;
-        st.device = QString::fromStdString(s.device);
+        const ui::MessageStats st = toMessageStats(s);
         const quint64 id = m_otherRequests.fetch_add(1) + 1;
         const QString name = QString::fromLatin1(requestSourceName(source));
         QMetaObject::invokeMethod(this, [this, id, name, st, s] {

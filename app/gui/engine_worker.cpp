@@ -27,6 +27,19 @@ std::vector<ChatMessage> toEngineMessages(const QList<ui::ChatMessageUi>& messag
     return out;
 }
 
+ui::MessageStats toMessageStats(const RequestStats& s) {
+    ui::MessageStats st;
+    st.ttftMs = s.ttftMs;
+    st.prefillTokensPerS = s.prefillTokensPerS;
+    st.decodeTokensPerS = s.decodeTokensPerS;
+    st.totalMs = s.totalMs;
+    st.promptTokens = s.promptTokens;
+    st.generatedTokens = s.generatedTokens;
+    st.peakMemoryBytes = s.peakMemoryBytes;
+    st.device = QString::fromStdString(s.device);
+    return st;
+}
+
 GenerationParams toEngineParams(const ui::GenerationSettings& s, qint64 seed) {
     GenerationParams p;
     p.sampling.temperature = s.temperature;
@@ -101,15 +114,7 @@ void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<st
         }, cancel.get());
         if (!pending.isEmpty()) Q_EMIT chunk(id, pending);
         const auto& s = result.stats;
-        ui::MessageStats st;
-        st.ttftMs = s.ttftMs;
-        st.prefillTokensPerS = s.prefillTokensPerS;
-        st.decodeTokensPerS = s.decodeTokensPerS;
-        st.totalMs = s.totalMs;
-        st.promptTokens = s.promptTokens;
-        st.generatedTokens = s.generatedTokens;
-        st.peakMemoryBytes = s.peakMemoryBytes;
-        st.device = QString::fromStdString(s.device);
+        const ui::MessageStats st = toMessageStats(s);
         Q_EMIT finished(id, st, QString::fromLatin1(finishReasonName(result.finishReason)));
         // CUDA: peak allocated during the request minus what was allocated before it. CPU: growth of
         // the process's peak resident set (the only per-process high-water mark there is).

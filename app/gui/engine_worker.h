@@ -42,6 +42,7 @@ private:
 // Engine-side conversion of a UI request (images decoded here, on the worker thread).
 std::vector<ChatMessage> toEngineMessages(const QList<ui::ChatMessageUi>& messages);
 GenerationParams toEngineParams(const ui::GenerationSettings& settings, qint64 seed);
+ui::MessageStats toMessageStats(const RequestStats& stats);
 LoadOptions toLoadOptions(const ui::GenerationSettings& settings);
 
 }  // namespace sightline::app

@@ -109,6 +109,17 @@ struct Harness {
     std::unique_ptr<app::EngineController> controller;
 };
 
+// The tiny fixture model on the CPU, greedy, 24 tokens: answers are the fixture's reference tokens.
+ui::GenerationSettings tinyGreedySettings() {
+    ui::GenerationSettings s;
+    s.modelDir = kFixtures + "/model";
+    s.device = "cpu";
+    s.temperature = 0;
+    s.repetitionPenalty = 1.0;
+    s.maxNewTokens = 24;
+    return s;
+}
+
 QString lastAnswerText(ui::MainWindow* w) {
     auto* m = w->chatView()->messageAt(w->chatView()->count() - 1);
     return m ? m->message().text : QString();
@@ -340,26 +351,27 @@ void UiTest::settingsTravelInTheRequest() {
     QCOMPARE(raw->lastMessages[0].role, Role::System);
 }
 
-void UiTest::realEngineEndToEnd() {
-    ui::GenerationSettings s;
-    s.modelDir = kFixtures + "/model";
-    s.device = "cpu";
-    s.temperature = 0;  // greedy: the fixture's reference tokens
-    s.repetitionPenalty = 1.0;
-    s.maxNewTokens = 24;
-    Harness h(std::make_unique<app::EngineBackend>(), s);
-    ui::MonitorWidget monitor;
-    app::wireMonitor(&monitor, h.controller.get());
-    QVERIFY(h.waitLoaded());
+// Asks case_01 (img_300x200.png + its question) through the window; the answer must be case_01's
+// reference greedy tokens decoded by the engine's tokenizer.
+void askCase01(Harness& h) {
     QVERIFY(h.window->composer()->addImageFile(kFixtures + "/cases/images/img_300x200.png"));
     QVERIFY(h.window->composer()->images()[0].preflight.contains("24 image tokens"));
     h.window->composer()->setText("What is in this image?");
     h.window->send();
     QVERIFY(h.waitIdle(60000));
-    // case_01's reference greedy tokens decoded by the engine's tokenizer: the same text here.
     const auto tok = Tokenizer::fromFile((kFixtures + "/model/tokenizer.json").toStdString());
     const std::vector<int64_t> ref = {28, 571, 177, 238, 266, 613, 228, 594, 266, 20, 359, 29, 354, 188, 612, 345, 563, 672, 345, 357, 509, 352, 612, 540};
     QCOMPARE(lastAnswerText(h.window.get()), QString::fromStdString(tok->decode(ref)));
+}
+
+void UiTest::realEngineEndToEnd() {
+    const ui::GenerationSettings s = tinyGreedySettings();
+    Harness h(std::make_unique<app::EngineBackend>(), s);
+    ui::MonitorWidget monitor;
+    app::wireMonitor(&monitor, h.controller.get());
+    QVERIFY(h.waitLoaded());
+    askCase01(h);
+    QCOMPARE(h.window->composer()->images().size(), 0);  // sent
     const auto saved = h.store->messages(h.window->currentChat());
     QCOMPARE(saved.last().stats->generatedTokens, 24);
     QCOMPARE(saved.last().stats->promptTokens, 38);
@@ -371,12 +383,7 @@ void UiTest::realEngineEndToEnd() {
 void UiTest::chatAndModerationShareOneBatch() {
     // The moderation queue runs on the same engine as the chat: a question asked while the queue
     // runs is decoded in the same batch, and its answer is exactly what it is alone.
-    ui::GenerationSettings s;
-    s.modelDir = kFixtures + "/model";
-    s.device = "cpu";
-    s.temperature = 0;
-    s.repetitionPenalty = 1.0;
-    s.maxNewTokens = 24;
+    const ui::GenerationSettings s = tinyGreedySettings();
     Harness h(std::make_unique<app::EngineBackend>(), s);
     ui::MonitorWidget monitor;
     app::wireMonitor(&monitor, h.controller.get());
@@ -393,13 +400,7 @@ void UiTest::chatAndModerationShareOneBatch() {
     moderation.importQueue(csv);
     moderation.run();
     QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->schedulerCounters()->running > 0; }, 20000));
-    QVERIFY(h.window->composer()->addImageFile(kFixtures + "/cases/images/img_300x200.png"));
-    h.window->composer()->setText("What is in this image?");
-    h.window->send();
-    QVERIFY(h.waitIdle(60000));
-    const auto tok = Tokenizer::fromFile((kFixtures + "/model/tokenizer.json").toStdString());
-    const std::vector<int64_t> ref = {28, 571, 177, 238, 266, 613, 228, 594, 266, 20, 359, 29, 354, 188, 612, 345, 563, 672, 345, 357, 509, 352, 612, 540};
-    QCOMPARE(lastAnswerText(h.window.get()), QString::fromStdString(tok->decode(ref)));
+    askCase01(h);
     QVERIFY(QTest::qWaitFor([&] { return !moderation.running(); }, 120000));
     const SchedulerCounters n = *h.controller->backend()->schedulerCounters();
     QCOMPARE(n.admitted[static_cast<size_t>(RequestSource::Chat)], 1);
