@@ -177,6 +177,7 @@ std::string errorJson(const std::string& message) {
 void HttpServer::serve(int fd, std::string peer) {
     timeval tv{m_limits.readTimeoutSeconds, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);  // a client that stops reading is dropped
     HttpResponder out(fd);
     std::string buf;
     char chunk[16384];

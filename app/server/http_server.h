@@ -44,7 +44,7 @@ struct HttpLimits {
     size_t maxHeaderBytes = 64 * 1024;
     size_t maxBodyBytes = 64 * 1024 * 1024;  // base64 images
     int maxConnections = 64;
-    int readTimeoutSeconds = 30;
+    int readTimeoutSeconds = 30;  // also for writes: a client that stops reading is dropped
 };
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponder&)>;
