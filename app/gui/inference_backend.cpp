@@ -21,7 +21,10 @@ void EngineBackend::load(const LoadOptions& options) {
         old = std::move(m_scheduler);
         m_model.reset();  // release the old weights before the new ones arrive
     }
-    old.reset();  // cancels what still runs on the old model, joins its thread
+    // Cancels what still runs on the old model (the moderation runner may hold it too), so the old
+    // weights are gone before the new ones load.
+    if (old) old->stop();
+    old.reset();
     std::shared_ptr<Model> loaded = Model::load(options);
     SchedulerOptions so;
     so.maxBatch = kBatchSlots;

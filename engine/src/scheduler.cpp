@@ -114,13 +114,15 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, SchedulerOptions option
     m_impl->thread = std::thread([impl = m_impl.get()] { impl->run(); });
 }
 
-Scheduler::~Scheduler() {
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::stop() {
     {
         std::lock_guard lock(m_impl->mutex);
         m_impl->stop = true;
     }
     m_impl->wake.notify_all();
-    if (m_impl->thread.joinable()) m_impl->thread.join();
+    if (m_impl->thread.joinable() && m_impl->thread.get_id() != std::this_thread::get_id()) m_impl->thread.join();
 }
 
 const Model& Scheduler::model() const { return *m_impl->model; }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <thread>
 #include <mutex>
 
 #include "sightline/engine.h"
@@ -297,6 +298,22 @@ TEST_F(SchedulerTest, TheBatchHasAsManySlotsAsTheKvBudgetHolds) {
     for (size_t i = 0; i < futures.size(); ++i) EXPECT_EQ(futures[i].get().outputIds, expected(m_cases[i])) << m_cases[i]["name"];
     EXPECT_EQ(s.counters().slots, 2);
     EXPECT_EQ(s.counters().peakBatch, 2);
+}
+
+TEST_F(SchedulerTest, StopCancelsEverythingWhileOthersStillHoldTheScheduler) {
+    auto s = std::make_shared<Scheduler>(m_model);
+    GenerationParams p = greedy(m_cases[0]);
+    p.maxNewTokens = 100000;
+    p.ignoreEos = true;
+    std::atomic<int> tokens{0};
+    auto running = s->submit(RequestSource::Moderation, messages(m_cases[0]), p, [&](const TokenEvent&) { ++tokens; });
+    while (tokens.load() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    auto holder = s;  // e.g. the moderation runner's copy
+    s->stop();
+    EXPECT_EQ(running.get().finishReason, FinishReason::Cancelled);
+    const GenerateResult late = holder->submit(RequestSource::Chat, messages(m_cases[0]), greedy(m_cases[0])).get();
+    EXPECT_EQ(late.finishReason, FinishReason::Cancelled);
+    EXPECT_TRUE(late.outputIds.empty());
 }
 
 TEST_F(SchedulerTest, DestroyingTheSchedulerCancelsWhatIsInFlight) {

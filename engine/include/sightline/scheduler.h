@@ -50,9 +50,11 @@ struct SchedulerCounters {
 class Scheduler {
 public:
     explicit Scheduler(std::shared_ptr<const Model> model, SchedulerOptions options = {});
-    // Cancels what is queued or running (their futures resolve with FinishReason::Cancelled) and
-    // joins the scheduler thread.
+    // stop(), then joins the scheduler thread.
     ~Scheduler();
+    // Cancels what is queued or running (their futures resolve with FinishReason::Cancelled, even
+    // while other owners still hold this scheduler) and cancels every later submit. Idempotent.
+    void stop();
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
 
