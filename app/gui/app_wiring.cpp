@@ -3,6 +3,7 @@
 #include "composer.h"
 #include "engine_controller.h"
 #include "main_window.h"
+#include "moderation_controller.h"
 #include "monitor_widget.h"
 #include "settings_dialog.h"
 
@@ -56,6 +57,10 @@ void wireMonitor(ui::MonitorWidget* m, EngineController* c) {
     QObject::connect(m, &ui::MonitorWidget::benchmarkRequested, c, &EngineController::runBenchmark);
     QObject::connect(c, &EngineController::benchmarkProgress, m, &ui::MonitorWidget::showBenchmarkProgress);
     QObject::connect(c, &EngineController::benchmarkFinished, m, &ui::MonitorWidget::showBenchmarkResult);
+}
+
+void wireModeration(ModerationController* moderation, EngineController* c) {
+    QObject::connect(c, &EngineController::loadStarted, moderation, [moderation] { moderation->cancel(); });
 }
 
 }  // namespace sightline::app

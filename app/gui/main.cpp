@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
     try {
         moderationCtl = std::make_unique<app::ModerationController>(review, controller.backend(), dataDir + QStringLiteral("/moderation.sqlite3"), reviewer);
         QObject::connect(moderationCtl.get(), &app::ModerationController::problem, &window, &ui::MainWindow::showProblem);
+        app::wireModeration(moderationCtl.get(), &controller);
         QObject::connect(review, &ui::ReviewWidget::importRequested, &window, [&] {
             const QString p = QFileDialog::getOpenFileName(&window, QObject::tr("Import queue"), QString(), QObject::tr("Queues (*.csv *.jsonl)"));
             if (!p.isEmpty()) moderationCtl->importQueue(p);

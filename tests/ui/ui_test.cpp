@@ -142,6 +142,7 @@ private Q_SLOTS:
     void realEngineEndToEnd();
     void chatAndModerationShareOneBatch();
     void localApiSharesTheScheduler();
+    void reloadingTheModelStopsTheQueueCleanly();
     void badModelFolderNamesTheFile();
     void monitorRecordsRequestsAndMemory();
     void reviewKeysDecideAndPersist();
@@ -488,6 +489,41 @@ void UiTest::localApiSharesTheScheduler() {
     QVERIFY(api.apply(0, "tiny"));
     QCOMPARE(api.status(), QStringLiteral("API: off"));
     QVERIFY(httpPost(port2, "/health", "").empty());
+}
+
+void UiTest::reloadingTheModelStopsTheQueueCleanly() {
+    // Loading a model while the moderation queue runs on the old one: the queue's requests end as
+    // cancelled (their items stay pending for the next run), the new model loads, the chat answers.
+    ui::GenerationSettings s = tinyGreedySettings();
+    Harness h(std::make_unique<app::EngineBackend>(), s);
+    QVERIFY(h.waitLoaded());
+    const QString csv = h.dir.filePath("q.csv");
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QString rows = QStringLiteral("id,image,title,text\n");
+    for (int i = 0; i < 40; ++i) rows += QStringLiteral("r%1,%2,Item %1,Text %1\n").arg(i).arg(kFixtures + "/cases/images/img_57x91.png");
+    f.write(rows.toUtf8());
+    f.close();
+    ui::ReviewWidget review;
+    app::ModerationController moderation(&review, h.controller->backend(), h.dir.filePath("m.db"), "tester");
+    app::wireModeration(&moderation, h.controller.get());
+    moderation.importQueue(csv);
+    moderation.run();
+    QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->schedulerCounters()->running > 0; }, 20000));
+    const auto oldScheduler = h.controller->backend()->scheduler();
+    QSignalSpy loaded(h.controller.get(), &app::EngineController::modelLoaded);
+    s.modelDir = kFixtures + "/model-sharded";
+    h.controller->load(s);
+    QVERIFY(loaded.wait(30000));
+    QVERIFY(h.controller->backend()->scheduler() != oldScheduler);
+    QVERIFY(QTest::qWaitFor([&] { return !moderation.running(); }, 30000));  // the runner saw its requests cancelled
+    QVERIFY(moderation.store().pending().size() > 0);                          // and left those items for the next run
+    // No item was failed for the moment without a model, or judged by the new model in the old run.
+    for (const auto& r : moderation.store().items()) {
+        QVERIFY2(r.raw.find("no model") == std::string::npos, r.raw.c_str());
+        if (r.status != "pending") QVERIFY(r.modelId.find("model-sharded") == std::string::npos);
+    }
+    askCase01(h);
 }
 
 void UiTest::badModelFolderNamesTheFile() {
