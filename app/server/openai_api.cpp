@@ -303,7 +303,8 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
     std::string finish = stopHit ? "stop" : finishReasonName(result.finishReason);
     const json usage = {{"prompt_tokens", result.promptTokens},
                         {"completion_tokens", result.stats.generatedTokens},
-                        {"total_tokens", result.promptTokens + result.stats.generatedTokens}};
+                        {"total_tokens", result.promptTokens + result.stats.generatedTokens},
+                        {"prompt_tokens_details", {{"cached_tokens", result.stats.cachedPromptTokens}}}};
     const json timings = {{"ttft_ms", result.stats.ttftMs},        {"prefill_ms", result.stats.prefillMs},
                           {"vision_ms", result.stats.visionMs},    {"decode_tokens_per_s", result.stats.decodeTokensPerS},
                           {"total_ms", result.stats.totalMs},      {"images_from_cache", result.stats.imagesFromCache}};

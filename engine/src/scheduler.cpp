@@ -88,12 +88,13 @@ std::unique_ptr<BatchDecoder> Scheduler::Impl::makeBatchDecoder() {
         const int64_t freeBytes = mem.deviceTotalBytes - mem.deviceUsedBytes + (mem.reservedBytes - mem.allocatedBytes);
         budget = std::max<int64_t>(perSlot, freeBytes - (int64_t(2) << 30));
     }
+    const int64_t keep = std::max(0, options.keptPrefixes);
     int64_t slots = options.maxBatch;
-    if (budget > 0) slots = std::clamp<int64_t>(budget / perSlot, 1, options.maxBatch);
+    if (budget > 0) slots = std::clamp<int64_t>(budget / perSlot - keep, 1, options.maxBatch);
     for (;;) {
         try {
             auto d = runtime::guarded("KV cache allocation", m.device, [&] {
-                return std::make_unique<BatchDecoder>(m.weights, m.config, m.options, slots, options.slotTokens);
+                return std::make_unique<BatchDecoder>(m.weights, m.config, m.options, slots, options.slotTokens, keep);
             });
             std::lock_guard lock(mutex);
             counters.slots = slots;

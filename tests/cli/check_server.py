@@ -126,6 +126,17 @@ def main():
         else:
             check(False, "a fixture answer long enough for the stop-string check")
 
+        # A request that starts like a finished one (same long system prompt) reuses its cached prefix.
+        system = "You review product listings for a marketplace. " * 12
+        def with_system(user):
+            return {"messages": [{"role": "system", "content": system}, {"role": "user", "content": user}], "temperature": 0,
+                    "max_tokens": 4, "return_token_ids": True}
+        st1, first = post(base, with_system("First listing: a red chair."))
+        st2, second = post(base, with_system("Second listing: a blue lamp."))
+        details = json.loads(second)["usage"].get("prompt_tokens_details", {}) if st2 == 200 else {}
+        check(st1 == 200 and st2 == 200 and details.get("cached_tokens", 0) >= 32,
+              f"shared system prompt served from the prefix cache ({details})")
+
         # Bad requests: 4xx with a message that says what is wrong.
         def expect(status, got, fragment, what):
             st, body = got

@@ -290,7 +290,7 @@ TEST_F(SchedulerTest, TheBatchHasAsManySlotsAsTheKvBudgetHolds) {
     SchedulerOptions o;
     o.maxBatch = 8;
     o.slotTokens = 512;
-    o.kvCacheBytes = 2 * perSlot + perSlot / 2;
+    o.kvCacheBytes = (2 + o.keptPrefixes) * perSlot + perSlot / 2;  // the kept prefixes take slots too
     Scheduler s(m_model, o);
     EXPECT_EQ(s.counters().slots, 0);  // nothing allocated before the first request
     std::vector<std::future<GenerateResult>> futures;
@@ -314,6 +314,41 @@ TEST_F(SchedulerTest, StopCancelsEverythingWhileOthersStillHoldTheScheduler) {
     const GenerateResult late = holder->submit(RequestSource::Chat, messages(m_cases[0]), greedy(m_cases[0])).get();
     EXPECT_EQ(late.finishReason, FinishReason::Cancelled);
     EXPECT_TRUE(late.outputIds.empty());
+}
+
+TEST_F(SchedulerTest, AFollowUpReusesThePrefixItSharesWithAFinishedRequest) {
+    // Turn 1 about an image, then turn 2 (turn 1 + its answer + a new question): turn 2 takes the
+    // cached prefix (image included, so no vision encode) and still answers exactly as it does alone.
+    // A prompt with the same ids but a different image behind the placeholders reuses nothing.
+    SchedulerOptions o;
+    o.maxBatch = 2;
+    Scheduler s(m_model, o);
+    const json& c = m_cases[1];  // one 300x200 image + a question
+    const std::vector<ChatMessage> turn1 = messages(c);
+    const GenerateResult a = s.submit(RequestSource::Chat, turn1, greedy(c)).get();
+    EXPECT_EQ(a.stats.cachedPromptTokens, 0);
+    std::vector<ChatMessage> turn2 = turn1;
+    turn2.push_back(ChatMessage::text(Role::Assistant, a.text));
+    turn2.push_back(ChatMessage::text(Role::User, "And what colour is the largest thing in it?"));
+    const GenerateResult b = s.submit(RequestSource::Chat, turn2, greedy(c)).get();
+    const GenerateResult bAlone = m_model->generate(turn2, greedy(c));
+    EXPECT_GE(b.stats.cachedPromptTokens, b.stats.imageTokens);
+    EXPECT_LT(b.stats.cachedPromptTokens, b.promptTokens);
+    EXPECT_EQ(b.stats.imagesFromCache, 0);  // the image's positions came with the prefix: no encode, no lookup
+    EXPECT_EQ(b.outputIds, bAlone.outputIds);
+    EXPECT_EQ(bAlone.stats.cachedPromptTokens, 0);
+
+    std::vector<ChatMessage> other = turn1;
+    for (auto& m : other)
+        for (auto& part : m.content)
+            if (part.type == ContentPart::Type::Image) {
+                auto inverted = std::make_shared<RgbImage>(*part.image);
+                for (auto& px : inverted->pixels) px = static_cast<uint8_t>(255 - px);
+                part.image = inverted;
+            }
+    const GenerateResult d = s.submit(RequestSource::Chat, other, greedy(c)).get();
+    EXPECT_EQ(d.stats.cachedPromptTokens, 0);
+    EXPECT_EQ(d.outputIds, m_model->generate(other, greedy(c)).outputIds);
 }
 
 TEST_F(SchedulerTest, DestroyingTheSchedulerCancelsWhatIsInFlight) {

@@ -92,6 +92,7 @@ struct RequestStats {
     int64_t promptTokens = 0;
     int64_t imageTokens = 0;
     int64_t imagesFromCache = 0;  // images whose embeddings came from the image cache
+    int64_t cachedPromptTokens = 0;  // prompt positions whose KV was reused from an earlier request
     int64_t generatedTokens = 0;
     int64_t peakMemoryBytes = 0;  // device peak (CUDA allocator) or process peak RSS on CPU
     std::string device;

@@ -32,6 +32,9 @@ struct SchedulerOptions {
     // Prompt tokens admitted (prefilled) between two decode steps, at least one request: a burst of
     // new requests delays the running ones' next token by a bounded amount.
     int64_t prefillTokensPerStep = 2048;
+    // Finished requests' caches kept (in slots of their own) so a request that starts the same way
+    // — the next turn of a chat, the next item under one moderation policy — prefills only the rest.
+    int keptPrefixes = 2;
 };
 
 struct SchedulerCounters {

@@ -31,9 +31,11 @@ public:
     void markCancelled();
 
     bool finished() const { return m_finished; }
+    FinishReason finishReason() const { return m_result.finishReason; }
     int64_t lastToken() const { return m_result.outputIds.back(); }
     int64_t promptLength() const { return static_cast<int64_t>(m_promptLength); }
     int64_t generated() const { return static_cast<int64_t>(m_result.outputIds.size()); }
+    const std::vector<int64_t>& history() const { return m_history; }  // prompt + generated ids
     RequestStats& stats() { return m_result.stats; }
     Clock::time_point start() const { return m_start; }
 

@@ -19,6 +19,17 @@
 
 namespace sightline {
 
+// What a cache prefix holds: token ids, and for each image's run of placeholder tokens its start,
+// length and content hash (the placeholders of two different images are the same ids).
+struct PrefixKey {
+    struct ImageRun {
+        int64_t start = 0, length = 0;
+        uint64_t key = 0;
+    };
+    std::vector<int64_t> ids;
+    std::vector<ImageRun> images;
+};
+
 class BatchDecoder {
 public:
     struct Row {
@@ -31,7 +42,9 @@ public:
         at::Tensor pick;    // [n, 2] float32 on the device: argmax id and its logprob per row
     };
 
-    BatchDecoder(const Glm4vWeights& w, const ModelConfig& c, const at::TensorOptions& options, int64_t slots, int64_t capacity);
+    // keep: how many finished sequences' caches are kept for prefix reuse (0: none).
+    BatchDecoder(const Glm4vWeights& w, const ModelConfig& c, const at::TensorOptions& options, int64_t slots, int64_t capacity,
+                 int64_t keep = 0);
     ~BatchDecoder();
 
     int64_t slots() const { return m_cache.slots; }
@@ -45,6 +58,18 @@ public:
     Output step(const std::vector<Row>& rows);
     int64_t capturedGraphs() const;
 
+    // Prefix reuse: a finished sequence's first `key.ids.size()` positions are copied aside (least
+    // recently used one replaced); a new prompt finds the longest kept prefix it shares — never
+    // ending inside an image, never the whole prompt — and copies it into its slot.
+    static constexpr int64_t kMinReuse = 32;
+    void keep(int64_t slot, PrefixKey key);
+    struct Match {
+        int index = -1;
+        int64_t length = 0;
+    };
+    Match findPrefix(const PrefixKey& prompt) const;
+    void restore(const Match& match, int64_t slot);
+
     static constexpr int64_t kSpanBucket = 256;
 
 private:
@@ -55,6 +80,10 @@ private:
     SlotKvCache m_cache;
     DecodeBatchInputs m_in;
     std::unique_ptr<Graphs> m_graphs;  // CUDA only
+    SlotKvCache m_kept;                 // caches kept for prefix reuse
+    std::vector<PrefixKey> m_keptKeys;  // what each holds (empty ids: nothing)
+    std::vector<uint64_t> m_keptUse;
+    uint64_t m_useClock = 0;
 };
 
 // 1-slot decoders by capacity bucket, reused across Model::generate calls. Thread-safe.

@@ -64,11 +64,26 @@ std::unique_ptr<Lane::Entry> Lane::admit(Entry entry, const PreparedRequest& r, 
         return finished();
     }
 
+    // The prompt as a prefix key (ids + which image each placeholder run is), and the longest prefix
+    // of it a finished request left in this decoder.
+    PrefixKey key;
+    key.ids = r.ids;
+    for (size_t i = 0, pos = 0; i < r.images.size(); ++i) {
+        while (pos < r.ids.size() && r.ids[pos] != c.imageTokenId) ++pos;
+        key.images.push_back({static_cast<int64_t>(pos), r.images[i].numTokens, imageKey(r.images[i])});
+        pos += static_cast<size_t>(r.images[i].numTokens);
+    }
+    const BatchDecoder::Match reuse = m_decoder->findPrefix(key);
+    const int64_t reused = reuse.index >= 0 ? reuse.length : 0;
+    st.cachedPromptTokens = reused;
+    entry.images = key.images;
+
     const auto tv = Clock::now();
     at::Tensor imageEmbeds = runtime::guarded("vision encoding", m.device, [&] {
         if (r.images.empty()) return at::Tensor();
         std::vector<at::Tensor> parts;
         for (size_t i = 0; i < r.images.size(); ++i) {
+            if (key.images[i].start < reused) continue;  // its positions come from the reused cache
             const PreprocessedImage& im = r.images[i];
             const uint64_t key = imageKey(im);
             at::Tensor e = useImageCache ? m.cachedImage(key) : at::Tensor();
@@ -84,6 +99,7 @@ std::unique_ptr<Lane::Entry> Lane::admit(Entry entry, const PreparedRequest& r, 
             }
             parts.push_back(e);
         }
+        if (parts.empty()) return at::Tensor();
         at::Tensor out = parts.size() == 1 ? parts[0] : at::cat(parts, 0);
         runtime::synchronize(m.device);
         return out;
@@ -99,18 +115,21 @@ std::unique_ptr<Lane::Entry> Lane::admit(Entry entry, const PreparedRequest& r, 
     const int64_t slot = static_cast<int64_t>(m_entries.size());
     at::Tensor logits = runtime::guarded("prefill", m.device, [&] {
         const auto i64 = at::TensorOptions().dtype(at::kLong);
-        at::Tensor ids = at::tensor(r.ids, i64).to(m.device);
+        // Only the positions after the reused prefix are computed.
+        at::Tensor ids = at::tensor(std::vector<int64_t>(r.ids.begin() + reused, r.ids.end()), i64).to(m.device);
         std::vector<int64_t> flat;
-        for (const auto& s : r.rope.pos) flat.insert(flat.end(), s.begin(), s.end());
-        at::Tensor pos = at::tensor(flat, i64).view({3, n}).to(m.device);
+        for (const auto& s : r.rope.pos) flat.insert(flat.end(), s.begin() + reused, s.end());
+        at::Tensor pos = at::tensor(flat, i64).view({3, n - reused}).to(m.device);
         m_decoder->clearSlot(slot);
+        if (reused > 0) m_decoder->restore(reuse, slot);
         KvCache kv = m_decoder->slotCache(slot);
+        kv.length = reused;
         at::Tensor h = glm4vTextForward(m.weights, c, glm4vEmbed(m.weights, c, ids, imageEmbeds), pos, kv);
         return glm4vLogits(m.weights, h).unsqueeze(0);
     });
     imageEmbeds = at::Tensor();
     st.prefillMs = msSince(tp);
-    st.prefillTokensPerS = st.prefillMs > 0 ? 1000.0 * static_cast<double>(n) / st.prefillMs : 0;
+    st.prefillTokensPerS = st.prefillMs > 0 ? 1000.0 * static_cast<double>(n - reused) / st.prefillMs : 0;
     entry.length = n;
     entry.ropeDelta = r.rope.ropeDelta;
     at::Tensor pick = seq.wantsDevicePick() ? runtime::guarded("prefill", m.device, [&] { return greedyPick(logits); }) : at::Tensor();
@@ -121,6 +140,19 @@ std::unique_ptr<Lane::Entry> Lane::admit(Entry entry, const PreparedRequest& r, 
 }
 
 void Lane::remove(size_t i, std::vector<Entry>& out) {
+    const Entry& e = m_entries[i];
+    if (e.seq->finished() && e.seq->finishReason() != FinishReason::Cancelled) {
+        // Kept for a follow-up that starts the same way (the next chat turn, the next item under
+        // the same moderation policy): the positions written so far, with the ids they hold.
+        PrefixKey key;
+        const auto& h = e.seq->history();
+        key.ids.assign(h.begin(), h.begin() + std::min<int64_t>(e.length, static_cast<int64_t>(h.size())));
+        key.images = e.images;
+        runtime::guarded("decoding", m_model.device, [&] {
+            m_decoder->keep(static_cast<int64_t>(i), std::move(key));
+            return 0;
+        });
+    }
     out.push_back(std::move(m_entries[i]));
     const size_t last = m_entries.size() - 1;
     if (i != last) {  // keep the slots packed: the last sequence moves into the freed slot

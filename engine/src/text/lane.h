@@ -35,6 +35,7 @@ public:
         int64_t length = 0;     // KV positions filled
         int64_t ropeDelta = 0;  // position = index + ropeDelta for generated tokens
         int64_t tag = 0;        // the owner's id of the request
+        std::vector<PrefixKey::ImageRun> images;  // the prompt's images (prefix reuse)
     };
 
     Lane(const Model::Impl& model, std::unique_ptr<BatchDecoder> decoder);
