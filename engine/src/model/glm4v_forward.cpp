@@ -109,6 +109,22 @@ at::Tensor rotateHalfInterleaved(const at::Tensor& x) {
     return at::stack({-x2, x1}, -1).flatten(-2);
 }
 
+// Text M-RoPE: the first rotDim values of each head rotate (interleaved pairs), the rest pass.
+int64_t textRotaryDim(const TextConfig& tc) { return static_cast<int64_t>(static_cast<double>(tc.headDim) * tc.partialRotaryFactor); }
+
+// Inverse frequencies [rotDim/2] float32, computed on the CPU (as HF's buffer is) and moved.
+at::Tensor textInvFreq(const TextConfig& tc, const at::Device& device) {
+    const int64_t rotDim = textRotaryDim(tc);
+    return (1.0 / at::pow(tc.ropeTheta, at::arange(0, rotDim, 2, at::TensorOptions().dtype(at::kFloat)) / static_cast<double>(rotDim)))
+        .to(device);
+}
+
+// t [..., D]; cos/sin broadcastable to t's first rotDim values (pair-repeated).
+at::Tensor applyTextRope(const at::Tensor& t, const at::Tensor& cosT, const at::Tensor& sinT, int64_t rotDim) {
+    at::Tensor rot = t.slice(-1, 0, rotDim), pass = t.slice(-1, rotDim);
+    return at::cat({rot * cosT + rotateHalfInterleaved(rot) * sinT, pass}, -1);
+}
+
 at::Tensor rotateHalf(const at::Tensor& x) {
     const int64_t half = x.size(-1) / 2;
     return at::cat({-x.slice(-1, half), x.slice(-1, 0, half)}, -1);
@@ -263,11 +279,10 @@ at::Tensor glm4vTextForward(const Glm4vWeights& w, const ModelConfig& c, const a
 
     // M-RoPE cos/sin [S, rotDim]: pair j takes its angle from stream t, h or w per mrope_section,
     // then each value is repeated for the (2j, 2j+1) pair.
-    const int64_t rotDim = static_cast<int64_t>(static_cast<double>(D) * tc.partialRotaryFactor);
+    const int64_t rotDim = textRotaryDim(tc);
     at::Tensor cosT, sinT;
     {
-        const auto f32 = at::TensorOptions().dtype(at::kFloat).device(dev);
-        at::Tensor invFreq = 1.0 / at::pow(tc.ropeTheta, at::arange(0, rotDim, 2, f32) / static_cast<double>(rotDim));
+        at::Tensor invFreq = textInvFreq(tc, dev);
         std::vector<int64_t> streamOf;
         for (int s = 0; s < 3; ++s)
             for (int64_t k = 0; k < tc.mropeSection[s]; ++k) streamOf.push_back(s);
@@ -277,10 +292,7 @@ at::Tensor glm4vTextForward(const Glm4vWeights& w, const ModelConfig& c, const a
         cosT = freqs.cos().to(dtype).repeat_interleave(2, -1).unsqueeze(0);                      // [1, S, rotDim]
         sinT = freqs.sin().to(dtype).repeat_interleave(2, -1).unsqueeze(0);
     }
-    auto rope = [&](const at::Tensor& t) {  // t [heads, S, D]
-        at::Tensor rot = t.slice(-1, 0, rotDim), pass = t.slice(-1, rotDim);
-        return at::cat({rot * cosT + rotateHalfInterleaved(rot) * sinT, pass}, -1);
-    };
+    auto rope = [&](const at::Tensor& t) { return applyTextRope(t, cosT, sinT, rotDim); };  // t [heads, S, D]
 
     const double scale = 1.0 / std::sqrt(static_cast<double>(D));
     at::Tensor h = inputsEmbeds;
@@ -348,14 +360,11 @@ KvCache slotView(const SlotKvCache& cache, int64_t slot) {
 }
 
 DecodeBatchInputs makeDecodeBatchInputs(const ModelConfig& c, int64_t maxRows, int64_t capacity, const at::Device& device) {
-    const auto& tc = c.text;
-    const int64_t rotDim = static_cast<int64_t>(static_cast<double>(tc.headDim) * tc.partialRotaryFactor);
     const auto i64 = at::TensorOptions().dtype(at::kLong).device(device);
     DecodeBatchInputs in;
     in.rows = at::zeros({maxRows, 3}, i64);
     in.arangeCap = at::arange(capacity, i64);
-    in.invFreq = (1.0 / at::pow(tc.ropeTheta, at::arange(0, rotDim, 2, at::TensorOptions().dtype(at::kFloat)) / static_cast<double>(rotDim)))
-                     .to(device);
+    in.invFreq = textInvFreq(c.text, device);
     return in;
 }
 
@@ -363,7 +372,7 @@ at::Tensor glm4vDecodeBatch(const Glm4vWeights& w, const ModelConfig& c, const D
                             int64_t span) {
     const auto& tc = c.text;
     const int64_t D = tc.headDim, Hq = tc.numHeads, Hkv = tc.numKvHeads, G = Hq / Hkv;
-    const int64_t rotDim = static_cast<int64_t>(static_cast<double>(D) * tc.partialRotaryFactor);
+    const int64_t rotDim = textRotaryDim(tc);
     if (B < 1 || B > cache.slots || B > in.rows.size(0) || span < 1 || span > cache.capacity)
         throw Error(ErrorKind::Internal, "decode batch shape out of range");
     const at::Tensor rows = in.rows.narrow(0, 0, B);
@@ -374,10 +383,7 @@ at::Tensor glm4vDecodeBatch(const Glm4vWeights& w, const ModelConfig& c, const D
     at::Tensor freqs = rows.select(1, 1).to(at::kFloat).unsqueeze(1) * in.invFreq.unsqueeze(0);  // [B, rot/2]
     at::Tensor cosT = freqs.cos().to(dtype).repeat_interleave(2, -1).contiguous();               // [B, rot]
     at::Tensor sinT = freqs.sin().to(dtype).repeat_interleave(2, -1).contiguous();
-    auto rope = [&](const at::Tensor& t) {  // t [B, heads, D]
-        at::Tensor rot = t.slice(-1, 0, rotDim), pass = t.slice(-1, rotDim);
-        return at::cat({rot * cosT.unsqueeze(1) + rotateHalfInterleaved(rot) * sinT.unsqueeze(1), pass}, -1);
-    };
+    auto rope = [&](const at::Tensor& t) { return applyTextRope(t, cosT.unsqueeze(1), sinT.unsqueeze(1), rotDim); };  // t [B, heads, D]
     // One row attending to exactly its own length (the eager single-request case) needs no mask.
     const bool unmasked = B == 1 && !h.is_cuda() && span == in.rows[0][2].item<int64_t>() + 1;
     std::optional<at::Tensor> mask;
