@@ -39,6 +39,12 @@ struct Job {
     bool ownLane = false;  // needs more KV positions than a batch slot has
 };
 
+// A request that never reached a lane ends as cancelled, with nothing generated.
+void cancelUnadmitted(Job& job) {
+    job.seq->markCancelled();
+    job.promise.set_value(job.seq->finish(0));
+}
+
 }  // namespace
 
 struct Scheduler::Impl {
@@ -68,7 +74,8 @@ struct Scheduler::Impl {
     bool lanesBusy() const { return (batch && !batch->empty()) || (longLane && !longLane->empty()); }
     std::unique_ptr<Job> nextAdmissible();
     void admit(std::unique_ptr<Job> job);
-    void stepLane(std::unique_ptr<Lane>& lane, bool own);
+    void stepLane(std::unique_ptr<Lane>& lane);
+    void releaseIdleLongLane();
     void complete(Lane::Entry& entry);
     void fail(int64_t id, std::exception_ptr error);
     void updateRunning();
@@ -171,8 +178,7 @@ std::future<GenerateResult> Scheduler::submit(RequestSource source, const std::v
     {
         std::lock_guard lock(m_impl->mutex);
         if (m_impl->stop) {
-            job->seq->markCancelled();
-            job->promise.set_value(job->seq->finish(0));
+            cancelUnadmitted(*job);
             return future;
         }
         job->id = m_impl->nextId++;
@@ -266,14 +272,18 @@ void Scheduler::Impl::admit(std::unique_ptr<Job> job) {
     } catch (...) {
         fail(id, std::current_exception());
     }
-    if (longLane && longLane->empty()) {
-        m.decoders.release(longLane->releaseDecoder());
-        longLane.reset();
-    }
+    releaseIdleLongLane();
     updateRunning();
 }
 
-void Scheduler::Impl::stepLane(std::unique_ptr<Lane>& lane, bool own) {
+// The own lane's decoder (a cache sized for one long request) goes back to the model's pool.
+void Scheduler::Impl::releaseIdleLongLane() {
+    if (!longLane || !longLane->empty()) return;
+    model->impl().decoders.release(longLane->releaseDecoder());
+    longLane.reset();
+}
+
+void Scheduler::Impl::stepLane(std::unique_ptr<Lane>& lane) {
     if (!lane || lane->empty()) return;
     const int64_t rows = static_cast<int64_t>(lane->size());
     const auto t0 = std::chrono::steady_clock::now();
@@ -293,11 +303,6 @@ void Scheduler::Impl::stepLane(std::unique_ptr<Lane>& lane, bool own) {
         for (Lane::Entry& e : lane->takeAll()) fail(e.tag, error);
         lane.reset();
         runtime::releaseCachedMemory(model->impl().device);
-        return;
-    }
-    if (own && lane->empty()) {
-        model->impl().decoders.release(lane->releaseDecoder());
-        lane.reset();
     }
 }
 
@@ -322,10 +327,7 @@ void Scheduler::Impl::run() {
                         ++it;
                     }
         }
-        for (auto& j : dropped) {
-            j->seq->markCancelled();
-            j->promise.set_value(j->seq->finish(0));
-        }
+        for (auto& j : dropped) cancelUnadmitted(*j);
         int64_t prefilled = 0;
         while (prefilled < options.prefillTokensPerStep || !lanesBusy()) {
             std::unique_ptr<Job> job;
@@ -337,8 +339,9 @@ void Scheduler::Impl::run() {
             prefilled += static_cast<int64_t>(job->request.ids.size());
             admit(std::move(job));
         }
-        stepLane(batch, false);
-        stepLane(longLane, true);
+        stepLane(batch);
+        stepLane(longLane);
+        releaseIdleLongLane();
         updateRunning();
     }
     shutdown();
@@ -354,10 +357,7 @@ void Scheduler::Impl::shutdown() {
         }
         counters.queued.fill(0);
     }
-    for (auto& j : waiting) {
-        j->seq->markCancelled();
-        j->promise.set_value(j->seq->finish(0));
-    }
+    for (auto& j : waiting) cancelUnadmitted(*j);
     for (std::unique_ptr<Lane>* lane : {&batch, &longLane}) {
         if (!*lane) continue;
         for (Lane::Entry& e : (*lane)->takeAll()) {
