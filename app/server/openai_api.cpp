@@ -47,32 +47,6 @@ size_t utf8Cut(const std::string& s, size_t pos) {
     return pos;
 }
 
-// Image parts must be data: URIs unless local files are allowed; remote URLs are never fetched.
-void checkImageSources(const json& messages, bool allowLocalFiles) {
-    for (size_t i = 0; i < messages.size(); ++i) {
-        const json& m = messages[i];
-        if (!m.is_object() || !m.contains("content") || !m["content"].is_array()) continue;
-        for (size_t k = 0; k < m["content"].size(); ++k) {
-            const json& part = m["content"][k];
-            if (!part.is_object()) continue;
-            std::string ref;
-            if (part.contains("image_url")) {
-                const json& iu = part["image_url"];
-                ref = iu.is_string() ? iu.get<std::string>() : iu.is_object() ? iu.value("url", std::string()) : std::string();
-            } else {
-                for (const char* key : {"image", "path", "url"})
-                    if (part.contains(key) && part[key].is_string()) ref = part[key].get<std::string>();
-            }
-            if (ref.empty() || ref.rfind("data:", 0) == 0) continue;
-            const std::string where = "messages[" + std::to_string(i) + "].content[" + std::to_string(k) + "]";
-            if (ref.rfind("http://", 0) == 0 || ref.rfind("https://", 0) == 0)
-                throwBadInput(where + ": remote image URLs are not fetched; send the image as a data: URI (base64)");
-            if (!allowLocalFiles)
-                throwBadInput(where + ": images must be data: URIs (base64); reading local files is off (start the server with --allow-local-files)");
-        }
-    }
-}
-
 GenerationParams paramsFrom(const json& r, const ModelConfig& config) {
     GenerationParams p = defaultGenerationParams(config);
     auto number = [&](const char* key, double lo, double hi) -> std::optional<double> {
@@ -219,8 +193,9 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
         if (r.contains("stream_options") && r["stream_options"].is_object()) includeUsage = r["stream_options"].value("include_usage", false);
         params = paramsFrom(r, scheduler->model().config());
         stops = stopStrings(r);
-        checkImageSources(r["messages"], m_options.allowLocalFiles);
-        messages = parseChatJson(r["messages"].dump(), ".");
+        // Images must be data: URIs unless local files are allowed; remote URLs are never fetched.
+        messages = parseChatJson(r["messages"].dump(), ".", {},
+                                 m_options.allowLocalFiles ? std::string() : "reading local files is off (start the server with --allow-local-files)");
     } catch (const Error& e) {
         return sendError(out, statusFor(e), e.what(), typeFor(e));
     } catch (const json::exception& e) {

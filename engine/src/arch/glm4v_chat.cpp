@@ -67,13 +67,18 @@ std::string percentDecode(const std::string& s) {
 }
 
 std::shared_ptr<const RgbImage> loadImageRef(const std::string& ref, const std::string& baseDir, const std::string& where,
-                                             const DecodeOptions& decode) {
+                                             const DecodeOptions& decode, const std::string& localFilesRefusal) {
     if (ref.rfind("data:", 0) == 0) {
         const auto comma = ref.find(',');
         if (comma == std::string::npos || ref.substr(0, comma).find(";base64") == std::string::npos)
             throwBadInput(where + ": only base64 data: URIs are supported");
         const std::string bytes = base64Decode(ref.substr(comma + 1), where);
         return std::make_shared<RgbImage>(decodeImage(std::vector<uint8_t>(bytes.begin(), bytes.end()), where, decode));
+    }
+    if (!localFilesRefusal.empty()) {
+        if (ref.rfind("http://", 0) == 0 || ref.rfind("https://", 0) == 0)
+            throwBadInput(where + ": remote image URLs are not fetched; send the image as a data: URI (base64)");
+        throwBadInput(where + ": images must be data: URIs (base64); " + localFilesRefusal);
     }
     std::string path = ref;
     if (path.rfind("file://", 0) == 0) path = percentDecode(path.substr(7));
@@ -156,7 +161,8 @@ std::string renderGlmChat(const std::vector<ChatMessage>& messages, const ChatTe
     return out;
 }
 
-std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::string& baseDir, const DecodeOptions& decode) {
+std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::string& baseDir, const DecodeOptions& decode,
+                                       const std::string& localFilesRefusal) {
     json root;
     try {
         root = json::parse(jsonText);
@@ -207,7 +213,7 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
                     if (ref.empty()) throwBadInput(pw + ": image part names no file (\"image\", \"path\" or \"url\")");
                     p.type = ContentPart::Type::Image;
                     p.imageSource = ref.rfind("data:", 0) == 0 ? "data URI" : ref;
-                    p.image = loadImageRef(ref, baseDir, pw, decode);
+                    p.image = loadImageRef(ref, baseDir, pw, decode, localFilesRefusal);
                 } else {
                     throwBadInput(pw + ": unsupported content type \"" + type + "\"");
                 }
