@@ -120,6 +120,15 @@ ui::GenerationSettings tinyGreedySettings() {
     return s;
 }
 
+// A moderation queue CSV of n listings (ids p0.., one small fixture image each); returns its path.
+QString writeListingQueue(const QString& path, int n) {
+    QString rows = QStringLiteral("id,image,title,text\n");
+    for (int i = 0; i < n; ++i) rows += QStringLiteral("p%1,%2,Item %1,Great product number %1\n").arg(i).arg(kFixtures + "/cases/images/img_57x91.png");
+    QFile f(path);
+    if (f.open(QIODevice::WriteOnly)) f.write(rows.toUtf8());
+    return path;
+}
+
 QString lastAnswerText(ui::MainWindow* w) {
     auto* m = w->chatView()->messageAt(w->chatView()->count() - 1);
     return m ? m->message().text : QString();
@@ -389,13 +398,8 @@ void UiTest::chatAndModerationShareOneBatch() {
     ui::MonitorWidget monitor;
     app::wireMonitor(&monitor, h.controller.get());
     QVERIFY(h.waitLoaded());
-    const QString csv = h.dir.filePath("q.csv");
-    QFile f(csv);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    QString rows = QStringLiteral("id,image,title,text\n");
-    for (int i = 0; i < 12; ++i) rows += QStringLiteral("p%1,%2,Item %1,Great product number %1\n").arg(i).arg(kFixtures + "/cases/images/img_57x91.png");
-    f.write(rows.toUtf8());
-    f.close();
+    const QString csv = writeListingQueue(h.dir.filePath("q.csv"), 12);
+    QVERIFY(QFile::exists(csv));
     ui::ReviewWidget review;
     app::ModerationController moderation(&review, h.controller->backend(), h.dir.filePath("m.db"), "tester");
     moderation.importQueue(csv);
@@ -497,13 +501,8 @@ void UiTest::reloadingTheModelStopsTheQueueCleanly() {
     ui::GenerationSettings s = tinyGreedySettings();
     Harness h(std::make_unique<app::EngineBackend>(), s);
     QVERIFY(h.waitLoaded());
-    const QString csv = h.dir.filePath("q.csv");
-    QFile f(csv);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    QString rows = QStringLiteral("id,image,title,text\n");
-    for (int i = 0; i < 40; ++i) rows += QStringLiteral("r%1,%2,Item %1,Text %1\n").arg(i).arg(kFixtures + "/cases/images/img_57x91.png");
-    f.write(rows.toUtf8());
-    f.close();
+    const QString csv = writeListingQueue(h.dir.filePath("q.csv"), 40);
+    QVERIFY(QFile::exists(csv));
     ui::ReviewWidget review;
     app::ModerationController moderation(&review, h.controller->backend(), h.dir.filePath("m.db"), "tester");
     app::wireModeration(&moderation, h.controller.get());
