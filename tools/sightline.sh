@@ -16,7 +16,10 @@ JOBS=${SIGHTLINE_JOBS:-$(nproc)}
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-venv
   libgtest-dev nlohmann-json3-dev libpcre2-dev libstb-dev libjpeg-dev libwebp-dev
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
-  libqt6sql6-sqlite libqt6svg6-dev libgl-dev libxkbcommon-dev xvfb xauth)
+  libqt6sql6-sqlite libqt6svg6-dev libgl-dev libxkbcommon-dev xvfb xauth ccache)
+
+# ccache (when installed) makes a rebuild of the same sources cheap.
+launcher() { command -v ccache >/dev/null 2>&1 && echo "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"; true; }
 
 log() { printf '\033[1m[sightline]\033[0m %s\n' "$*" >&2; }
 
@@ -52,7 +55,7 @@ configure_build() {
   prefix=$("$VENV/bin/python3" -c 'import torch; print(torch.utils.cmake_prefix_path)')
   if [ ! -f "$BUILD/build.ninja" ]; then
     log "configuring ($BUILD)"
-    cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" \
+    cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" $(launcher) \
       -DSIGHTLINE_BUILD_UI=$ui -DSIGHTLINE_BUILD_TESTS=ON >"$BUILD.configure.log" 2>&1 \
       || { cat "$BUILD.configure.log"; exit 1; }
   fi
@@ -86,7 +89,7 @@ case "$cmd" in
     ASAN_BUILD=${BUILD}-asan
     prefix=$("$VENV/bin/python3" -c 'import torch; print(torch.utils.cmake_prefix_path)')
     if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
-      cmake -S . -B "$ASAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_PREFIX_PATH="$prefix" -DSIGHTLINE_SANITIZE=ON \
+      cmake -S . -B "$ASAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_PREFIX_PATH="$prefix" -DSIGHTLINE_SANITIZE=ON $(launcher) \
         -DSIGHTLINE_BUILD_UI=OFF -DSIGHTLINE_BUILD_TESTS=ON >"$ASAN_BUILD.configure.log" 2>&1 || { cat "$ASAN_BUILD.configure.log"; exit 1; }
     fi
     log "sanitizer build of the unit tests"
