@@ -110,7 +110,9 @@ struct HttpServer::Pending {
     size_t bodyStart = std::string::npos;
     size_t length = 0;
     HttpRequest request;
-    bool done = false;  // answered or handed to a handler: leaves the loop
+    AccessDecision access;  // decided as soon as the head is complete
+    bool lingering = false;  // answered early: what the client still sends is read and dropped until deadline
+    bool done = false;       // answered or handed to a handler: leaves the loop
 };
 
 HttpServer::HttpServer(HttpHandler handler, HttpLimits limits, AccessOptions access)
@@ -177,11 +179,15 @@ void HttpServer::loop() {
     while (!m_stopping) {
         const auto now = Clock::now();
         // Deadlines: a request head or body that takes too long in total gets 408, however it trickles.
-        for (Pending& c : pending)
-            if (now >= c.deadline) {
-                HttpResponder(c.fd).send(408, "application/json", errorJson(c.bodyStart == std::string::npos ? "request head timed out" : "request body timed out"));
+        m_pendingBytes = 0;
+        for (Pending& c : pending) {
+            if (now >= c.deadline && !c.done) {
+                if (!c.lingering)
+                    HttpResponder(c.fd).send(408, "application/json", errorJson(c.bodyStart == std::string::npos ? "request head timed out" : "request body timed out"));
                 c.done = true;
             }
+            m_pendingBytes += c.buf.size();
+        }
         for (auto it = pending.begin(); it != pending.end();)
             if (it->done) {
                 if (it->fd >= 0) ::close(it->fd);
@@ -212,10 +218,10 @@ void HttpServer::loop() {
             // Full: the connection that has been sending its request the longest makes room, so a
             // crowd of slow senders cannot lock out a new client (a /health probe) for long.
             size_t live = 0;
-            for (const Pending& c : pending) live += c.done ? 0 : 1;
+            for (const Pending& c : pending) live += c.done || c.lingering ? 0 : 1;
             if (live >= static_cast<size_t>(m_limits.maxPendingConnections)) {
                 for (Pending& c : pending)
-                    if (!c.done) {
+                    if (!c.done && !c.lingering) {
                         HttpResponder(c.fd).send(503, "application/json", errorJson("too many connections; this one was the slowest", "server_busy"));
                         c.done = true;
                         break;
@@ -241,8 +247,28 @@ void HttpServer::readFrom(Pending& c) {
     }
 }
 
+void HttpServer::refuse(Pending& c, int status, const std::string& message, const std::string& type) {
+    HttpResponder out(c.fd);
+    for (const auto& [name, value] : c.access.headers) out.addHeader(name, value);
+    out.send(status, "application/json", status == 204 ? std::string() : errorJson(message, type));
+    // Closing with unread bytes would reset the connection, and the client might lose the answer:
+    // read and drop what it still sends for a moment first.
+    ::shutdown(c.fd, SHUT_WR);
+    m_pendingBytes -= std::min(m_pendingBytes, c.buf.size());
+    c.buf = std::string();
+    c.lingering = true;
+    c.deadline = std::min(c.deadline, Clock::now() + std::chrono::milliseconds(1000));
+}
+
 void HttpServer::readSome(Pending& c) {
     char chunk[16384];
+    while (c.lingering) {
+        const ssize_t n = ::recv(c.fd, chunk, sizeof chunk, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        c.done = n <= 0;
+        if (c.done) return;
+    }
     for (;;) {
         const size_t want = c.bodyStart == std::string::npos ? sizeof chunk : std::min(sizeof chunk, c.bodyStart + c.length - c.buf.size());
         if (want == 0) break;
@@ -253,22 +279,23 @@ void HttpServer::readSome(Pending& c) {
             c.done = true;
             return;
         }
+        if (m_pendingBytes + static_cast<size_t>(n) > m_limits.maxPendingBytes)
+            return refuse(c, 503, "the server is receiving too many requests at once; try again", "server_busy");
+        m_pendingBytes += static_cast<size_t>(n);
         c.buf.append(chunk, static_cast<size_t>(n));
         if (c.bodyStart != std::string::npos) continue;
         const size_t end = findHeadEnd(c.buf);
         if (end == std::string::npos) {
-            if (c.buf.size() > m_limits.maxHeaderBytes) {
-                HttpResponder(c.fd).send(431, "application/json", errorJson("request headers larger than " + std::to_string(m_limits.maxHeaderBytes) + " bytes"));
-                c.done = true;
-                return;
-            }
+            if (c.buf.size() > m_limits.maxHeaderBytes)
+                return refuse(c, 431, "request headers larger than " + std::to_string(m_limits.maxHeaderBytes) + " bytes");
             continue;
         }
-        if (auto problem = parseRequestHead(std::string_view(c.buf).substr(0, end), m_limits.maxBodyBytes, c.request, c.length)) {
-            HttpResponder(c.fd).send(problem->status, "application/json", errorJson(problem->message));
-            c.done = true;
-            return;
-        }
+        if (auto problem = parseRequestHead(std::string_view(c.buf).substr(0, end), m_limits.maxBodyBytes, c.request, c.length))
+            return refuse(c, problem->status, problem->message);
+        // Host, Origin and Content-Type are checked before the body is read: a refused page never
+        // gets to make the server buffer its upload.
+        c.access = m_access.check(c.request);
+        if (c.access.status != 0) return refuse(c, c.access.status, c.access.message);
         c.bodyStart = end;
         c.deadline = Clock::now() + std::chrono::milliseconds(m_limits.bodyTimeoutMs);
     }
@@ -279,14 +306,9 @@ void HttpServer::dispatch(Pending& c) {
     c.done = true;
     c.request.peer = c.peer;
     c.request.body = c.buf.substr(c.bodyStart, c.length);
+    m_pendingBytes -= std::min(m_pendingBytes, c.buf.size());
     c.buf = std::string();
-    const AccessDecision access = m_access.check(c.request);
-    if (access.status != 0) {
-        HttpResponder out(c.fd);
-        for (const auto& [name, value] : access.headers) out.addHeader(name, value);
-        out.send(access.status, "application/json", access.status == 204 ? std::string() : errorJson(access.message));
-        return;
-    }
+    const AccessDecision& access = c.access;
     if (c.request.method == "GET" && m_quickPaths.count(c.request.path)) {
         serve(c.fd, c.request, access);  // on this thread: the handler is quick by contract
         return;

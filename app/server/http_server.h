@@ -54,6 +54,7 @@ struct HttpLimits {
     size_t maxBodyBytes = 64 * 1024 * 1024;  // base64 images
     int maxHandlers = 64;             // requests answered at once (one thread each); more get 503
     int maxPendingConnections = 256;  // connections still sending their request; a new one drops the oldest
+    size_t maxPendingBytes = size_t(1) << 30;  // all of those requests' bytes together; more gets 503
     int headTimeoutMs = 10000;        // the whole request head, from accept
     int bodyTimeoutMs = 60000;        // the whole body, from the end of the head
     int writeTimeoutSeconds = 30;     // per send: a client that stops reading is dropped
@@ -90,6 +91,7 @@ private:
     void loop();
     void readFrom(Pending& c);  // returns with c.done set when the connection leaves the loop
     void readSome(Pending& c);
+    void refuse(Pending& c, int status, const std::string& message, const std::string& type = "invalid_request_error");
     void dispatch(Pending& c);
     void serve(int fd, const HttpRequest& request, const AccessDecision& access);
     HttpHandler m_handler;
@@ -99,6 +101,7 @@ private:
     int m_listen = -1;
     int m_wake = -1;  // eventfd: stop() wakes the loop
     int m_port = 0;
+    size_t m_pendingBytes = 0;  // loop thread only: bytes buffered by pending connections
     std::atomic<bool> m_stopping{false};
     std::atomic<int> m_active{0};  // handler threads alive
     std::thread m_loopThread;

@@ -190,6 +190,22 @@ def main():
               and h.get("access-control-allow-origin") == "http://app.example:3000", f"CORS preflight answered ({st} {h})")
         st, _, _ = request(port, "OPTIONS", "/v1/chat/completions", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
         check(st == "403", f"preflight from an unlisted origin refused ({st})")
+        # Refused from the head alone: the body is never waited for, and a sent body does not reset the answer.
+        t0 = time.time()
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://evil.example\r\n"
+                  f"Content-Type: application/json\r\nContent-Length: 60000000\r\n\r\n".encode())
+        try:
+            got = s.recv(100)
+        except OSError:
+            got = b""
+        s.close()
+        check(got.startswith(b"HTTP/1.1 403") and time.time() - t0 < 2, f"a refused origin gets 403 before its 60 MB body ({got[:20]!r})")
+        try:
+            st, _, _ = request(port, "POST", "/v1/chat/completions", b"x" * (4 << 20), headers={"Content-Type": "text/plain"})
+        except OSError as e:
+            st = f"connection error {e}"
+        check(st == "415", f"a 4 MB text/plain body gets its 415 answer, not a reset ({st})")
 
         # 4. Local files: only regular files under the folder; one message for every refusal.
         st, _, body = chat(port, [{"role": "user", "content": [image_part(os.path.join(allowed, "ok" + ext)), {"type": "text", "text": "?"}]}])
