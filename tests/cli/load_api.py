@@ -191,12 +191,13 @@ def main():
     ap.add_argument("--cli", required=True)
     ap.add_argument("--model", required=True)
     ap.add_argument("--short", action="store_true", help="the CTest version: 2 rounds of 10 s, fewer clients")
-    ap.add_argument("--clients", type=int, default=16, help="API clients per round (half stream)")
-    ap.add_argument("--slow", type=int, default=24, help="slow senders and slow readers per round (half each)")
-    ap.add_argument("--seconds", type=float, default=30, help="length of a round")
+    ap.add_argument("--clients", type=int, help="API clients per round, half of them streaming (16; --short 8)")
+    ap.add_argument("--slow", type=int, help="slow senders and slow readers per round, half each (24; --short 12)")
+    ap.add_argument("--seconds", type=float, help="length of a round (30; --short 10)")
     args = ap.parse_args()
-    if args.short:
-        args.clients, args.slow, args.seconds = min(args.clients, 8), min(args.slow, 12), 10
+    for name, full, short in (("clients", 16, 8), ("slow", 24, 12), ("seconds", 30, 10)):
+        if getattr(args, name) is None:
+            setattr(args, name, short if args.short else full)
     srv = subprocess.Popen([args.cli, "serve", "--model", args.model, "--device", "cpu", "--host", "127.0.0.1", "--port", "0",
                             "--parallel", "4", "--model-name", "tiny"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     t_begin = time.time()
