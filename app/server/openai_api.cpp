@@ -149,6 +149,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
     } catch (const json::exception& e) {
         return sendError(out, 400, std::string("invalid request field: ") + e.what());
     }
+    r = json();  // the request's base64 images are decoded now: do not hold them through generation
     const bool stream = c.stream;
     const bool includeUsage = c.includeUsage;
     const GenerationParams& params = c.params;
