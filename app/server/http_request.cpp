@@ -52,11 +52,8 @@ const std::string& HttpRequest::header(const std::string& lowerName) const {
     return it == headers.end() ? kEmpty : it->second;
 }
 
-size_t findHeadEnd(std::string_view b) {
-    // Skip empty lines before the request line (RFC 9112 2.2 lets a server ignore them).
-    size_t start = 0;
-    while (start < b.size() && (b[start] == '\r' || b[start] == '\n')) ++start;
-    for (size_t nl = b.find('\n', start); nl != std::string_view::npos; nl = b.find('\n', nl + 1)) {
+size_t findHeadEnd(std::string_view b, size_t from) {
+    for (size_t nl = b.find('\n', from); nl != std::string_view::npos; nl = b.find('\n', nl + 1)) {
         // An empty line follows this line end: "\n\n" or "\n\r\n".
         if (nl + 1 < b.size() && b[nl + 1] == '\n') return nl + 2;
         if (nl + 2 < b.size() && b[nl + 1] == '\r' && b[nl + 2] == '\n') return nl + 3;

@@ -22,8 +22,10 @@ struct HttpRequest {
 
 // Where the head ends: the offset of the body's first byte, or npos while the head is incomplete.
 // Lines may end in CRLF or a bare LF (both are accepted, so a bare-LF client never waits for a
-// CRLF that will not come).
-size_t findHeadEnd(std::string_view buffer);
+// CRLF that will not come). `from`: where to start looking; a reader that appends to the buffer
+// passes kHeadRescan bytes before the old end, so a head trickled a byte at a time costs linear time.
+size_t findHeadEnd(std::string_view buffer, size_t from = 0);
+inline constexpr size_t kHeadRescan = 2;
 
 struct HeadProblem {
     int status;  // 400, 411, 413

@@ -107,6 +107,7 @@ struct HttpServer::Pending {
     std::string peer;
     std::string buf;
     Clock::time_point deadline;  // of the head, then of the body
+    size_t scanFrom = 0;  // where the search for the head's end resumes
     size_t bodyStart = std::string::npos;
     size_t length = 0;
     HttpRequest request;
@@ -284,8 +285,9 @@ void HttpServer::readSome(Pending& c) {
         m_pendingBytes += static_cast<size_t>(n);
         c.buf.append(chunk, static_cast<size_t>(n));
         if (c.bodyStart != std::string::npos) continue;
-        const size_t end = findHeadEnd(c.buf);
+        const size_t end = findHeadEnd(c.buf, c.scanFrom);
         if (end == std::string::npos) {
+            c.scanFrom = c.buf.size() > kHeadRescan ? c.buf.size() - kHeadRescan : 0;
             if (c.buf.size() > m_limits.maxHeaderBytes)
                 return refuse(c, 431, "request headers larger than " + std::to_string(m_limits.maxHeaderBytes) + " bytes");
             continue;

@@ -73,6 +73,10 @@ TEST(HttpRequestHead, BareLfDuplicatesAndLengths) {
     EXPECT_EQ(findHeadEnd("GET / HTTP/1.1\nHost: a\n\nbody"), 24u);
     EXPECT_EQ(findHeadEnd("GET / HTTP/1.1\r\nHost: a\r\n\r\nbody"), 27u);
     EXPECT_EQ(findHeadEnd("GET / HTTP/1.1\r\nHost: a\r\n"), std::string::npos);
+    // Resuming kHeadRescan bytes before the old end still finds an end split across two reads.
+    const std::string head = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    for (size_t cut = 1; cut < head.size(); ++cut)
+        EXPECT_EQ(findHeadEnd(head, cut > kHeadRescan ? cut - kHeadRescan : 0), head.size()) << cut;
     HttpRequest r;
     size_t len = 0;
     EXPECT_FALSE(parseRequestHead("GET /x?y=1 HTTP/1.1\nHost: a\n", 100, r, len));
