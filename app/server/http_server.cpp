@@ -213,7 +213,11 @@ void HttpServer::loop() {
             sockaddr_storage addr{};
             socklen_t len = sizeof addr;
             const int fd = ::accept4(m_listen, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
-            if (fd < 0) break;
+            if (fd < 0) {
+                // Out of descriptors: the backlog stays readable, so wait a little instead of spinning.
+                if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                break;
+            }
             char host[NI_MAXHOST] = "?";
             getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, nullptr, 0, NI_NUMERICHOST);
             // Full: the connection that has been sending its request the longest makes room, so a
@@ -235,7 +239,8 @@ void HttpServer::loop() {
             readFrom(c);  // a fast client's request is often here already
         }
     }
-    for (Pending& c : pending) ::close(c.fd);
+    for (Pending& c : pending)
+        if (c.fd >= 0) ::close(c.fd);
 }
 
 void HttpServer::readFrom(Pending& c) {
