@@ -36,7 +36,8 @@ const char* kUsage = R"(usage:
   sightline-cli export --db FILE (--csv OUT | --jsonl OUT)
   sightline-cli audit verify DB
   sightline-cli serve --model DIR [--host 127.0.0.1] [--port 8080] [--parallel N] [--slot-tokens N]
-      [--kv-cache-mb MB] [--model-name NAME] [--allow-local-files] [--device ...] [--dtype ...] [--quantize int8]
+      [--kv-cache-mb MB] [--model-name NAME] [--allow-local-files DIR[,DIR]]... [--cors-origin ORIGIN]...
+      [--max-input-pixels N] [--max-request-pixels N] [--max-connections N] [--device ...] [--dtype ...] [--quantize int8]
       OpenAI-compatible API: POST /v1/chat/completions (stream), GET /v1/models, GET /health
 )";
 
@@ -271,10 +272,24 @@ int cmdServe(const cli::Args& a) {
     std::string name = lo.modelDir;
     while (name.size() > 1 && name.back() == '/') name.pop_back();
     ao.modelName = a.value("--model-name").value_or(name.substr(name.find_last_of('/') + 1));
-    ao.allowLocalFiles = a.flag("--allow-local-files");
+    ao.localFileFolders = server::resolveAllowedFolders(a.list("--allow-local-files"));
+    ao.imageLimits.maxImagePixels = a.integer("--max-input-pixels", ao.imageLimits.maxImagePixels);
+    ao.imageLimits.maxRequestPixels = a.integer("--max-request-pixels", ao.imageLimits.maxRequestPixels);
+    if (ao.imageLimits.maxImagePixels <= 0 || ao.imageLimits.maxRequestPixels <= 0) throwBadInput("pixel limits must be positive");
+    server::HttpLimits limits;
+    limits.maxPendingConnections = static_cast<int>(a.integer("--max-connections", limits.maxPendingConnections));
+    if (limits.maxPendingConnections < 1) throwBadInput("--max-connections must be at least 1");
+    server::AccessOptions access;
+    access.corsOrigins = a.list("--cors-origin");
     server::ApiService api([scheduler] { return scheduler; }, ao);
-    server::HttpServer http([&api](const server::HttpRequest& r, server::HttpResponder& o) { api.handle(r, o); });
+    server::HttpServer http([&api](const server::HttpRequest& r, server::HttpResponder& o) { api.handle(r, o); }, limits, access);
+    http.setQuickPaths(server::ApiService::quickPaths());
     const std::string host = a.value("--host").value_or("127.0.0.1");
+    if (!server::isLoopbackHost(host))
+        std::fprintf(stderr,
+                     "sightline-cli: WARNING: --host %s makes the API reachable from other machines; it has no authentication, "
+                     "so anyone who can reach this address can use the model%s\n",
+                     host.c_str(), ao.localFileFolders.empty() ? "" : " and read images under the --allow-local-files folders");
     http.start(host, static_cast<int>(a.integer("--port", 8080)));
     std::printf("listening on http://%s:%d/v1 (model %s on %s, up to %d requests decoded together)\n", host.c_str(), http.port(),
                 ao.modelName.c_str(), model->deviceName().c_str(), so.maxBatch);
@@ -311,8 +326,9 @@ int main(int argc, char** argv) {
         }
         if (cmd == "serve") {
             std::set<std::string> v = common;
-            v.insert({"--host", "--port", "--parallel", "--slot-tokens", "--kv-cache-mb", "--model-name"});
-            return cmdServe(cli::Args(argc, argv, 2, v, {"--allow-local-files"}));
+            v.insert({"--host", "--port", "--parallel", "--slot-tokens", "--kv-cache-mb", "--model-name", "--allow-local-files", "--cors-origin",
+                      "--max-input-pixels", "--max-request-pixels", "--max-connections"});
+            return cmdServe(cli::Args(argc, argv, 2, v, {}));
         }
         if (cmd == "decide")
             return cmdDecide(cli::Args(argc, argv, 2, {"--db", "--id", "--decision", "--reviewer", "--note"}, {}));

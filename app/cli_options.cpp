@@ -1,5 +1,6 @@
 #include "cli_options.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "sightline/error.h"
@@ -47,6 +48,19 @@ std::optional<std::string> Args::value(const std::string& name) const {
 std::vector<std::string> Args::values(const std::string& name) const {
     std::vector<std::string> out;
     for (auto [it, end] = m_values.equal_range(name); it != end; ++it) out.push_back(it->second);
+    return out;
+}
+
+std::vector<std::string> Args::list(const std::string& name) const {
+    std::vector<std::string> out;
+    for (const std::string& v : values(name)) {
+        size_t at = 0;
+        while (at <= v.size()) {
+            const size_t comma = std::min(v.find(',', at), v.size());
+            if (comma > at) out.push_back(v.substr(at, comma - at));
+            at = comma + 1;
+        }
+    }
     return out;
 }
 

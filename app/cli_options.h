@@ -20,6 +20,8 @@ public:
     bool flag(const std::string& name) const { return m_flags.count(name) > 0; }
     std::optional<std::string> value(const std::string& name) const;
     std::vector<std::string> values(const std::string& name) const;
+    // Every value of a repeatable option, each split at commas ("--x a,b --x c" → a, b, c), empty parts dropped.
+    std::vector<std::string> list(const std::string& name) const;
     std::string required(const std::string& name) const;
     double number(const std::string& name, double fallback) const;
     long long integer(const std::string& name, long long fallback) const;

@@ -27,6 +27,7 @@ bool ApiHost::apply(int port, const QString& modelName) {
     auto api = std::make_unique<server::ApiService>([backend] { return backend->scheduler(); }, o);
     auto http = std::make_unique<server::HttpServer>(
         [a = api.get()](const server::HttpRequest& r, server::HttpResponder& out) { a->handle(r, out); });
+    http->setQuickPaths(server::ApiService::quickPaths());  // /health answers on the loop thread, under any load
     try {
         http->start("127.0.0.1", port);
     } catch (const std::exception& e) {

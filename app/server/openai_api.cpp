@@ -7,8 +7,11 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "chat_request.h"
+#include "image_inputs.h"
 #include "sightline/chat.h"
 #include "sightline/error.h"
+#include "sightline/untrusted.h"
 
 namespace sightline::server {
 
@@ -35,8 +38,7 @@ int statusFor(const Error& e) {
 const char* typeFor(const Error& e) {
     switch (e.kind()) {
         case ErrorKind::BadInput: return "invalid_request_error";
-        case ErrorKind::OutOfMemory: return "out_of_memory";
-        default: return "server_error";
+        default: return "server_error";  // out of memory included: the server's state, not the request
     }
 }
 
@@ -45,57 +47,6 @@ size_t utf8Cut(const std::string& s, size_t pos) {
     pos = std::min(pos, s.size());
     while (pos > 0 && pos < s.size() && (static_cast<unsigned char>(s[pos]) & 0xC0) == 0x80) --pos;
     return pos;
-}
-
-GenerationParams paramsFrom(const json& r, const ModelConfig& config) {
-    GenerationParams p = defaultGenerationParams(config);
-    auto number = [&](const char* key, double lo, double hi) -> std::optional<double> {
-        if (!r.contains(key) || r[key].is_null()) return std::nullopt;
-        if (!r[key].is_number()) throwBadInput(std::string(key) + " must be a number");
-        const double v = r[key].get<double>();
-        if (v < lo || v > hi) {
-            char range[96];
-            std::snprintf(range, sizeof range, " must be between %g and %g", lo, hi);
-            throwBadInput(key + std::string(range));
-        }
-        return v;
-    };
-    if (auto v = number("temperature", 0, 2)) p.sampling.temperature = *v;
-    if (auto v = number("top_p", 0, 1)) p.sampling.topP = *v > 0 ? *v : 1.0;
-    if (auto v = number("top_k", 0, 1e6)) p.sampling.topK = static_cast<int64_t>(*v);
-    if (auto v = number("repetition_penalty", 0.01, 10)) p.sampling.repetitionPenalty = *v;
-    if (auto v = number("seed", 0, 1.8e19)) p.sampling.seed = static_cast<uint64_t>(*v);
-    if (auto v = number("max_tokens", 1, 1e9)) p.maxNewTokens = static_cast<int64_t>(*v);
-    if (auto v = number("max_completion_tokens", 1, 1e9)) p.maxNewTokens = static_cast<int64_t>(*v);
-    if (auto v = number("max_image_pixels", 0, 1e12)) p.maxImagePixels = static_cast<int64_t>(*v);
-    if (r.contains("n") && !r["n"].is_null() && !(r["n"].is_number_integer() && r["n"].get<int64_t>() == 1))
-        throwBadInput("n must be 1 (one answer per request; send several requests, they are decoded together)");
-    if (r.contains("logprobs") && r["logprobs"].is_boolean() && r["logprobs"].get<bool>()) {
-        p.topLogprobs = 1;
-        if (auto v = number("top_logprobs", 0, 20)) p.topLogprobs = std::max(1, static_cast<int>(*v));
-    }
-    if (r.contains("ignore_eos") && r["ignore_eos"].is_boolean()) p.ignoreEos = r["ignore_eos"].get<bool>();  // vLLM's extension
-    if (r.contains("chat_template_kwargs") && r["chat_template_kwargs"].is_object()) {
-        const json& k = r["chat_template_kwargs"];
-        if (k.contains("enable_thinking") && k["enable_thinking"].is_boolean()) p.enableThinking = k["enable_thinking"].get<bool>();
-    }
-    return p;
-}
-
-std::vector<std::string> stopStrings(const json& r) {
-    std::vector<std::string> out;
-    if (!r.contains("stop") || r["stop"].is_null()) return out;
-    const json& s = r["stop"];
-    if (s.is_string()) out.push_back(s.get<std::string>());
-    else if (s.is_array())
-        for (const auto& x : s) {
-            if (!x.is_string()) throwBadInput("stop must be a string or a list of strings");
-            out.push_back(x.get<std::string>());
-        }
-    else throwBadInput("stop must be a string or a list of strings");
-    if (out.size() > 4) throwBadInput("at most 4 stop strings");
-    out.erase(std::remove(out.begin(), out.end(), std::string()), out.end());
-    return out;
 }
 
 // The text a request has produced so far, filled by the scheduler thread, read by the connection's.
@@ -176,31 +127,33 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
     if (!scheduler) return sendError(out, 503, "no model is loaded", "model_not_loaded");
     json r;
     try {
-        r = json::parse(req.body);
+        r = parseJsonLimited(req.body);  // a 100,000-deep body is refused here, not by a stack overflow later
     } catch (const json::exception& e) {
         return sendError(out, 400, std::string("the body is not valid JSON: ") + e.what());
     }
-    bool stream = false;
-    bool includeUsage = false;
-    GenerationParams params;
+    ChatRequest c;
     std::vector<ChatMessage> messages;
-    std::vector<std::string> stops;
     try {
-        if (!r.is_object()) throwBadInput("the body must be a JSON object");
-        if (!r.contains("messages") || !r["messages"].is_array() || r["messages"].empty())
-            throwBadInput("messages must be a non-empty list");
-        stream = r.value("stream", false);
-        if (r.contains("stream_options") && r["stream_options"].is_object()) includeUsage = r["stream_options"].value("include_usage", false);
-        params = paramsFrom(r, scheduler->model().config());
-        stops = stopStrings(r);
-        // Images must be data: URIs unless local files are allowed; remote URLs are never fetched.
-        messages = parseChatJson(r["messages"].dump(), ".", {},
-                                 m_options.allowLocalFiles ? std::string() : "reading local files is off (start the server with --allow-local-files)");
+        // Every field is checked before any image is read or decoded, and all before generating.
+        c = parseChatRequest(r, scheduler->model().config());
+        prepareImages(r["messages"], m_options.imageLimits, m_options.localFileFolders);
+        DecodeOptions decode;
+        decode.maxPixels = m_options.imageLimits.maxImagePixels;
+        // Local files have become data: URIs in prepareImages; the engine reads nothing from disk.
+        const std::string refusal = m_options.localFileFolders.empty()
+                                        ? "reading local files is off (start the server with --allow-local-files DIR)"
+                                        : "local files are read only under the folders given to --allow-local-files";
+        messages = parseChatJson(r["messages"].dump(), ".", decode, refusal);
     } catch (const Error& e) {
         return sendError(out, statusFor(e), e.what(), typeFor(e));
     } catch (const json::exception& e) {
         return sendError(out, 400, std::string("invalid request field: ") + e.what());
     }
+    r = json();  // the request's base64 images are decoded now: do not hold them through generation
+    const bool stream = c.stream;
+    const bool includeUsage = c.includeUsage;
+    const GenerationParams& params = c.params;
+    const std::vector<std::string>& stops = c.stops;
 
     const std::string id = "chatcmpl-" + std::to_string(m_nextId++) + "-" + std::to_string(std::time(nullptr));
     const int64_t created = static_cast<int64_t>(std::time(nullptr));
@@ -269,9 +222,15 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
     GenerateResult result;
     try {
         result = future.get();
-    } catch (const Error& e) {
-        if (!stream) return sendError(out, statusFor(e), e.what(), typeFor(e));
-        if (streamOk) out.write("data: " + dumpJson(errorBody(e.what(), typeFor(e))) + "\n\ndata: [DONE]\n\n");
+    } catch (const std::exception& e) {
+        // Error carries its kind; out of memory (std::bad_alloc, or the engine's) is the server's
+        // state, 503, never the request's fault.
+        const Error* err = dynamic_cast<const Error*>(&e);
+        const bool oom = dynamic_cast<const std::bad_alloc*>(&e) || (err && err->kind() == ErrorKind::OutOfMemory);
+        const int status = oom ? 503 : err ? statusFor(*err) : 500;
+        const std::string type = oom ? "server_error" : err ? typeFor(*err) : "server_error";
+        if (!stream) return sendError(out, status, e.what(), type);
+        if (streamOk) out.write("data: " + dumpJson(errorBody(e.what(), type)) + "\n\ndata: [DONE]\n\n");
         return;
     }
     const SplitOutput final = visible(result.text, true);
@@ -298,7 +257,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
     json message = {{"role", "assistant"}, {"content", final.content}};
     if (!final.reasoning.empty()) message["reasoning_content"] = final.reasoning;
     json choice = {{"index", 0}, {"message", message}, {"finish_reason", finish}, {"logprobs", nullptr}};
-    if (r.value("return_token_ids", false)) choice["token_ids"] = result.outputIds;  // vLLM's extension
+    if (c.returnTokenIds) choice["token_ids"] = result.outputIds;  // vLLM's extension
     if (params.topLogprobs > 0) {
         auto tok = scheduler->model().tokenizer();
         json content = json::array();

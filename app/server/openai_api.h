@@ -7,23 +7,31 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "http_server.h"
+#include "image_inputs.h"
 #include "sightline/scheduler.h"
 
 namespace sightline::server {
 
 struct ApiOptions {
     std::string modelName = "glm-4.6v-flash";  // what /v1/models lists and responses name
-    bool allowLocalFiles = false;               // image_url may name a file on this machine
+    // image_url may name a file under these folders (resolved by resolveAllowedFolders); none: only data: URIs.
+    std::vector<std::string> localFileFolders;
+    ImageLimits imageLimits;
 };
 
 class ApiService {
 public:
     // scheduler() gives the current scheduler (null while no model is loaded).
     ApiService(std::function<std::shared_ptr<Scheduler>()> scheduler, ApiOptions options);
+    // Any connection thread. GET /health is quick and never blocks (HttpServer may answer it on
+    // its loop thread: see quickPaths()).
     void handle(const HttpRequest& request, HttpResponder& out);
+    static std::set<std::string> quickPaths() { return {"/health", "/v1/health"}; }
     // Cancels requests in flight (their connections are closed by the server's stop()).
     void shutdown() { m_stopping = true; }
 

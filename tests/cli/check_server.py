@@ -157,7 +157,7 @@ def main():
         expect(405, post(base, None, method="GET"), "POST", "GET on chat/completions")
         expect(404, post(base, None, method="GET", path="/v2/nothing"), "no route", "unknown route")
         s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n")
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 999999999999\r\n\r\n")
         check(s.recv(200).startswith(b"HTTP/1.1 413"), "oversized body refused with 413")
         s.close()
 
@@ -165,7 +165,7 @@ def main():
         body = request_for(cases[0], fixtures, max_tokens=100000, ignore_eos=True, stream=True)
         data = json.dumps(body).encode()
         s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
                   + str(len(data)).encode() + b"\r\n\r\n" + data)
         first = s.recv(4096)
         check(b"text/event-stream" in first, "stream starts")

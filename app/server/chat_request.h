@@ -1,0 +1,27 @@
+// The fields of a POST /v1/chat/completions body, every one type- and range-checked before any
+// work starts (a wrongly typed field is a 400 up front, never a failure after generating).
+// Pure; any thread.
+#pragma once
+
+#include <string>
+#include <vector>
+#include <nlohmann/json.hpp>
+
+#include "sightline/config.h"
+#include "sightline/engine.h"
+
+namespace sightline::server {
+
+struct ChatRequest {
+    bool stream = false;
+    bool includeUsage = false;    // stream_options.include_usage
+    bool returnTokenIds = false;  // vLLM's extension
+    GenerationParams params;
+    std::vector<std::string> stops;  // at most 4, none empty
+};
+
+// Throws Error(BadInput) naming the field. `messages` is checked for being a non-empty list here;
+// its parts are parsed by parseChatJson.
+ChatRequest parseChatRequest(const nlohmann::json& body, const ModelConfig& config);
+
+}  // namespace sightline::server

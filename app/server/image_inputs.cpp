@@ -1,0 +1,235 @@
+#include "image_inputs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+#include "http_server.h"
+#include "sightline/error.h"
+
+// stb_image (Debian libstb-dev) reads a JPEG's size from its frame header without decoding.
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#define STBI_NO_STDIO
+#define STBI_NO_HDR
+#define STBI_NO_LINEAR
+#define STBI_ONLY_JPEG
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#endif
+#include <stb_image.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+namespace sightline::server {
+
+namespace {
+
+using json = nlohmann::json;
+
+const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64Encode(const std::string& in) {
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    size_t i = 0;
+    for (; i + 2 < in.size(); i += 3) {
+        const uint32_t v = uint32_t(uint8_t(in[i])) << 16 | uint32_t(uint8_t(in[i + 1])) << 8 | uint8_t(in[i + 2]);
+        for (int k = 18; k >= 0; k -= 6) out += kB64[(v >> k) & 63];
+    }
+    if (i < in.size()) {
+        const uint32_t v = uint32_t(uint8_t(in[i])) << 16 | (i + 1 < in.size() ? uint32_t(uint8_t(in[i + 1])) << 8 : 0);
+        out += kB64[(v >> 18) & 63];
+        out += kB64[(v >> 12) & 63];
+        out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+// Decodes until the first character that is not base64 (whitespace skipped): enough for a header;
+// the decoder proper reports malformed data.
+std::string base64DecodeLoose(std::string_view in) {
+    std::string out;
+    out.reserve(in.size() / 4 * 3);
+    uint32_t acc = 0;
+    int bits = 0;
+    for (char ch : in) {
+        if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t') continue;
+        const char* p = ch ? std::strchr(kB64, ch) : nullptr;
+        if (!p) break;
+        acc = (acc << 6) | uint32_t(p - kB64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>((acc >> bits) & 0xFF);
+        }
+    }
+    return out;
+}
+
+std::string percentDecode(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) && std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out += static_cast<char>(std::strtol(s.substr(i + 1, 2).c_str(), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+bool under(const std::string& path, const std::vector<std::string>& folders) {
+    for (const std::string& f : folders)
+        if (path.size() > f.size() && path.compare(0, f.size(), f) == 0 && (f == "/" || path[f.size()] == '/')) return true;
+    return false;
+}
+
+// Reads an allowed local file. Every way of not getting a file inside the folders gives the same
+// message (missing, a symlink out, unreadable, not a regular file).
+std::string readAllowedFile(const std::string& ref, const std::string& where, const std::vector<std::string>& folders, int64_t maxBytes) {
+    const std::string refusal = where + ": cannot read \"" + ref + "\": it must be a readable regular file under a folder given to --allow-local-files";
+    std::string path = ref.rfind("file://", 0) == 0 ? percentDecode(ref.substr(7)) : ref;
+    char resolved[PATH_MAX];
+    if (path.empty() || path.find('\0') != std::string::npos || !::realpath(path.c_str(), resolved) || !under(resolved, folders))
+        throwBadInput(refusal);
+    // O_NONBLOCK: opening a FIFO for reading must not wait for a writer; O_NOFOLLOW: the resolved
+    // path's last part was no link a moment ago and must not have become one.
+    const int fd = ::open(resolved, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) throwBadInput(refusal);
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    char opened[PATH_MAX];
+    const std::string self = "/proc/self/fd/" + std::to_string(fd);
+    const ssize_t n = ::readlink(self.c_str(), opened, sizeof opened - 1);
+    // What was opened must still be inside the folders (a folder on the way swapped for a link).
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || n <= 0 || !under(std::string(opened, static_cast<size_t>(n)), folders))
+        throwBadInput(refusal);
+    if (st.st_size > maxBytes)
+        throw HttpError(413, where + ": the file is " + std::to_string(st.st_size) + " bytes, over the limit of " + std::to_string(maxBytes) + " bytes a file");
+    std::string bytes(static_cast<size_t>(st.st_size), '\0');
+    size_t got = 0;
+    while (got < bytes.size()) {
+        const ssize_t r = ::pread(fd, bytes.data() + got, bytes.size() - got, static_cast<off_t>(got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += static_cast<size_t>(r);
+    }
+    bytes.resize(got);
+    return bytes;
+}
+
+}  // namespace
+
+std::vector<std::string> resolveAllowedFolders(const std::vector<std::string>& folders) {
+    std::vector<std::string> out;
+    for (const std::string& f : folders) {
+        char resolved[PATH_MAX];
+        struct stat st {};
+        if (f.empty() || !::realpath(f.c_str(), resolved) || ::stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode))
+            throwBadInput("--allow-local-files: \"" + f + "\" is not a folder");
+        out.emplace_back(resolved);
+    }
+    return out;
+}
+
+bool probeImageSize(const std::string& s, int64_t& w, int64_t& h) {
+    const auto* b = reinterpret_cast<const uint8_t*>(s.data());
+    const size_t n = s.size();
+    auto starts = [&](const char* magic, size_t len, size_t at = 0) { return n >= at + len && std::memcmp(b + at, magic, len) == 0; };
+    auto be32 = [&](size_t o) { return int64_t(b[o]) << 24 | int64_t(b[o + 1]) << 16 | int64_t(b[o + 2]) << 8 | int64_t(b[o + 3]); };
+    auto le16 = [&](size_t o) { return int64_t(b[o]) | int64_t(b[o + 1]) << 8; };
+    auto le24 = [&](size_t o) { return le16(o) | int64_t(b[o + 2]) << 16; };
+    auto le32s = [&](size_t o) { return int64_t(int32_t(uint32_t(le16(o)) | uint32_t(le16(o + 2)) << 16)); };
+    if (starts("\x89PNG\r\n\x1A\n", 8) && starts("IHDR", 4, 12) && n >= 24) {
+        w = be32(16), h = be32(20);
+        return true;
+    }
+    if ((starts("GIF87a", 6) || starts("GIF89a", 6)) && n >= 10) {
+        w = le16(6), h = le16(8);
+        return true;
+    }
+    if (starts("BM", 2) && n >= 26) {
+        if (le32s(14) == 12) w = le16(18), h = le16(20);  // OS/2 header: 16-bit sizes
+        else w = le32s(18), h = std::abs(le32s(22));       // negative height: top-down rows
+        return true;
+    }
+    if (starts("RIFF", 4) && starts("WEBP", 4, 8) && n >= 30) {
+        if (starts("VP8X", 4, 12)) w = le24(24) + 1, h = le24(27) + 1;
+        else if (starts("VP8L", 4, 12) && b[20] == 0x2F) w = (le16(21) & 0x3FFF) + 1, h = ((le32s(21) >> 14) & 0x3FFF) + 1;
+        else if (starts("VP8 ", 4, 12) && b[23] == 0x9D && b[24] == 0x01 && b[25] == 0x2A) w = le16(26) & 0x3FFF, h = le16(28) & 0x3FFF;
+        else return false;
+        return true;
+    }
+    if (starts("\xFF\xD8\xFF", 3) && n < size_t(INT_MAX)) {
+        int iw = 0, ih = 0, comp = 0;
+        if (!stbi_info_from_memory(b, static_cast<int>(n), &iw, &ih, &comp)) return false;
+        w = iw, h = ih;
+        return true;
+    }
+    return false;
+}
+
+void prepareImages(json& messages, const ImageLimits& limits, const std::vector<std::string>& folders) {
+    if (!messages.is_array()) return;  // parseChatJson refuses it with its own message
+    int64_t total = 0;
+    for (size_t i = 0; i < messages.size(); ++i) {
+        json& m = messages[i];
+        if (!m.is_object() || !m.contains("content") || !m["content"].is_array()) continue;
+        json& parts = m["content"];
+        for (size_t k = 0; k < parts.size(); ++k) {
+            json& part = parts[k];
+            const std::string type = part.is_object() && part.contains("type") && part["type"].is_string() ? part["type"].get<std::string>() : "";
+            if (type != "image" && type != "image_url") continue;
+            const std::string where = "messages[" + std::to_string(i) + "].content[" + std::to_string(k) + "]";
+            // The reference, found by the keys parseChatJson reads, in its order.
+            json* ref = nullptr;
+            for (const char* key : {"image", "path", "url"})
+                if (!ref && part.contains(key) && part[key].is_string()) ref = &part[key];
+            if (!ref && part.contains("image_url")) {
+                json& iu = part["image_url"];
+                if (iu.is_string()) ref = &iu;
+                else if (iu.is_object() && iu.contains("url") && iu["url"].is_string()) ref = &iu["url"];
+            }
+            if (!ref) continue;
+            const std::string text = ref->get<std::string>();
+            std::string bytes;
+            if (text.rfind("data:", 0) == 0) {
+                const size_t comma = text.find(',');
+                if (comma == std::string::npos) continue;
+                bytes = base64DecodeLoose(std::string_view(text).substr(comma + 1));
+            } else if (folders.empty() || text.rfind("http://", 0) == 0 || text.rfind("https://", 0) == 0 ||
+                       (text.find("://") != std::string::npos && text.rfind("file://", 0) != 0)) {
+                continue;  // refused by parseChatJson (local files off, remote URLs never fetched)
+            } else {
+                bytes = readAllowedFile(text, where, folders, limits.maxFileBytes);
+                *ref = "data:application/octet-stream;base64," + base64Encode(bytes);
+            }
+            int64_t w = 0, h = 0;
+            if (!probeImageSize(bytes, w, h) || w <= 0 || h <= 0) continue;  // the decoder says what is wrong
+            if (w > limits.maxImagePixels || h > limits.maxImagePixels || w * h > limits.maxImagePixels)
+                throw HttpError(413, where + ": image is " + std::to_string(w) + "x" + std::to_string(h) + " pixels, over the limit of " +
+                                         std::to_string(limits.maxImagePixels) + " pixels an image");
+            total += w * h;
+            if (total > limits.maxRequestPixels)
+                throw HttpError(413, where + ": the request's images come to " + std::to_string(total) + " pixels, over the limit of " +
+                                         std::to_string(limits.maxRequestPixels) + " pixels a request");
+        }
+    }
+}
+
+}  // namespace sightline::server
