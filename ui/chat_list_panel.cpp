@@ -93,7 +93,7 @@ void ChatListPanel::refresh(qint64 currentChat) {
             f.setPointSizeF(f.pointSizeF() * 0.9);
             header->setFont(f);
         }
-        auto* item = new QListWidgetItem(c.title + QStringLiteral("\n") + QLocale().toString(local.time(), QLocale::ShortFormat), m_list);
+        auto* item = new QListWidgetItem(c.title + QStringLiteral("\n") + local.time().toString(QStringLiteral("HH:mm")), m_list);
         item->setData(kIdRole, c.id);
         item->setToolTip(c.title + QStringLiteral("\n") + QLocale().toString(local, QLocale::LongFormat));
         if (c.id == currentChat) m_list->setCurrentItem(item);

@@ -75,7 +75,16 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
     connect(m_chatList, &ChatListPanel::chatActivated, this, &MainWindow::openChat);
     connect(m_chatList, &ChatListPanel::chatDeleted, this, [this](qint64 id) {
         m_drafts.remove(id);
-        if (id == m_chatId) newChat();
+        if (id != m_chatId) return;
+        if (m_activeRequest) {  // its answer went with the chat: stop it, nothing left to save
+            Q_EMIT stopRequested(m_activeRequest);
+            m_activeRequest = 0;
+            m_answerRequest = 0;
+            m_composer->setBusy(false);
+            m_view->setBusy(false);
+        }
+        m_chatId = -1;  // the composer's text stays as the new chat's draft
+        newChat();
     });
     connect(m_store, &ChatStore::writeFailed, this, &MainWindow::showProblem);
     connect(m_view, &ChatView::versionRequested, this, &MainWindow::switchVersion);

@@ -184,7 +184,8 @@ void MessageWidget::render() {
                     "answer.");
     const bool failed = m_message.state == MessageState::Failed;
     if (failed) {
-        const QString when = m_message.errorPhase == QLatin1String("stream") ? tr("The answer failed part-way")
+        const bool partWay = m_message.errorPhase == QLatin1String("stream") || (m_message.errorPhase.isEmpty() && !m_message.text.isEmpty());
+        const QString when = partWay ? tr("The answer failed part-way")
                                                                              : tr("The answer failed before it started");
         const bool oom = m_message.error.contains(QLatin1String("out of memory"), Qt::CaseInsensitive);
         const QString todo = oom ? tr("Lower “Max image pixels” in Settings or close other programs using the GPU, then press Retry.")

@@ -185,6 +185,7 @@ private Q_SLOTS:
     void chatListGroupsSearchesAndDeletes();
     void chatSystemPromptIsSent();
     void failedWriteIsShown();
+    void deletingTheOpenChatMidAnswer();
 };
 
 void UiTest::dropFilesAndImageData() {
@@ -1006,6 +1007,26 @@ void UiTest::failedWriteIsShown() {
     QCOMPARE(h.window->composer()->text(), QStringLiteral("second"));  // the question is not lost
     QCOMPARE(h.store->messages(chat).size(), 2);
     QCOMPARE(h.window->chatView()->count(), 2);
+}
+
+void UiTest::deletingTheOpenChatMidAnswer() {
+    QStringList many;
+    for (int i = 0; i < 500; ++i) many << QStringLiteral("t%1 ").arg(i);
+    Harness h(std::make_unique<FakeBackend>(many, 3));
+    QVERIFY(h.waitLoaded());
+    h.window->composer()->setText("q");
+    h.window->send();
+    QVERIFY(QTest::qWaitFor([&] { return lastAnswerText(h.window.get()).contains("t3 "); }, 5000));
+    h.window->composer()->setText("next thought");
+    QVERIFY(h.window->chatList()->deleteChat(h.window->currentChat(), false));
+    QCOMPARE(h.window->activeRequest(), quint64(0));
+    QCOMPARE(h.window->currentChat(), -1);
+    QVERIFY(!h.window->composer()->busy());
+    QTest::qWait(1200);  // late chunks and the stopped request's end write nothing
+    QVERIFY(!h.window->findChild<QLabel*>("notice")->isVisible());
+    QCOMPARE(h.window->chatView()->count(), 0);
+    QVERIFY(h.store->chats().isEmpty());
+    QCOMPARE(h.window->composer()->text(), QStringLiteral("next thought"));
 }
 
 QTEST_MAIN(UiTest)
