@@ -124,6 +124,7 @@ int drive(const QString& dir, quint64 seed) {
         }
         const qint64 chat = chats[rng.bounded(static_cast<int>(chats.size()))].id;
         if (r < 12 && chats.size() > 2) {
+            journal(QStringLiteral("deleting %1").arg(chat));  // killed before "del": either outcome is right
             if (store.deleteChat(chat)) journal(QStringLiteral("del %1").arg(chat));
             continue;
         }
@@ -183,14 +184,15 @@ int check(const QString& dir, QTextStream& out) {
             }
         }
         for (const auto& f : store.orphanImageFiles()) problems << QStringLiteral("orphan image file %1").arg(f);
-        // Every final write the driver saw committed is there, exactly (unless its chat was deleted).
+        // Every final write the driver saw committed is there, exactly, unless its chat was deleted
+        // (or was being deleted when the driver died: a chat is there whole or not at all).
         QFile jf(dir + QStringLiteral("/journal.txt"));
         QSet<qint64> deleted;
         QList<QStringList> finals;
         if (jf.open(QIODevice::ReadOnly | QIODevice::Text)) {
             for (const QByteArray& raw : jf.readAll().split('\n')) {
                 const QStringList f = QString::fromUtf8(raw).split(QLatin1Char(' '));
-                if (f.size() == 2 && f[0] == QLatin1String("del")) deleted.insert(f[1].toLongLong());
+                if (f.size() == 2 && (f[0] == QLatin1String("del") || f[0] == QLatin1String("deleting"))) deleted.insert(f[1].toLongLong());
                 if (f.size() == 6 && f[0] == QLatin1String("msg")) finals << f;
             }
         }

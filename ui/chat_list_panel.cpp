@@ -141,10 +141,18 @@ bool ChatListPanel::eventFilter(QObject* watched, QEvent* event) {
     return QWidget::eventFilter(watched, event);
 }
 
+QString ChatListPanel::titleOf(qint64 chatId) const {
+    try {
+        for (const auto& c : m_store->chats())
+            if (c.id == chatId) return c.title;
+    } catch (const std::exception&) {
+        // shown as untitled; the write that follows reports a broken database
+    }
+    return {};
+}
+
 bool ChatListPanel::deleteChat(qint64 chatId, bool ask) {
-    QString title;
-    for (const auto& c : m_store->chats())
-        if (c.id == chatId) title = c.title;
+    const QString title = titleOf(chatId);
     if (ask && QMessageBox::question(this, tr("Delete chat"),
                                      tr("Delete “%1” with all its messages, versions and images? This cannot be undone.").arg(title),
                                      QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) != QMessageBox::Yes)
@@ -156,9 +164,7 @@ bool ChatListPanel::deleteChat(qint64 chatId, bool ask) {
 }
 
 bool ChatListPanel::renameChat(qint64 chatId) {
-    QString title;
-    for (const auto& c : m_store->chats())
-        if (c.id == chatId) title = c.title;
+    const QString title = titleOf(chatId);
     bool ok = false;
     const QString t = QInputDialog::getText(this, tr("Rename chat"), tr("Title:"), QLineEdit::Normal, title, &ok).trimmed();
     if (!ok || t.isEmpty() || !m_store->renameChat(chatId, t)) return false;
@@ -172,7 +178,14 @@ bool ChatListPanel::editChatSettings(qint64 chatId) {
     auto* v = new QVBoxLayout(&dlg);
     auto* label = new QLabel(tr("System prompt for this chat (sent before every turn; empty: none):"), &dlg);
     label->setWordWrap(true);
-    auto* edit = new QPlainTextEdit(m_store->chatSystemPrompt(chatId), &dlg);
+    QString prompt;
+    try {
+        prompt = m_store->chatSystemPrompt(chatId);
+    } catch (const std::exception& e) {
+        Q_EMIT m_store->writeFailed(tr("Could not read the chat: %1").arg(QString::fromUtf8(e.what())));
+        return false;
+    }
+    auto* edit = new QPlainTextEdit(prompt, &dlg);
     edit->setObjectName(QStringLiteral("chatSystemPrompt"));
     label->setBuddy(edit);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dlg);

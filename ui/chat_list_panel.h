@@ -46,6 +46,7 @@ protected:
 private:
     void activate(QListWidgetItem* item);
     void showMenu(const QPoint& pos);
+    QString titleOf(qint64 chatId) const;
     ChatStore* m_store;
     QLineEdit* m_search = nullptr;
     QListWidget* m_list = nullptr;

@@ -33,6 +33,9 @@ ChatView::ChatView(QWidget* parent) : QScrollArea(parent) {
     auto* cancel = new QPushButton(tr("Cancel edit"), m_editBar);
     eb->addWidget(m_editText, 1);
     eb->addWidget(cancel);
+    m_editBar->setStyleSheet(QStringLiteral("QWidget#editNotice { background: palette(alternate-base); border: 1px solid palette(mid); "
+                                            "border-radius: 6px; }"));
+    m_editBar->setAttribute(Qt::WA_StyledBackground);
     m_editBar->setVisible(false);
     m_layout->addWidget(m_editBar);
     m_layout->addStretch();

@@ -467,8 +467,9 @@ void MainWindow::editAndResend(qint64 messageId) {
         m_composer->setText(m->text);
         m_composer->setImages(m->images);
         m_editParent = m->parentId;
-        m_view->setEditNotice(tr("Editing an earlier message: Send adds it as a new version. The answers after it stay with the "
-                                 "old version (switch back with ‹ ›)."));
+        const QString quoted = m->text.size() > 40 ? m->text.left(40) + QStringLiteral("…") : m->text;
+        m_view->setEditNotice(tr("Editing “%1”: Send adds your text as a new version of it. The answers after it stay with the "
+                                 "old version (switch back with ‹ ›).").arg(quoted.simplified()));
     } catch (const std::exception& e) {
         showProblem(tr("Could not save or read the chat history: %1").arg(QString::fromUtf8(e.what())));
     }
