@@ -150,7 +150,11 @@ void MessageWidget::render() {
     m_prevVersion->setEnabled(m_actionsEnabled && m_message.versionIndex > 0);
     m_nextVersion->setEnabled(m_actionsEnabled && m_message.versionIndex + 1 < m_message.versionCount);
     // Images (user turns)
-    while (m_images->count() > 1) delete m_images->takeAt(0)->widget();
+    while (m_images->count() > 1) {
+        QLayoutItem* item = m_images->takeAt(0);
+        delete item->widget();
+        delete item;
+    }
     for (const auto& im : m_message.images) {
         auto* l = new QLabel(this);
         l->setPixmap(QPixmap::fromImage(im.thumbnail).scaled(96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation));

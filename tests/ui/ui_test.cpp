@@ -13,6 +13,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QInputDialog>
 #include <QListWidget>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -965,8 +966,16 @@ void UiTest::chatListGroupsSearchesAndDeletes() {
     QCOMPARE(h.window->currentChat(), -1);
     QVERIFY(!panel->itemFor(b));
     QCOMPARE(h.store->chats().size(), 1);
-    QVERIFY(h.store->renameChat(a, "Zoo"));
-    panel->refresh(-1);
+    // F2 renames the current chat (a dialog asks for the title).
+    h.window->openChat(a);
+    QTimer::singleShot(0, [] {
+        if (auto* d = qobject_cast<QInputDialog*>(QApplication::activeModalWidget())) {
+            d->setTextValue(QStringLiteral("Zoo"));
+            d->accept();
+        }
+    });
+    QTest::keyClick(panel->list(), Qt::Key_F2);
+    QCOMPARE(h.store->chats()[0].title, QStringLiteral("Zoo"));
     QVERIFY(panel->itemFor(a)->text().startsWith("Zoo\n"));
 }
 
@@ -977,7 +986,15 @@ void UiTest::chatSystemPromptIsSent() {
     QVERIFY(h.waitLoaded());
     ask(h, "hello");
     QCOMPARE(raw->lastMessages[0].role, Role::User);  // no prompt in the settings, none in the chat
-    QVERIFY(h.store->setChatSystemPrompt(h.window->currentChat(), "Answer in Latin."));
+    // The chat's settings dialog holds its own system prompt.
+    QTimer::singleShot(0, [] {
+        if (auto* d = qobject_cast<QDialog*>(QApplication::activeModalWidget())) {
+            d->findChild<QPlainTextEdit*>("chatSystemPrompt")->setPlainText(QStringLiteral("Answer in Latin."));
+            d->accept();
+        }
+    });
+    QVERIFY(h.window->chatList()->editChatSettings(h.window->currentChat()));
+    QCOMPARE(h.store->chatSystemPrompt(h.window->currentChat()), QStringLiteral("Answer in Latin."));
     ask(h, "how are you?");
     QCOMPARE(raw->lastMessages[0].role, Role::System);
     QCOMPARE(QString::fromStdString(raw->lastMessages[0].content[0].text), QStringLiteral("Answer in Latin."));
