@@ -8,7 +8,7 @@ namespace sightline::ui {
 QJsonObject MessageStats::toJson() const {
     return {{"ttft_ms", ttftMs},           {"prefill_tokens_per_s", prefillTokensPerS}, {"decode_tokens_per_s", decodeTokensPerS},
             {"total_ms", totalMs},         {"prompt_tokens", promptTokens},             {"generated_tokens", generatedTokens},
-            {"peak_memory_bytes", peakMemoryBytes}, {"device", device}};
+            {"peak_memory_bytes", peakMemoryBytes}, {"device", device}, {"finish_reason", finishReason}};
 }
 
 MessageStats MessageStats::fromJson(const QJsonObject& o) {
@@ -21,6 +21,7 @@ MessageStats MessageStats::fromJson(const QJsonObject& o) {
     s.generatedTokens = o.value("generated_tokens").toInteger();
     s.peakMemoryBytes = o.value("peak_memory_bytes").toInteger();
     s.device = o.value("device").toString();
+    s.finishReason = o.value("finish_reason").toString();
     return s;
 }
 
@@ -42,7 +43,10 @@ QString MessageStats::summary() const {
         .arg(totalMs / 1000.0, 0, 'f', 2)
         .arg(cpu ? QCoreApplication::translate("MessageStats", "RAM") : QCoreApplication::translate("MessageStats", "VRAM"))
         .arg(humanBytes(peakMemoryBytes))
-        .arg(device);
+        .arg(device) +
+           (finishReason == QLatin1String("length")
+                ? QCoreApplication::translate("MessageStats", " · cut off at the token limit (raise “Max new tokens” in Settings)")
+                : QString());
 }
 
 ThinkSplit splitThinking(const QString& text) {

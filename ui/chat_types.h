@@ -11,7 +11,8 @@
 namespace sightline::ui {
 
 struct ImageRef {
-    QString path;          // file on disk (pasted images are saved under the data folder)
+    QString path;          // file on disk: once sent, the chat's own copy in the store's image folder
+    QString source;        // where the user's file was when it was attached (shown, never read again)
     QString sha256;        // content hash, hex
     QImage thumbnail;      // small cached preview
     QString preflight;     // "1024×768 → 1036×756, 999 image tokens" (filled by the app)
@@ -26,22 +27,30 @@ struct MessageStats {
     qint64 generatedTokens = 0;
     qint64 peakMemoryBytes = 0;
     QString device;
+    QString finishReason;  // "stop", "length" (cut at the token limit), "cancelled"; "" when unknown
 
     QJsonObject toJson() const;
     static MessageStats fromJson(const QJsonObject& o);
     QString summary() const;  // the one-line stats shown under an answer
 };
 
-enum class MessageState { Done, Streaming, Stopped, Failed };
+// Interrupted: the app ended (crash, kill) while the answer streamed; what was saved is kept.
+enum class MessageState { Done, Streaming, Stopped, Failed, Interrupted };
 
+// One message of a chat. Messages form a tree: a message's versions (Regenerate, Edit) are siblings
+// under one parent, and the conversation shown is the path of the selected versions.
 struct ChatMessageUi {
     qint64 id = -1;
+    qint64 parentId = -1;  // -1: the chat's first turn
     QString role;  // "system", "user", "assistant"
     QString text;  // raw text; an assistant's may hold <think>…</think>
     QList<ImageRef> images;
     std::optional<MessageStats> stats;
     MessageState state = MessageState::Done;
     QString error;
+    QString errorPhase;    // when a failed answer failed: "start" (before any text) or "stream"
+    int versionIndex = 0;  // 0-based place among its siblings (filled when read from the store)
+    int versionCount = 1;
     QJsonObject settings;  // generation settings used (assistant)
     qint64 seed = 0;
     QDateTime created = QDateTime::currentDateTimeUtc();
@@ -50,7 +59,7 @@ struct ChatMessageUi {
 struct ChatSummary {
     qint64 id = -1;
     QString title;
-    QDateTime updated;
+    QDateTime updated;  // UTC
 };
 
 // Splits "<think>r</think>a" into reasoning and answer; an open <think> without its end (still

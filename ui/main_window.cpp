@@ -9,7 +9,6 @@
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -20,6 +19,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "chat_list_panel.h"
 #include "chat_store.h"
 #include "chat_view.h"
 #include "composer.h"
@@ -32,17 +32,8 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
     setWindowTitle(tr("Sightline"));
     resize(1180, 780);
     auto* split = new QSplitter(this);
-    auto* side = new QWidget(split);
-    auto* sv = new QVBoxLayout(side);
-    sv->setContentsMargins(6, 6, 0, 6);
-    auto* newBtn = new QPushButton(tr("New chat"), side);
-    newBtn->setAccessibleName(tr("New chat"));
-    m_chatList = new QListWidget(side);
-    m_chatList->setAccessibleName(tr("Chat history"));
-    m_chatList->setTextElideMode(Qt::ElideRight);
-    m_chatList->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    sv->addWidget(newBtn);
-    sv->addWidget(m_chatList, 1);
+    m_chatList = new ChatListPanel(store, split);
+    auto* side = m_chatList;
     auto* center = new QWidget(split);
     auto* cv = new QVBoxLayout(center);
     m_notice = new QLabel(center);
@@ -78,12 +69,24 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
                                  "QLabel#stats { color: palette(mid); }"));
 
     buildMenus();
-    connect(newBtn, &QPushButton::clicked, this, &MainWindow::newChat);
-    connect(m_chatList, &QListWidget::currentRowChanged, this, [this](int row) {
-        if (row < 0 || m_activeRequest) return;
-        const qint64 id = m_chatList->item(row)->data(Qt::UserRole).toLongLong();
-        if (id != m_chatId) openChat(id);
+    connect(m_chatList, &ChatListPanel::newChatRequested, this, &MainWindow::newChat);
+    connect(m_chatList, &ChatListPanel::chatActivated, this, &MainWindow::openChat);
+    connect(m_chatList, &ChatListPanel::chatDeleted, this, [this](qint64 id) {
+        m_drafts.remove(id);
+        if (id != m_chatId) return;
+        if (m_activeRequest) {  // its answer went with the chat: stop it, nothing left to save
+            Q_EMIT stopRequested(m_activeRequest);
+            m_activeRequest = 0;
+            m_answerRequest = 0;
+            m_composer->setBusy(false);
+            m_view->setBusy(false);
+        }
+        m_chatId = -1;  // the composer's text stays as the new chat's draft
+        newChat();
     });
+    connect(m_store, &ChatStore::writeFailed, this, &MainWindow::showProblem);
+    connect(m_view, &ChatView::versionRequested, this, &MainWindow::switchVersion);
+    connect(m_view, &ChatView::cancelEditRequested, this, &MainWindow::cancelEdit);
     connect(m_composer, &Composer::sendRequested, this, &MainWindow::send);
     connect(m_composer, &Composer::stopRequested, this, &MainWindow::stop);
     connect(m_composer, &Composer::problem, this, &MainWindow::showProblem);
@@ -165,184 +168,9 @@ void MainWindow::showFirstRunHelp(bool askForFolder) {
     }
 }
 
-void MainWindow::refreshChatList() {
-    const QSignalBlocker block(m_chatList);
-    m_chatList->clear();
-    for (const auto& c : m_store->chats()) {
-        auto* item = new QListWidgetItem(c.title, m_chatList);
-        item->setData(Qt::UserRole, c.id);
-        item->setToolTip(c.updated.toLocalTime().toString());
-        if (c.id == m_chatId) m_chatList->setCurrentItem(item);
-    }
-}
-
-void MainWindow::openChat(qint64 chatId) {
-    try {
-        m_chatId = chatId;
-        m_view->setMessages(m_store->messages(chatId));
-        refreshChatList();
-    } catch (const std::exception& e) {
-        showProblem(tr("Could not save or read the chat history: %1").arg(QString::fromUtf8(e.what())));
-    }
-}
-
-void MainWindow::newChat() {
-    if (m_activeRequest) stop();
-    m_chatId = -1;
-    m_view->setMessages({});
-    m_composer->clear();
-    m_chatList->clearSelection();
-    showFirstRunHelp(false);
-}
-
-void MainWindow::send() {
-    try {
-        if (m_activeRequest) return;
-        const QString text = m_composer->text().trimmed();
-        if (text.isEmpty() && m_composer->images().isEmpty()) return;
-        if (!m_modelReady) {
-            showProblem(m_settings.modelDir.isEmpty() ? tr("No model yet: choose the GLM-4.6V-Flash folder with File → Open model folder…")
-                                                      : tr("The model is not loaded yet."));
-            return;
-        }
-        if (m_chatId < 0) {
-            QString title = text.left(48);
-            if (title.isEmpty()) title = tr("Image question");
-            m_chatId = m_store->createChat(title, m_settings.systemPrompt);
-            refreshChatList();
-        }
-        ChatMessageUi user;
-        user.role = QStringLiteral("user");
-        user.text = text;
-        user.images = m_composer->images();
-        user.id = m_store->addMessage(m_chatId, user);
-        m_view->appendMessage(user);
-        m_composer->clear();
-        startGeneration();
-    } catch (const std::exception& e) {
-        showProblem(tr("Could not save or read the chat history: %1").arg(QString::fromUtf8(e.what())));
-    }
-}
-
-void MainWindow::startGeneration() {
-    try {
-        GenerationRequest req;
-        req.requestId = ++m_nextRequest;
-        req.chatId = m_chatId;
-        req.settings = m_settings;
-        req.seed = static_cast<qint64>(QRandomGenerator::global()->generate() & 0x7FFFFFFF);
-        const QString sys = m_store->chatSystemPrompt(m_chatId);
-        if (!sys.isEmpty()) {
-            ChatMessageUi s;
-            s.role = QStringLiteral("system");
-            s.text = sys;
-            req.messages.append(s);
-        }
-        for (const auto& m : m_store->messages(m_chatId))
-            if (m.state != MessageState::Failed) req.messages.append(m);
-        m_streaming = ChatMessageUi();
-        m_streaming.role = QStringLiteral("assistant");
-        m_streaming.state = MessageState::Streaming;
-        m_streaming.settings = m_settings.toJson();
-        m_streaming.seed = req.seed;
-        m_view->appendMessage(m_streaming);
-        m_activeRequest = req.requestId;
-        m_composer->setBusy(true);
-        Q_EMIT generateRequested(req);
-    } catch (const std::exception& e) {
-        showProblem(tr("Could not save or read the chat history: %1").arg(QString::fromUtf8(e.what())));
-    }
-}
-
-void MainWindow::stop() {
-    if (!m_activeRequest) return;
-    Q_EMIT stopRequested(m_activeRequest);
-    // The answer so far is kept at once; chunks still in flight for this id are dropped.
-    finishActive(MessageState::Stopped, std::nullopt, QString());
-}
-
-void MainWindow::finishActive(MessageState state, const std::optional<MessageStats>& stats, const QString& error) {
-    try {
-        if (!m_activeRequest) return;
-        m_activeRequest = 0;
-        m_streaming.state = state;
-        if (stats) m_streaming.stats = stats;
-        m_streaming.error = error;
-        if (state != MessageState::Failed || !m_streaming.text.isEmpty()) m_streaming.id = m_store->addMessage(m_chatId, m_streaming);
-        m_view->updateLast(m_streaming);
-        m_composer->setBusy(false);
-        refreshChatList();
-    } catch (const std::exception& e) {
-        showProblem(tr("Could not save or read the chat history: %1").arg(QString::fromUtf8(e.what())));
-    }
-}
-
 void MainWindow::closeEvent(QCloseEvent* event) {
     stop();  // an answer in progress is kept (as stopped) rather than lost
     QMainWindow::closeEvent(event);
-}
-
-void MainWindow::onChunk(quint64 requestId, const QString& text) {
-    if (requestId != m_activeRequest || requestId == 0) return;  // a stopped or older request
-    m_streaming.text += text;
-    m_view->updateLast(m_streaming);
-}
-
-void MainWindow::onFinished(quint64 requestId, const MessageStats& stats, const QString& finishReason) {
-    if (requestId != m_activeRequest || requestId == 0) {
-        // A stopped request reports its final stats late: attach them to the saved message.
-        if (m_streaming.id >= 0 && m_streaming.state == MessageState::Stopped && !m_streaming.stats) {
-            m_streaming.stats = stats;
-            m_store->updateMessage(m_streaming);
-            if (m_view->count() > 0) m_view->updateLast(m_streaming);
-        }
-        return;
-    }
-    finishActive(finishReason == QLatin1String("cancelled") ? MessageState::Stopped : MessageState::Done, stats, QString());
-}
-
-void MainWindow::onFailed(quint64 requestId, const QString& message, bool outOfMemory) {
-    if (requestId != m_activeRequest || requestId == 0) return;
-    finishActive(MessageState::Failed, std::nullopt, message);
-    if (!outOfMemory) {
-        showProblem(message);
-        return;
-    }
-    QMessageBox box(QMessageBox::Warning, tr("Out of memory"), message, QMessageBox::NoButton, this);
-    QPushButton* retry = box.addButton(tr("Retry with a smaller image budget"), QMessageBox::AcceptRole);
-    box.addButton(QMessageBox::Close);
-    box.exec();
-    if (box.clickedButton() == retry) {
-        m_settings.maxImagePixels = m_settings.maxImagePixels > 0 ? m_settings.maxImagePixels / 2 : 1'000'000;
-        Q_EMIT settingsChanged(m_settings);
-        startGeneration();
-    }
-}
-
-void MainWindow::regenerate(qint64 messageId) {
-    try {
-        if (m_activeRequest || m_chatId < 0 || messageId < 0) return;
-        m_store->deleteMessagesFrom(m_chatId, messageId);
-        m_view->setMessages(m_store->messages(m_chatId));
-        startGeneration();
-    } catch (const std::exception& e) {
-        showProblem(tr("Could not save or read the chat history: %1").arg(QString::fromUtf8(e.what())));
-    }
-}
-
-void MainWindow::editAndResend(qint64 messageId) {
-    try {
-        if (m_activeRequest || m_chatId < 0) return;
-        for (const auto& m : m_store->messages(m_chatId))
-            if (m.id == messageId) {
-                m_composer->setText(m.text);
-                m_composer->setImages(m.images);
-            }
-        m_store->deleteMessagesFrom(m_chatId, messageId);
-        m_view->setMessages(m_store->messages(m_chatId));
-    } catch (const std::exception& e) {
-        showProblem(tr("Could not save or read the chat history: %1").arg(QString::fromUtf8(e.what())));
-    }
 }
 
 void MainWindow::openSettings() {

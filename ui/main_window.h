@@ -3,6 +3,8 @@
 // GUI thread only.
 #pragma once
 
+#include <QElapsedTimer>
+#include <QHash>
 #include <QMainWindow>
 #include <memory>
 
@@ -17,6 +19,7 @@ class QDockWidget;
 
 namespace sightline::ui {
 
+class ChatListPanel;
 class ChatStore;
 class ChatView;
 class Composer;
@@ -32,6 +35,7 @@ public:
     quint64 activeRequest() const { return m_activeRequest; }
     const GenerationSettings& settings() const { return m_settings; }
     bool modelReady() const { return m_modelReady; }
+    ChatListPanel* chatList() const { return m_chatList; }
     // A dock for the performance monitor (added by the app).
     QDockWidget* addMonitorDock(QWidget* monitor);
 
@@ -45,6 +49,8 @@ public Q_SLOTS:
     void stop();
     void regenerate(qint64 messageId);
     void editAndResend(qint64 messageId);
+    void switchVersion(qint64 messageId, int delta);
+    void cancelEdit();
     void openSettings();
 
     // From the app (queued from the engine thread).
@@ -71,13 +77,20 @@ protected:
 private:
     void buildMenus();
     void refreshChatList();
-    void startGeneration();
+    // Adds a streaming answer under parentId (a user message of the current chat), shows the
+    // path and sends it. Uses the request id send() reserved, or a new one.
+    void startGeneration(qint64 parentId);
     void finishActive(MessageState state, const std::optional<MessageStats>& stats, const QString& error);
+    // send(), once the images are copied into the store (off the GUI thread).
+    void continueSend(quint64 requestId, qint64 chatId, ChatMessageUi user, const QString& error);
+    void reloadConversation();
+    void stashDraft();
+    void restoreDraft();
 
     ChatStore* m_store;
     GenerationSettings m_settings;
     qint64 m_chatId = -1;
-    QListWidget* m_chatList = nullptr;
+    ChatListPanel* m_chatList = nullptr;
     ChatView* m_view = nullptr;
     Composer* m_composer = nullptr;
     QLabel* m_modelLabel = nullptr;
@@ -87,8 +100,21 @@ private:
     QLabel* m_notice = nullptr;
     bool m_modelReady = false;
     quint64 m_nextRequest = 0;
-    quint64 m_activeRequest = 0;  // 0: none
-    ChatMessageUi m_streaming;   // the answer being generated
+    quint64 m_activeRequest = 0;  // 0: none (reserved by send() while its images are copied)
+    // The answer being generated (or the last one): chunks of m_answerRequest go to m_answer.id.
+    ChatMessageUi m_answer;
+    quint64 m_answerRequest = 0;
+    QElapsedTimer m_sinceSave;   // the streamed text is saved every second or 200 characters
+    qsizetype m_unsavedChars = 0;
+    quint64 m_stoppedRequest = 0;  // its final stats arrive after Stop
+    ChatMessageUi m_stopped;
+    static constexpr qint64 kNotEditing = -2;
+    qint64 m_editParent = kNotEditing;  // editing: the edited message's parent (-1: a first turn)
+    struct Draft {
+        QString text;
+        QList<ImageRef> images;
+    };
+    QHash<qint64, Draft> m_drafts;  // per chat (-1: the new chat)
 };
 
 }  // namespace sightline::ui

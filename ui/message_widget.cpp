@@ -58,7 +58,6 @@ MessageWidget::MessageWidget(const ChatMessageUi& message, QWidget* parent) : QF
     f.setBold(true);
     m_role->setFont(f);
     header->addWidget(m_role);
-    header->addStretch();
     auto tool = [this, header](const QString& text, const QString& tip) {
         auto* b = new QToolButton(this);
         b->setText(text);
@@ -68,6 +67,12 @@ MessageWidget::MessageWidget(const ChatMessageUi& message, QWidget* parent) : QF
         header->addWidget(b);
         return b;
     };
+    m_prevVersion = tool(QStringLiteral("‹"), tr("Previous version"));
+    m_version = new QLabel(this);
+    m_version->setObjectName(QStringLiteral("version"));
+    header->addWidget(m_version);
+    m_nextVersion = tool(QStringLiteral("›"), tr("Next version"));
+    header->addStretch();
     m_copy = tool(tr("Copy"), tr("Copy message"));
     m_copyCode = tool(tr("Copy code"), tr("Copy the first code block"));
     m_edit = tool(tr("Edit"), tr("Edit and resend"));
@@ -91,6 +96,14 @@ MessageWidget::MessageWidget(const ChatMessageUi& message, QWidget* parent) : QF
     m_answer->setObjectName(QStringLiteral("answer"));
     m_answer->setAccessibleName(tr("Message text"));
     v->addWidget(m_answer);
+    m_error = new QLabel(this);
+    m_error->setObjectName(QStringLiteral("error"));
+    m_error->setWordWrap(true);
+    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_error->setStyleSheet(QStringLiteral("QLabel#error { color: #9b1c1c; background: #fdecec; border: 1px solid #e8a5a5; "
+                                          "border-radius: 4px; padding: 6px; }"));
+    m_error->setVisible(false);
+    v->addWidget(m_error);
     m_stats = new QLabel(this);
     m_stats->setObjectName(QStringLiteral("stats"));
     m_stats->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -108,6 +121,13 @@ MessageWidget::MessageWidget(const ChatMessageUi& message, QWidget* parent) : QF
     connect(m_copyCode, &QToolButton::clicked, this, [this] { Q_EMIT copyRequested(firstCodeBlock(answerMarkdown())); });
     connect(m_regenerate, &QToolButton::clicked, this, [this] { Q_EMIT regenerateRequested(m_message.id); });
     connect(m_edit, &QToolButton::clicked, this, [this] { Q_EMIT editRequested(m_message.id); });
+    connect(m_prevVersion, &QToolButton::clicked, this, [this] { Q_EMIT versionRequested(m_message.id, -1); });
+    connect(m_nextVersion, &QToolButton::clicked, this, [this] { Q_EMIT versionRequested(m_message.id, +1); });
+    render();
+}
+
+void MessageWidget::setActionsEnabled(bool enabled) {
+    m_actionsEnabled = enabled;
     render();
 }
 
@@ -120,39 +140,73 @@ QString MessageWidget::answerMarkdown() const { return splitThinking(m_message.t
 
 void MessageWidget::render() {
     const bool user = m_message.role == QLatin1String("user");
+    const bool streaming = m_message.state == MessageState::Streaming;
     m_role->setText(user ? tr("You") : tr("GLM-4.6V"));
+    const bool versions = m_message.versionCount > 1;
+    m_version->setText(tr("%1/%2").arg(m_message.versionIndex + 1).arg(m_message.versionCount));
+    m_version->setAccessibleName(tr("Version %1 of %2").arg(m_message.versionIndex + 1).arg(m_message.versionCount));
+    for (QWidget* w : {static_cast<QWidget*>(m_prevVersion), static_cast<QWidget*>(m_version), static_cast<QWidget*>(m_nextVersion)})
+        w->setVisible(versions);
+    m_prevVersion->setEnabled(m_actionsEnabled && m_message.versionIndex > 0);
+    m_nextVersion->setEnabled(m_actionsEnabled && m_message.versionIndex + 1 < m_message.versionCount);
     // Images (user turns)
-    while (m_images->count() > 1) delete m_images->takeAt(0)->widget();
+    while (m_images->count() > 1) {
+        QLayoutItem* item = m_images->takeAt(0);
+        delete item->widget();
+        delete item;
+    }
     for (const auto& im : m_message.images) {
         auto* l = new QLabel(this);
         l->setPixmap(QPixmap::fromImage(im.thumbnail).scaled(96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation));
-        l->setToolTip(im.path + (im.preflight.isEmpty() ? QString() : QStringLiteral("\n") + im.preflight));
-        l->setAccessibleName(tr("Attached image %1").arg(im.path));
+        const QString name = im.source.isEmpty() ? im.path : im.source;
+        l->setToolTip(name + (im.preflight.isEmpty() ? QString() : QStringLiteral("\n") + im.preflight));
+        l->setAccessibleName(tr("Attached image %1").arg(name));
         m_images->insertWidget(m_images->count() - 1, l);
     }
     const ThinkSplit t = user ? ThinkSplit{QString(), m_message.text, false} : splitThinking(m_message.text);
     const bool hasReasoning = !t.reasoning.isEmpty() || t.reasoningOpen;
+    // Reasoning that never closed is "Thinking…" only while the answer still streams.
+    const bool unfinishedThought = t.reasoningOpen && !streaming;
     m_thinkToggle->setVisible(hasReasoning);
-    m_thinkToggle->setText(t.reasoningOpen ? tr("Thinking…") : tr("Reasoning"));
+    m_thinkToggle->setText(t.reasoningOpen ? (streaming ? tr("Thinking…") : tr("Reasoning (unfinished)")) : tr("Reasoning"));
     if (hasReasoning) m_reasoning->setMarkdown(t.reasoning);
     if (!hasReasoning) m_reasoning->setVisible(false);
     QString answer = t.answer;
     // GLM wraps final answers in box markers; they are structure, not text to show.
     answer.remove(QStringLiteral("<|begin_of_box|>")).remove(QStringLiteral("<|end_of_box|>"));
-    if (m_message.state == MessageState::Streaming) answer += QStringLiteral(" ▍");
+    if (streaming) answer += QStringLiteral(" ▍");
     if (user) m_answer->setPlainText(answer);
     else m_answer->setMarkdown(answer);
+    m_answer->setVisible(!answer.isEmpty());
 
     QString status;
     if (m_message.stats) status = m_message.stats->summary();
-    if (m_message.state == MessageState::Stopped) status = tr("Stopped. ") + status;
-    if (m_message.state == MessageState::Failed) status = tr("Error: %1").arg(m_message.error);
+    if (m_message.state == MessageState::Stopped)
+        status = (unfinishedThought ? tr("Stopped while thinking, before any answer. ") : tr("Stopped. ")) + status;
+    if (m_message.state == MessageState::Interrupted)
+        status = tr("Interrupted: Sightline closed while this answer was being written; what had arrived is kept. Regenerate for a full "
+                    "answer.");
+    const bool failed = m_message.state == MessageState::Failed;
+    if (failed) {
+        const bool partWay = m_message.errorPhase == QLatin1String("stream") || (m_message.errorPhase.isEmpty() && !m_message.text.isEmpty());
+        const QString when = partWay ? tr("The answer failed part-way")
+                                                                             : tr("The answer failed before it started");
+        const bool oom = m_message.error.contains(QLatin1String("out of memory"), Qt::CaseInsensitive);
+        const QString todo = oom ? tr("Lower “Max image pixels” in Settings or close other programs using the GPU, then press Retry.")
+                                 : tr("Check the images and the model in Settings, then press Retry.");
+        m_error->setText(QStringLiteral("%1: %2\n%3").arg(when, m_message.error, todo));
+    }
+    m_error->setVisible(failed);
     m_stats->setText(status);
     m_stats->setVisible(!status.isEmpty());
     m_copyCode->setVisible(!user && answer.contains(QLatin1String("```")));
-    m_regenerate->setVisible(!user && m_message.state != MessageState::Streaming);
-    m_edit->setVisible(user);
-    m_copy->setVisible(m_message.state != MessageState::Streaming);
+    m_regenerate->setText(failed ? tr("Retry") : tr("Regenerate"));
+    m_regenerate->setToolTip(failed ? tr("Try this answer again") : tr("Regenerate this answer (the old one stays as a version)"));
+    m_regenerate->setVisible(!user && !streaming);
+    m_regenerate->setEnabled(m_actionsEnabled);
+    m_edit->setVisible(user && m_message.id >= 0);
+    m_edit->setEnabled(m_actionsEnabled);
+    m_copy->setVisible(!streaming);
 }
 
 }  // namespace sightline::ui

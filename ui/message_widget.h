@@ -1,4 +1,6 @@
-// One message bubble: role, images, collapsible reasoning, Markdown answer, stats line, actions.
+// One message bubble: role, version switcher (‹ 2/3 ›), images, collapsible reasoning, Markdown
+// answer, stats line or error, actions. Its signals carry the message id only; the view forwards
+// them queued, so a handler that rebuilds the view never deletes a widget inside its own click.
 #pragma once
 
 #include <QFrame>
@@ -19,11 +21,14 @@ public:
     void setMessage(const ChatMessageUi& message);  // re-renders (cheap enough per ~30 ms chunk)
     const ChatMessageUi& message() const { return m_message; }
     QString answerMarkdown() const;
+    // Regenerate / Edit / version switching are offered only while no answer is being generated.
+    void setActionsEnabled(bool enabled);
 
 Q_SIGNALS:
     void copyRequested(const QString& text);
     void regenerateRequested(qint64 messageId);
     void editRequested(qint64 messageId);
+    void versionRequested(qint64 messageId, int delta);  // -1: previous version, +1: next
 
 private:
     void render();
@@ -38,6 +43,11 @@ private:
     QToolButton* m_copyCode = nullptr;
     QToolButton* m_regenerate = nullptr;
     QToolButton* m_edit = nullptr;
+    QToolButton* m_prevVersion = nullptr;
+    QToolButton* m_nextVersion = nullptr;
+    QLabel* m_version = nullptr;
+    QLabel* m_error = nullptr;  // a failed answer: what happened and what to do
+    bool m_actionsEnabled = true;
 };
 
 }  // namespace sightline::ui
