@@ -4,6 +4,8 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDir>
+#include <QDragEnterEvent>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
@@ -14,55 +16,70 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QRandomGenerator>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <algorithm>
 
+#include "about_dialog.h"
+#include "attach_drop_overlay.h"
+#include "attach_inspect.h"
 #include "chat_store.h"
 #include "chat_view.h"
 #include "composer.h"
+#include "image_viewer.h"
+#include "notice_banner.h"
 #include "settings_dialog.h"
+#include "theme.h"
 
 namespace sightline::ui {
 
 MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWidget* parent)
     : QMainWindow(parent), m_store(store), m_settings(settings) {
     setWindowTitle(tr("Sightline"));
+    setMinimumSize(kMinimumSize);
     resize(1180, 780);
+    setAcceptDrops(true);  // anywhere in the window; children that do not take a drag pass it up here
     auto* split = new QSplitter(this);
+    split->setChildrenCollapsible(false);
     auto* side = new QWidget(split);
+    side->setMinimumWidth(170);
     auto* sv = new QVBoxLayout(side);
-    sv->setContentsMargins(6, 6, 0, 6);
+    sv->setContentsMargins(10, 10, 0, 10);
+    sv->setSpacing(8);
     auto* newBtn = new QPushButton(tr("New chat"), side);
     newBtn->setAccessibleName(tr("New chat"));
     m_chatList = new QListWidget(side);
     m_chatList->setAccessibleName(tr("Chat history"));
     m_chatList->setTextElideMode(Qt::ElideRight);
     m_chatList->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_chatList->setSpacing(1);
     sv->addWidget(newBtn);
     sv->addWidget(m_chatList, 1);
     auto* center = new QWidget(split);
+    center->setMinimumWidth(420);
     auto* cv = new QVBoxLayout(center);
-    m_notice = new QLabel(center);
-    m_notice->setObjectName(QStringLiteral("notice"));
-    m_notice->setWordWrap(true);
-    m_notice->setVisible(false);
-    m_notice->setStyleSheet(QStringLiteral("QLabel#notice { background: palette(highlight); color: palette(highlighted-text); "
-                                           "padding: 6px; border-radius: 4px; }"));
+    cv->setContentsMargins(12, 10, 12, 10);
+    cv->setSpacing(8);
+    m_notice = new NoticeBanner(center);
     m_view = new ChatView(center);
+    m_view->setMinimumHeight(160);  // a dock opened below never squeezes the conversation away
     m_composer = new Composer(center);
     cv->addWidget(m_notice);
     cv->addWidget(m_view, 1);
     cv->addWidget(m_composer);
     split->addWidget(side);
     split->addWidget(center);
+    split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
     split->setSizes({240, 940});
     setCentralWidget(split);
+    m_dropOverlay = new DropOverlay(this);
 
     m_modelLabel = new QLabel(tr("No model loaded"), this);
+    m_modelLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // long paths never widen the window
     m_memLabel = new QLabel(this);
     m_loadBar = new QProgressBar(this);
     m_loadBar->setMaximumWidth(220);
@@ -73,9 +90,7 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
     statusBar()->addPermanentWidget(m_loadBar);
     statusBar()->addPermanentWidget(m_cancelLoad);
     statusBar()->addPermanentWidget(m_memLabel);
-    setStyleSheet(QStringLiteral("QFrame#userMessage { background: palette(alternate-base); border-radius: 8px; }"
-                                 "QFrame#assistantMessage { background: palette(base); border-radius: 8px; }"
-                                 "QLabel#stats { color: palette(mid); }"));
+    restyle();
 
     buildMenus();
     connect(newBtn, &QPushButton::clicked, this, &MainWindow::newChat);
@@ -87,7 +102,15 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
     connect(m_composer, &Composer::sendRequested, this, &MainWindow::send);
     connect(m_composer, &Composer::stopRequested, this, &MainWindow::stop);
     connect(m_composer, &Composer::problem, this, &MainWindow::showProblem);
-    connect(m_view, &ChatView::copyRequested, this, [](const QString& t) { QApplication::clipboard()->setText(t); });
+    connect(m_composer, &Composer::imageActivated, this, [this](int index) {
+        QStringList paths;
+        for (const ImageRef& im : m_composer->images()) paths.append(im.path);
+        openImageViewer(paths, index);
+    });
+    connect(m_view, &ChatView::copyRequested, this, [this](const QString& t) {
+        QApplication::clipboard()->setText(t);
+        statusBar()->showMessage(tr("Copied to the clipboard"), 2500);
+    });
     connect(m_view, &ChatView::regenerateRequested, this, &MainWindow::regenerate);
     connect(m_view, &ChatView::editRequested, this, &MainWindow::editAndResend);
     connect(m_cancelLoad, &QPushButton::clicked, this, &MainWindow::cancelLoadRequested);
@@ -99,17 +122,26 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
     showFirstRunHelp(false);
 }
 
+void MainWindow::restyle() {
+    m_restyling = true;
+    setStyleSheet(windowStyleSheet(palette()));
+    m_restyling = false;
+}
+
+void MainWindow::changeEvent(QEvent* event) {
+    QMainWindow::changeEvent(event);
+    if (!m_restyling && (event->type() == QEvent::ApplicationPaletteChange || event->type() == QEvent::PaletteChange)) restyle();
+}
+
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* newChatAct = file->addAction(tr("&New chat"), this, &MainWindow::newChat);
     newChatAct->setShortcut(QKeySequence::New);
-    file->addAction(tr("Open model folder…"), this, [this] {
-        const QString d = QFileDialog::getExistingDirectory(this, tr("GLM-4.6V-Flash folder"), m_settings.modelDir);
-        if (d.isEmpty()) return;
-        m_settings.modelDir = d;
-        Q_EMIT settingsChanged(m_settings);
-        Q_EMIT loadModelRequested(m_settings);
-    });
+    file->addAction(tr("&Open model folder…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, &MainWindow::openModelFolder);
+    m_recentMenu = file->addMenu(tr("&Recent models"));
+    m_recentMenu->setObjectName(QStringLiteral("recentModelsMenu"));
+    rebuildRecentMenu();
+    file->addSeparator();
     file->addAction(tr("Export chat as Markdown…"), this, [this] {
         const QString p = QFileDialog::getSaveFileName(this, tr("Export chat"), QString(), tr("Markdown (*.md)"));
         if (!p.isEmpty()) exportChat(p, false);
@@ -121,14 +153,131 @@ void MainWindow::buildMenus() {
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    QAction* settingsAct = edit->addAction(tr("&Settings…"), this, &MainWindow::openSettings);
-    settingsAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    // Ctrl+V anywhere in the window: a text field with focus handles it itself (it overrides the
+    // shortcut); elsewhere the clipboard goes to the composer (an image is attached).
+    QAction* pasteAct = edit->addAction(tr("&Paste into the question"), QKeySequence::Paste, m_composer, &Composer::paste);
+    pasteAct->setShortcutContext(Qt::WindowShortcut);
+    edit->addAction(tr("Attach image…"), QKeySequence(Qt::CTRL | Qt::Key_O), m_composer, &Composer::openFileDialog);
     QAction* stopAct = edit->addAction(tr("Stop answer"), this, &MainWindow::stop);
     stopAct->setShortcut(QKeySequence(Qt::Key_Escape));
     stopAct->setShortcutContext(Qt::WindowShortcut);
-    edit->addAction(tr("Attach image…"), QKeySequence(Qt::CTRL | Qt::Key_O), m_composer, &Composer::openFileDialog);
+    edit->addSeparator();
+    QAction* settingsAct = edit->addAction(tr("&Settings…"), this, &MainWindow::openSettings);
+    settingsAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    settingsAct->setMenuRole(QAction::PreferencesRole);
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("viewMenu"));
+    view->addAction(tr("Next chat"), QKeySequence(Qt::CTRL | Qt::Key_PageDown), this, &MainWindow::nextChat);
+    view->addAction(tr("Previous chat"), QKeySequence(Qt::CTRL | Qt::Key_PageUp), this, &MainWindow::previousChat);
+    view->addSeparator();
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->setObjectName(QStringLiteral("helpMenu"));
+    help->addAction(tr("&Keyboard shortcuts"), QKeySequence(Qt::CTRL | Qt::Key_Slash), this, &MainWindow::showShortcuts);
+    QAction* about = help->addAction(tr("&About Sightline"), this, &MainWindow::showAbout);
+    about->setMenuRole(QAction::AboutRole);
+}
+
+QStringList MainWindow::recentModels() const { return QSettings().value(QStringLiteral("recentModels")).toStringList(); }
+
+void MainWindow::rememberModel(const QString& modelDir) {
+    if (modelDir.isEmpty()) return;
+    QStringList list = recentModels();
+    list.removeAll(modelDir);
+    list.prepend(modelDir);
+    while (list.size() > kMaxRecentModels) list.removeLast();
+    QSettings().setValue(QStringLiteral("recentModels"), list);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList list = recentModels();
+    for (int i = 0; i < list.size(); ++i) {
+        const QString dir = list[i];
+        QAction* a = m_recentMenu->addAction(QStringLiteral("&%1  %2").arg(i + 1).arg(QDir::toNativeSeparators(dir)), this, [this, dir] { loadModel(dir); });
+        a->setToolTip(dir);
+    }
+    if (list.isEmpty()) m_recentMenu->addAction(tr("No recent models"))->setEnabled(false);
+    else {
+        m_recentMenu->addSeparator();
+        m_recentMenu->addAction(tr("Clear list"), this, [this] {
+            QSettings().remove(QStringLiteral("recentModels"));
+            rebuildRecentMenu();
+        });
+    }
+}
+
+void MainWindow::openModelFolder() {
+    const QString d = QFileDialog::getExistingDirectory(this, tr("GLM-4.6V-Flash folder"), m_settings.modelDir);
+    if (!d.isEmpty()) loadModel(d);
+}
+
+void MainWindow::loadModel(const QString& modelDir) {
+    m_settings.modelDir = modelDir;
+    Q_EMIT settingsChanged(m_settings);
+    Q_EMIT loadModelRequested(m_settings);
+}
+
+void MainWindow::selectChatRow(int delta) {
+    const int n = m_chatList->count();
+    if (n == 0 || m_activeRequest) return;
+    const int row = m_chatList->currentRow() < 0 ? (delta > 0 ? 0 : n - 1) : std::clamp(m_chatList->currentRow() + delta, 0, n - 1);
+    m_chatList->setCurrentRow(row);  // currentRowChanged opens it
+}
+
+void MainWindow::nextChat() { selectChatRow(+1); }
+void MainWindow::previousChat() { selectChatRow(-1); }
+
+void MainWindow::showAbout() {
+    QString versions = m_aboutProvider ? m_aboutProvider() : QString();
+    if (versions.isEmpty()) versions = tr("Sightline: %1\nQt: %2").arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion()));
+    AboutDialog dlg(versions, this);
+    dlg.exec();
+}
+
+void MainWindow::showShortcuts() {
+    ShortcutsDialog dlg(this);
+    dlg.exec();
+}
+
+void MainWindow::openImageViewer(const QStringList& paths, int index) {
+    if (paths.isEmpty()) return;
+    if (!m_viewer) m_viewer = new ImageViewer(this);  // deletes itself on close
+    m_viewer->setImages(paths, index);
+    m_viewer->show();
+    m_viewer->raise();
+    m_viewer->activateWindow();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+    if (!mimeHasImages(e->mimeData())) {
+        e->ignore();  // a folder, a CSV, text: not ours
+        return;
+    }
+    e->acceptProposedAction();
+    m_dropOverlay->setActive(true);
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent* e) {
+    if (mimeHasImages(e->mimeData())) e->acceptProposedAction();
+    else e->ignore();
+}
+
+void MainWindow::dragLeaveEvent(QDragLeaveEvent* e) {
+    m_dropOverlay->setActive(false);
+    QMainWindow::dragLeaveEvent(e);
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+    m_dropOverlay->setActive(false);
+    if (!mimeHasImages(e->mimeData())) {
+        e->ignore();
+        return;
+    }
+    m_composer->addFromMimeData(e->mimeData());
+    e->acceptProposedAction();
+    activateWindow();
+    m_composer->setFocus();
 }
 
 QDockWidget* MainWindow::addMonitorDock(QWidget* monitor) {
@@ -137,6 +286,12 @@ QDockWidget* MainWindow::addMonitorDock(QWidget* monitor) {
     dock->setWidget(monitor);
     addDockWidget(Qt::BottomDockWidgetArea, dock);
     if (auto* view = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu"))) view->addAction(dock->toggleViewAction());
+    // Opened, it takes about a third of the height: the conversation and the composer keep the rest.
+    connect(dock, &QDockWidget::visibilityChanged, this, [this, dock](bool visible) {
+        if (!visible || dock->isFloating() || dock->property("sized").toBool()) return;
+        dock->setProperty("sized", true);
+        resizeDocks({dock}, {std::max(180, height() / 3)}, Qt::Vertical);
+    });
     dock->hide();
     return dock;
 }
@@ -230,7 +385,7 @@ void MainWindow::startGeneration() {
         req.requestId = ++m_nextRequest;
         req.chatId = m_chatId;
         req.settings = m_settings;
-        req.seed = static_cast<qint64>(QRandomGenerator::global()->generate() & 0x7FFFFFFF);
+        req.seed = m_settings.requestSeed();
         const QString sys = m_store->chatSystemPrompt(m_chatId);
         if (!sys.isEmpty()) {
             ChatMessageUi s;
@@ -348,6 +503,7 @@ void MainWindow::editAndResend(qint64 messageId) {
 void MainWindow::openSettings() {
     SettingsDialog dlg(m_settings, this);
     if (dlg.exec() != QDialog::Accepted) return;
+    saveTheme(dlg.theme());  // already applied (live preview)
     const GenerationSettings old = m_settings;
     m_settings = dlg.settings();
     Q_EMIT settingsChanged(m_settings);
@@ -369,7 +525,9 @@ void MainWindow::exportChat(const QString& path, bool json) {
 
 void MainWindow::onLoadStarted(const QString& modelDir) {
     m_modelReady = false;
-    m_modelLabel->setText(tr("Loading %1…").arg(modelDir));
+    m_loadingDir = modelDir;
+    m_modelLabel->setText(tr("Loading %1…").arg(QDir::toNativeSeparators(modelDir)));
+    m_modelLabel->setToolTip(modelDir);
     m_loadBar->setRange(0, 0);
     m_loadBar->setVisible(true);
     m_cancelLoad->setVisible(true);
@@ -388,7 +546,9 @@ void MainWindow::onModelLoaded(const QString& summary, const QString& device) {
     m_loadBar->setVisible(false);
     m_cancelLoad->setVisible(false);
     m_modelLabel->setText(tr("%1 on %2").arg(summary, device));
-    m_notice->setVisible(false);
+    m_modelLabel->setToolTip(m_loadingDir);
+    if (m_notice->kind() == NoticeBanner::Kind::Error) m_notice->dismiss();  // the load problem is solved
+    rememberModel(m_loadingDir);
     showFirstRunHelp(false);
 }
 
@@ -397,7 +557,11 @@ void MainWindow::onLoadFailed(const QString& message, bool cancelled) {
     m_loadBar->setVisible(false);
     m_cancelLoad->setVisible(false);
     m_modelLabel->setText(cancelled ? tr("Loading cancelled") : tr("No model loaded"));
-    if (!cancelled) showProblem(tr("Could not load the model: %1").arg(message));
+    if (!cancelled)
+        m_notice->showError(tr("Could not load the model: %1\nChoose the GLM-4.6V-Flash checkpoint folder (with config.json and "
+                               "*.safetensors), or check the device in Settings.")
+                                .arg(message),
+                            tr("Open model folder…"), [this] { openModelFolder(); });
 }
 
 void MainWindow::onMemory(qint64 used, qint64 total, const QString& device) {
@@ -405,12 +569,8 @@ void MainWindow::onMemory(qint64 used, qint64 total, const QString& device) {
     else m_memLabel->setText(tr("%1 · RAM %2").arg(device, humanBytes(used)));
 }
 
-void MainWindow::showProblem(const QString& message) {
-    m_notice->setText(message);
-    m_notice->setVisible(true);
-    QTimer::singleShot(12000, m_notice, [n = m_notice, message] {
-        if (n->text() == message) n->setVisible(false);
-    });
-}
+void MainWindow::showProblem(const QString& message) { m_notice->showError(message); }
+
+void MainWindow::showInfo(const QString& message) { m_notice->showInfo(message); }
 
 }  // namespace sightline::ui

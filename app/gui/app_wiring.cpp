@@ -1,5 +1,8 @@
 #include "app_wiring.h"
 
+#include <atomic>
+#include <memory>
+
 #include "composer.h"
 #include "engine_controller.h"
 #include "main_window.h"
@@ -23,8 +26,13 @@ void wireWindow(ui::MainWindow* w, EngineController* c) {
     QObject::connect(c, &EngineController::finished, w, &ui::MainWindow::onFinished);
     QObject::connect(c, &EngineController::failed, w, &ui::MainWindow::onFailed);
     QObject::connect(c, &EngineController::memory, w, &ui::MainWindow::onMemory);
-    w->composer()->setInspector([w, c](const QString& path, QString* error) {
-        return c->preflight(path, w->settings().maxImagePixels, error);
+    // The inspector runs on the composer's pool thread: it holds the backend (shared, mutex-guarded)
+    // and a copy of the image budget kept current from the GUI thread, never the window or the
+    // controller (either may be gone before a late inspection ends).
+    auto maxPixels = std::make_shared<std::atomic<qint64>>(w->settings().maxImagePixels);
+    QObject::connect(w, &ui::MainWindow::settingsChanged, w, [maxPixels](const ui::GenerationSettings& s) { maxPixels->store(s.maxImagePixels); });
+    w->composer()->setInspector([backend = c->backend(), maxPixels](const QString& path, QString* error) {
+        return EngineController::preflight(*backend, path, maxPixels->load(), error);
     });
 }
 
