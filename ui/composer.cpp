@@ -13,6 +13,7 @@
 #include <QPainter>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QTextDocument>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -26,6 +27,11 @@ constexpr int kTileSide = 64;
 class PromptEdit : public QPlainTextEdit {
 public:
     PromptEdit(Composer* owner) : QPlainTextEdit(owner), m_owner(owner) {}
+    // Three lines tall by default (the base class asks for ~12): the conversation gets the height.
+    QSize sizeHint() const override {
+        const int frame = 2 * frameWidth() + int(2 * document()->documentMargin()) + contentsMargins().top() + contentsMargins().bottom();
+        return {QPlainTextEdit::sizeHint().width(), 3 * fontMetrics().lineSpacing() + frame};
+    }
 
 protected:
     bool canInsertFromMimeData(const QMimeData* source) const override {
@@ -92,7 +98,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     const int line = m_edit->fontMetrics().lineSpacing();
     m_edit->setMinimumHeight(2 * line + 14);  // two lines stay visible in a small window
     m_edit->setMaximumHeight(6 * line + 14);
-    m_edit->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    m_edit->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);  // its size hint: three lines
     m_edit->installEventFilter(this);
     m_send = new QPushButton(tr("Send"), this);
     m_send->setAccessibleName(tr("Send"));

@@ -55,7 +55,7 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
     m_chatList->setAccessibleName(tr("Chat history"));
     m_chatList->setTextElideMode(Qt::ElideRight);
     m_chatList->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_chatList->setSpacing(1);
+    m_chatList->setObjectName(QStringLiteral("chatList"));
     sv->addWidget(newBtn);
     sv->addWidget(m_chatList, 1);
     auto* center = new QWidget(split);
@@ -86,6 +86,7 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
     m_loadBar->setVisible(false);
     m_cancelLoad = new QPushButton(tr("Cancel"), this);
     m_cancelLoad->setVisible(false);
+    statusBar()->setContentsMargins(8, 0, 8, 0);
     statusBar()->addWidget(m_modelLabel, 1);
     statusBar()->addPermanentWidget(m_loadBar);
     statusBar()->addPermanentWidget(m_cancelLoad);

@@ -212,13 +212,17 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(tabs);
 
-    // Live tab, in a scroll area: a short dock scrolls instead of squeezing the window above it
-    auto* liveScroll = new QScrollArea(tabs);
-    liveScroll->setWidgetResizable(true);
-    liveScroll->setFrameShape(QFrame::NoFrame);
-    auto* live = new QWidget(liveScroll);
-    live->setMinimumHeight(420);
-    liveScroll->setWidget(live);
+    // Each tab sits in a scroll area: a short dock scrolls instead of squeezing the conversation
+    // and the status bar above and below it.
+    auto scrolled = [tabs](QWidget* page, int minHeight) {
+        auto* area = new QScrollArea(tabs);
+        area->setWidgetResizable(true);
+        area->setFrameShape(QFrame::NoFrame);
+        page->setMinimumHeight(minHeight);
+        area->setWidget(page);
+        return area;
+    };
+    auto* live = new QWidget;
     auto* lv = new QVBoxLayout(live);
     m_ttft = new QLineSeries;
     // Short legend names (the chart's width is a third of the dock); the long form is the tooltip
@@ -231,13 +235,13 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
     m_rate = new QLineSeries;
     m_rate->setName(tr("requests/min"));
     m_alloc = new QLineSeries;
-    m_alloc->setName(tr("allocated"));
+    m_alloc->setName(tr("alloc"));
     m_reserved = new QLineSeries;
     m_reserved->setName(tr("reserved"));
     m_used = new QLineSeries;
-    m_used->setName(tr("device used"));
+    m_used->setName(tr("used"));
     m_totalMem = new QLineSeries;
-    m_totalMem->setName(tr("device total"));
+    m_totalMem->setName(tr("total"));
     m_util = new QLineSeries;
     m_util->setName(tr("GPU %"));
     m_latencyChart = makeChart(tr("Latency per request"), {m_ttft, m_total}, tr("ms"));
@@ -275,14 +279,14 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
     table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table->verticalHeader()->hide();
     lv->addWidget(table, 2);
-    tabs->addTab(liveScroll, tr("Live"));
+    tabs->addTab(scrolled(live, 420), tr("Live"));
     connect(exportBtn, &QPushButton::clicked, this, [this] {
         const QString p = QFileDialog::getSaveFileName(this, tr("Export requests"), QString(), tr("CSV (*.csv)"));
         if (!p.isEmpty()) exportCsv(p);
     });
 
     // Benchmark tab
-    auto* bench = new QWidget(tabs);
+    auto* bench = new QWidget;
     auto* bf = new QFormLayout;
     auto spin = [bench](int lo, int hi, int v) {
         auto* s = new QSpinBox(bench);
@@ -314,7 +318,7 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
     bv->addLayout(bf);
     bv->addWidget(m_benchRun);
     bv->addWidget(m_benchOut, 1);
-    tabs->addTab(bench, tr("Benchmark"));
+    tabs->addTab(scrolled(bench, 360), tr("Benchmark"));
     connect(m_benchRun, &QPushButton::clicked, this, [=, this] {
         m_benchRun->setEnabled(false);
         m_benchOut->setPlainText(tr("Running…"));

@@ -128,7 +128,8 @@ QString windowStyleSheet(const QPalette& p) {
     const QColor stats = mixColors(base, text, 0.62);
     return QStringLiteral("QFrame#userMessage { background: %1; border-radius: 10px; }"
                           "QFrame#assistantMessage { background: %2; border: 1px solid %3; border-radius: 10px; }"
-                          "QLabel#stats { color: %4; }")
+                          "QLabel#stats { color: %4; }"
+                          "QListWidget#chatList::item { padding: 5px 6px; }")
         .arg(user.name(), base.name(), border.name(), stats.name());
 }
 

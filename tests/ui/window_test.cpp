@@ -61,6 +61,14 @@ QString writeBigJpeg(const QString& path) {
     return img.save(path, "JPEG", 85) ? path : QString();
 }
 
+// With SIGHTLINE_SHOTS_DIR set, saves what the widget looks like (for a person to check by eye).
+void shot(QWidget* w, const QString& name) {
+    const QString dir = qEnvironmentVariable("SIGHTLINE_SHOTS_DIR");
+    if (dir.isEmpty()) return;
+    QTest::qWait(50);
+    w->grab().save(dir + "/" + name + ".png");
+}
+
 QToolButton* buttonNamed(QWidget* root, const QString& accessibleName) {
     for (auto* b : root->findChildren<QToolButton*>())
         if (b->accessibleName() == accessibleName && b->isVisibleTo(root)) return b;
@@ -124,6 +132,7 @@ void WindowTest::bigImageIsReadOffTheGuiThread() {
     QVERIFY2(tile->toolTip().contains("image tokens") && tile->toolTip().contains("big-8000x6000.jpg"), qPrintable(tile->toolTip()));
     QVERIFY(!tile->icon().isNull());
     QVERIFY2(stall < stallLimitMs(), qPrintable(QStringLiteral("GUI thread blocked %1 ms").arg(stall)));
+    shot(h.window.get(), "big-image-attached");
 }
 
 void WindowTest::staleResultOfARemovedImageIsDropped() {
@@ -189,6 +198,7 @@ void WindowTest::dropAnywhereInTheWindowWithHighlight() {
     QApplication::sendEvent(area, &enter);
     QVERIFY(enter.isAccepted());
     QVERIFY2(overlay->isVisible(), "a highlight shows while dragging");
+    shot(h.window.get(), "drop-highlight");
     QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &files, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(h.window.get(), &drop);
     QVERIFY(!overlay->isVisible());
@@ -273,6 +283,9 @@ void WindowTest::smallWindowKeepsComposerChatAndStatusBar() {
         QStatusBar* sb = h.window->statusBar();
         QVERIFY2(sb->isVisible() && sb->height() >= sb->minimumSizeHint().height() && sb->geometry().bottom() < h.window->height(),
                  when);
+        for (auto* d : h.window->findChildren<QDockWidget*>())  // nothing drawn over the status bar
+            if (d->isVisible()) QVERIFY2(d->geometry().bottom() < sb->geometry().top(), when);
+        QVERIFY2(c->geometry().bottom() < sb->geometry().top(), when);
         QVERIFY2(h.window->width() <= 800 && h.window->height() <= 600, qPrintable(QStringLiteral("%1: window grew to %2x%3").arg(when)
                                                                                      .arg(h.window->width()).arg(h.window->height())));
     };
@@ -280,6 +293,7 @@ void WindowTest::smallWindowKeepsComposerChatAndStatusBar() {
     dock->show();
     QVERIFY(QTest::qWaitFor([&] { return dock->isVisible(); }));
     check("800x600 with the monitor dock");
+    shot(h.window.get(), "small-window-monitor");
     QVERIFY2(monitor->height() >= 120, qPrintable(QStringLiteral("monitor %1 px").arg(monitor->height())));
     h.window->resize(300, 200);
     QTest::qWait(50);
@@ -306,6 +320,7 @@ void WindowTest::monitorRateHasItsOwnAxisAndWholeTicks() {
             if (s->name() == QLatin1String("requests/min")) rate = static_cast<QLineSeries*>(s);
         }
     QVERIFY(decode && rate && speed);
+    shot(&monitor, "monitor");
     auto yAxis = [](QAbstractSeries* s) -> QValueAxis* {
         for (auto* a : s->attachedAxes())
             if (a->orientation() == Qt::Vertical) return static_cast<QValueAxis*>(a);
@@ -349,6 +364,7 @@ void WindowTest::imageViewerZoomFitNextAndEscape() {
     QCOMPARE(viewer->count(), 2);
     QCOMPARE(viewer->index(), 0);  // the first thumbnail
     QVERIFY(viewer->fitting());
+    shot(viewer, "viewer");
     const double fit = viewer->zoom();
     QTest::keyClick(viewer, Qt::Key_Plus);
     QVERIFY(!viewer->fitting());
@@ -471,6 +487,7 @@ void WindowTest::errorBannerStaysInfoGoes() {
     bool offered = false;
     for (auto* b : n->findChildren<QPushButton*>()) offered |= b->isVisible() && b->text().contains("Open model folder");
     QVERIFY(offered);
+    shot(h.window.get(), "error-banner");
 }
 
 void WindowTest::aboutShortcutsRecentModelsAndChatNavigation() {
