@@ -129,6 +129,9 @@ QString writeListingQueue(const QString& path, int n) {
     return path;
 }
 
+// Images are read off the GUI thread: wait until none is pending.
+bool waitAttached(ui::Composer* c) { return QTest::qWaitFor([c] { return c->pendingCount() == 0; }, 20000); }
+
 QString lastAnswerText(ui::MainWindow* w) {
     auto* m = w->chatView()->messageAt(w->chatView()->count() - 1);
     return m ? m->message().text : QString();
@@ -170,6 +173,7 @@ void UiTest::dropFilesAndImageData() {
     QVERIFY(enter.isAccepted());
     QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &files, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(c, &drop);
+    QVERIFY(waitAttached(c));
     QVERIFY2(problems.isEmpty(), problems.isEmpty() ? "" : qPrintable(problems.first().first().toString()));
     QCOMPARE(c->images().size(), 2);
     QVERIFY(c->images()[0].preflight.contains("7 image tokens"));
@@ -183,6 +187,7 @@ void UiTest::dropFilesAndImageData() {
     QApplication::sendEvent(c, &enter2);
     QDropEvent drop2(QPointF(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(c, &drop2);
+    QVERIFY(waitAttached(c));
     QCOMPARE(c->images().size(), 3);
     QVERIFY(c->images()[2].path.startsWith(h.dir.filePath("images")));
     QVERIFY(QFile::exists(c->images()[2].path));
@@ -200,6 +205,7 @@ void UiTest::pasteImage() {
     QApplication::clipboard()->setMimeData(mime);
     edit->setFocus();
     edit->paste();
+    QVERIFY(waitAttached(h.window->composer()));
     QCOMPARE(h.window->composer()->images().size(), 1);
     QApplication::clipboard()->setText(QStringLiteral("plain words"));
     edit->paste();
@@ -216,7 +222,8 @@ void UiTest::corruptImageIsAClearMessage() {
     f.write("\x89PNG\r\n\x1a\n garbage");
     f.close();
     QSignalSpy problems(h.window->composer(), &ui::Composer::problem);
-    QVERIFY(!h.window->composer()->addImageFile(bad));
+    h.window->composer()->addImageFile(bad);  // queued; the problem comes when it has been read
+    QVERIFY(waitAttached(h.window->composer()));
     QCOMPARE(problems.count(), 1);
     QVERIFY(problems.first().first().toString().contains("broken.png"));
     QCOMPARE(h.window->composer()->images().size(), 0);
@@ -365,6 +372,7 @@ void UiTest::settingsTravelInTheRequest() {
 // reference greedy tokens decoded by the engine's tokenizer.
 void askCase01(Harness& h) {
     QVERIFY(h.window->composer()->addImageFile(kFixtures + "/cases/images/img_300x200.png"));
+    QVERIFY(waitAttached(h.window->composer()));
     QVERIFY(h.window->composer()->images()[0].preflight.contains("24 image tokens"));
     h.window->composer()->setText("What is in this image?");
     h.window->send();
