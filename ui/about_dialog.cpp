@@ -37,7 +37,9 @@ AboutDialog::AboutDialog(const QString& versions, QWidget* parent) : QDialog(par
     const QStringList lines = versions.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     table->setRowCount(int(lines.size()));
     for (int i = 0; i < lines.size(); ++i) {
-        const qsizetype colon = lines[i].indexOf(QLatin1Char(':'));
+        qsizetype colon = lines[i].indexOf(QLatin1Char(':'));
+        const qsizetype wide = lines[i].indexOf(QChar(0xFF1A));  // "：" in translations
+        if (wide >= 0 && (colon < 0 || wide < colon)) colon = wide;
         table->setItem(i, 0, new QTableWidgetItem(colon < 0 ? QString() : lines[i].left(colon).trimmed()));
         table->setItem(i, 1, new QTableWidgetItem(colon < 0 ? lines[i] : lines[i].mid(colon + 1).trimmed()));
     }

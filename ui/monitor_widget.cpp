@@ -241,7 +241,7 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
     m_used = new QLineSeries;
     m_used->setName(tr("used"));
     m_totalMem = new QLineSeries;
-    m_totalMem->setName(tr("total"));
+    m_totalMem->setName(tr("capacity"));
     m_util = new QLineSeries;
     m_util->setName(tr("GPU %"));
     m_latencyChart = makeChart(tr("Latency per request"), {m_ttft, m_total}, tr("ms"));
