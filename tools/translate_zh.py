@@ -79,7 +79,7 @@ ZH.update({'%1 is a folder, not an image': '%1 是文件夹，不是图片', '%1
                '引擎已分配、分配器已预留、设备上所有进程已用的内存及设备总量（GiB，左轴）；GPU 利用率（%，右轴）',
            'Memory and GPU utilisation': '内存与 GPU 利用率', 'Next chat': '下一个对话', 'Next image (→)': '下一张 (→)', 'No recent models': '没有最近的模型',
            'Notice': '提示', 'Previous chat': '上一个对话', 'Previous image (←)': '上一张 (←)', 'Question › Next / previous control': '问题 › 下一个 / 上一个控件',
-           'Question › Paste an image': '问题 › 粘贴图片', 'Question › Send': '问题 › 发送', 'Random': '随机', 'Reading %1…': '正在读取 %1…',
+           'Question › Send': '问题 › 发送', 'Random': '随机', 'Reading %1…': '正在读取 %1…',
            'Reading…': '读取中…', 'Remove %1': '移除%1', 'Seed': '随机种子', 'Sightline: %1': 'Sightline：%1', 'TTFT': '首字', 'Tab / Shift+Tab': 'Tab / Shift+Tab',
            'The same seed, settings and question give the same answer. Empty: a new random seed for every answer.':
                '相同的种子、设置和问题会得到相同的回答。留空：每次回答使用新的随机种子。',

@@ -34,6 +34,8 @@ AboutDialog::AboutDialog(const QString& versions, QWidget* parent) : QDialog(par
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table->setShowGrid(false);
     table->setAlternatingRowColors(true);
+    table->setSelectionMode(QAbstractItemView::NoSelection);
+    table->setFocusPolicy(Qt::NoFocus);
     const QStringList lines = versions.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     table->setRowCount(int(lines.size()));
     for (int i = 0; i < lines.size(); ++i) {
@@ -76,7 +78,6 @@ QList<QPair<QString, QString>> ShortcutsDialog::collect(QMainWindow* window) {
     const QList<QPair<QString, QString>> fixed = {
         {tr("Question › Send"), tr("Ctrl+Enter")},
         {tr("Question › Next / previous control"), tr("Tab / Shift+Tab")},
-        {tr("Question › Paste an image"), QKeySequence(QKeySequence::Paste).toString(QKeySequence::NativeText)},
         {tr("Image viewer › Zoom in / out"), tr("+ / − or the mouse wheel")},
         {tr("Image viewer › Fit / actual size"), tr("F / 1")},
         {tr("Image viewer › Next / previous image"), tr("→ / ←")},
@@ -97,6 +98,8 @@ ShortcutsDialog::ShortcutsDialog(QMainWindow* window) : QDialog(window) {
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table->setShowGrid(false);
     table->setAlternatingRowColors(true);
+    table->setSelectionMode(QAbstractItemView::NoSelection);
+    table->setFocusPolicy(Qt::NoFocus);
     for (int i = 0; i < rows.size(); ++i) {
         table->setItem(i, 0, new QTableWidgetItem(rows[i].first));
         table->setItem(i, 1, new QTableWidgetItem(rows[i].second));

@@ -145,8 +145,10 @@ ImageViewer::ImageViewer(QWidget* parent) : QDialog(parent) {
     m_zoomLabel = new QLabel(this);
     m_zoomLabel->setMinimumWidth(m_zoomLabel->fontMetrics().horizontalAdvance(QStringLiteral("0000 %")));
     m_zoomLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    bar->setSpacing(4);
     bar->addWidget(m_prev);
     bar->addWidget(m_next);
+    bar->addSpacing(8);
     bar->addWidget(m_caption, 1);
     bar->addWidget(button(QStringLiteral("−"), tr("Zoom out (-)"), &ImageViewer::zoomOut));
     bar->addWidget(m_zoomLabel);

@@ -423,6 +423,8 @@ void WindowTest::themeSwitchesLiveAndPersists() {
             if (cb->accessibleName() == QLatin1String("Theme")) combo = cb;
         combo->setCurrentIndex(combo->findData(QStringLiteral("dark")));
         QVERIFY(ui::isDarkPalette(QApplication::palette()));  // live
+        dlg.show();
+        shot(&dlg, "settings-dark");
         dlg.reject();
         QVERIFY(!ui::isDarkPalette(QApplication::palette()));  // put back
     }
@@ -513,6 +515,11 @@ void WindowTest::aboutShortcutsRecentModelsAndChatNavigation() {
     QVERIFY(has(QKeySequence(Qt::CTRL | Qt::Key_PageDown)) && has(QKeySequence(Qt::CTRL | Qt::Key_PageUp)));
     QVERIFY(has(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O)));  // open model
     QVERIFY(has(QKeySequence(Qt::CTRL | Qt::Key_Slash)));          // this sheet
+    {
+        ui::ShortcutsDialog sheet(h.window.get());
+        sheet.show();
+        shot(&sheet, "shortcuts");
+    }
     // About shows what the app layer reports.
     int asked = 0;
     h.window->setAboutProvider([&] {
@@ -520,7 +527,10 @@ void WindowTest::aboutShortcutsRecentModelsAndChatNavigation() {
         return QStringLiteral("Sightline: 9.9\nlibtorch: 2.x\nGPU: none");
     });
     QTimer::singleShot(200, [] {
-        if (auto* d = qobject_cast<QDialog*>(QApplication::activeModalWidget())) d->reject();
+        if (auto* d = qobject_cast<QDialog*>(QApplication::activeModalWidget())) {
+            shot(d, "about");
+            d->reject();
+        }
     });
     h.window->showAbout();
     QCOMPARE(asked, 1);
