@@ -2,6 +2,7 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QEvent>
 #include <QLegend>
 #include <QFile>
 #include <QFileDialog>
@@ -23,6 +24,7 @@
 #include <cmath>
 
 #include "chat_types.h"
+#include "theme.h"
 
 namespace sightline::ui {
 namespace {
@@ -94,6 +96,22 @@ QChart* makeChart(const QString& title, std::initializer_list<QLineSeries*> left
     return c;
 }
 
+// Colours of a chart from the widget palette, so that it follows the light / dark theme.
+void styleChart(QChart* c, const QPalette& pal) {
+    const QColor base = pal.color(QPalette::Base), text = pal.color(QPalette::Text);
+    const QColor muted = mixColors(base, text, 0.65), grid = mixColors(base, text, 0.15);
+    c->setBackgroundBrush(base);
+    c->setBackgroundPen(QPen(mixColors(base, text, 0.2)));
+    c->setTitleBrush(text);
+    c->legend()->setLabelColor(text);
+    for (auto* a : c->axes()) {
+        a->setLabelsColor(muted);
+        a->setTitleBrush(muted);
+        a->setGridLineColor(grid);
+        a->setLinePenColor(grid);
+    }
+}
+
 // Fits every axis of a chart to the series attached to it, with whole-number ticks where the
 // quantity is whole (seconds, requests).
 void fitAxes(QChart* c) {
@@ -115,10 +133,11 @@ void fitAxes(QChart* c) {
         double max = horizontal ? std::max(std::ceil(hi), min + 1) : (hi > 0 ? hi * 1.15 : 1);
         const double step = niceStep(max - min, horizontal ? 5 : 4, integer ? 1.0 : 0.0);
         if (!horizontal) max = std::ceil(max / step) * step;
-        v->setRange(min, max);
+        // Interval before range: a wide range at the old 1-unit interval would lay out thousands of ticks.
         v->setTickAnchor(horizontal ? min : 0);
         v->setTickInterval(step);
         v->setLabelFormat(formatForStep(step));
+        v->setRange(min, max);
     }
 }
 
@@ -247,6 +266,7 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
     m_latencyChart = makeChart(tr("Latency per request"), {m_ttft, m_total}, tr("ms"));
     m_speedChart = makeChart(tr("Throughput"), {m_decode}, tr("tokens/s"), {m_rate}, tr("requests/min"));
     m_memoryChart = makeChart(tr("Memory and GPU utilisation"), {m_alloc, m_reserved, m_used, m_totalMem}, tr("GiB"), {m_util}, tr("GPU %"));
+    for (auto* series : {m_ttft, m_total, m_decode, m_rate}) series->setPointsVisible(true);  // one request is a point
     auto* charts = new QHBoxLayout;
     const QStringList tips = {tr("Time to first token and total latency of each request (ms)"),
                               tr("Decode speed of each request (tokens/s, left) and requests in the last minute (right)"),
@@ -324,6 +344,16 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
         m_benchOut->setPlainText(tr("Running…"));
         Q_EMIT benchmarkRequested(w->value(), h->value(), prompt->text(), maxNew->value(), warm->value(), loops->value(), reps->value());
     });
+    restyleCharts();
+}
+
+void MonitorWidget::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange) restyleCharts();
+}
+
+void MonitorWidget::restyleCharts() {
+    for (QChart* c : {m_latencyChart, m_speedChart, m_memoryChart}) styleChart(c, palette());
 }
 
 double MonitorWidget::secondsSinceStart() const { return double(QDateTime::currentMSecsSinceEpoch() - m_start) / 1000.0; }

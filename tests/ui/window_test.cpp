@@ -304,6 +304,18 @@ void WindowTest::monitorRateHasItsOwnAxisAndWholeTicks() {
     ui::MonitorWidget monitor;
     monitor.resize(1100, 500);
     monitor.show();
+    {
+        ui::MonitorWidget one;  // a single request: its points show, the axes stay readable
+        one.resize(1100, 500);
+        one.show();
+        ui::RequestRecord r;
+        r.id = 1;
+        r.ttftMs = 85;
+        r.totalMs = 620;
+        r.decodeTokensPerS = 1740;
+        one.addRequest(r);
+        shot(&one, "monitor-one");
+    }
     for (int i = 0; i < 3; ++i) {
         ui::RequestRecord r;
         r.id = quint64(i + 1);
