@@ -31,12 +31,12 @@
         <translation>无法打开聊天数据库：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="95" />
+        <location filename="../app/gui/app_wiring.cpp" line="73" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="96" />
+        <location filename="../app/gui/app_wiring.cpp" line="74" />
         <source>Sightline: %1
 Qt: %2 (built with %3)
 libtorch: %4
@@ -53,37 +53,37 @@ NVIDIA 驱动：%7
 GPU：%8</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="110" />
+        <location filename="../app/gui/main.cpp" line="104" />
         <source>Moderation</source>
         <translation>审核</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="122" />
+        <location filename="../app/gui/main.cpp" line="116" />
         <source>Import queue</source>
         <translation>导入队列</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="122" />
+        <location filename="../app/gui/main.cpp" line="116" />
         <source>Queues (*.csv *.jsonl)</source>
         <translation>队列 (*.csv *.jsonl)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="126" />
+        <location filename="../app/gui/main.cpp" line="120" />
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="126" />
+        <location filename="../app/gui/main.cpp" line="120" />
         <source>CSV (*.csv);;JSONL (*.jsonl)</source>
         <translation>CSV (*.csv);;JSONL (*.jsonl)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="130" />
+        <location filename="../app/gui/main.cpp" line="124" />
         <source>Moderation is unavailable: %1</source>
         <translation>审核功能不可用：%1</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="76" />
+        <location filename="../ui/monitor_widget.cpp" line="78" />
         <source>seconds</source>
         <translation>秒</translation>
     </message>
@@ -213,12 +213,12 @@ GPU：%8</translation>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="49" />
+        <location filename="../ui/about_dialog.cpp" line="51" />
         <source>Copy versions</source>
         <translation>复制版本信息</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="52" />
+        <location filename="../ui/about_dialog.cpp" line="54" />
         <source>Copied ✓</source>
         <translation>已复制 ✓</translation>
     </message>
@@ -354,7 +354,7 @@ GPU：%8</translation>
     <message>
         <location filename="../ui/image_viewer.cpp" line="122" />
         <location filename="../ui/image_viewer.cpp" line="129" />
-        <location filename="../ui/image_viewer.cpp" line="221" />
+        <location filename="../ui/image_viewer.cpp" line="223" />
         <source>Image</source>
         <translation>图片</translation>
     </message>
@@ -369,47 +369,47 @@ GPU：%8</translation>
         <translation>下一张 (→)</translation>
     </message>
     <message>
-        <location filename="../ui/image_viewer.cpp" line="151" />
+        <location filename="../ui/image_viewer.cpp" line="153" />
         <source>Zoom out (-)</source>
         <translation>缩小 (-)</translation>
     </message>
     <message>
-        <location filename="../ui/image_viewer.cpp" line="153" />
+        <location filename="../ui/image_viewer.cpp" line="155" />
         <source>Zoom in (+)</source>
         <translation>放大 (+)</translation>
     </message>
     <message>
-        <location filename="../ui/image_viewer.cpp" line="154" />
+        <location filename="../ui/image_viewer.cpp" line="156" />
         <source>Fit</source>
         <translation>适应</translation>
     </message>
     <message>
-        <location filename="../ui/image_viewer.cpp" line="154" />
+        <location filename="../ui/image_viewer.cpp" line="156" />
         <source>Fit to the window (F)</source>
         <translation>适应窗口 (F)</translation>
     </message>
     <message>
-        <location filename="../ui/image_viewer.cpp" line="155" />
+        <location filename="../ui/image_viewer.cpp" line="157" />
         <source>Actual size (1)</source>
         <translation>实际大小 (1)</translation>
     </message>
     <message>
-        <location filename="../ui/image_viewer.cpp" line="197" />
+        <location filename="../ui/image_viewer.cpp" line="199" />
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../ui/image_viewer.cpp" line="207" />
+        <location filename="../ui/image_viewer.cpp" line="209" />
         <source>Cannot show %1</source>
         <translation>无法显示 %1</translation>
     </message>
     <message>
-        <location filename="../ui/image_viewer.cpp" line="209" />
+        <location filename="../ui/image_viewer.cpp" line="211" />
         <source>%1 · %2×%3 px</source>
         <translation>%1 · %2×%3 像素</translation>
     </message>
     <message>
-        <location filename="../ui/image_viewer.cpp" line="219" />
+        <location filename="../ui/image_viewer.cpp" line="221" />
         <source>%1 of %2 · </source>
         <translation>第 %1 / %2 张 · </translation>
     </message>
@@ -766,194 +766,194 @@ Qt：%2</translation>
 <context>
     <name>sightline::ui::MonitorWidget</name>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="247" />
+        <location filename="../ui/monitor_widget.cpp" line="266" />
         <source>Latency per request</source>
         <translation>每个请求的延迟</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="247" />
+        <location filename="../ui/monitor_widget.cpp" line="266" />
         <source>ms</source>
         <translation>毫秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="248" />
+        <location filename="../ui/monitor_widget.cpp" line="267" />
         <source>Throughput</source>
         <translation>吞吐量</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="230" />
+        <location filename="../ui/monitor_widget.cpp" line="249" />
         <source>TTFT</source>
         <translation>首字</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="232" />
+        <location filename="../ui/monitor_widget.cpp" line="251" />
         <source>total</source>
         <translation>总计</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="234" />
+        <location filename="../ui/monitor_widget.cpp" line="253" />
         <source>decode tok/s</source>
         <translation>解码 词元/秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="236" />
-        <location filename="../ui/monitor_widget.cpp" line="248" />
+        <location filename="../ui/monitor_widget.cpp" line="255" />
+        <location filename="../ui/monitor_widget.cpp" line="267" />
         <source>requests/min</source>
         <translation>请求/分钟</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="238" />
+        <location filename="../ui/monitor_widget.cpp" line="257" />
         <source>alloc</source>
         <translation>已分配</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="240" />
+        <location filename="../ui/monitor_widget.cpp" line="259" />
         <source>reserved</source>
         <translation>已预留</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="242" />
+        <location filename="../ui/monitor_widget.cpp" line="261" />
         <source>used</source>
         <translation>已用</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="244" />
+        <location filename="../ui/monitor_widget.cpp" line="263" />
         <source>capacity</source>
         <translation>容量</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="246" />
-        <location filename="../ui/monitor_widget.cpp" line="249" />
+        <location filename="../ui/monitor_widget.cpp" line="265" />
+        <location filename="../ui/monitor_widget.cpp" line="268" />
         <source>GPU %</source>
         <translation>GPU %</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="248" />
+        <location filename="../ui/monitor_widget.cpp" line="267" />
         <source>tokens/s</source>
         <translation>词元/秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="249" />
+        <location filename="../ui/monitor_widget.cpp" line="268" />
         <source>GiB</source>
         <translation>GiB</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="249" />
+        <location filename="../ui/monitor_widget.cpp" line="268" />
         <source>Memory and GPU utilisation</source>
         <translation>内存与 GPU 利用率</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="251" />
+        <location filename="../ui/monitor_widget.cpp" line="271" />
         <source>Time to first token and total latency of each request (ms)</source>
         <translation>每个请求的首字时间和总延迟（毫秒）</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="252" />
+        <location filename="../ui/monitor_widget.cpp" line="272" />
         <source>Decode speed of each request (tokens/s, left) and requests in the last minute (right)</source>
         <translation>每个请求的解码速度（词元/秒，左轴）和最近一分钟的请求数（右轴）</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="253" />
+        <location filename="../ui/monitor_widget.cpp" line="273" />
         <source>Memory allocated by the engine, reserved by the allocator, used on the device by all processes and the device total (GiB, left); GPU utilisation (%, right)</source>
         <translation>引擎已分配、分配器已预留、设备上所有进程已用的内存及设备总量（GiB，左轴）；GPU 利用率（%，右轴）</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="264" />
+        <location filename="../ui/monitor_widget.cpp" line="284" />
         <source>Scheduler: no model loaded</source>
         <translation>调度器：未加载模型</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="270" />
+        <location filename="../ui/monitor_widget.cpp" line="290" />
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="278" />
+        <location filename="../ui/monitor_widget.cpp" line="298" />
         <source>Recent requests</source>
         <translation>最近的请求</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="282" />
+        <location filename="../ui/monitor_widget.cpp" line="302" />
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="284" />
+        <location filename="../ui/monitor_widget.cpp" line="304" />
         <source>Export requests</source>
         <translation>导出请求</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="284" />
+        <location filename="../ui/monitor_widget.cpp" line="304" />
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="299" />
+        <location filename="../ui/monitor_widget.cpp" line="319" />
         <source>Describe this image in detail.</source>
         <translation>详细描述这张图片。</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="304" />
+        <location filename="../ui/monitor_widget.cpp" line="324" />
         <source>Image width (0: no image)</source>
         <translation>图片宽度（0：无图片）</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="305" />
+        <location filename="../ui/monitor_widget.cpp" line="325" />
         <source>Image height</source>
         <translation>图片高度</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="306" />
+        <location filename="../ui/monitor_widget.cpp" line="326" />
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="307" />
+        <location filename="../ui/monitor_widget.cpp" line="327" />
         <source>Tokens to generate</source>
         <translation>生成词元数</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="308" />
+        <location filename="../ui/monitor_widget.cpp" line="328" />
         <source>Warm-up runs</source>
         <translation>预热次数</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="309" />
+        <location filename="../ui/monitor_widget.cpp" line="329" />
         <source>Loops (-n)</source>
         <translation>循环次数 (-n)</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="310" />
+        <location filename="../ui/monitor_widget.cpp" line="330" />
         <source>Repeats (-r)</source>
         <translation>重复次数 (-r)</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="311" />
+        <location filename="../ui/monitor_widget.cpp" line="331" />
         <source>Run benchmark</source>
         <translation>运行基准测试</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="321" />
+        <location filename="../ui/monitor_widget.cpp" line="341" />
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="324" />
+        <location filename="../ui/monitor_widget.cpp" line="344" />
         <source>Running…</source>
         <translation>运行中…</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="357" />
+        <location filename="../ui/monitor_widget.cpp" line="387" />
         <source>No requests yet</source>
         <translation>尚无请求</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="358" />
+        <location filename="../ui/monitor_widget.cpp" line="388" />
         <source>TTFT P50 %1 / P95 %2 / P99 %3 ms · total P50 %4 / P95 %5 / P99 %6 ms (last %7)</source>
         <translation>首字 P50 %1 / P95 %2 / P99 %3 毫秒 · 总计 P50 %4 / P95 %5 / P99 %6 毫秒（最近 %7 个）</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="383" />
+        <location filename="../ui/monitor_widget.cpp" line="413" />
         <source>Scheduler: %1 of %2 slots decoding · %3 waiting (chat %4, moderation %5, other %6) · mean batch %7 · %8 requests done</source>
         <translation>调度器：%2 个槽位中 %1 个正在解码 · %3 个等待（对话 %4，审核 %5，其他 %6）· 平均批大小 %7 · 已完成 %8 个请求</translation>
     </message>
@@ -1027,72 +1027,72 @@ Qt：%2</translation>
 <context>
     <name>sightline::ui::RequestTableModel</name>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="141" />
+        <location filename="../ui/monitor_widget.cpp" line="160" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="141" />
+        <location filename="../ui/monitor_widget.cpp" line="160" />
         <source>Id</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="141" />
+        <location filename="../ui/monitor_widget.cpp" line="160" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="142" />
+        <location filename="../ui/monitor_widget.cpp" line="161" />
         <source>Image tok</source>
         <translation>图像词元</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="142" />
+        <location filename="../ui/monitor_widget.cpp" line="161" />
         <source>Prompt tok</source>
         <translation>提示词元</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="142" />
+        <location filename="../ui/monitor_widget.cpp" line="161" />
         <source>Output tok</source>
         <translation>输出词元</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="143" />
+        <location filename="../ui/monitor_widget.cpp" line="162" />
         <source>Preproc ms</source>
         <translation>预处理 毫秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="143" />
+        <location filename="../ui/monitor_widget.cpp" line="162" />
         <source>Vision ms</source>
         <translation>视觉 毫秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="143" />
+        <location filename="../ui/monitor_widget.cpp" line="162" />
         <source>Prefill ms</source>
         <translation>预填充 毫秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="144" />
+        <location filename="../ui/monitor_widget.cpp" line="163" />
         <source>TTFT ms</source>
         <translation>首字 毫秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="144" />
+        <location filename="../ui/monitor_widget.cpp" line="163" />
         <source>Total ms</source>
         <translation>总计 毫秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="144" />
+        <location filename="../ui/monitor_widget.cpp" line="163" />
         <source>Decode tok/s</source>
         <translation>解码 词元/秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="145" />
+        <location filename="../ui/monitor_widget.cpp" line="164" />
         <source>Peak memory</source>
         <translation>峰值内存</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="145" />
+        <location filename="../ui/monitor_widget.cpp" line="164" />
         <source>Memory delta</source>
         <translation>内存增量</translation>
     </message>
@@ -1410,83 +1410,78 @@ Qt：%2</translation>
 <context>
     <name>sightline::ui::ShortcutsDialog</name>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="77" />
+        <location filename="../ui/about_dialog.cpp" line="79" />
         <source>Question › Send</source>
         <translation>问题 › 发送</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="77" />
+        <location filename="../ui/about_dialog.cpp" line="79" />
         <source>Ctrl+Enter</source>
         <translation>Ctrl+Enter</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="78" />
+        <location filename="../ui/about_dialog.cpp" line="80" />
         <source>Question › Next / previous control</source>
         <translation>问题 › 下一个 / 上一个控件</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="78" />
+        <location filename="../ui/about_dialog.cpp" line="80" />
         <source>Tab / Shift+Tab</source>
         <translation>Tab / Shift+Tab</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="79" />
-        <source>Question › Paste an image</source>
-        <translation>问题 › 粘贴图片</translation>
-    </message>
-    <message>
-        <location filename="../ui/about_dialog.cpp" line="80" />
+        <location filename="../ui/about_dialog.cpp" line="81" />
         <source>Image viewer › Zoom in / out</source>
         <translation>图片查看器 › 放大 / 缩小</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="80" />
+        <location filename="../ui/about_dialog.cpp" line="81" />
         <source>+ / − or the mouse wheel</source>
         <translation>+ / − 或鼠标滚轮</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="81" />
+        <location filename="../ui/about_dialog.cpp" line="82" />
         <source>Image viewer › Fit / actual size</source>
         <translation>图片查看器 › 适应 / 实际大小</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="81" />
+        <location filename="../ui/about_dialog.cpp" line="82" />
         <source>F / 1</source>
         <translation>F / 1</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="82" />
+        <location filename="../ui/about_dialog.cpp" line="83" />
         <source>Image viewer › Next / previous image</source>
         <translation>图片查看器 › 下一张 / 上一张</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="82" />
+        <location filename="../ui/about_dialog.cpp" line="83" />
         <source>→ / ←</source>
         <translation>→ / ←</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="83" />
+        <location filename="../ui/about_dialog.cpp" line="84" />
         <source>Image viewer › Close</source>
         <translation>图片查看器 › 关闭</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="83" />
+        <location filename="../ui/about_dialog.cpp" line="84" />
         <source>Esc</source>
         <translation>Esc</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="90" />
-        <location filename="../ui/about_dialog.cpp" line="94" />
+        <location filename="../ui/about_dialog.cpp" line="91" />
+        <location filename="../ui/about_dialog.cpp" line="95" />
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="95" />
+        <location filename="../ui/about_dialog.cpp" line="96" />
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../ui/about_dialog.cpp" line="95" />
+        <location filename="../ui/about_dialog.cpp" line="96" />
         <source>Keys</source>
         <translation>按键</translation>
     </message>

@@ -1,5 +1,6 @@
 #include "app_wiring.h"
 
+#include <QCoreApplication>
 #include <atomic>
 #include <memory>
 
@@ -65,6 +66,14 @@ void wireMonitor(ui::MonitorWidget* m, EngineController* c) {
     QObject::connect(m, &ui::MonitorWidget::benchmarkRequested, c, &EngineController::runBenchmark);
     QObject::connect(c, &EngineController::benchmarkProgress, m, &ui::MonitorWidget::showBenchmarkProgress);
     QObject::connect(c, &EngineController::benchmarkFinished, m, &ui::MonitorWidget::showBenchmarkResult);
+}
+
+QString versionReport() {
+    const RuntimeVersions v = runtimeVersions();
+    auto orNone = [](const std::string& s) { return s.empty() ? QObject::tr("none") : QString::fromStdString(s); };
+    return QObject::tr("Sightline: %1\nQt: %2 (built with %3)\nlibtorch: %4\nCUDA runtime: %5\nCUDA driver: %6\nNVIDIA driver: %7\nGPU: %8")
+        .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR), orNone(v.libtorch),
+             orNone(v.cudaRuntime), orNone(v.cudaDriver), orNone(v.nvidiaDriver), orNone(v.gpu));
 }
 
 void wireModeration(ModerationController* moderation, EngineController* c) {

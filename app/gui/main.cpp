@@ -90,13 +90,7 @@ int main(int argc, char** argv) {
     }
     ui::MainWindow window(store.get(), settings);
     window.composer()->setPasteFolder(dataDir + QStringLiteral("/images"));
-    window.setAboutProvider([] {
-        const RuntimeVersions v = runtimeVersions();
-        auto orNone = [](const std::string& s) { return s.empty() ? QObject::tr("none") : QString::fromStdString(s); };
-        return QObject::tr("Sightline: %1\nQt: %2 (built with %3)\nlibtorch: %4\nCUDA runtime: %5\nCUDA driver: %6\nNVIDIA driver: %7\nGPU: %8")
-            .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR), orNone(v.libtorch),
-                 orNone(v.cudaRuntime), orNone(v.cudaDriver), orNone(v.nvidiaDriver), orNone(v.gpu));
-    });
+    window.setAboutProvider(&app::versionReport);
     app::EngineController controller(std::make_unique<app::EngineBackend>());
     app::wireWindow(&window, &controller);
     auto* monitor = new ui::MonitorWidget(&window);

@@ -546,6 +546,12 @@ void WindowTest::aboutShortcutsRecentModelsAndChatNavigation() {
     });
     h.window->showAbout();
     QCOMPARE(asked, 1);
+    // What the app gives it: the engine's versions, one "Name: value" a line.
+    const QString report = app::versionReport();
+    qInfo("%s", qPrintable(QString(report).replace(QLatin1Char('\n'), QStringLiteral(" · "))));
+    QVERIFY2(report.contains(QStringLiteral("libtorch: ") + QString::fromStdString(libtorchVersion())), qPrintable(report));
+    QVERIFY(report.contains(QStringLiteral("Qt: ") + QString::fromLatin1(qVersion())));
+    for (const char* key : {"CUDA runtime: ", "CUDA driver: ", "NVIDIA driver: ", "GPU: "}) QVERIFY2(report.contains(key), key);
     // Recent models: remembered on a successful load, newest first, persisted.
     QSettings().remove(QStringLiteral("recentModels"));
     for (const QString& dir : {QStringLiteral("/models/a"), QStringLiteral("/models/b"), QStringLiteral("/models/a")}) {
