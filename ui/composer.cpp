@@ -86,7 +86,12 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_thumbs->addStretch();
     m_thumbBar->setVisible(false);
     v->addWidget(m_thumbBar);
-    auto* row = new QHBoxLayout;
+    // One rounded box around the attach button, the text and Send (the window's style sheet draws
+    // it, see theme.cpp), like the input bars of other chat apps.
+    auto* box = new QFrame(this);
+    box->setObjectName(QStringLiteral("composerBox"));
+    auto* row = new QHBoxLayout(box);
+    row->setContentsMargins(8, 6, 8, 6);
     row->setSpacing(8);
     m_attach = new QPushButton(tr("Image…"), this);
     m_attach->setToolTip(tr("Attach images (or drop / paste them here)"));
@@ -100,13 +105,14 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     m_edit->setMaximumHeight(6 * line + 14);
     m_edit->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);  // its size hint: three lines
     m_edit->installEventFilter(this);
+    m_edit->setFrameShape(QFrame::NoFrame);
     m_send = new QPushButton(tr("Send"), this);
     m_send->setAccessibleName(tr("Send"));
     m_send->setDefault(true);
     row->addWidget(m_attach, 0, Qt::AlignBottom);
     row->addWidget(m_edit, 1);
     row->addWidget(m_send, 0, Qt::AlignBottom);
-    v->addLayout(row);
+    v->addWidget(box);
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     connect(m_attach, &QPushButton::clicked, this, &Composer::openFileDialog);
     connect(m_send, &QPushButton::clicked, this, [this] {

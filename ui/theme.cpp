@@ -129,8 +129,9 @@ QString windowStyleSheet(const QPalette& p) {
     return QStringLiteral("QFrame#userMessage { background: %1; border-radius: 10px; }"
                           "QFrame#assistantMessage { background: %2; border: 1px solid %3; border-radius: 10px; }"
                           "QLabel#stats { color: %4; }"
-                          "QListWidget#chatList::item { padding: 5px 6px; }")
-        .arg(user.name(), base.name(), border.name(), stats.name());
+                          "QListWidget#chatList::item { padding: 5px 6px; }"
+                          "QFrame#composerBox { background: %2; border: 1px solid %5; border-radius: 10px; }")
+        .arg(user.name(), base.name(), border.name(), stats.name(), mixColors(base, text, dark ? 0.30 : 0.25).name());
 }
 
 }  // namespace sightline::ui
