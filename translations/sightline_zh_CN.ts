@@ -234,109 +234,109 @@ GPU：%8</translation>
 <context>
     <name>sightline::ui::Composer</name>
     <message>
-        <location filename="../ui/composer.cpp" line="91" />
+        <location filename="../ui/composer.cpp" line="96" />
         <source>Image…</source>
         <translation>图片…</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="92" />
+        <location filename="../ui/composer.cpp" line="97" />
         <source>Attach images (or drop / paste them here)</source>
         <translation>添加图片（或拖放 / 粘贴到这里）</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="93" />
+        <location filename="../ui/composer.cpp" line="98" />
         <source>Attach image</source>
         <translation>添加图片</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="95" />
+        <location filename="../ui/composer.cpp" line="100" />
         <source>Ask about an image… (Ctrl+Enter to send; drop or paste images)</source>
         <translation>就图片提问…（Ctrl+Enter 发送；可拖放或粘贴图片）</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="96" />
+        <location filename="../ui/composer.cpp" line="101" />
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="103" />
-        <location filename="../ui/composer.cpp" line="104" />
-        <location filename="../ui/composer.cpp" line="128" />
+        <location filename="../ui/composer.cpp" line="109" />
+        <location filename="../ui/composer.cpp" line="110" />
+        <location filename="../ui/composer.cpp" line="134" />
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="126" />
+        <location filename="../ui/composer.cpp" line="132" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="127" />
+        <location filename="../ui/composer.cpp" line="133" />
         <source>Reading…</source>
         <translation>读取中…</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="163" />
+        <location filename="../ui/composer.cpp" line="169" />
         <source>%1 is a folder, not an image</source>
         <translation>%1 是文件夹，不是图片</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="163" />
+        <location filename="../ui/composer.cpp" line="169" />
         <source>Cannot read %1</source>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="211" />
+        <location filename="../ui/composer.cpp" line="217" />
         <source>%1 is not a local file</source>
         <translation>%1 不是本地文件</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="221" />
+        <location filename="../ui/composer.cpp" line="227" />
         <source>The pasted data is not an image Sightline can read</source>
         <translation>粘贴的内容不是 Sightline 能读取的图片</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="236" />
+        <location filename="../ui/composer.cpp" line="242" />
         <source>Cannot save the pasted image to %1</source>
         <translation>无法将粘贴的图片保存到 %1</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="246" />
+        <location filename="../ui/composer.cpp" line="252" />
         <source>Attach images</source>
         <translation>添加图片</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="247" />
+        <location filename="../ui/composer.cpp" line="253" />
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif);;All files (*)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.webp *.bmp *.gif);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="293" />
+        <location filename="../ui/composer.cpp" line="299" />
         <source>Remove image</source>
         <translation>移除图片</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="294" />
+        <location filename="../ui/composer.cpp" line="300" />
         <source>Remove %1</source>
         <translation>移除%1</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="303" />
+        <location filename="../ui/composer.cpp" line="309" />
         <source>Click to view</source>
         <translation>点击查看</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="305" />
+        <location filename="../ui/composer.cpp" line="311" />
         <source>Image %1</source>
         <translation>图片 %1</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="320" />
+        <location filename="../ui/composer.cpp" line="326" />
         <source>Reading %1…</source>
         <translation>正在读取 %1…</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="320" />
+        <location filename="../ui/composer.cpp" line="326" />
         <source>Image being read</source>
         <translation>正在读取的图片</translation>
     </message>
@@ -417,260 +417,260 @@ GPU：%8</translation>
 <context>
     <name>sightline::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="41" />
+        <location filename="../ui/main_window.cpp" line="33" />
         <source>Sightline</source>
         <translation>Sightline</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="52" />
-        <location filename="../ui/main_window.cpp" line="53" />
+        <location filename="../ui/main_window.cpp" line="44" />
+        <location filename="../ui/main_window.cpp" line="45" />
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="55" />
+        <location filename="../ui/main_window.cpp" line="47" />
         <source>Chat history</source>
         <translation>对话历史</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="81" />
-        <location filename="../ui/main_window.cpp" line="560" />
+        <location filename="../ui/main_window.cpp" line="73" />
+        <location filename="../ui/main_window.cpp" line="389" />
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="87" />
+        <location filename="../ui/main_window.cpp" line="79" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="138" />
+        <location filename="../ui/main_window_menus.cpp" line="25" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="139" />
+        <location filename="../ui/main_window_menus.cpp" line="26" />
         <source>&amp;New chat</source>
         <translation>新对话(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="562" />
+        <location filename="../ui/main_window.cpp" line="391" />
         <source>Could not load the model: %1
 Choose the GLM-4.6V-Flash checkpoint folder (with config.json and *.safetensors), or check the device in Settings.</source>
         <translation>无法加载模型：%1
 请选择 GLM-4.6V-Flash 模型文件夹（包含 config.json 和 *.safetensors），或在设置中检查设备。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="565" />
+        <location filename="../ui/main_window.cpp" line="394" />
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="212" />
+        <location filename="../ui/main_window_menus.cpp" line="99" />
         <source>GLM-4.6V-Flash folder</source>
         <translation>GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="146" />
+        <location filename="../ui/main_window_menus.cpp" line="33" />
         <source>Export chat as Markdown…</source>
         <translation>导出对话为 Markdown…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="147" />
-        <location filename="../ui/main_window.cpp" line="151" />
+        <location filename="../ui/main_window_menus.cpp" line="34" />
+        <location filename="../ui/main_window_menus.cpp" line="38" />
         <source>Export chat</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="147" />
+        <location filename="../ui/main_window_menus.cpp" line="34" />
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="150" />
+        <location filename="../ui/main_window_menus.cpp" line="37" />
         <source>Export chat as JSON…</source>
         <translation>导出对话为 JSON…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="151" />
+        <location filename="../ui/main_window_menus.cpp" line="38" />
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="155" />
+        <location filename="../ui/main_window_menus.cpp" line="42" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="156" />
+        <location filename="../ui/main_window_menus.cpp" line="43" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="166" />
+        <location filename="../ui/main_window_menus.cpp" line="53" />
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="162" />
+        <location filename="../ui/main_window_menus.cpp" line="49" />
         <source>Stop answer</source>
         <translation>停止回答</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="113" />
+        <location filename="../ui/main_window.cpp" line="105" />
         <source>Copied to the clipboard</source>
         <translation>已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="141" />
+        <location filename="../ui/main_window_menus.cpp" line="28" />
         <source>&amp;Open model folder…</source>
         <translation>打开模型文件夹(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="142" />
+        <location filename="../ui/main_window_menus.cpp" line="29" />
         <source>&amp;Recent models</source>
         <translation>最近的模型(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="159" />
+        <location filename="../ui/main_window_menus.cpp" line="46" />
         <source>&amp;Paste into the question</source>
         <translation>粘贴到问题中(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="161" />
+        <location filename="../ui/main_window_menus.cpp" line="48" />
         <source>Attach image…</source>
         <translation>添加图片…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="169" />
+        <location filename="../ui/main_window_menus.cpp" line="56" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="171" />
+        <location filename="../ui/main_window_menus.cpp" line="58" />
         <source>Next chat</source>
         <translation>下一个对话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="172" />
+        <location filename="../ui/main_window_menus.cpp" line="59" />
         <source>Previous chat</source>
         <translation>上一个对话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="174" />
+        <location filename="../ui/main_window_menus.cpp" line="61" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="176" />
+        <location filename="../ui/main_window_menus.cpp" line="63" />
         <source>&amp;Keyboard shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="177" />
+        <location filename="../ui/main_window_menus.cpp" line="64" />
         <source>&amp;About Sightline</source>
         <translation>关于 Sightline(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="201" />
+        <location filename="../ui/main_window_menus.cpp" line="88" />
         <source>No recent models</source>
         <translation>没有最近的模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="204" />
+        <location filename="../ui/main_window_menus.cpp" line="91" />
         <source>Clear list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="234" />
+        <location filename="../ui/main_window_menus.cpp" line="121" />
         <source>Sightline: %1
 Qt: %2</source>
         <translation>Sightline：%1
 Qt：%2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="285" />
+        <location filename="../ui/main_window_menus.cpp" line="172" />
         <source>Performance</source>
         <translation>性能</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="302" />
+        <location filename="../ui/main_window.cpp" line="131" />
         <source>&lt;h2&gt;Ask about an image&lt;/h2&gt;&lt;p&gt;Drop, paste or attach an image, type a question, and press Ctrl+Enter.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;就图片提问&lt;/h2&gt;&lt;p&gt;拖放、粘贴或添加一张图片，输入问题，然后按 Ctrl+Enter。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="307" />
+        <location filename="../ui/main_window.cpp" line="136" />
         <source>&lt;h2&gt;Welcome to Sightline&lt;/h2&gt;&lt;p&gt;Sightline answers questions about images with &lt;b&gt;GLM-4.6V-Flash&lt;/b&gt;, running on your own GPU.&lt;/p&gt;&lt;p&gt;Download the checkpoint folder (about 21 GB) from Hugging Face (&lt;a href="https://huggingface.co/zai-org/GLM-4.6V-Flash"&gt;zai-org/GLM-4.6V-Flash&lt;/a&gt;) or ModelScope (ZhipuAI/GLM-4.6V-Flash), for example with &lt;code&gt;huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash&lt;/code&gt;, then choose that folder with &lt;i&gt;File → Open model folder…&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Your earlier chats stay browsable meanwhile.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;欢迎使用 Sightline&lt;/h2&gt;&lt;p&gt;Sightline 使用在您自己的 GPU 上运行的 &lt;b&gt;GLM-4.6V-Flash&lt;/b&gt; 回答关于图片的问题。&lt;/p&gt;&lt;p&gt;请从 ModelScope（ZhipuAI/GLM-4.6V-Flash）或 Hugging Face（&lt;a href="https://huggingface.co/zai-org/GLM-4.6V-Flash"&gt;zai-org/GLM-4.6V-Flash&lt;/a&gt;）下载模型文件夹（约 21 GB），例如 &lt;code&gt;huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash&lt;/code&gt;，然后通过&lt;i&gt;文件 → 打开模型文件夹…&lt;/i&gt;选择该文件夹。&lt;/p&gt;&lt;p&gt;在此期间仍可浏览以前的对话。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="315" />
+        <location filename="../ui/main_window.cpp" line="144" />
         <source>Choose the GLM-4.6V-Flash folder</source>
         <translation>选择 GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="341" />
-        <location filename="../ui/main_window.cpp" line="379" />
-        <location filename="../ui/main_window.cpp" line="409" />
-        <location filename="../ui/main_window.cpp" line="432" />
-        <location filename="../ui/main_window.cpp" line="485" />
-        <location filename="../ui/main_window.cpp" line="500" />
-        <location filename="../ui/main_window.cpp" line="523" />
+        <location filename="../ui/main_window.cpp" line="170" />
+        <location filename="../ui/main_window.cpp" line="208" />
+        <location filename="../ui/main_window.cpp" line="238" />
+        <location filename="../ui/main_window.cpp" line="261" />
+        <location filename="../ui/main_window.cpp" line="314" />
+        <location filename="../ui/main_window.cpp" line="329" />
+        <location filename="../ui/main_window.cpp" line="352" />
         <source>Could not save or read the chat history: %1</source>
         <translation>无法保存或读取对话历史：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="360" />
+        <location filename="../ui/main_window.cpp" line="189" />
         <source>No model yet: choose the GLM-4.6V-Flash folder with File → Open model folder…</source>
         <translation>尚无模型：请通过“文件 → 打开模型文件夹…”选择 GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="361" />
+        <location filename="../ui/main_window.cpp" line="190" />
         <source>The model is not loaded yet.</source>
         <translation>模型尚未加载。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="366" />
+        <location filename="../ui/main_window.cpp" line="195" />
         <source>Image question</source>
         <translation>图片提问</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="467" />
+        <location filename="../ui/main_window.cpp" line="296" />
         <source>Out of memory</source>
         <translation>内存不足</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="468" />
+        <location filename="../ui/main_window.cpp" line="297" />
         <source>Retry with a smaller image budget</source>
         <translation>以更小的图片预算重试</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="521" />
+        <location filename="../ui/main_window.cpp" line="350" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="530" />
+        <location filename="../ui/main_window.cpp" line="359" />
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="549" />
+        <location filename="../ui/main_window.cpp" line="378" />
         <source>%1 on %2</source>
         <translation>%1，运行于 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="560" />
+        <location filename="../ui/main_window.cpp" line="389" />
         <source>Loading cancelled</source>
         <translation>已取消加载</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="569" />
+        <location filename="../ui/main_window.cpp" line="398" />
         <source>%1 · VRAM %2 / %3</source>
         <translation>%1 · 显存 %2 / %3</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="570" />
+        <location filename="../ui/main_window.cpp" line="399" />
         <source>%1 · RAM %2</source>
         <translation>%1 · 内存 %2</translation>
     </message>
