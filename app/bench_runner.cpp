@@ -13,9 +13,14 @@ namespace {
 
 using nlohmann::json;
 
-json summaryJson(const Summary& s) {
-    return {{"count", s.count}, {"best", s.best}, {"median", s.median}, {"mean", s.mean}, {"stddev", s.stddev},
-            {"p50", s.p50},     {"p95", s.p95},   {"p99", s.p99},       {"worst", s.worst}};
+enum class Better { Lower, Higher };
+
+// Times are better when lower (best = minimum); rates when higher (best = maximum).
+json summaryJson(const Summary& s, Better better = Better::Lower) {
+    const double best = better == Better::Lower ? s.best : s.worst;
+    const double worst = better == Better::Lower ? s.worst : s.best;
+    return {{"count", s.count}, {"best", best}, {"median", s.median}, {"mean", s.mean}, {"stddev", s.stddev},
+            {"p50", s.p50},     {"p95", s.p95}, {"p99", s.p99},       {"worst", worst}};
 }
 
 std::string gib(double b) {
@@ -192,7 +197,7 @@ json run(const std::shared_ptr<const Model>& modelPtr, const Options& o, const s
                 {"prefill", summaryJson(summarize(prefill))}, {"ttft", summaryJson(summarize(ttft))},
                 {"decode_per_token", summaryJson(summarize(perTok))}, {"total", summaryJson(summarize(total))},
                 {"total_best_of_repeats", *std::min_element(repeatMeans.begin(), repeatMeans.end())}}},
-        {"decode_tokens_per_s", summaryJson(summarize(rate))},
+        {"decode_tokens_per_s", summaryJson(summarize(rate), Better::Higher)},
         {"memory", {{"peak_bytes", summarize(peak).worst}, {"idle_allocated_bytes", idle.allocatedBytes},
                     {"idle_reserved_bytes", idle.reservedBytes}, {"device_used_bytes", mem.deviceUsedBytes}}},
     };
@@ -224,7 +229,7 @@ std::string formatReport(const json& r) {
     }
     const auto& d = r["decode_tokens_per_s"];
     std::snprintf(line, sizeof line, "  decode tokens/s: median %.2f, best %.2f; peak memory %s; idle allocated %s\n", d["median"].get<double>(),
-                  d["worst"].get<double>(), gib(r["memory"]["peak_bytes"].get<double>()).c_str(),
+                  d["best"].get<double>(), gib(r["memory"]["peak_bytes"].get<double>()).c_str(),
                   gib(r["memory"]["idle_allocated_bytes"].get<double>()).c_str());
     out += line;
     if (r.contains("concurrency")) {

@@ -56,6 +56,41 @@ ZH.update({'The local API could not start: %1': '本地 API 无法启动：%1', 
            'Local API port': '本地 API 端口'})
 
 
+# Issue #10: attachments, drops, viewer, banner, themes, seed, About / shortcuts, recent models, monitor axes.
+ZH.update({'%1 is a folder, not an image': '%1 是文件夹，不是图片', '%1 is not an image Sightline can read': '%1 不是 Sightline 能读取的图片',
+           '%1 of %2 · ': '第 %1 / %2 张 · ', '%1 · %2×%3 px': '%1 · %2×%3 像素', '&About Sightline': '关于 Sightline(&A)', '&Help': '帮助(&H)',
+           '&Keyboard shortcuts': '键盘快捷键(&K)', '&Open model folder…': '打开模型文件夹(&O)…', '&Paste into the question': '粘贴到问题中(&P)',
+           '&Recent models': '最近的模型(&R)', '+ / − or the mouse wheel': '+ / − 或鼠标滚轮',
+           '<h2>Sightline %1</h2><p>Local visual question answering with GLM-4.6V-Flash.<br>Your images and chats stay on this computer.</p>':
+               '<h2>Sightline %1</h2><p>使用 GLM-4.6V-Flash 在本地进行图像问答。<br>您的图片和对话都保留在这台电脑上。</p>',
+           'About Sightline': '关于 Sightline', 'Action': '操作', 'Actual size (1)': '实际大小 (1)', 'Cannot read %1': '无法读取 %1',
+           'Clear list': '清空列表', 'Click to view': '点击查看', 'Copied to the clipboard': '已复制到剪贴板', 'Copied ✓': '已复制 ✓',
+           'Copy versions': '复制版本信息', 'Ctrl+Enter': 'Ctrl+Enter', 'Dark': '深色',
+           'Could not load the model: %1\nChoose the GLM-4.6V-Flash checkpoint folder (with config.json and *.safetensors), or check the device in Settings.':
+               '无法加载模型：%1\n请选择 GLM-4.6V-Flash 模型文件夹（包含 config.json 和 *.safetensors），或在设置中检查设备。',
+           'Decode speed of each request (tokens/s, left) and requests in the last minute (right)': '每个请求的解码速度（词元/秒，左轴）和最近一分钟的请求数（右轴）',
+           'Dismiss': '关闭', 'Dismiss notice': '关闭提示', 'Drop images to attach them to your question': '拖放图片即可添加到问题中', 'Error': '错误',
+           'Esc': 'Esc', 'F / 1': 'F / 1', 'Fit': '适应', 'Fit to the window (F)': '适应窗口 (F)', 'GPU %': 'GPU %', 'Image': '图片',
+           'Image %1': '图片 %1', 'Image being read': '正在读取的图片', 'Image viewer › Close': '图片查看器 › 关闭',
+           'Image viewer › Fit / actual size': '图片查看器 › 适应 / 实际大小', 'Image viewer › Next / previous image': '图片查看器 › 下一张 / 上一张',
+           'Image viewer › Zoom in / out': '图片查看器 › 放大 / 缩小', 'Information': '信息', 'Keyboard shortcuts': '键盘快捷键', 'Keys': '按键',
+           'Light': '浅色',
+           'Memory allocated by the engine, reserved by the allocator, used on the device by all processes and the device total (GiB, left); GPU utilisation (%, right)':
+               '引擎已分配、分配器已预留、设备上所有进程已用的内存及设备总量（GiB，左轴）；GPU 利用率（%，右轴）',
+           'Memory and GPU utilisation': '内存与 GPU 利用率', 'Next chat': '下一个对话', 'Next image (→)': '下一张 (→)', 'No recent models': '没有最近的模型',
+           'Notice': '提示', 'Previous chat': '上一个对话', 'Previous image (←)': '上一张 (←)', 'Question › Next / previous control': '问题 › 下一个 / 上一个控件',
+           'Question › Send': '问题 › 发送', 'Random': '随机', 'Reading %1…': '正在读取 %1…',
+           'Reading…': '读取中…', 'Remove %1': '移除%1', 'Seed': '随机种子', 'Sightline: %1': 'Sightline：%1', 'TTFT': '首字', 'Tab / Shift+Tab': 'Tab / Shift+Tab',
+           'The same seed, settings and question give the same answer. Empty: a new random seed for every answer.':
+               '相同的种子、设置和问题会得到相同的回答。留空：每次回答使用新的随机种子。',
+           'Theme': '主题', 'Time to first token and total latency of each request (ms)': '每个请求的首字时间和总延迟（毫秒）', 'Versions': '版本',
+           'Zoom in (+)': '放大 (+)', 'Zoom out (-)': '缩小 (-)', 'alloc': '已分配', 'decode tok/s': '解码 词元/秒', 'none': '无', 'requests/min': '请求/分钟',
+           'reserved': '已预留', 'tokens/s': '词元/秒', 'total': '总计', 'capacity': '容量', 'used': '已用', '→ / ←': '→ / ←',
+           'Sightline: %1\nQt: %2': 'Sightline：%1\nQt：%2',
+           'Sightline: %1\nQt: %2 (built with %3)\nlibtorch: %4\nCUDA runtime: %5\nCUDA driver: %6\nNVIDIA driver: %7\nGPU: %8':
+               'Sightline：%1\nQt：%2（编译时 %3）\nlibtorch：%4\nCUDA 运行时：%5\nCUDA 驱动：%6\nNVIDIA 驱动：%7\nGPU：%8'})
+
+
 def main(path):
     tree = ET.parse(path)
     missing = []

@@ -3,17 +3,17 @@
 <context>
     <name>MessageStats</name>
     <message>
-        <location filename="../ui/chat_types.cpp" line="35" />
+        <location filename="../ui/chat_types.cpp" line="36" />
         <source>TTFT %1 ms · prefill %2 tok/s · decode %3 tok/s · %4+%5 tokens · %6 s · peak %7 %8 · %9</source>
         <translation>首字 %1 ms · 预填充 %2 词元/秒 · 解码 %3 词元/秒 · %4+%5 词元 · %6 秒 · 峰值%7 %8 · %9</translation>
     </message>
     <message>
-        <location filename="../ui/chat_types.cpp" line="43" />
+        <location filename="../ui/chat_types.cpp" line="44" />
         <source>RAM</source>
         <translation>内存</translation>
     </message>
     <message>
-        <location filename="../ui/chat_types.cpp" line="43" />
+        <location filename="../ui/chat_types.cpp" line="44" />
         <source>VRAM</source>
         <translation>显存</translation>
     </message>
@@ -21,49 +21,76 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../app/gui/main.cpp" line="79" />
+        <location filename="../app/gui/main.cpp" line="88" />
         <source>Sightline</source>
         <translation>Sightline</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="79" />
+        <location filename="../app/gui/main.cpp" line="88" />
         <source>Cannot open the chat database: %1</source>
         <translation>无法打开聊天数据库：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="93" />
+        <location filename="../app/gui/app_wiring.cpp" line="73" />
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/app_wiring.cpp" line="74" />
+        <source>Sightline: %1
+Qt: %2 (built with %3)
+libtorch: %4
+CUDA runtime: %5
+CUDA driver: %6
+NVIDIA driver: %7
+GPU: %8</source>
+        <translation>Sightline：%1
+Qt：%2（编译时 %3）
+libtorch：%4
+CUDA 运行时：%5
+CUDA 驱动：%6
+NVIDIA 驱动：%7
+GPU：%8</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main.cpp" line="104" />
         <source>Moderation</source>
         <translation>审核</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="103" />
+        <location filename="../app/gui/main.cpp" line="116" />
         <source>Import queue</source>
         <translation>导入队列</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="103" />
+        <location filename="../app/gui/main.cpp" line="116" />
         <source>Queues (*.csv *.jsonl)</source>
         <translation>队列 (*.csv *.jsonl)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="107" />
+        <location filename="../app/gui/main.cpp" line="120" />
         <source>Export results</source>
         <translation>导出结果</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="107" />
+        <location filename="../app/gui/main.cpp" line="120" />
         <source>CSV (*.csv);;JSONL (*.jsonl)</source>
         <translation>CSV (*.csv);;JSONL (*.jsonl)</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="111" />
+        <location filename="../app/gui/main.cpp" line="124" />
         <source>Moderation is unavailable: %1</source>
         <translation>审核功能不可用：%1</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="35" />
+        <location filename="../ui/monitor_widget.cpp" line="78" />
         <source>seconds</source>
         <translation>秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/attach_inspect.cpp" line="43" />
+        <source>%1 is not an image Sightline can read</source>
+        <translation>%1 不是 Sightline 能读取的图片</translation>
     </message>
 </context>
 <context>
@@ -87,17 +114,17 @@
 <context>
     <name>sightline::app::EngineController</name>
     <message>
-        <location filename="../app/gui/engine_controller.cpp" line="115" />
+        <location filename="../app/gui/engine_controller.cpp" line="128" />
         <source>CPU run: process peak memory shown; no GPU utilisation</source>
         <translation>CPU 运行：显示进程峰值内存；无 GPU 利用率</translation>
     </message>
     <message>
-        <location filename="../app/gui/engine_controller.cpp" line="123" />
+        <location filename="../app/gui/engine_controller.cpp" line="140" />
         <source>%1×%2 px</source>
         <translation>%1×%2 像素</translation>
     </message>
     <message>
-        <location filename="../app/gui/engine_controller.cpp" line="125" />
+        <location filename="../app/gui/engine_controller.cpp" line="142" />
         <source>%1×%2 → %3×%4 px, %5 image tokens</source>
         <translation>%1×%2 → %3×%4 像素，%5 个图像词元</translation>
     </message>
@@ -105,17 +132,17 @@
 <context>
     <name>sightline::app::EngineWorker</name>
     <message>
-        <location filename="../app/gui/engine_worker.cpp" line="131" />
+        <location filename="../app/gui/engine_worker.cpp" line="136" />
         <source>Load a model first.</source>
         <translation>请先加载模型。</translation>
     </message>
     <message>
-        <location filename="../app/gui/engine_worker.cpp" line="146" />
+        <location filename="../app/gui/engine_worker.cpp" line="151" />
         <source>%1 %2 / %3…</source>
         <translation>%1 %2 / %3…</translation>
     </message>
     <message>
-        <location filename="../app/gui/engine_worker.cpp" line="151" />
+        <location filename="../app/gui/engine_worker.cpp" line="156" />
         <source>Benchmark failed: %1</source>
         <translation>基准测试失败：%1</translation>
     </message>
@@ -169,6 +196,34 @@
     </message>
 </context>
 <context>
+    <name>sightline::ui::AboutDialog</name>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="19" />
+        <source>About Sightline</source>
+        <translation>关于 Sightline</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="24" />
+        <source>&lt;h2&gt;Sightline %1&lt;/h2&gt;&lt;p&gt;Local visual question answering with GLM-4.6V-Flash.&lt;br&gt;Your images and chats stay on this computer.&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;Sightline %1&lt;/h2&gt;&lt;p&gt;使用 GLM-4.6V-Flash 在本地进行图像问答。&lt;br&gt;您的图片和对话都保留在这台电脑上。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="30" />
+        <source>Versions</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="51" />
+        <source>Copy versions</source>
+        <translation>复制版本信息</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="54" />
+        <source>Copied ✓</source>
+        <translation>已复制 ✓</translation>
+    </message>
+</context>
+<context>
     <name>sightline::ui::ChatView</name>
     <message>
         <location filename="../ui/chat_view.cpp" line="15" />
@@ -179,271 +234,443 @@
 <context>
     <name>sightline::ui::Composer</name>
     <message>
-        <location filename="../ui/composer.cpp" line="56" />
+        <location filename="../ui/composer.cpp" line="96" />
         <source>Image…</source>
         <translation>图片…</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="57" />
+        <location filename="../ui/composer.cpp" line="97" />
         <source>Attach images (or drop / paste them here)</source>
         <translation>添加图片（或拖放 / 粘贴到这里）</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="58" />
+        <location filename="../ui/composer.cpp" line="98" />
         <source>Attach image</source>
         <translation>添加图片</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="60" />
+        <location filename="../ui/composer.cpp" line="100" />
         <source>Ask about an image… (Ctrl+Enter to send; drop or paste images)</source>
         <translation>就图片提问…（Ctrl+Enter 发送；可拖放或粘贴图片）</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="61" />
+        <location filename="../ui/composer.cpp" line="101" />
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="64" />
-        <location filename="../ui/composer.cpp" line="65" />
-        <location filename="../ui/composer.cpp" line="80" />
+        <location filename="../ui/composer.cpp" line="109" />
+        <location filename="../ui/composer.cpp" line="110" />
+        <location filename="../ui/composer.cpp" line="134" />
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="80" />
+        <location filename="../ui/composer.cpp" line="132" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="124" />
+        <location filename="../ui/composer.cpp" line="133" />
+        <source>Reading…</source>
+        <translation>读取中…</translation>
+    </message>
+    <message>
+        <location filename="../ui/composer.cpp" line="169" />
+        <source>%1 is a folder, not an image</source>
+        <translation>%1 是文件夹，不是图片</translation>
+    </message>
+    <message>
+        <location filename="../ui/composer.cpp" line="169" />
+        <source>Cannot read %1</source>
+        <translation>无法读取 %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/composer.cpp" line="217" />
         <source>%1 is not a local file</source>
         <translation>%1 不是本地文件</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="134" />
+        <location filename="../ui/composer.cpp" line="227" />
         <source>The pasted data is not an image Sightline can read</source>
         <translation>粘贴的内容不是 Sightline 能读取的图片</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="149" />
+        <location filename="../ui/composer.cpp" line="242" />
         <source>Cannot save the pasted image to %1</source>
         <translation>无法将粘贴的图片保存到 %1</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="159" />
+        <location filename="../ui/composer.cpp" line="252" />
         <source>Attach images</source>
         <translation>添加图片</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="160" />
+        <location filename="../ui/composer.cpp" line="253" />
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif);;All files (*)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.webp *.bmp *.gif);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="194" />
+        <location filename="../ui/composer.cpp" line="299" />
         <source>Remove image</source>
         <translation>移除图片</translation>
     </message>
     <message>
-        <location filename="../ui/composer.cpp" line="195" />
-        <source>Remove image %1</source>
-        <translation>移除图片 %1</translation>
+        <location filename="../ui/composer.cpp" line="300" />
+        <source>Remove %1</source>
+        <translation>移除%1</translation>
+    </message>
+    <message>
+        <location filename="../ui/composer.cpp" line="309" />
+        <source>Click to view</source>
+        <translation>点击查看</translation>
+    </message>
+    <message>
+        <location filename="../ui/composer.cpp" line="311" />
+        <source>Image %1</source>
+        <translation>图片 %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/composer.cpp" line="326" />
+        <source>Reading %1…</source>
+        <translation>正在读取 %1…</translation>
+    </message>
+    <message>
+        <location filename="../ui/composer.cpp" line="326" />
+        <source>Image being read</source>
+        <translation>正在读取的图片</translation>
+    </message>
+</context>
+<context>
+    <name>sightline::ui::DropOverlay</name>
+    <message>
+        <location filename="../ui/attach_drop_overlay.cpp" line="48" />
+        <source>Drop images to attach them to your question</source>
+        <translation>拖放图片即可添加到问题中</translation>
+    </message>
+</context>
+<context>
+    <name>sightline::ui::ImageViewer</name>
+    <message>
+        <location filename="../ui/image_viewer.cpp" line="122" />
+        <location filename="../ui/image_viewer.cpp" line="129" />
+        <location filename="../ui/image_viewer.cpp" line="223" />
+        <source>Image</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <location filename="../ui/image_viewer.cpp" line="142" />
+        <source>Previous image (←)</source>
+        <translation>上一张 (←)</translation>
+    </message>
+    <message>
+        <location filename="../ui/image_viewer.cpp" line="143" />
+        <source>Next image (→)</source>
+        <translation>下一张 (→)</translation>
+    </message>
+    <message>
+        <location filename="../ui/image_viewer.cpp" line="153" />
+        <source>Zoom out (-)</source>
+        <translation>缩小 (-)</translation>
+    </message>
+    <message>
+        <location filename="../ui/image_viewer.cpp" line="155" />
+        <source>Zoom in (+)</source>
+        <translation>放大 (+)</translation>
+    </message>
+    <message>
+        <location filename="../ui/image_viewer.cpp" line="156" />
+        <source>Fit</source>
+        <translation>适应</translation>
+    </message>
+    <message>
+        <location filename="../ui/image_viewer.cpp" line="156" />
+        <source>Fit to the window (F)</source>
+        <translation>适应窗口 (F)</translation>
+    </message>
+    <message>
+        <location filename="../ui/image_viewer.cpp" line="157" />
+        <source>Actual size (1)</source>
+        <translation>实际大小 (1)</translation>
+    </message>
+    <message>
+        <location filename="../ui/image_viewer.cpp" line="199" />
+        <source>Loading %1…</source>
+        <translation>正在加载 %1…</translation>
+    </message>
+    <message>
+        <location filename="../ui/image_viewer.cpp" line="209" />
+        <source>Cannot show %1</source>
+        <translation>无法显示 %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/image_viewer.cpp" line="211" />
+        <source>%1 · %2×%3 px</source>
+        <translation>%1 · %2×%3 像素</translation>
+    </message>
+    <message>
+        <location filename="../ui/image_viewer.cpp" line="221" />
+        <source>%1 of %2 · </source>
+        <translation>第 %1 / %2 张 · </translation>
     </message>
 </context>
 <context>
     <name>sightline::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="32" />
+        <location filename="../ui/main_window.cpp" line="33" />
         <source>Sightline</source>
         <translation>Sightline</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="38" />
-        <location filename="../ui/main_window.cpp" line="39" />
+        <location filename="../ui/main_window.cpp" line="44" />
+        <location filename="../ui/main_window.cpp" line="45" />
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="41" />
+        <location filename="../ui/main_window.cpp" line="47" />
         <source>Chat history</source>
         <translation>对话历史</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="65" />
-        <location filename="../ui/main_window.cpp" line="399" />
+        <location filename="../ui/main_window.cpp" line="73" />
+        <location filename="../ui/main_window.cpp" line="389" />
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="70" />
+        <location filename="../ui/main_window.cpp" line="79" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="103" />
+        <location filename="../ui/main_window_menus.cpp" line="25" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="104" />
+        <location filename="../ui/main_window_menus.cpp" line="26" />
         <source>&amp;New chat</source>
         <translation>新对话(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="106" />
+        <location filename="../ui/main_window.cpp" line="391" />
+        <source>Could not load the model: %1
+Choose the GLM-4.6V-Flash checkpoint folder (with config.json and *.safetensors), or check the device in Settings.</source>
+        <translation>无法加载模型：%1
+请选择 GLM-4.6V-Flash 模型文件夹（包含 config.json 和 *.safetensors），或在设置中检查设备。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="394" />
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="107" />
+        <location filename="../ui/main_window_menus.cpp" line="99" />
         <source>GLM-4.6V-Flash folder</source>
         <translation>GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="113" />
+        <location filename="../ui/main_window_menus.cpp" line="33" />
         <source>Export chat as Markdown…</source>
         <translation>导出对话为 Markdown…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="114" />
-        <location filename="../ui/main_window.cpp" line="118" />
+        <location filename="../ui/main_window_menus.cpp" line="34" />
+        <location filename="../ui/main_window_menus.cpp" line="38" />
         <source>Export chat</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="114" />
+        <location filename="../ui/main_window_menus.cpp" line="34" />
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="117" />
+        <location filename="../ui/main_window_menus.cpp" line="37" />
         <source>Export chat as JSON…</source>
         <translation>导出对话为 JSON…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="118" />
+        <location filename="../ui/main_window_menus.cpp" line="38" />
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="122" />
+        <location filename="../ui/main_window_menus.cpp" line="42" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="123" />
+        <location filename="../ui/main_window_menus.cpp" line="43" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="124" />
+        <location filename="../ui/main_window_menus.cpp" line="53" />
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="126" />
+        <location filename="../ui/main_window_menus.cpp" line="49" />
         <source>Stop answer</source>
         <translation>停止回答</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="129" />
+        <location filename="../ui/main_window.cpp" line="105" />
+        <source>Copied to the clipboard</source>
+        <translation>已复制到剪贴板</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_menus.cpp" line="28" />
+        <source>&amp;Open model folder…</source>
+        <translation>打开模型文件夹(&amp;O)…</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_menus.cpp" line="29" />
+        <source>&amp;Recent models</source>
+        <translation>最近的模型(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_menus.cpp" line="46" />
+        <source>&amp;Paste into the question</source>
+        <translation>粘贴到问题中(&amp;P)</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_menus.cpp" line="48" />
         <source>Attach image…</source>
         <translation>添加图片…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="130" />
+        <location filename="../ui/main_window_menus.cpp" line="56" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="135" />
+        <location filename="../ui/main_window_menus.cpp" line="58" />
+        <source>Next chat</source>
+        <translation>下一个对话</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_menus.cpp" line="59" />
+        <source>Previous chat</source>
+        <translation>上一个对话</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_menus.cpp" line="61" />
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_menus.cpp" line="63" />
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>键盘快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_menus.cpp" line="64" />
+        <source>&amp;About Sightline</source>
+        <translation>关于 Sightline(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_menus.cpp" line="88" />
+        <source>No recent models</source>
+        <translation>没有最近的模型</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_menus.cpp" line="91" />
+        <source>Clear list</source>
+        <translation>清空列表</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_menus.cpp" line="121" />
+        <source>Sightline: %1
+Qt: %2</source>
+        <translation>Sightline：%1
+Qt：%2</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_menus.cpp" line="172" />
         <source>Performance</source>
         <translation>性能</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="146" />
+        <location filename="../ui/main_window.cpp" line="131" />
         <source>&lt;h2&gt;Ask about an image&lt;/h2&gt;&lt;p&gt;Drop, paste or attach an image, type a question, and press Ctrl+Enter.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;就图片提问&lt;/h2&gt;&lt;p&gt;拖放、粘贴或添加一张图片，输入问题，然后按 Ctrl+Enter。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="151" />
+        <location filename="../ui/main_window.cpp" line="136" />
         <source>&lt;h2&gt;Welcome to Sightline&lt;/h2&gt;&lt;p&gt;Sightline answers questions about images with &lt;b&gt;GLM-4.6V-Flash&lt;/b&gt;, running on your own GPU.&lt;/p&gt;&lt;p&gt;Download the checkpoint folder (about 21 GB) from Hugging Face (&lt;a href="https://huggingface.co/zai-org/GLM-4.6V-Flash"&gt;zai-org/GLM-4.6V-Flash&lt;/a&gt;) or ModelScope (ZhipuAI/GLM-4.6V-Flash), for example with &lt;code&gt;huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash&lt;/code&gt;, then choose that folder with &lt;i&gt;File → Open model folder…&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Your earlier chats stay browsable meanwhile.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;欢迎使用 Sightline&lt;/h2&gt;&lt;p&gt;Sightline 使用在您自己的 GPU 上运行的 &lt;b&gt;GLM-4.6V-Flash&lt;/b&gt; 回答关于图片的问题。&lt;/p&gt;&lt;p&gt;请从 ModelScope（ZhipuAI/GLM-4.6V-Flash）或 Hugging Face（&lt;a href="https://huggingface.co/zai-org/GLM-4.6V-Flash"&gt;zai-org/GLM-4.6V-Flash&lt;/a&gt;）下载模型文件夹（约 21 GB），例如 &lt;code&gt;huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash&lt;/code&gt;，然后通过&lt;i&gt;文件 → 打开模型文件夹…&lt;/i&gt;选择该文件夹。&lt;/p&gt;&lt;p&gt;在此期间仍可浏览以前的对话。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="159" />
+        <location filename="../ui/main_window.cpp" line="144" />
         <source>Choose the GLM-4.6V-Flash folder</source>
         <translation>选择 GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="185" />
-        <location filename="../ui/main_window.cpp" line="223" />
-        <location filename="../ui/main_window.cpp" line="253" />
-        <location filename="../ui/main_window.cpp" line="276" />
+        <location filename="../ui/main_window.cpp" line="170" />
+        <location filename="../ui/main_window.cpp" line="208" />
+        <location filename="../ui/main_window.cpp" line="238" />
+        <location filename="../ui/main_window.cpp" line="261" />
+        <location filename="../ui/main_window.cpp" line="314" />
         <location filename="../ui/main_window.cpp" line="329" />
-        <location filename="../ui/main_window.cpp" line="344" />
-        <location filename="../ui/main_window.cpp" line="366" />
+        <location filename="../ui/main_window.cpp" line="352" />
         <source>Could not save or read the chat history: %1</source>
         <translation>无法保存或读取对话历史：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="204" />
+        <location filename="../ui/main_window.cpp" line="189" />
         <source>No model yet: choose the GLM-4.6V-Flash folder with File → Open model folder…</source>
         <translation>尚无模型：请通过“文件 → 打开模型文件夹…”选择 GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="205" />
+        <location filename="../ui/main_window.cpp" line="190" />
         <source>The model is not loaded yet.</source>
         <translation>模型尚未加载。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="210" />
+        <location filename="../ui/main_window.cpp" line="195" />
         <source>Image question</source>
         <translation>图片提问</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="311" />
+        <location filename="../ui/main_window.cpp" line="296" />
         <source>Out of memory</source>
         <translation>内存不足</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="312" />
+        <location filename="../ui/main_window.cpp" line="297" />
         <source>Retry with a smaller image budget</source>
         <translation>以更小的图片预算重试</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="364" />
+        <location filename="../ui/main_window.cpp" line="350" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="372" />
+        <location filename="../ui/main_window.cpp" line="359" />
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="390" />
+        <location filename="../ui/main_window.cpp" line="378" />
         <source>%1 on %2</source>
         <translation>%1，运行于 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="399" />
+        <location filename="../ui/main_window.cpp" line="389" />
         <source>Loading cancelled</source>
         <translation>已取消加载</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="400" />
-        <source>Could not load the model: %1</source>
-        <translation>无法加载模型：%1</translation>
-    </message>
-    <message>
-        <location filename="../ui/main_window.cpp" line="404" />
+        <location filename="../ui/main_window.cpp" line="398" />
         <source>%1 · VRAM %2 / %3</source>
         <translation>%1 · 显存 %2 / %3</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="405" />
+        <location filename="../ui/main_window.cpp" line="399" />
         <source>%1 · RAM %2</source>
         <translation>%1 · 内存 %2</translation>
     </message>
@@ -539,179 +766,224 @@
 <context>
     <name>sightline::ui::MonitorWidget</name>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="163" />
-        <source>time to first token</source>
-        <translation>首字时间</translation>
-    </message>
-    <message>
-        <location filename="../ui/monitor_widget.cpp" line="165" />
-        <source>total latency</source>
-        <translation>总延迟</translation>
-    </message>
-    <message>
-        <location filename="../ui/monitor_widget.cpp" line="167" />
-        <source>decode tokens/s</source>
-        <translation>解码 词元/秒</translation>
-    </message>
-    <message>
-        <location filename="../ui/monitor_widget.cpp" line="169" />
-        <source>requests / minute</source>
-        <translation>请求/分钟</translation>
-    </message>
-    <message>
-        <location filename="../ui/monitor_widget.cpp" line="171" />
-        <source>allocated (engine)</source>
-        <translation>已分配（引擎）</translation>
-    </message>
-    <message>
-        <location filename="../ui/monitor_widget.cpp" line="173" />
-        <source>reserved (allocator)</source>
-        <translation>已预留（分配器）</translation>
-    </message>
-    <message>
-        <location filename="../ui/monitor_widget.cpp" line="175" />
-        <source>used on device (all processes)</source>
-        <translation>设备已用（所有进程）</translation>
-    </message>
-    <message>
-        <location filename="../ui/monitor_widget.cpp" line="177" />
-        <source>device total</source>
-        <translation>设备总量</translation>
-    </message>
-    <message>
-        <location filename="../ui/monitor_widget.cpp" line="179" />
-        <source>GPU utilisation %</source>
-        <translation>GPU 利用率 %</translation>
-    </message>
-    <message>
-        <location filename="../ui/monitor_widget.cpp" line="180" />
+        <location filename="../ui/monitor_widget.cpp" line="266" />
         <source>Latency per request</source>
         <translation>每个请求的延迟</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="180" />
+        <location filename="../ui/monitor_widget.cpp" line="266" />
         <source>ms</source>
         <translation>毫秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="181" />
+        <location filename="../ui/monitor_widget.cpp" line="267" />
         <source>Throughput</source>
         <translation>吞吐量</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="181" />
-        <source>per second / minute</source>
-        <translation>每秒 / 每分钟</translation>
+        <location filename="../ui/monitor_widget.cpp" line="249" />
+        <source>TTFT</source>
+        <translation>首字</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="182" />
-        <source>Memory (GiB) and GPU utilisation (%/10)</source>
-        <translation>内存（GiB）与 GPU 利用率（%/10）</translation>
+        <location filename="../ui/monitor_widget.cpp" line="251" />
+        <source>total</source>
+        <translation>总计</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="182" />
+        <location filename="../ui/monitor_widget.cpp" line="253" />
+        <source>decode tok/s</source>
+        <translation>解码 词元/秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="255" />
+        <location filename="../ui/monitor_widget.cpp" line="267" />
+        <source>requests/min</source>
+        <translation>请求/分钟</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="257" />
+        <source>alloc</source>
+        <translation>已分配</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="259" />
+        <source>reserved</source>
+        <translation>已预留</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="261" />
+        <source>used</source>
+        <translation>已用</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="263" />
+        <source>capacity</source>
+        <translation>容量</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="265" />
+        <location filename="../ui/monitor_widget.cpp" line="268" />
+        <source>GPU %</source>
+        <translation>GPU %</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="267" />
+        <source>tokens/s</source>
+        <translation>词元/秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="268" />
         <source>GiB</source>
         <translation>GiB</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="191" />
+        <location filename="../ui/monitor_widget.cpp" line="268" />
+        <source>Memory and GPU utilisation</source>
+        <translation>内存与 GPU 利用率</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="271" />
+        <source>Time to first token and total latency of each request (ms)</source>
+        <translation>每个请求的首字时间和总延迟（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="272" />
+        <source>Decode speed of each request (tokens/s, left) and requests in the last minute (right)</source>
+        <translation>每个请求的解码速度（词元/秒，左轴）和最近一分钟的请求数（右轴）</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="273" />
+        <source>Memory allocated by the engine, reserved by the allocator, used on the device by all processes and the device total (GiB, left); GPU utilisation (%, right)</source>
+        <translation>引擎已分配、分配器已预留、设备上所有进程已用的内存及设备总量（GiB，左轴）；GPU 利用率（%，右轴）</translation>
+    </message>
+    <message>
+        <location filename="../ui/monitor_widget.cpp" line="284" />
         <source>Scheduler: no model loaded</source>
         <translation>调度器：未加载模型</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="197" />
+        <location filename="../ui/monitor_widget.cpp" line="290" />
         <source>Export CSV…</source>
         <translation>导出 CSV…</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="205" />
+        <location filename="../ui/monitor_widget.cpp" line="298" />
         <source>Recent requests</source>
         <translation>最近的请求</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="209" />
+        <location filename="../ui/monitor_widget.cpp" line="302" />
         <source>Live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="211" />
+        <location filename="../ui/monitor_widget.cpp" line="304" />
         <source>Export requests</source>
         <translation>导出请求</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="211" />
+        <location filename="../ui/monitor_widget.cpp" line="304" />
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="226" />
+        <location filename="../ui/monitor_widget.cpp" line="319" />
         <source>Describe this image in detail.</source>
         <translation>详细描述这张图片。</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="231" />
+        <location filename="../ui/monitor_widget.cpp" line="324" />
         <source>Image width (0: no image)</source>
         <translation>图片宽度（0：无图片）</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="232" />
+        <location filename="../ui/monitor_widget.cpp" line="325" />
         <source>Image height</source>
         <translation>图片高度</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="233" />
+        <location filename="../ui/monitor_widget.cpp" line="326" />
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="234" />
+        <location filename="../ui/monitor_widget.cpp" line="327" />
         <source>Tokens to generate</source>
         <translation>生成词元数</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="235" />
+        <location filename="../ui/monitor_widget.cpp" line="328" />
         <source>Warm-up runs</source>
         <translation>预热次数</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="236" />
+        <location filename="../ui/monitor_widget.cpp" line="329" />
         <source>Loops (-n)</source>
         <translation>循环次数 (-n)</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="237" />
+        <location filename="../ui/monitor_widget.cpp" line="330" />
         <source>Repeats (-r)</source>
         <translation>重复次数 (-r)</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="238" />
+        <location filename="../ui/monitor_widget.cpp" line="331" />
         <source>Run benchmark</source>
         <translation>运行基准测试</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="248" />
+        <location filename="../ui/monitor_widget.cpp" line="341" />
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="251" />
+        <location filename="../ui/monitor_widget.cpp" line="344" />
         <source>Running…</source>
         <translation>运行中…</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="284" />
+        <location filename="../ui/monitor_widget.cpp" line="387" />
         <source>No requests yet</source>
         <translation>尚无请求</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="285" />
+        <location filename="../ui/monitor_widget.cpp" line="388" />
         <source>TTFT P50 %1 / P95 %2 / P99 %3 ms · total P50 %4 / P95 %5 / P99 %6 ms (last %7)</source>
         <translation>首字 P50 %1 / P95 %2 / P99 %3 毫秒 · 总计 P50 %4 / P95 %5 / P99 %6 毫秒（最近 %7 个）</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="310" />
+        <location filename="../ui/monitor_widget.cpp" line="413" />
         <source>Scheduler: %1 of %2 slots decoding · %3 waiting (chat %4, moderation %5, other %6) · mean batch %7 · %8 requests done</source>
         <translation>调度器：%2 个槽位中 %1 个正在解码 · %3 个等待（对话 %4，审核 %5，其他 %6）· 平均批大小 %7 · 已完成 %8 个请求</translation>
+    </message>
+</context>
+<context>
+    <name>sightline::ui::NoticeBanner</name>
+    <message>
+        <location filename="../ui/notice_banner.cpp" line="17" />
+        <source>Notice</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <location filename="../ui/notice_banner.cpp" line="31" />
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../ui/notice_banner.cpp" line="32" />
+        <source>Dismiss notice</source>
+        <translation>关闭提示</translation>
+    </message>
+    <message>
+        <location filename="../ui/notice_banner.cpp" line="93" />
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location filename="../ui/notice_banner.cpp" line="93" />
+        <source>Information</source>
+        <translation>信息</translation>
     </message>
 </context>
 <context>
@@ -755,72 +1027,72 @@
 <context>
     <name>sightline::ui::RequestTableModel</name>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="85" />
+        <location filename="../ui/monitor_widget.cpp" line="160" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="85" />
+        <location filename="../ui/monitor_widget.cpp" line="160" />
         <source>Id</source>
         <translation>编号</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="85" />
+        <location filename="../ui/monitor_widget.cpp" line="160" />
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="86" />
+        <location filename="../ui/monitor_widget.cpp" line="161" />
         <source>Image tok</source>
         <translation>图像词元</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="86" />
+        <location filename="../ui/monitor_widget.cpp" line="161" />
         <source>Prompt tok</source>
         <translation>提示词元</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="86" />
+        <location filename="../ui/monitor_widget.cpp" line="161" />
         <source>Output tok</source>
         <translation>输出词元</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="87" />
+        <location filename="../ui/monitor_widget.cpp" line="162" />
         <source>Preproc ms</source>
         <translation>预处理 毫秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="87" />
+        <location filename="../ui/monitor_widget.cpp" line="162" />
         <source>Vision ms</source>
         <translation>视觉 毫秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="87" />
+        <location filename="../ui/monitor_widget.cpp" line="162" />
         <source>Prefill ms</source>
         <translation>预填充 毫秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="88" />
+        <location filename="../ui/monitor_widget.cpp" line="163" />
         <source>TTFT ms</source>
         <translation>首字 毫秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="88" />
+        <location filename="../ui/monitor_widget.cpp" line="163" />
         <source>Total ms</source>
         <translation>总计 毫秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="88" />
+        <location filename="../ui/monitor_widget.cpp" line="163" />
         <source>Decode tok/s</source>
         <translation>解码 词元/秒</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="89" />
+        <location filename="../ui/monitor_widget.cpp" line="164" />
         <source>Peak memory</source>
         <translation>峰值内存</translation>
     </message>
     <message>
-        <location filename="../ui/monitor_widget.cpp" line="89" />
+        <location filename="../ui/monitor_widget.cpp" line="164" />
         <source>Memory delta</source>
         <translation>内存增量</translation>
     </message>
@@ -956,150 +1228,262 @@
 <context>
     <name>sightline::ui::SettingsDialog</name>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="19" />
+        <location filename="../ui/settings_dialog.cpp" line="20" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="23" />
-        <location filename="../ui/settings_dialog.cpp" line="31" />
+        <location filename="../ui/settings_dialog.cpp" line="26" />
+        <location filename="../ui/settings_dialog.cpp" line="34" />
         <source>Model folder</source>
         <translation>模型文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="24" />
+        <location filename="../ui/settings_dialog.cpp" line="27" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="28" />
+        <location filename="../ui/settings_dialog.cpp" line="31" />
         <source>GLM-4.6V-Flash folder</source>
         <translation>GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="33" />
+        <location filename="../ui/settings_dialog.cpp" line="36" />
         <source>Automatic (GPU if present)</source>
         <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="34" />
+        <location filename="../ui/settings_dialog.cpp" line="37" />
         <source>GPU (CUDA)</source>
         <translation>GPU（CUDA）</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="35" />
+        <location filename="../ui/settings_dialog.cpp" line="38" />
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="37" />
+        <location filename="../ui/settings_dialog.cpp" line="40" />
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="39" />
+        <location filename="../ui/settings_dialog.cpp" line="42" />
         <source>Automatic (bfloat16 on GPU, float32 on CPU)</source>
         <translation>自动（GPU 上 bfloat16，CPU 上 float32）</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="42" />
+        <location filename="../ui/settings_dialog.cpp" line="45" />
         <source>Precision</source>
         <translation>精度</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="52" />
+        <location filename="../ui/settings_dialog.cpp" line="55" />
         <source>0 = greedy (deterministic)</source>
         <translation>0 = 贪心（确定性）</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="53" />
+        <location filename="../ui/settings_dialog.cpp" line="56" />
         <source>Temperature</source>
         <translation>温度</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="55" />
+        <location filename="../ui/settings_dialog.cpp" line="58" />
         <source>Top-p</source>
         <translation>Top-p</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="59" />
+        <location filename="../ui/settings_dialog.cpp" line="62" />
         <source>0 = no limit</source>
         <translation>0 = 不限制</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="60" />
+        <location filename="../ui/settings_dialog.cpp" line="63" />
         <source>Top-k</source>
         <translation>Top-k</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="62" />
+        <location filename="../ui/settings_dialog.cpp" line="65" />
         <source>Repetition penalty</source>
         <translation>重复惩罚</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="66" />
+        <location filename="../ui/settings_dialog.cpp" line="69" />
         <source>Max new tokens</source>
         <translation>最大新词元数</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="69" />
+        <location filename="../ui/settings_dialog.cpp" line="71" />
+        <source>Random</source>
+        <translation>随机</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="73" />
+        <source>The same seed, settings and question give the same answer. Empty: a new random seed for every answer.</source>
+        <translation>相同的种子、设置和问题会得到相同的回答。留空：每次回答使用新的随机种子。</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="74" />
+        <location filename="../ui/settings_dialog.cpp" line="75" />
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="78" />
         <source>Default system prompt</source>
         <translation>默认系统提示词</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="70" />
+        <location filename="../ui/settings_dialog.cpp" line="79" />
         <source>Let the model think before answering</source>
         <translation>让模型先思考再回答</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="72" />
+        <location filename="../ui/settings_dialog.cpp" line="81" />
         <source>Thinking</source>
         <translation>思考</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="75" />
+        <location filename="../ui/settings_dialog.cpp" line="84" />
         <source> kpx</source>
         <translation> 千像素</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="76" />
+        <location filename="../ui/settings_dialog.cpp" line="85" />
         <source>Model default</source>
         <translation>模型默认</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="78" />
+        <location filename="../ui/settings_dialog.cpp" line="87" />
         <source>Upper bound on pixels per image (x2 frames) sent to the vision encoder</source>
         <translation>每张图片送入视觉编码器的像素上限（×2 帧）</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="79" />
+        <location filename="../ui/settings_dialog.cpp" line="88" />
         <source>Max image pixels</source>
         <translation>最大图片像素</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="81" />
+        <location filename="../ui/settings_dialog.cpp" line="90" />
+        <location filename="../ui/settings_dialog.cpp" line="98" />
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="85" />
+        <location filename="../ui/settings_dialog.cpp" line="94" />
         <source>Language (after restart)</source>
         <translation>语言（重启后生效）</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="88" />
+        <location filename="../ui/settings_dialog.cpp" line="97" />
+        <location filename="../ui/settings_dialog.cpp" line="103" />
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="99" />
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="100" />
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="106" />
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="90" />
+        <location filename="../ui/settings_dialog.cpp" line="108" />
         <source>Serve an OpenAI-compatible API (/v1/chat/completions) on 127.0.0.1 at this port. Its requests share the queue with the chat and the moderation queue.</source>
         <translation>在 127.0.0.1 的此端口上提供兼容 OpenAI 的 API（/v1/chat/completions）。其请求与对话和审核队列共用同一队列。</translation>
     </message>
     <message>
-        <location filename="../ui/settings_dialog.cpp" line="92" />
+        <location filename="../ui/settings_dialog.cpp" line="110" />
         <source>Local API port</source>
         <translation>本地 API 端口</translation>
+    </message>
+</context>
+<context>
+    <name>sightline::ui::ShortcutsDialog</name>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="79" />
+        <source>Question › Send</source>
+        <translation>问题 › 发送</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="79" />
+        <source>Ctrl+Enter</source>
+        <translation>Ctrl+Enter</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="80" />
+        <source>Question › Next / previous control</source>
+        <translation>问题 › 下一个 / 上一个控件</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="80" />
+        <source>Tab / Shift+Tab</source>
+        <translation>Tab / Shift+Tab</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="81" />
+        <source>Image viewer › Zoom in / out</source>
+        <translation>图片查看器 › 放大 / 缩小</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="81" />
+        <source>+ / − or the mouse wheel</source>
+        <translation>+ / − 或鼠标滚轮</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="82" />
+        <source>Image viewer › Fit / actual size</source>
+        <translation>图片查看器 › 适应 / 实际大小</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="82" />
+        <source>F / 1</source>
+        <translation>F / 1</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="83" />
+        <source>Image viewer › Next / previous image</source>
+        <translation>图片查看器 › 下一张 / 上一张</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="83" />
+        <source>→ / ←</source>
+        <translation>→ / ←</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="84" />
+        <source>Image viewer › Close</source>
+        <translation>图片查看器 › 关闭</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="84" />
+        <source>Esc</source>
+        <translation>Esc</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="91" />
+        <location filename="../ui/about_dialog.cpp" line="95" />
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="96" />
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <location filename="../ui/about_dialog.cpp" line="96" />
+        <source>Keys</source>
+        <translation>按键</translation>
     </message>
 </context>
 </TS>

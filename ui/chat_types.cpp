@@ -1,6 +1,7 @@
 #include "chat_types.h"
 
 #include <QCoreApplication>
+#include <QRandomGenerator>
 #include <algorithm>
 
 namespace sightline::ui {
@@ -79,7 +80,11 @@ QJsonObject GenerationSettings::toJson() const {
     return {{"model_dir", modelDir}, {"device", device}, {"dtype", dtype}, {"temperature", temperature}, {"top_p", topP},
             {"top_k", topK}, {"repetition_penalty", repetitionPenalty}, {"max_new_tokens", maxNewTokens},
             {"system_prompt", systemPrompt}, {"thinking", thinking}, {"max_image_pixels", maxImagePixels}, {"language", language},
-            {"api_port", apiPort}};
+            {"api_port", apiPort}, {"seed", seed}};
+}
+
+qint64 GenerationSettings::requestSeed() const {
+    return seed >= 0 ? seed : static_cast<qint64>(QRandomGenerator::global()->generate() & 0x7FFFFFFF);
 }
 
 GenerationSettings GenerationSettings::fromJson(const QJsonObject& o) {
@@ -97,6 +102,7 @@ GenerationSettings GenerationSettings::fromJson(const QJsonObject& o) {
     s.maxImagePixels = o.value("max_image_pixels").toInteger(0);
     s.language = o.value("language").toString();
     s.apiPort = std::clamp(o.value("api_port").toInt(0), 0, 65535);
+    s.seed = std::max<qint64>(-1, o.value("seed").toInteger(-1));
     return s;
 }
 

@@ -1,10 +1,9 @@
 #include "main_window.h"
 
-#include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
-#include <QDockWidget>
+#include <QDir>
 #include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -13,60 +12,67 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QRandomGenerator>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "attach_drop_overlay.h"
 #include "chat_list_panel.h"
 #include "chat_store.h"
 #include "chat_view.h"
 #include "composer.h"
+#include "notice_banner.h"
 #include "settings_dialog.h"
+#include "theme.h"
 
 namespace sightline::ui {
 
 MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWidget* parent)
     : QMainWindow(parent), m_store(store), m_settings(settings) {
     setWindowTitle(tr("Sightline"));
+    setMinimumSize(kMinimumSize);
     resize(1180, 780);
+    setAcceptDrops(true);  // anywhere in the window; children that do not take a drag pass it up here
     auto* split = new QSplitter(this);
+    split->setChildrenCollapsible(false);
     m_chatList = new ChatListPanel(store, split);
+    m_chatList->setMinimumWidth(170);
     auto* side = m_chatList;
     auto* center = new QWidget(split);
+    center->setMinimumWidth(420);
     auto* cv = new QVBoxLayout(center);
-    m_notice = new QLabel(center);
-    m_notice->setObjectName(QStringLiteral("notice"));
-    m_notice->setWordWrap(true);
-    m_notice->setVisible(false);
-    m_notice->setStyleSheet(QStringLiteral("QLabel#notice { background: palette(highlight); color: palette(highlighted-text); "
-                                           "padding: 6px; border-radius: 4px; }"));
+    cv->setContentsMargins(12, 10, 12, 10);
+    cv->setSpacing(8);
+    m_notice = new NoticeBanner(center);
     m_view = new ChatView(center);
+    m_view->setMinimumHeight(160);  // a dock opened below never squeezes the conversation away
     m_composer = new Composer(center);
     cv->addWidget(m_notice);
     cv->addWidget(m_view, 1);
     cv->addWidget(m_composer);
     split->addWidget(side);
     split->addWidget(center);
+    split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
     split->setSizes({240, 940});
     setCentralWidget(split);
+    m_dropOverlay = new DropOverlay(this);
 
     m_modelLabel = new QLabel(tr("No model loaded"), this);
+    m_modelLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // long paths never widen the window
     m_memLabel = new QLabel(this);
     m_loadBar = new QProgressBar(this);
     m_loadBar->setMaximumWidth(220);
     m_loadBar->setVisible(false);
     m_cancelLoad = new QPushButton(tr("Cancel"), this);
     m_cancelLoad->setVisible(false);
+    statusBar()->setContentsMargins(8, 0, 8, 0);
     statusBar()->addWidget(m_modelLabel, 1);
     statusBar()->addPermanentWidget(m_loadBar);
     statusBar()->addPermanentWidget(m_cancelLoad);
     statusBar()->addPermanentWidget(m_memLabel);
-    setStyleSheet(QStringLiteral("QFrame#userMessage { background: palette(alternate-base); border-radius: 8px; }"
-                                 "QFrame#assistantMessage { background: palette(base); border-radius: 8px; }"
-                                 "QLabel#stats { color: palette(mid); }"));
+    restyle();
 
     buildMenus();
     connect(m_chatList, &ChatListPanel::newChatRequested, this, &MainWindow::newChat);
@@ -90,7 +96,15 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
     connect(m_composer, &Composer::sendRequested, this, &MainWindow::send);
     connect(m_composer, &Composer::stopRequested, this, &MainWindow::stop);
     connect(m_composer, &Composer::problem, this, &MainWindow::showProblem);
-    connect(m_view, &ChatView::copyRequested, this, [](const QString& t) { QApplication::clipboard()->setText(t); });
+    connect(m_composer, &Composer::imageActivated, this, [this](int index) {
+        QStringList paths;
+        for (const ImageRef& im : m_composer->images()) paths.append(im.path);
+        openImageViewer(paths, index);
+    });
+    connect(m_view, &ChatView::copyRequested, this, [this](const QString& t) {
+        QApplication::clipboard()->setText(t);
+        statusBar()->showMessage(tr("Copied to the clipboard"), 2500);
+    });
     connect(m_view, &ChatView::regenerateRequested, this, &MainWindow::regenerate);
     connect(m_view, &ChatView::editRequested, this, &MainWindow::editAndResend);
     connect(m_cancelLoad, &QPushButton::clicked, this, &MainWindow::cancelLoadRequested);
@@ -102,46 +116,15 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
     showFirstRunHelp(false);
 }
 
-void MainWindow::buildMenus() {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* newChatAct = file->addAction(tr("&New chat"), this, &MainWindow::newChat);
-    newChatAct->setShortcut(QKeySequence::New);
-    file->addAction(tr("Open model folder…"), this, [this] {
-        const QString d = QFileDialog::getExistingDirectory(this, tr("GLM-4.6V-Flash folder"), m_settings.modelDir);
-        if (d.isEmpty()) return;
-        m_settings.modelDir = d;
-        Q_EMIT settingsChanged(m_settings);
-        Q_EMIT loadModelRequested(m_settings);
-    });
-    file->addAction(tr("Export chat as Markdown…"), this, [this] {
-        const QString p = QFileDialog::getSaveFileName(this, tr("Export chat"), QString(), tr("Markdown (*.md)"));
-        if (!p.isEmpty()) exportChat(p, false);
-    });
-    file->addAction(tr("Export chat as JSON…"), this, [this] {
-        const QString p = QFileDialog::getSaveFileName(this, tr("Export chat"), QString(), tr("JSON (*.json)"));
-        if (!p.isEmpty()) exportChat(p, true);
-    });
-    file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    QAction* settingsAct = edit->addAction(tr("&Settings…"), this, &MainWindow::openSettings);
-    settingsAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
-    QAction* stopAct = edit->addAction(tr("Stop answer"), this, &MainWindow::stop);
-    stopAct->setShortcut(QKeySequence(Qt::Key_Escape));
-    stopAct->setShortcutContext(Qt::WindowShortcut);
-    edit->addAction(tr("Attach image…"), QKeySequence(Qt::CTRL | Qt::Key_O), m_composer, &Composer::openFileDialog);
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    view->setObjectName(QStringLiteral("viewMenu"));
+void MainWindow::restyle() {
+    m_restyling = true;
+    setStyleSheet(windowStyleSheet(palette()));
+    m_restyling = false;
 }
 
-QDockWidget* MainWindow::addMonitorDock(QWidget* monitor) {
-    auto* dock = new QDockWidget(tr("Performance"), this);
-    dock->setObjectName(QStringLiteral("performanceDock"));
-    dock->setWidget(monitor);
-    addDockWidget(Qt::BottomDockWidgetArea, dock);
-    if (auto* view = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu"))) view->addAction(dock->toggleViewAction());
-    dock->hide();
-    return dock;
+void MainWindow::changeEvent(QEvent* event) {
+    QMainWindow::changeEvent(event);
+    if (!m_restyling && (event->type() == QEvent::ApplicationPaletteChange || event->type() == QEvent::PaletteChange)) restyle();
 }
 
 void MainWindow::showFirstRunHelp(bool askForFolder) {
@@ -176,6 +159,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 void MainWindow::openSettings() {
     SettingsDialog dlg(m_settings, this);
     if (dlg.exec() != QDialog::Accepted) return;
+    saveTheme(dlg.theme());  // already applied (live preview)
     const GenerationSettings old = m_settings;
     m_settings = dlg.settings();
     Q_EMIT settingsChanged(m_settings);
@@ -197,7 +181,9 @@ void MainWindow::exportChat(const QString& path, bool json) {
 
 void MainWindow::onLoadStarted(const QString& modelDir) {
     m_modelReady = false;
-    m_modelLabel->setText(tr("Loading %1…").arg(modelDir));
+    m_loadingDir = modelDir;
+    m_modelLabel->setText(tr("Loading %1…").arg(QDir::toNativeSeparators(modelDir)));
+    m_modelLabel->setToolTip(modelDir);
     m_loadBar->setRange(0, 0);
     m_loadBar->setVisible(true);
     m_cancelLoad->setVisible(true);
@@ -216,7 +202,9 @@ void MainWindow::onModelLoaded(const QString& summary, const QString& device) {
     m_loadBar->setVisible(false);
     m_cancelLoad->setVisible(false);
     m_modelLabel->setText(tr("%1 on %2").arg(summary, device));
-    m_notice->setVisible(false);
+    m_modelLabel->setToolTip(m_loadingDir);
+    if (m_notice->kind() == NoticeBanner::Kind::Error) m_notice->dismiss();  // the load problem is solved
+    rememberModel(m_loadingDir);
     showFirstRunHelp(false);
 }
 
@@ -225,7 +213,11 @@ void MainWindow::onLoadFailed(const QString& message, bool cancelled) {
     m_loadBar->setVisible(false);
     m_cancelLoad->setVisible(false);
     m_modelLabel->setText(cancelled ? tr("Loading cancelled") : tr("No model loaded"));
-    if (!cancelled) showProblem(tr("Could not load the model: %1").arg(message));
+    if (!cancelled)
+        m_notice->showError(tr("Could not load the model: %1\nChoose the GLM-4.6V-Flash checkpoint folder (with config.json and "
+                               "*.safetensors), or check the device in Settings.")
+                                .arg(message),
+                            tr("Open model folder…"), [this] { openModelFolder(); });
 }
 
 void MainWindow::onMemory(qint64 used, qint64 total, const QString& device) {
@@ -233,12 +225,8 @@ void MainWindow::onMemory(qint64 used, qint64 total, const QString& device) {
     else m_memLabel->setText(tr("%1 · RAM %2").arg(device, humanBytes(used)));
 }
 
-void MainWindow::showProblem(const QString& message) {
-    m_notice->setText(message);
-    m_notice->setVisible(true);
-    QTimer::singleShot(12000, m_notice, [n = m_notice, message] {
-        if (n->text() == message) n->setVisible(false);
-    });
-}
+void MainWindow::showProblem(const QString& message) { m_notice->showError(message); }
+
+void MainWindow::showInfo(const QString& message) { m_notice->showInfo(message); }
 
 }  // namespace sightline::ui

@@ -1,11 +1,14 @@
 // The main window: chat history on the side, the conversation, the composer, and a status bar with
 // model, device and memory. Talks to the engine only through signals/slots wired by app/.
-// GUI thread only.
+// The whole window takes image drops (highlighted while dragging); problems show in an error banner
+// that stays until dismissed, information in a transient one. GUI thread only.
 #pragma once
 
 #include <QElapsedTimer>
 #include <QHash>
 #include <QMainWindow>
+#include <QPointer>
+#include <functional>
 #include <memory>
 
 #include "chat_types.h"
@@ -16,6 +19,7 @@ class QProgressBar;
 class QPushButton;
 class QTabWidget;
 class QDockWidget;
+class QMenu;
 
 namespace sightline::ui {
 
@@ -23,6 +27,9 @@ class ChatListPanel;
 class ChatStore;
 class ChatView;
 class Composer;
+class DropOverlay;
+class ImageViewer;
+class NoticeBanner;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -38,6 +45,14 @@ public:
     ChatListPanel* chatList() const { return m_chatList; }
     // A dock for the performance monitor (added by the app).
     QDockWidget* addMonitorDock(QWidget* monitor);
+    NoticeBanner* notice() const { return m_notice; }
+    // The "Name: value" lines of Help → About (app, Qt, libtorch, CUDA, driver, GPU); asked for when
+    // the dialog opens, so a slow query (CUDA start-up) never delays the window.
+    void setAboutProvider(std::function<QString()> provider) { m_aboutProvider = std::move(provider); }
+    QStringList recentModels() const;  // newest first, persisted in QSettings ("recentModels")
+    static constexpr int kMaxRecentModels = 8;
+    // The smallest size at which nothing is cut (composer, status bar, a conversation you can read).
+    static constexpr QSize kMinimumSize{720, 520};
 
     void openChat(qint64 chatId);
     void newChat();
@@ -62,7 +77,17 @@ public Q_SLOTS:
     void onFinished(quint64 requestId, const sightline::ui::MessageStats& stats, const QString& finishReason);
     void onFailed(quint64 requestId, const QString& message, bool outOfMemory);
     void onMemory(qint64 usedBytes, qint64 totalBytes, const QString& device);
-    void showProblem(const QString& message);
+    void showProblem(const QString& message);  // an error: stays until dismissed
+    void showInfo(const QString& message);     // a transient note
+    // Views images large (zoom, fit, 1:1, next/previous). Message widgets can connect their image
+    // clicks here; the composer's thumbnails already do.
+    void openImageViewer(const QStringList& paths, int index);
+    void nextChat();      // Ctrl+PgDown: the chat below the current one in the list
+    void previousChat();  // Ctrl+PgUp
+    void showAbout();
+    void showShortcuts();
+    void openModelFolder();
+    void loadModel(const QString& modelDir);  // remembers it as the model folder and loads it
 
 Q_SIGNALS:
     void generateRequested(const sightline::ui::GenerationRequest& request);
@@ -73,9 +98,18 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void changeEvent(QEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dragMoveEvent(QDragMoveEvent* event) override;
+    void dragLeaveEvent(QDragLeaveEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     void buildMenus();
+    void rebuildRecentMenu();
+    void rememberModel(const QString& modelDir);
+    void selectChatRow(int delta);
+    void restyle();
     void refreshChatList();
     // Adds a streaming answer under parentId (a user message of the current chat), shows the
     // path and sends it. Uses the request id send() reserved, or a new one.
@@ -97,7 +131,13 @@ private:
     QLabel* m_memLabel = nullptr;
     QProgressBar* m_loadBar = nullptr;
     QPushButton* m_cancelLoad = nullptr;
-    QLabel* m_notice = nullptr;
+    NoticeBanner* m_notice = nullptr;
+    DropOverlay* m_dropOverlay = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QPointer<ImageViewer> m_viewer;
+    QString m_loadingDir;
+    std::function<QString()> m_aboutProvider;
+    bool m_restyling = false;
     bool m_modelReady = false;
     quint64 m_nextRequest = 0;
     quint64 m_activeRequest = 0;  // 0: none (reserved by send() while its images are copied)

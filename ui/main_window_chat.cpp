@@ -5,7 +5,6 @@
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
-#include <QRandomGenerator>
 #include <QThreadPool>
 
 #include "chat_list_panel.h"
@@ -170,7 +169,7 @@ void MainWindow::startGeneration(qint64 parentId) {
         req.requestId = requestId;
         req.chatId = m_chatId;
         req.settings = m_settings;
-        req.seed = static_cast<qint64>(QRandomGenerator::global()->generate() & 0x7FFFFFFF);
+        req.seed = m_settings.requestSeed();
         ChatMessageUi a;
         a.role = QStringLiteral("assistant");
         a.parentId = parentId;

@@ -2,6 +2,8 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QEvent>
+#include <QLegend>
 #include <QFile>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -12,6 +14,7 @@
 #include <QLineSeries>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
@@ -21,48 +24,120 @@
 #include <cmath>
 
 #include "chat_types.h"
+#include "theme.h"
 
 namespace sightline::ui {
 namespace {
 
 enum Col { kTime, kId, kSource, kImageTokens, kPrompt, kOutput, kPre, kVision, kPrefill, kTtft, kTotal, kDecode, kPeak, kDelta, kCols };
 
-QChart* makeChart(const QString& title, std::initializer_list<QLineSeries*> series, const QString& yTitle) {
+// A step of 1, 2 or 5 × 10^k that splits `span` into about `ticks` intervals, never below `minStep`
+// (whole seconds and whole requests have no fractional ticks).
+double niceStep(double span, int ticks, double minStep) {
+    const double raw = std::max(span / std::max(ticks, 1), minStep);
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    for (double m : {1.0, 2.0, 5.0, 10.0})
+        if (m * mag >= raw - 1e-12) return std::max(m * mag, minStep);
+    return std::max(10 * mag, minStep);
+}
+
+// Axis labels that match the step: no decimals for whole steps, one or two otherwise.
+QString formatForStep(double step) {
+    if (step >= 1) return QStringLiteral("%.0f");
+    if (step >= 0.1) return QStringLiteral("%.1f");
+    return QStringLiteral("%.2f");
+}
+
+QValueAxis* makeAxis(const QString& title, bool integer) {
+    auto* a = new QValueAxis;
+    a->setTitleText(title);
+    a->setTickType(QValueAxis::TicksDynamic);
+    a->setTickAnchor(0);
+    a->setTickInterval(1);
+    a->setLabelFormat(QStringLiteral("%.0f"));
+    a->setProperty("integer", integer);
+    QFont f = a->labelsFont();
+    f.setPointSizeF(std::max(7.0, f.pointSizeF() - 1));
+    a->setLabelsFont(f);
+    a->setTitleFont(f);
+    return a;
+}
+
+// A chart with a bottom time axis and a left value axis; `right` series get an axis of their own
+// on the right (a count next to a rate would otherwise sit flat at zero).
+QChart* makeChart(const QString& title, std::initializer_list<QLineSeries*> left, const QString& leftTitle,
+                  std::initializer_list<QLineSeries*> right = {}, const QString& rightTitle = {}) {
     auto* c = new QChart;
     c->setTitle(title);
+    c->setMargins(QMargins(4, 4, 4, 4));
     c->legend()->setAlignment(Qt::AlignBottom);
-    auto* x = new QValueAxis;
-    x->setTitleText(QObject::tr("seconds"));
-    x->setLabelFormat(QStringLiteral("%.0f"));
-    auto* y = new QValueAxis;
-    y->setTitleText(yTitle);
+    QFont lf = c->legend()->font();
+    lf.setPointSizeF(std::max(7.0, lf.pointSizeF() - 1));
+    c->legend()->setFont(lf);
+    c->legend()->setMarkerShape(QLegend::MarkerShapeCircle);
+    auto* x = makeAxis(QObject::tr("seconds"), true);
     c->addAxis(x, Qt::AlignBottom);
+    auto* y = makeAxis(leftTitle, false);
     c->addAxis(y, Qt::AlignLeft);
-    for (auto* s : series) {
+    for (auto* s : left) {
         c->addSeries(s);
         s->attachAxis(x);
         s->attachAxis(y);
     }
+    if (right.size() > 0) {
+        auto* y2 = makeAxis(rightTitle, true);
+        c->addAxis(y2, Qt::AlignRight);
+        for (auto* s : right) {
+            c->addSeries(s);
+            s->attachAxis(x);
+            s->attachAxis(y2);
+        }
+    }
     return c;
 }
 
-// Fits both axes of a chart to its series.
-void fitAxes(QChart* c) {
-    double x0 = 1e300, x1 = -1e300, y1 = 0;
-    for (auto* abstract : c->series()) {
-        auto* s = static_cast<QLineSeries*>(abstract);
-        for (const QPointF& p : s->points()) {
-            x0 = std::min(x0, p.x());
-            x1 = std::max(x1, p.x());
-            y1 = std::max(y1, p.y());
-        }
+// Colours of a chart from the widget palette, so that it follows the light / dark theme.
+void styleChart(QChart* c, const QPalette& pal) {
+    const QColor base = pal.color(QPalette::Base), text = pal.color(QPalette::Text);
+    const QColor muted = mixColors(base, text, 0.65), grid = mixColors(base, text, 0.15);
+    c->setBackgroundBrush(base);
+    c->setBackgroundPen(QPen(mixColors(base, text, 0.2)));
+    c->setTitleBrush(text);
+    c->legend()->setLabelColor(text);
+    for (auto* a : c->axes()) {
+        a->setLabelsColor(muted);
+        a->setTitleBrush(muted);
+        a->setGridLineColor(grid);
+        a->setLinePenColor(grid);
     }
-    if (x0 > x1) return;
-    auto axes = c->axes();
-    for (auto* a : axes) {
+}
+
+// Fits every axis of a chart to the series attached to it, with whole-number ticks where the
+// quantity is whole (seconds, requests).
+void fitAxes(QChart* c) {
+    for (auto* a : c->axes()) {
         auto* v = static_cast<QValueAxis*>(a);
-        if (a->orientation() == Qt::Horizontal) v->setRange(x0, std::max(x1, x0 + 1));
-        else v->setRange(0, y1 > 0 ? y1 * 1.15 : 1);
+        const bool horizontal = a->orientation() == Qt::Horizontal;
+        double lo = 1e300, hi = -1e300;
+        for (auto* abstract : c->series()) {
+            if (!abstract->attachedAxes().contains(a)) continue;
+            for (const QPointF& p : static_cast<QLineSeries*>(abstract)->points()) {
+                const double value = horizontal ? p.x() : p.y();
+                lo = std::min(lo, value);
+                hi = std::max(hi, value);
+            }
+        }
+        if (lo > hi) continue;
+        const bool integer = v->property("integer").toBool();
+        double min = horizontal ? std::floor(lo) : 0;
+        double max = horizontal ? std::max(std::ceil(hi), min + 1) : (hi > 0 ? hi * 1.15 : 1);
+        const double step = niceStep(max - min, horizontal ? 5 : 4, integer ? 1.0 : 0.0);
+        if (!horizontal) max = std::ceil(max / step) * step;
+        // Interval before range: a wide range at the old 1-unit interval would lay out thousands of ticks.
+        v->setTickAnchor(horizontal ? min : 0);
+        v->setTickInterval(step);
+        v->setLabelFormat(formatForStep(step));
+        v->setRange(min, max);
     }
 }
 
@@ -156,35 +231,53 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
     outer->setContentsMargins(0, 0, 0, 0);
     outer->addWidget(tabs);
 
-    // Live tab
-    auto* live = new QWidget(tabs);
+    // Each tab sits in a scroll area: a short dock scrolls instead of squeezing the conversation
+    // and the status bar above and below it.
+    auto scrolled = [tabs](QWidget* page, int minHeight) {
+        auto* area = new QScrollArea(tabs);
+        area->setWidgetResizable(true);
+        area->setFrameShape(QFrame::NoFrame);
+        page->setMinimumHeight(minHeight);
+        area->setWidget(page);
+        return area;
+    };
+    auto* live = new QWidget;
     auto* lv = new QVBoxLayout(live);
     m_ttft = new QLineSeries;
-    m_ttft->setName(tr("time to first token"));
+    // Short legend names (the chart's width is a third of the dock); the long form is the tooltip
+    // of the chart and the column headers of the table.
+    m_ttft->setName(tr("TTFT"));
     m_total = new QLineSeries;
-    m_total->setName(tr("total latency"));
+    m_total->setName(tr("total"));
     m_decode = new QLineSeries;
-    m_decode->setName(tr("decode tokens/s"));
+    m_decode->setName(tr("decode tok/s"));
     m_rate = new QLineSeries;
-    m_rate->setName(tr("requests / minute"));
+    m_rate->setName(tr("requests/min"));
     m_alloc = new QLineSeries;
-    m_alloc->setName(tr("allocated (engine)"));
+    m_alloc->setName(tr("alloc"));
     m_reserved = new QLineSeries;
-    m_reserved->setName(tr("reserved (allocator)"));
+    m_reserved->setName(tr("reserved"));
     m_used = new QLineSeries;
-    m_used->setName(tr("used on device (all processes)"));
+    m_used->setName(tr("used"));
     m_totalMem = new QLineSeries;
-    m_totalMem->setName(tr("device total"));
+    m_totalMem->setName(tr("capacity"));
     m_util = new QLineSeries;
-    m_util->setName(tr("GPU utilisation %"));
+    m_util->setName(tr("GPU %"));
     m_latencyChart = makeChart(tr("Latency per request"), {m_ttft, m_total}, tr("ms"));
-    m_speedChart = makeChart(tr("Throughput"), {m_decode, m_rate}, tr("per second / minute"));
-    m_memoryChart = makeChart(tr("Memory (GiB) and GPU utilisation (%/10)"), {m_alloc, m_reserved, m_used, m_totalMem, m_util}, tr("GiB"));
+    m_speedChart = makeChart(tr("Throughput"), {m_decode}, tr("tokens/s"), {m_rate}, tr("requests/min"));
+    m_memoryChart = makeChart(tr("Memory and GPU utilisation"), {m_alloc, m_reserved, m_used, m_totalMem}, tr("GiB"), {m_util}, tr("GPU %"));
+    for (auto* series : {m_ttft, m_total, m_decode, m_rate}) series->setPointsVisible(true);  // one request is a point
     auto* charts = new QHBoxLayout;
+    const QStringList tips = {tr("Time to first token and total latency of each request (ms)"),
+                              tr("Decode speed of each request (tokens/s, left) and requests in the last minute (right)"),
+                              tr("Memory allocated by the engine, reserved by the allocator, used on the device by all "
+                                 "processes and the device total (GiB, left); GPU utilisation (%, right)")};
+    int i = 0;
     for (QChart* c : {m_latencyChart, m_speedChart, m_memoryChart}) {
         auto* v = new QChartView(c, live);
         v->setRenderHint(QPainter::Antialiasing);
-        v->setMinimumSize(280, 220);
+        v->setMinimumSize(300, 220);
+        v->setToolTip(tips[i++]);
         charts->addWidget(v);
     }
     lv->addLayout(charts, 3);
@@ -193,7 +286,7 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
     auto* row = new QHBoxLayout;
     m_percentiles = new QLabel(live);
     m_note = new QLabel(live);
-    m_note->setStyleSheet(QStringLiteral("color: palette(mid);"));
+    m_note->setForegroundRole(QPalette::PlaceholderText);  // secondary, but readable in both themes
     auto* exportBtn = new QPushButton(tr("Export CSV…"), live);
     row->addWidget(m_percentiles, 1);
     row->addWidget(m_note);
@@ -206,14 +299,14 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
     table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table->verticalHeader()->hide();
     lv->addWidget(table, 2);
-    tabs->addTab(live, tr("Live"));
+    tabs->addTab(scrolled(live, 420), tr("Live"));
     connect(exportBtn, &QPushButton::clicked, this, [this] {
         const QString p = QFileDialog::getSaveFileName(this, tr("Export requests"), QString(), tr("CSV (*.csv)"));
         if (!p.isEmpty()) exportCsv(p);
     });
 
     // Benchmark tab
-    auto* bench = new QWidget(tabs);
+    auto* bench = new QWidget;
     auto* bf = new QFormLayout;
     auto spin = [bench](int lo, int hi, int v) {
         auto* s = new QSpinBox(bench);
@@ -245,12 +338,22 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
     bv->addLayout(bf);
     bv->addWidget(m_benchRun);
     bv->addWidget(m_benchOut, 1);
-    tabs->addTab(bench, tr("Benchmark"));
+    tabs->addTab(scrolled(bench, 360), tr("Benchmark"));
     connect(m_benchRun, &QPushButton::clicked, this, [=, this] {
         m_benchRun->setEnabled(false);
         m_benchOut->setPlainText(tr("Running…"));
         Q_EMIT benchmarkRequested(w->value(), h->value(), prompt->text(), maxNew->value(), warm->value(), loops->value(), reps->value());
     });
+    restyleCharts();
+}
+
+void MonitorWidget::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange) restyleCharts();
+}
+
+void MonitorWidget::restyleCharts() {
+    for (QChart* c : {m_latencyChart, m_speedChart, m_memoryChart}) styleChart(c, palette());
 }
 
 double MonitorWidget::secondsSinceStart() const { return double(QDateTime::currentMSecsSinceEpoch() - m_start) / 1000.0; }
@@ -299,7 +402,7 @@ void MonitorWidget::addMemorySample(const MemorySample& m) {
     m_reserved->append(t, double(m.reservedBytes) / kGiB);
     m_used->append(t, double(m.deviceUsedBytes) / kGiB);
     m_totalMem->append(t, double(m.deviceTotalBytes) / kGiB);
-    if (m.gpuUtilPercent >= 0) m_util->append(t, m.gpuUtilPercent / 10.0);
+    if (m.gpuUtilPercent >= 0) m_util->append(t, m.gpuUtilPercent);
     for (auto* s : {m_alloc, m_reserved, m_used, m_totalMem, m_util}) trim(s, 240);  // one minute at 250 ms
     fitAxes(m_memoryChart);
     m_note->setText(m.note);

@@ -80,7 +80,11 @@ Q_SIGNALS:
     // width x height (0 x 0: no image), prompt, max new tokens, warm-up, loops, repeats
     void benchmarkRequested(int width, int height, const QString& prompt, int maxNewTokens, int warmup, int loops, int repeats);
 
+protected:
+    void changeEvent(QEvent* event) override;  // the charts follow the light / dark palette
+
 private:
+    void restyleCharts();
     double secondsSinceStart() const;
     void trim(QLineSeries* s, int keep);
     qint64 m_start = QDateTime::currentMSecsSinceEpoch();

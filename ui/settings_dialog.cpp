@@ -10,6 +10,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpressionValidator>
 #include <QSettings>
 #include <QSpinBox>
 
@@ -18,6 +19,8 @@ namespace sightline::ui {
 SettingsDialog::SettingsDialog(const GenerationSettings& s, QWidget* parent) : QDialog(parent), m_base(s) {
     setWindowTitle(tr("Settings"));
     auto* form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->setVerticalSpacing(8);
     auto* row = new QHBoxLayout;
     m_modelDir = new QLineEdit(s.modelDir, this);
     m_modelDir->setAccessibleName(tr("Model folder"));
@@ -64,6 +67,12 @@ SettingsDialog::SettingsDialog(const GenerationSettings& s, QWidget* parent) : Q
     m_maxNew->setRange(1, 131072);
     m_maxNew->setValue(s.maxNewTokens);
     form->addRow(tr("Max new tokens"), m_maxNew);
+    m_seed = new QLineEdit(s.seed >= 0 ? QString::number(s.seed) : QString(), this);
+    m_seed->setPlaceholderText(tr("Random"));
+    m_seed->setValidator(new QRegularExpressionValidator(QRegularExpression(QStringLiteral("\\d{0,10}")), m_seed));
+    m_seed->setToolTip(tr("The same seed, settings and question give the same answer. Empty: a new random seed for every answer."));
+    m_seed->setAccessibleName(tr("Seed"));
+    form->addRow(tr("Seed"), m_seed);
     m_system = new QPlainTextEdit(s.systemPrompt, this);
     m_system->setMaximumHeight(80);
     form->addRow(tr("Default system prompt"), m_system);
@@ -83,6 +92,15 @@ SettingsDialog::SettingsDialog(const GenerationSettings& s, QWidget* parent) : Q
     m_language->addItem(QStringLiteral("简体中文"), "zh_CN");
     m_language->setCurrentIndex(std::max(0, m_language->findData(s.language)));
     form->addRow(tr("Language (after restart)"), m_language);
+    m_themeBefore = currentTheme();
+    m_theme = new QComboBox(this);
+    m_theme->setAccessibleName(tr("Theme"));
+    m_theme->addItem(tr("System"), themeKey(Theme::System));
+    m_theme->addItem(tr("Light"), themeKey(Theme::Light));
+    m_theme->addItem(tr("Dark"), themeKey(Theme::Dark));
+    m_theme->setCurrentIndex(std::max(0, m_theme->findData(themeKey(m_themeBefore))));
+    connect(m_theme, &QComboBox::currentIndexChanged, this, [this] { applyTheme(theme()); });  // live preview
+    form->addRow(tr("Theme"), m_theme);
     m_apiPort = new QSpinBox(this);
     m_apiPort->setRange(0, 65535);
     m_apiPort->setSpecialValueText(tr("Off"));
@@ -113,7 +131,17 @@ GenerationSettings SettingsDialog::settings() const {
     s.maxImagePixels = qint64(m_maxPixels->value()) * 1000;
     s.language = m_language->currentData().toString();
     s.apiPort = m_apiPort->value();
+    bool ok = false;
+    const qint64 seed = m_seed->text().trimmed().toLongLong(&ok);
+    s.seed = ok && seed >= 0 ? std::min<qint64>(seed, 0xFFFFFFFFll) : -1;
     return s;
+}
+
+Theme SettingsDialog::theme() const { return themeFromKey(m_theme->currentData().toString()); }
+
+void SettingsDialog::done(int result) {
+    if (result != QDialog::Accepted && theme() != m_themeBefore) applyTheme(m_themeBefore);
+    QDialog::done(result);
 }
 
 GenerationSettings loadSettings() {

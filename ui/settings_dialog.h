@@ -1,10 +1,13 @@
 // Settings: model folder, device, dtype, sampling, max new tokens, default system prompt,
-// thinking, image budget, language. Values persist with QSettings (see loadSettings/saveSettings).
+// thinking, image budget, seed, language, theme. Values persist with QSettings (see loadSettings /
+// saveSettings; the theme with loadTheme / saveTheme). The theme is previewed live while the dialog
+// is open and restored on Cancel.
 #pragma once
 
 #include <QDialog>
 
 #include "chat_types.h"
+#include "theme.h"
 
 class QLineEdit;
 class QComboBox;
@@ -20,6 +23,10 @@ class SettingsDialog : public QDialog {
 public:
     explicit SettingsDialog(const GenerationSettings& settings, QWidget* parent = nullptr);
     GenerationSettings settings() const;
+    Theme theme() const;
+
+protected:
+    void done(int result) override;  // Cancel puts the theme back
 
 private:
     GenerationSettings m_base;
@@ -36,6 +43,9 @@ private:
     QSpinBox* m_maxPixels = nullptr;  // in thousands of pixels
     QComboBox* m_language = nullptr;
     QSpinBox* m_apiPort = nullptr;
+    QLineEdit* m_seed = nullptr;  // empty: random
+    QComboBox* m_theme = nullptr;
+    Theme m_themeBefore = Theme::System;
 };
 
 GenerationSettings loadSettings();

@@ -1,5 +1,9 @@
 #include "app_wiring.h"
 
+#include <QCoreApplication>
+#include <atomic>
+#include <memory>
+
 #include "composer.h"
 #include "engine_controller.h"
 #include "main_window.h"
@@ -23,8 +27,13 @@ void wireWindow(ui::MainWindow* w, EngineController* c) {
     QObject::connect(c, &EngineController::finished, w, &ui::MainWindow::onFinished);
     QObject::connect(c, &EngineController::failed, w, &ui::MainWindow::onFailed);
     QObject::connect(c, &EngineController::memory, w, &ui::MainWindow::onMemory);
-    w->composer()->setInspector([w, c](const QString& path, QString* error) {
-        return c->preflight(path, w->settings().maxImagePixels, error);
+    // The inspector runs on the composer's pool thread: it holds the backend (shared, mutex-guarded)
+    // and a copy of the image budget kept current from the GUI thread, never the window or the
+    // controller (either may be gone before a late inspection ends).
+    auto maxPixels = std::make_shared<std::atomic<qint64>>(w->settings().maxImagePixels);
+    QObject::connect(w, &ui::MainWindow::settingsChanged, w, [maxPixels](const ui::GenerationSettings& s) { maxPixels->store(s.maxImagePixels); });
+    w->composer()->setInspector([backend = c->backend(), maxPixels](const QString& path, QString* error) {
+        return EngineController::preflight(*backend, path, maxPixels->load(), error);
     });
 }
 
@@ -57,6 +66,14 @@ void wireMonitor(ui::MonitorWidget* m, EngineController* c) {
     QObject::connect(m, &ui::MonitorWidget::benchmarkRequested, c, &EngineController::runBenchmark);
     QObject::connect(c, &EngineController::benchmarkProgress, m, &ui::MonitorWidget::showBenchmarkProgress);
     QObject::connect(c, &EngineController::benchmarkFinished, m, &ui::MonitorWidget::showBenchmarkResult);
+}
+
+QString versionReport() {
+    const RuntimeVersions v = runtimeVersions();
+    auto orNone = [](const std::string& s) { return s.empty() ? QObject::tr("none") : QString::fromStdString(s); };
+    return QObject::tr("Sightline: %1\nQt: %2 (built with %3)\nlibtorch: %4\nCUDA runtime: %5\nCUDA driver: %6\nNVIDIA driver: %7\nGPU: %8")
+        .arg(QCoreApplication::applicationVersion(), QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR), orNone(v.libtorch),
+             orNone(v.cudaRuntime), orNone(v.cudaDriver), orNone(v.nvidiaDriver), orNone(v.gpu));
 }
 
 void wireModeration(ModerationController* moderation, EngineController* c) {

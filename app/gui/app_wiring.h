@@ -6,6 +6,8 @@ class MainWindow;
 class MonitorWidget;
 }
 
+#include <QString>
+
 namespace sightline::app {
 
 class EngineController;
@@ -15,5 +17,8 @@ void wireMonitor(ui::MonitorWidget* monitor, EngineController* controller);
 // Loading another model stops a running moderation queue first: its items are never judged by a
 // mix of models, and none is marked as an error for the moment without a model.
 void wireModeration(ModerationController* moderation, EngineController* controller);
+// Help → About's "Name: value" lines: app, Qt (run time and build), libtorch, CUDA runtime and
+// driver, NVIDIA driver, GPU ("none" where absent). May start CUDA: call it when About opens.
+QString versionReport();
 
 }  // namespace sightline::app

@@ -130,11 +130,15 @@ void EngineController::sampleMemory() {
 }
 
 QString EngineController::preflight(const QString& path, qint64 maxImagePixels, QString* error) const {
+    return preflight(*m_backend, path, maxImagePixels, error);
+}
+
+QString EngineController::preflight(const InferenceBackend& backend, const QString& path, qint64 maxImagePixels, QString* error) {
     try {
         const RgbImage img = decodeImageFile(path.toStdString());
-        if (!m_backend->loaded())
+        if (!backend.loaded())
             return tr("%1×%2 px").arg(img.width).arg(img.height);
-        const PreprocessedImage p = m_backend->preflight(img, maxImagePixels);
+        const PreprocessedImage p = backend.preflight(img, maxImagePixels);
         return tr("%1×%2 → %3×%4 px, %5 image tokens")
             .arg(p.originalWidth)
             .arg(p.originalHeight)

@@ -26,9 +26,11 @@ public:
     explicit EngineController(std::unique_ptr<InferenceBackend> backend, QObject* parent = nullptr);
     ~EngineController() override;
 
-    // Preflight of an image for the composer: decode + resize plan. GUI thread; uses the loaded
-    // model's processor limits when one is loaded, otherwise only decodes.
+    // Preflight of an image for the composer: decode + resize plan. Uses the loaded model's
+    // processor limits when one is loaded, otherwise only decodes. The static form touches only the
+    // backend (which guards its model), so the composer runs it on a pool thread.
     QString preflight(const QString& path, qint64 maxImagePixels, QString* error) const;
+    static QString preflight(const InferenceBackend& backend, const QString& path, qint64 maxImagePixels, QString* error);
     bool busy() const { return m_busy.load(); }
     std::shared_ptr<const InferenceBackend> backend() const { return m_backend; }
 

@@ -2,9 +2,11 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QAction>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QImageReader>
 #include <QLabel>
 #include <QLibraryInfo>
 #include <QLocale>
@@ -28,6 +30,7 @@
 #include "monitor_widget.h"
 #include "review_widget.h"
 #include "settings_dialog.h"
+#include "theme.h"
 
 using namespace sightline;
 
@@ -38,6 +41,9 @@ int main(int argc, char** argv) {
     QApplication::setDesktopFileName(QStringLiteral("io.github.sightline.Sightline"));
     QApplication app(argc, argv);
     app.setWindowIcon(QIcon(QStringLiteral(":/icons/sightline.svg")));
+    // Qt refuses to decode images over 256 MB; the composer and the viewer read scaled (thumbnails,
+    // at most 16384 px a side), so a gigabyte only admits the largest photos a user may view at 1:1.
+    QImageReader::setAllocationLimit(1024);
 
     QCommandLineParser cli;
     cli.setApplicationDescription(QStringLiteral("Local visual question answering with GLM-4.6V-Flash"));
@@ -53,12 +59,15 @@ int main(int argc, char** argv) {
     QCommandLineOption queueOpt(QStringLiteral("moderation-queue"), QStringLiteral("Import this queue (CSV/JSONL) and judge it once the model is loaded."),
                                 QStringLiteral("file"));
     QCommandLineOption langOpt(QStringLiteral("lang"), QStringLiteral("UI language (en, zh_CN)."), QStringLiteral("code"));
+    QCommandLineOption themeOpt(QStringLiteral("theme"), QStringLiteral("system, light or dark (overrides the setting for this run)."),
+                                QStringLiteral("theme"));
     QCommandLineOption apiOpt(QStringLiteral("api-port"),
                               QStringLiteral("Serve the OpenAI-compatible API on 127.0.0.1:PORT (overrides the setting; 0: off)."),
                               QStringLiteral("port"));
-    cli.addOptions({modelOpt, dataOpt, askOpt, imageOpt, shotOpt, shotAtOpt, langOpt, monitorOpt, queueOpt, apiOpt});
+    cli.addOptions({modelOpt, dataOpt, askOpt, imageOpt, shotOpt, shotAtOpt, langOpt, monitorOpt, queueOpt, apiOpt, themeOpt});
     cli.process(app);
 
+    ui::applyTheme(cli.isSet(themeOpt) ? ui::themeFromKey(cli.value(themeOpt)) : ui::loadTheme());
     ui::GenerationSettings settings = ui::loadSettings();
     if (cli.isSet(modelOpt)) settings.modelDir = cli.value(modelOpt);
     if (cli.isSet(apiOpt)) settings.apiPort = std::clamp(cli.value(apiOpt).toInt(), 0, 65535);
@@ -81,10 +90,12 @@ int main(int argc, char** argv) {
     }
     ui::MainWindow window(store.get(), settings);
     window.composer()->setPasteFolder(dataDir + QStringLiteral("/images"));
+    window.setAboutProvider(&app::versionReport);
     app::EngineController controller(std::make_unique<app::EngineBackend>());
     app::wireWindow(&window, &controller);
     auto* monitor = new ui::MonitorWidget(&window);
     QDockWidget* monitorDock = window.addMonitorDock(monitor);
+    monitorDock->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M));
     if (cli.isSet(monitorOpt)) monitorDock->show();
 
     // Moderation review station (a dock of its own; its queue lives in moderation.sqlite3).
@@ -92,6 +103,7 @@ int main(int argc, char** argv) {
     QDockWidget* reviewDock = window.addMonitorDock(review);
     reviewDock->setWindowTitle(QObject::tr("Moderation"));
     reviewDock->setObjectName(QStringLiteral("moderationDock"));
+    reviewDock->toggleViewAction()->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
     window.tabifyDockWidget(monitorDock, reviewDock);
     QString reviewer = QSettings().value(QStringLiteral("reviewer")).toString();
     if (reviewer.isEmpty()) reviewer = qEnvironmentVariable("USER", QStringLiteral("reviewer"));
@@ -156,7 +168,7 @@ int main(int argc, char** argv) {
         QObject::connect(&controller, &app::EngineController::modelLoaded, &window, [&] {
             if (cli.isSet(imageOpt)) window.composer()->addImageFile(cli.value(imageOpt));
             window.composer()->setText(cli.value(askOpt));
-            window.send();
+            window.composer()->submit();  // once the image is read
         });
         if (!shot.isEmpty() && when == QLatin1String("streaming")) {
             auto* once = new int(0);

@@ -26,6 +26,12 @@ for phase in ("preprocess", "vision", "prefill", "ttft", "decode_per_token", "to
         fails.append(f"{phase}: {s['count']} samples, expected 6")
     if not (s["best"] <= s["median"] <= s["worst"]):
         fails.append(f"{phase}: best/median/worst out of order")
+# A rate is better when higher: its best is the maximum, its worst the minimum.
+d = rep["decode_tokens_per_s"]
+if not (d["worst"] <= d["median"] <= d["best"]) or not (d["p50"] <= d["p99"] <= d["best"]):
+    fails.append(f"decode tokens/s: best {d['best']} / median {d['median']} / worst {d['worst']} out of order (best must be the max)")
+if f"best {d['best']:.2f}" not in r.stdout:
+    fails.append("text report's best decode rate differs from the JSON's")
 if rep["settings"]["generated_tokens"] != 8:
     fails.append("token count not fixed at 8")
 if rep["settings"]["image_tokens"] != 24:
@@ -44,5 +50,5 @@ if "time to 1st token" not in r.stdout:
     fails.append("text report missing")
 for f in fails:
     print("FAIL", f)
-print(f"{12 - len(fails) if len(fails) < 12 else 0} passed, {len(fails)} failed")
+print(f"{max(0, 14 - len(fails))} passed, {len(fails)} failed")
 sys.exit(1 if fails else 0)

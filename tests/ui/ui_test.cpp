@@ -33,6 +33,7 @@
 
 #include "api_host.h"
 #include "app_wiring.h"
+#include "notice_banner.h"
 #include "chat_list_panel.h"
 #include "chat_store.h"
 #include "chat_view.h"
@@ -148,6 +149,9 @@ QString writeListingQueue(const QString& path, int n) {
     return path;
 }
 
+// Images are read off the GUI thread: wait until none is pending.
+bool waitAttached(ui::Composer* c) { return QTest::qWaitFor([c] { return c->pendingCount() == 0; }, 20000); }
+
 QString lastAnswerText(ui::MainWindow* w) {
     auto* m = w->chatView()->messageAt(w->chatView()->count() - 1);
     return m ? m->message().text : QString();
@@ -201,6 +205,7 @@ void UiTest::dropFilesAndImageData() {
     QVERIFY(enter.isAccepted());
     QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &files, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(c, &drop);
+    QVERIFY(waitAttached(c));
     QVERIFY2(problems.isEmpty(), problems.isEmpty() ? "" : qPrintable(problems.first().first().toString()));
     QCOMPARE(c->images().size(), 2);
     QVERIFY(c->images()[0].preflight.contains("7 image tokens"));
@@ -214,6 +219,7 @@ void UiTest::dropFilesAndImageData() {
     QApplication::sendEvent(c, &enter2);
     QDropEvent drop2(QPointF(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(c, &drop2);
+    QVERIFY(waitAttached(c));
     QCOMPARE(c->images().size(), 3);
     QVERIFY(c->images()[2].path.startsWith(h.dir.filePath("images")));
     QVERIFY(QFile::exists(c->images()[2].path));
@@ -231,6 +237,7 @@ void UiTest::pasteImage() {
     QApplication::clipboard()->setMimeData(mime);
     edit->setFocus();
     edit->paste();
+    QVERIFY(waitAttached(h.window->composer()));
     QCOMPARE(h.window->composer()->images().size(), 1);
     QApplication::clipboard()->setText(QStringLiteral("plain words"));
     edit->paste();
@@ -247,7 +254,8 @@ void UiTest::corruptImageIsAClearMessage() {
     f.write("\x89PNG\r\n\x1a\n garbage");
     f.close();
     QSignalSpy problems(h.window->composer(), &ui::Composer::problem);
-    QVERIFY(!h.window->composer()->addImageFile(bad));
+    h.window->composer()->addImageFile(bad);  // queued; the problem comes when it has been read
+    QVERIFY(waitAttached(h.window->composer()));
     QCOMPARE(problems.count(), 1);
     QVERIFY(problems.first().first().toString().contains("broken.png"));
     QCOMPARE(h.window->composer()->images().size(), 0);
@@ -397,6 +405,7 @@ void UiTest::settingsTravelInTheRequest() {
 // reference greedy tokens decoded by the engine's tokenizer.
 void askCase01(Harness& h) {
     QVERIFY(h.window->composer()->addImageFile(kFixtures + "/cases/images/img_300x200.png"));
+    QVERIFY(waitAttached(h.window->composer()));
     QVERIFY(h.window->composer()->images()[0].preflight.contains("24 image tokens"));
     h.window->composer()->setText("What is in this image?");
     h.window->send();
@@ -869,6 +878,7 @@ void UiTest::imagesAreTheChatsOwnCopies() {
     const QString mine = h.dir.filePath("holiday.png");
     QVERIFY(QFile::copy(kFixtures + "/cases/images/img_57x91.png", mine));
     QVERIFY(h.window->composer()->addImageFile(mine));
+    QVERIFY(waitAttached(h.window->composer()));
     h.window->composer()->setText("what is it?");
     h.window->send();
     QVERIFY(h.window->activeRequest() != 0);  // busy while the copy is made
@@ -889,6 +899,7 @@ void UiTest::imagesAreTheChatsOwnCopies() {
     const qint64 first = h.window->currentChat();
     h.window->newChat();
     QVERIFY(h.window->composer()->addImageFile(mine));
+    QVERIFY(waitAttached(h.window->composer()));
     ask(h, "and this?");
     QCOMPARE(QDir(h.store->imageFolder()).entryList(QDir::Files).size(), 1);
     QVERIFY(h.window->chatList()->deleteChat(first, false));
@@ -1018,8 +1029,9 @@ void UiTest::failedWriteIsShown() {
     h.window->composer()->setText("second");
     h.window->send();
     QCOMPARE(h.window->activeRequest(), quint64(0));
-    auto* notice = h.window->findChild<QLabel*>("notice");
-    QVERIFY(notice->isVisible());
+    auto* notice = h.window->findChild<ui::NoticeBanner*>();
+    QVERIFY(notice && notice->isVisible());
+    QVERIFY(notice->kind() == ui::NoticeBanner::Kind::Error);
     QVERIFY(notice->text().contains("disk full"));
     QCOMPARE(h.window->composer()->text(), QStringLiteral("second"));  // the question is not lost
     QCOMPARE(h.store->messages(chat).size(), 2);
@@ -1040,7 +1052,7 @@ void UiTest::deletingTheOpenChatMidAnswer() {
     QCOMPARE(h.window->currentChat(), -1);
     QVERIFY(!h.window->composer()->busy());
     QTest::qWait(1200);  // late chunks and the stopped request's end write nothing
-    QVERIFY(!h.window->findChild<QLabel*>("notice")->isVisible());
+    QVERIFY(!h.window->findChild<ui::NoticeBanner*>()->isVisible());
     QCOMPARE(h.window->chatView()->count(), 0);
     QVERIFY(h.store->chats().isEmpty());
     QCOMPARE(h.window->composer()->text(), QStringLiteral("next thought"));

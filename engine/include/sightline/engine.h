@@ -177,4 +177,15 @@ struct GpuUtilization {
 GpuUtilization queryGpuUtilization(int index = 0);
 std::string libtorchVersion();
 
+// What runs underneath, for an About box; an empty field where there is no CUDA, driver or NVML.
+// Any thread; the first call may start CUDA (slow): ask for it when it is shown.
+struct RuntimeVersions {
+    std::string libtorch;
+    std::string cudaRuntime;   // "12.4": the CUDA runtime libtorch was built with
+    std::string cudaDriver;    // "12.6": the newest CUDA the installed driver supports
+    std::string nvidiaDriver;  // "550.54.15" (NVML)
+    std::string gpu;           // name of GPU 0
+};
+RuntimeVersions runtimeVersions();
+
 }  // namespace sightline

@@ -88,4 +88,20 @@ DeviceMemory queryDeviceMemory(DeviceKind kind, int index) {
 
 std::string libtorchVersion() { return TORCH_VERSION; }
 
+RuntimeVersions runtimeVersions() {
+    auto cudaVersionText = [](int v) { return v > 0 ? std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10) : std::string(); };
+    RuntimeVersions r;
+    r.libtorch = libtorchVersion();
+    int v = 0;
+    if (cudaRuntimeGetVersion(&v) == cudaSuccess) r.cudaRuntime = cudaVersionText(v);
+    v = 0;
+    if (cudaDriverGetVersion(&v) == cudaSuccess) r.cudaDriver = cudaVersionText(v);
+    r.nvidiaDriver = runtime::nvmlDriverVersion();
+    if (cudaAvailable()) {
+        cudaDeviceProp prop{};
+        if (cudaGetDeviceProperties(&prop, 0) == cudaSuccess) r.gpu = prop.name;
+    }
+    return r;
+}
+
 }  // namespace sightline

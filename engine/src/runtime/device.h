@@ -16,5 +16,6 @@ void resetPeakMemory(const at::Device& device);
 int64_t peakMemoryBytes(const at::Device& device);  // CUDA allocator peak, or process peak RSS on CPU
 void releaseCachedMemory(const at::Device& device);
 std::string describeDevice(const at::Device& device);
+std::string nvmlDriverVersion();  // "" without NVML (nvml.cpp)
 
 }  // namespace sightline::runtime

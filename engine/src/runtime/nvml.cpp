@@ -2,6 +2,7 @@
 // Only the handful of entry points the monitor uses; their C signatures are stable since NVML 2.
 #include <dlfcn.h>
 
+#include <cstring>
 #include <mutex>
 
 #include "sightline/engine.h"
@@ -20,6 +21,7 @@ struct Nvml {
     int (*init)() = nullptr;
     int (*handleByIndex)(unsigned int, NvmlDevice*) = nullptr;
     int (*utilization)(NvmlDevice, NvmlUtilization*) = nullptr;
+    int (*driverVersion)(char*, unsigned int) = nullptr;  // optional
     std::string note;
     bool ok = false;
 };
@@ -36,6 +38,7 @@ Nvml& nvml() {
         n.init = reinterpret_cast<int (*)()>(dlsym(n.lib, "nvmlInit_v2"));
         n.handleByIndex = reinterpret_cast<int (*)(unsigned int, NvmlDevice*)>(dlsym(n.lib, "nvmlDeviceGetHandleByIndex_v2"));
         n.utilization = reinterpret_cast<int (*)(NvmlDevice, NvmlUtilization*)>(dlsym(n.lib, "nvmlDeviceGetUtilizationRates"));
+        n.driverVersion = reinterpret_cast<int (*)(char*, unsigned int)>(dlsym(n.lib, "nvmlSystemGetDriverVersion"));
         if (!n.init || !n.handleByIndex || !n.utilization || n.init() != 0) {
             n.note = "NVML could not be initialised: GPU utilisation is not shown";
             return;
@@ -46,6 +49,16 @@ Nvml& nvml() {
 }
 
 }  // namespace
+
+namespace runtime {
+std::string nvmlDriverVersion();  // declared in runtime/device.h (not included: it pulls in ATen)
+std::string nvmlDriverVersion() {
+    Nvml& n = nvml();
+    char buf[96] = {};
+    if (!n.ok || !n.driverVersion || n.driverVersion(buf, sizeof buf) != 0) return {};
+    return std::string(buf, strnlen(buf, sizeof buf));
+}
+}  // namespace runtime
 
 GpuUtilization queryGpuUtilization(int index) {
     GpuUtilization u;
