@@ -99,7 +99,7 @@ std::string maskNationalIds(const std::string& s) {
 size_t phoneEnd(const std::string& s, size_t first) {
     size_t run = first + 1;
     while (run < s.size() && isPhoneMiddle(s[run])) ++run;
-    for (size_t last = run; last-- > first + 6;)
+    for (size_t last = run; last-- > first + 7;)  // last >= first + 7
         if (isDigit(s[last])) return last + 1;
     return 0;
 }
