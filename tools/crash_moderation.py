@@ -43,6 +43,9 @@ def snapshot(db):
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
     try:
         integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"items", "audit"} <= tables:  # killed before the schema was committed: nothing to check
+            return integrity, {}, [], {}
         rows = {r[0]: r for r in con.execute(f"SELECT {ITEM_COLUMNS} FROM items")}
         ids = [r[0] for r in con.execute("SELECT id FROM items")]
         verdicts = {}
@@ -55,7 +58,11 @@ def snapshot(db):
 
 
 def check_state(db, problems, tag):
-    integrity, rows, ids, verdicts = snapshot(db)
+    try:
+        integrity, rows, ids, verdicts = snapshot(db)
+    except (sqlite3.Error, ValueError) as e:
+        problems.append(f"{tag}: cannot read the database: {e}")
+        return {}
     if integrity != "ok":
         problems.append(f"{tag}: integrity_check: {integrity}")
     if len(ids) != len(set(ids)):

@@ -170,19 +170,23 @@ void ModerationStore::migrate() {
     }
     if (!hasColumn(m_db, "audit", "alg")) exec("ALTER TABLE audit ADD COLUMN alg TEXT NOT NULL DEFAULT 'sha256'");
     // Records from before keyed chaining are sealed by one keyed record over their last hash: from
-    // then on, editing them breaks the keyed chain.
+    // then on, editing them breaks the keyed chain. (Read first: a database that needs nothing
+    // is never written to, so a read-only copy can still be verified.)
+    auto counts = [&](int64_t* legacy, int64_t* keyed, std::string* lastHash) {
+        Stmt s(m_db, "SELECT (SELECT COUNT(*) FROM audit WHERE alg='sha256'), (SELECT COUNT(*) FROM audit WHERE alg<>'sha256'), "
+                     "(SELECT hash FROM audit ORDER BY seq DESC LIMIT 1)");
+        s.step();
+        *legacy = s.integer(0);
+        *keyed = s.integer(1);
+        *lastHash = s.text(2);
+    };
+    int64_t legacy = 0, keyed = 0;
+    std::string lastHash;
+    counts(&legacy, &keyed, &lastHash);
+    if (legacy == 0 || keyed > 0) return;
     exec("BEGIN IMMEDIATE");
     try {
-        int64_t legacy = 0, keyed = 0;
-        std::string lastHash;
-        {
-            Stmt s(m_db, "SELECT (SELECT COUNT(*) FROM audit WHERE alg='sha256'), (SELECT COUNT(*) FROM audit WHERE alg<>'sha256'), "
-                         "(SELECT hash FROM audit ORDER BY seq DESC LIMIT 1)");
-            s.step();
-            legacy = s.integer(0);
-            keyed = s.integer(1);
-            lastHash = s.text(2);
-        }
+        counts(&legacy, &keyed, &lastHash);  // another process may have anchored meanwhile
         if (legacy > 0 && keyed == 0) {
             const json rec = {{"event", "audit_anchor"},
                               {"item_id", ""},

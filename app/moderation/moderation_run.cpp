@@ -1,6 +1,7 @@
 // The moderation pipeline over a store's pending items.
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -106,10 +107,27 @@ void runModeration(ModerationStore& store, const JudgeFn& judge, const RunOption
         }
     };
 
+    // Time spent paused does not count towards the rate (guarded by mutex).
+    double pausedSeconds = 0;
+    std::optional<std::chrono::steady_clock::time_point> pausedSince;
+    auto notePause = [&](bool paused) {
+        std::lock_guard lock(mutex);
+        const auto now = std::chrono::steady_clock::now();
+        if (paused && !pausedSince) pausedSince = now;
+        if (!paused && pausedSince) {
+            pausedSeconds += std::chrono::duration<double>(now - *pausedSince).count();
+            pausedSince.reset();
+        }
+    };
+
     auto worker = [&] {
         while (true) {
             if (cancel && cancel->load()) return;
-            while (pause && pause->load() && !(cancel && cancel->load())) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            if (pause && pause->load()) {
+                notePause(true);
+                while (pause->load() && !(cancel && cancel->load())) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                notePause(false);
+            }
             if (cancel && cancel->load()) return;
             QueueItem item;
             {
@@ -134,7 +152,7 @@ void runModeration(ModerationStore& store, const JudgeFn& judge, const RunOption
                 }
                 ++progress.done;
                 if (!j.verdict) ++progress.errors;
-                const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - pausedSeconds;
                 progress.itemsPerMinute = elapsed > 0 ? 60.0 * static_cast<double>(progress.done) / elapsed : 0;
                 progress.etaSeconds = progress.itemsPerMinute > 0
                                           ? 60.0 * static_cast<double>(progress.total - progress.done) / progress.itemsPerMinute
