@@ -8,7 +8,7 @@ with SIGKILL after a random delay (anywhere from start-up to the end of the run)
   * nothing is duplicated: at most one model verdict per item in the audit log, one row per id;
   * every item that is not pending has exactly one model verdict record, and vice versa;
   * `sightline-cli audit verify` passes (keyed chain, items against the log, checkpoints);
-  * a resumed run (same command, no kill) completes the queue, leaves every record committed
+  * a resumed run (same command, no kill) completes the queue, leaves every item and audit record committed
     before the kill unchanged, and the audit log still verifies.
 
 Prints a summary and, with --json-out, the figures as JSON. Exit status 0 when every trial passed.
@@ -45,24 +45,25 @@ def snapshot(db):
         integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if not {"items", "audit"} <= tables:  # killed before the schema was committed: nothing to check
-            return integrity, {}, [], {}
+            return integrity, {}, [], {}, []
         rows = {r[0]: r for r in con.execute(f"SELECT {ITEM_COLUMNS} FROM items")}
         ids = [r[0] for r in con.execute("SELECT id FROM items")]
         verdicts = {}
-        for (item_id, record) in con.execute("SELECT item_id, record FROM audit ORDER BY seq"):
+        audit = list(con.execute("SELECT seq, item_id, record, prev_hash, hash FROM audit ORDER BY seq"))
+        for (_, item_id, record, _, _) in audit:
             if json.loads(record).get("event") == "model_verdict":
                 verdicts[item_id] = verdicts.get(item_id, 0) + 1
     finally:
         con.close()
-    return integrity, rows, ids, verdicts
+    return integrity, rows, ids, verdicts, audit
 
 
 def check_state(db, problems, tag):
     try:
-        integrity, rows, ids, verdicts = snapshot(db)
+        integrity, rows, ids, verdicts, audit = snapshot(db)
     except (sqlite3.Error, ValueError) as e:
         problems.append(f"{tag}: cannot read the database: {e}")
-        return {}
+        return {}, []
     if integrity != "ok":
         problems.append(f"{tag}: integrity_check: {integrity}")
     if len(ids) != len(set(ids)):
@@ -74,7 +75,35 @@ def check_state(db, problems, tag):
         judged = row[1] != "pending"
         if judged != (verdicts.get(item_id, 0) == 1):
             problems.append(f"{tag}: item {item_id} is {row[1]} with {verdicts.get(item_id, 0)} model verdict records")
-    return {k: v for k, v in rows.items() if v[1] != "pending"}
+    return {k: v for k, v in rows.items() if v[1] != "pending"}, audit
+
+
+def judged_count(db):
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return con.execute("SELECT COUNT(*) FROM items WHERE status <> 'pending'").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0  # not created yet
+
+
+def wait_and_kill(p, db, rng, full, items):
+    """Half the trials: a random moment of the whole run (start-up, model load, judging).
+    The others: after a random number of committed items, a random part of one item's time (so kills
+    land around commits even when the machine is slower than at calibration)."""
+    if rng.random() < 0.5:
+        time.sleep(rng.uniform(0.0, full * 1.05))
+    else:
+        target = rng.randrange(0, items)
+        while p.poll() is None and judged_count(db) < target:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, full / items))
+    if p.poll() is None:
+        os.kill(p.pid, signal.SIGKILL)
+        return True
+    return False
 
 
 def verify(cli, db, env, problems, tag):
@@ -119,16 +148,14 @@ def main():
         problems = []
         db = os.path.join(work, f"t{t:04d}.db")
         parallel = rng.choice([1, 2])
-        delay = rng.uniform(0.0, full * 1.05)
         p = subprocess.Popen(moderate_cmd(a.cli, model, queue, db, parallel), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        if p.poll() is None:
-            os.kill(p.pid, signal.SIGKILL)
-            killed_mid += 1
+        t_start = time.monotonic()
+        killed_mid += wait_and_kill(p, db, rng, full, a.items)
+        delay = time.monotonic() - t_start
         p.wait()
-        committed = {}
+        committed, committed_audit = {}, []
         if os.path.exists(db):
-            committed = check_state(db, problems, f"trial {t} after kill")
+            committed, committed_audit = check_state(db, problems, f"trial {t} after kill")
             verify(a.cli, db, env, problems, f"trial {t} after kill")
         committed_at_kill.append(len(committed))
         # Resume: the same command completes the queue and keeps what was committed.
@@ -136,7 +163,9 @@ def main():
         if r.returncode != 0:
             problems.append(f"trial {t}: resumed run exit {r.returncode}: {r.stderr[-500:]}")
         else:
-            after = check_state(db, problems, f"trial {t} after resume")
+            after, after_audit = check_state(db, problems, f"trial {t} after resume")
+            if after_audit[:len(committed_audit)] != committed_audit:
+                problems.append(f"trial {t}: audit records committed before the kill changed after the resumed run")
             if len(after) != a.items:
                 problems.append(f"trial {t}: resumed run left {a.items - len(after)} items pending")
             for item_id, row in committed.items():
