@@ -215,7 +215,7 @@ struct RunOptions {
 
 struct RunProgress {
     int64_t done = 0, total = 0, errors = 0;  // done counts errors too
-    int64_t failedWrites = 0;                  // items the store could not write at all (left pending)
+    int64_t failedWrites = 0;                  // items not written: judged meanwhile by another process, or the store failed
     double itemsPerMinute = 0;
     double etaSeconds = 0;
     std::string warning;  // e.g. the checkpoint could not be written

@@ -3,6 +3,7 @@
 #include <mutex>
 #include <optional>
 #include <nlohmann/json.hpp>
+#include <system_error>
 #include <thread>
 
 #include "moderation.h"
@@ -167,7 +168,13 @@ void runModeration(ModerationStore& store, const JudgeFn& judge, const RunOption
     };
     const int n = std::max(1, o.parallel);
     std::vector<std::thread> threads;
-    for (int i = 1; i < n; ++i) threads.emplace_back(worker);
+    for (int i = 1; i < n; ++i) {
+        try {
+            threads.emplace_back(worker);
+        } catch (const std::system_error&) {
+            break;  // no more threads: the run goes on with fewer in flight
+        }
+    }
     worker();
     for (auto& t : threads) t.join();
     // A signed (count, last hash) outside the database: a log cut short after this shows in verify.
