@@ -88,7 +88,7 @@ ReviewWidget::ReviewWidget(QWidget* parent) : QWidget(parent) {
     m_details->setTextFormat(Qt::RichText);
     m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_note = new QLineEdit(right);
-    m_note->setPlaceholderText(tr("Note (optional), then A approve · R reject · E escalate · N/P next/previous"));
+    m_note->setPlaceholderText(tr("Note (optional), then A approve · R reject · E escalate · N/P next/previous · Ctrl+Z undo"));
     m_note->setAccessibleName(tr("Reviewer note"));
     m_note->installEventFilter(this);
     m_metrics = new QLabel(right);

@@ -179,6 +179,9 @@ void ModerationUiTest::failedItemsSayWhyAndImportWarns() {
     QVERIFY2(review.rowText(1).startsWith(QStringLiteral("Chair · reject (0.90)")), qPrintable(review.rowText(1)));
     QCOMPARE(review.rowColor(1).red() > 150 && review.rowColor(1).green() < 100, true);
     QVERIFY(review.rowText(0).contains(QStringLiteral("error")));
+    // For a person to look at: SIGHTLINE_SCREENSHOT_DIR=... saves the widget as it is now.
+    if (const QString shots = qEnvironmentVariable("SIGHTLINE_SCREENSHOT_DIR"); !shots.isEmpty())
+        review.grab().save(shots + QStringLiteral("/moderation_review_error.png"));
 }
 
 void ModerationUiTest::pausedRunShowsNoRate() {
