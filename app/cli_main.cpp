@@ -232,6 +232,11 @@ int cmdModerate(const cli::Args& a) {
         },
         &g_cancel);
     std::fprintf(stderr, "\n%s\n", g_cancel.load() ? "stopped: rerun the same command to continue" : "done");
+    // Items the store could not write (a full disk, an unusable audit key) are not "done".
+    if (!g_cancel.load() && !store.pending().empty()) {
+        std::fprintf(stderr, "sightline-cli: error: %zu items could not be written; they stay pending\n", store.pending().size());
+        return 1;
+    }
     return 0;
 }
 

@@ -88,6 +88,7 @@ void runModeration(ModerationStore& store, const JudgeFn& judge, const RunOption
 
     // Writes j; when that fails (the text could not be stored, the database refused), the item is
     // written again as an error that names why. Returns whether a record was written.
+    std::string firstWriteError;  // guarded by mutex
     auto record = [&](ModerationStore::Judgement& j) -> bool {
         try {
             return store.recordJudgement(j);
@@ -103,9 +104,14 @@ void runModeration(ModerationStore& store, const JudgeFn& judge, const RunOption
             failed.raw = toValidUtf8(j.raw);
             failed.samplingJson.clear();
             return store.recordJudgement(failed);
+        } catch (const std::exception& e) {
+            std::lock_guard lock(mutex);  // the database itself fails: the item stays pending for the next run
+            if (firstWriteError.empty()) firstWriteError = e.what();
         } catch (...) {
-            return false;  // the database itself fails: the item stays pending for the next run
+            std::lock_guard lock(mutex);
+            if (firstWriteError.empty()) firstWriteError = "unknown exception";
         }
+        return false;
     };
 
     // Time spent paused does not count towards the rate (guarded by mutex).
@@ -177,12 +183,19 @@ void runModeration(ModerationStore& store, const JudgeFn& judge, const RunOption
     }
     worker();
     for (auto& t : threads) t.join();
+    if (!firstWriteError.empty())
+        progress.warning = "items could not be written and stay pending: " + firstWriteError;
     // A signed (count, last hash) outside the database: a log cut short after this shows in verify.
     try {
         store.writeCheckpoint();
     } catch (const std::exception& e) {
-        progress.warning = std::string("audit checkpoint not written: ") + e.what();
-        if (onProgress) onProgress(progress);
+        progress.warning += (progress.warning.empty() ? "" : "; ") + std::string("audit checkpoint not written: ") + e.what();
+    }
+    if (!progress.warning.empty() && onProgress) {
+        try {
+            onProgress(progress);
+        } catch (...) {
+        }
     }
 }
 

@@ -88,6 +88,22 @@ TEST_P(ParallelRuns, InvalidUtf8OutputFailsOnlyThatItem) {
 
 INSTANTIATE_TEST_SUITE_P(Moderation, ParallelRuns, ::testing::Values(1, 2));
 
+// A store that cannot write at all (here: the audit key cannot be created) leaves the items pending
+// and says why; the run neither throws nor terminates.
+TEST(ModerationRun, UnwritableStoreLeavesItemsPendingWithAWarning) {
+    const auto dir = tempDir("unwritable");
+    test::writeFile(dir + "/file", "x");
+    ModerationStore store(dir + "/m.db", {dir + "/file/audit.key", dir + "/m.db.checkpoints"});
+    store.addItems(importQueue(queueOf(dir, {{"a", "First"}, {"b", "Second"}})));
+    std::string warning;
+    RunOptions o;
+    o.parallel = 2;
+    EXPECT_NO_THROW(runModeration(store, TitleJudge{}, o, {}, [&](const RunProgress& p) { warning = p.warning; }));
+    EXPECT_EQ(store.pending().size(), 2u);
+    EXPECT_NE(warning.find("could not be written"), std::string::npos) << warning;
+    EXPECT_NE(warning.find("audit key"), std::string::npos) << warning;
+}
+
 // Issue #11 (2): Latin-1 text in a queue is converted (CSV and JSONL) with a warning naming the row.
 TEST(ModerationImportEncoding, Latin1IsConvertedAndNamed) {
     const auto dir = tempDir("latin1");
