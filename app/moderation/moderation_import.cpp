@@ -104,20 +104,24 @@ std::string hmacSha256Hex(const std::string& key, const std::string& data) {
     return toHex(md, n);
 }
 
-std::string readImageFile(const std::string& path, int64_t maxBytes) {
+namespace {
+
+// Regular files only, at most maxBytes, opened without blocking. `what` names the file's role in
+// messages ("image", "queue", "policy").
+std::string readRegularFile(const std::string& path, int64_t maxBytes, const std::string& what) {
     // O_NONBLOCK: opening a FIFO without a writer would otherwise wait forever.
     const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         const int err = errno;
-        throwBadInput(path + (err == ENOENT ? ": no such image file" : std::string(": cannot open image: ") + std::strerror(err)));
+        throwBadInput(path + (err == ENOENT ? ": no such " + what + " file" : ": cannot open " + what + ": " + std::strerror(err)));
     }
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
     } closer{fd};
     struct stat st {};
-    if (::fstat(fd, &st) != 0) throwBadInput(path + ": cannot read image: " + std::strerror(errno));
-    if (S_ISDIR(st.st_mode)) throwBadInput(path + " is a folder, not an image file");
+    if (::fstat(fd, &st) != 0) throwBadInput(path + ": cannot read " + what + ": " + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) throwBadInput(path + " is a folder, not an " + what + " file");
     if (!S_ISREG(st.st_mode)) throwBadInput(path + " is not a regular file (device, FIFO or socket): not read");
     if (st.st_size > maxBytes)
         throwBadInput(path + " is " + std::to_string(st.st_size) + " bytes, over the image limit of " + std::to_string(maxBytes));
@@ -127,19 +131,26 @@ std::string readImageFile(const std::string& path, int64_t maxBytes) {
     size_t got = 0;
     while (true) {
         if (got == bytes.size()) {
-            if (static_cast<int64_t>(bytes.size()) > maxBytes) throwBadInput(path + " grew over the image limit while being read");
+            if (static_cast<int64_t>(bytes.size()) > maxBytes) throwBadInput(path + " grew over the " + what + " limit while being read");
             bytes.resize(std::min<size_t>(static_cast<size_t>(maxBytes) + 1, bytes.size() + (1 << 16)));
             if (got == bytes.size()) break;
         }
         const ssize_t r = ::read(fd, bytes.data() + got, bytes.size() - got);
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) throwBadInput(path + ": cannot read image: " + std::strerror(errno));
+        if (r < 0) throwBadInput(path + ": cannot read " + what + ": " + std::strerror(errno));
         if (r == 0) break;
         got += static_cast<size_t>(r);
     }
     bytes.resize(got);
     return bytes;
 }
+
+constexpr int64_t kMaxQueueFileBytes = int64_t(1) << 30;
+constexpr int64_t kMaxPolicyFileBytes = int64_t(16) << 20;
+
+}  // namespace
+
+std::string readImageFile(const std::string& path, int64_t maxBytes) { return readRegularFile(path, maxBytes, "image"); }
 
 std::string sha256OfFile(const std::string& path, std::string* error) {
     try {
@@ -178,14 +189,11 @@ std::vector<QueueItem> importQueue(const std::string& path, ImportReport* report
         std::sort(files.begin(), files.end());
         for (const auto& f : files) items.push_back({f.filename().string(), f.string(), "", "", "", ""});
     } else {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throwBadInput("cannot open queue " + path);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        const std::string content = ss.str();
-        const std::string base = fs::path(path).parent_path().string();
         std::string ext = fs::path(path).extension().string();
         std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+        if (ext != ".jsonl" && ext != ".ndjson" && ext != ".csv") throwBadInput(path + ": a queue is a folder of images, a .csv or a .jsonl file");
+        const std::string content = readRegularFile(path, kMaxQueueFileBytes, "queue");
+        const std::string base = fs::path(path).parent_path().string();
         if (ext == ".jsonl" || ext == ".ndjson") {
             std::istringstream lines(content);
             std::string line;
@@ -315,11 +323,7 @@ std::string savePolicy(const Policy& p, const std::string& path) {
 }
 
 Policy loadPolicy(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throwBadInput("cannot open policy " + path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string content = ss.str();
+    const std::string content = readRegularFile(path, kMaxPolicyFileBytes, "policy");
     Policy p;
     const auto first = content.find_first_not_of(" \t\r\n");
     if (first != std::string::npos && content[first] == '{') {

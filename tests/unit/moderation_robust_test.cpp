@@ -253,6 +253,14 @@ TEST(ModerationImages, DevicesAndFifosAreRefusedQuickly) {
     EXPECT_NE(store.item("f")->error.find("not a regular file"), std::string::npos) << store.item("f")->error;
     EXPECT_NE(store.item("m")->error.find("no such image file"), std::string::npos) << store.item("m")->error;
     EXPECT_EQ(store.item("ok")->status, "judged");
+    // The queue or policy file itself a device or a FIFO: refused at once, not read forever.
+    ASSERT_EQ(::symlink("/dev/zero", (dir + "/zero.csv").c_str()), 0);
+    ASSERT_EQ(::mkfifo((dir + "/pipe.jsonl").c_str(), 0600), 0);
+    ASSERT_TRUE(finishesQuickly([&] {
+        EXPECT_THROW(importQueue(dir + "/zero.csv"), Error);
+        EXPECT_THROW(importQueue(dir + "/pipe.jsonl"), Error);
+        EXPECT_THROW(loadPolicy("/dev/zero"), Error);
+    })) << "reading a device or FIFO queue/policy did not return";
     const std::string csv = store.exportCsv();  // issue #10: the export says why an item failed
     EXPECT_EQ(csv.substr(0, csv.find('\n')).substr(csv.find('\n') - 6), ",error");
     EXPECT_NE(csv.find("no such image file"), std::string::npos);
