@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -200,6 +201,8 @@ def main():
     if a.json_out:
         with open(a.json_out, "w", encoding="utf-8") as f:
             json.dump(summary, f, indent=2)
+    if not failures:
+        shutil.rmtree(work, ignore_errors=True)  # kept when something failed, for a look
     return 0 if not failures else 1
 
 
