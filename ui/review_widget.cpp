@@ -54,6 +54,8 @@ ReviewWidget::ReviewWidget(QWidget* parent) : QWidget(parent) {
     auto* policyBtn = new QPushButton(tr("Policy…"), this);
     auto* undoBtn = new QPushButton(tr("Undo decision"), this);
     undoBtn->setToolTip(tr("Take back the last decision made here (Ctrl+Z)"));
+    undoBtn->setEnabled(false);
+    m_undoButton = undoBtn;
     m_progress = new QProgressBar(this);
     m_runLabel = new QLabel(this);
     for (QWidget* w : std::initializer_list<QWidget*>{importBtn, runBtn, m_pause, cancelBtn, exportBtn, policyBtn, undoBtn}) {
@@ -210,6 +212,7 @@ QColor ReviewWidget::rowColor(int row) const {
 void ReviewWidget::undo() {
     if (m_undo.isEmpty()) return;
     const QString id = m_undo.takeLast();
+    m_undoButton->setEnabled(!m_undo.isEmpty());
     for (auto& i : m_items)
         if (i.id == id) {
             i.decision.clear();
@@ -329,6 +332,7 @@ void ReviewWidget::decide(const QString& decision) {
         }
     m_undo.removeAll(id);
     m_undo.append(id);
+    m_undoButton->setEnabled(true);
     Q_EMIT decisionMade(id, decision, m_note->text(), ms);
     const int row = m_list->currentRow();
     rebuildList();

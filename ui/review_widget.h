@@ -108,6 +108,7 @@ private:
     QLabel* m_runLabel = nullptr;
     QProgressBar* m_progress = nullptr;
     QPushButton* m_pause = nullptr;
+    QPushButton* m_undoButton = nullptr;  // enabled while m_undo is not empty
     QElapsedTimer m_shownSince;  // review time of the current item
 };
 
