@@ -31,10 +31,13 @@ const char* kUsage = R"(usage:
   sightline-cli tokenize --model DIR TEXT
   sightline-cli inspect --model DIR [--image PATH]...
   sightline-cli moderate --model DIR --input QUEUE.(csv|jsonl|dir) --db FILE [--policy FILE] [--parallel N]
-      [--device ...] [--dtype ...] [--max-new-tokens N] [--think] [--json]
-  sightline-cli decide --db FILE --id ID --decision approve|reject|escalate --reviewer NAME [--note TEXT]
-  sightline-cli export --db FILE (--csv OUT | --jsonl OUT)
-  sightline-cli audit verify DB
+      [--device ...] [--dtype ...] [--max-new-tokens N] [--think] [--json] [AUDIT]
+  sightline-cli decide --db FILE --id ID --decision approve|reject|escalate|undo --reviewer NAME [--note TEXT] [AUDIT]
+  sightline-cli export --db FILE (--csv OUT | --jsonl OUT) [AUDIT]
+  sightline-cli audit verify DB [AUDIT]       exit 0 intact, 3 tampered
+  sightline-cli audit checkpoint DB [AUDIT]   appends a signed (count, last hash) to the checkpoint file
+      AUDIT: [--audit-key FILE] (default $SIGHTLINE_AUDIT_KEY or ~/.config/sightline/audit.key, created 0600 on first use)
+             [--checkpoints FILE] (default DB.checkpoints; keep a copy where the database's writers cannot reach)
   sightline-cli serve --model DIR [--host 127.0.0.1] [--port 8080] [--parallel N] [--slot-tokens N]
       [--kv-cache-mb MB] [--model-name NAME] [--allow-local-files DIR[,DIR]]... [--cors-origin ORIGIN]...
       [--max-input-pixels N] [--max-request-pixels N] [--max-connections N] [--device ...] [--dtype ...] [--quantize int8]
@@ -166,11 +169,20 @@ int cmdInspect(const cli::Args& a) {
     return 0;
 }
 
+sightline::moderation::StoreOptions storeOptions(const cli::Args& a) {
+    sightline::moderation::StoreOptions o;
+    o.keyPath = a.value("--audit-key").value_or("");
+    o.checkpointPath = a.value("--checkpoints").value_or("");
+    return o;
+}
+
 int cmdModerate(const cli::Args& a) {
     namespace mod = sightline::moderation;
     const bool asJson = a.flag("--json");
-    mod::ModerationStore store(a.required("--db"));
-    const auto queue = mod::importQueue(a.required("--input"));
+    mod::ModerationStore store(a.required("--db"), storeOptions(a));
+    mod::ImportReport report;
+    const auto queue = mod::importQueue(a.required("--input"), &report);
+    if (const std::string warnings = report.summary(); !warnings.empty()) std::fprintf(stderr, "warning: %s\n", warnings.c_str());
     const int added = store.addItems(queue);
     mod::RunOptions o;
     if (auto p = a.value("--policy")) o.policy = mod::loadPolicy(*p);
@@ -210,31 +222,43 @@ int cmdModerate(const cli::Args& a) {
                 j["categories"] = nlohmann::json::array();
                 j["confidence"] = nullptr;
                 j["raw"] = r.raw;
+                j["error"] = r.error;
             }
             std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
         },
         [&](const mod::RunProgress& p) {
+            if (!p.warning.empty()) std::fprintf(stderr, "\nwarning: %s\n", repairUtf8(p.warning).c_str());
             std::fprintf(stderr, "\r%lld/%lld judged, %lld errors, %.1f items/min, ETA %.0f s   ", static_cast<long long>(p.done),
                          static_cast<long long>(p.total), static_cast<long long>(p.errors), p.itemsPerMinute, p.etaSeconds);
         },
         &g_cancel);
     std::fprintf(stderr, "\n%s\n", g_cancel.load() ? "stopped: rerun the same command to continue" : "done");
+    // Items the store could not write (a full disk, an unusable audit key) are not "done".
+    if (!g_cancel.load() && !store.pending().empty()) {
+        std::fprintf(stderr, "sightline-cli: error: %zu items could not be written; they stay pending\n", store.pending().size());
+        return 1;
+    }
     return 0;
 }
 
 int cmdDecide(const cli::Args& a) {
     namespace mod = sightline::moderation;
-    mod::ModerationStore store(a.required("--db"));
+    mod::ModerationStore store(a.required("--db"), storeOptions(a));
     const std::string d = a.required("--decision");
-    const auto decision = d == "approve" ? mod::HumanDecision::Approve : d == "reject" ? mod::HumanDecision::Reject
-                          : d == "escalate"                               ? mod::HumanDecision::Escalate
-                                                                          : throw Error(ErrorKind::BadInput, "--decision must be approve, reject or escalate");
-    store.recordDecision(a.required("--id"), decision, a.required("--reviewer"), a.value("--note").value_or(""), 0);
+    if (d == "undo") {
+        store.undoDecision(a.required("--id"), a.required("--reviewer"));
+    } else {
+        const auto decision = d == "approve" ? mod::HumanDecision::Approve : d == "reject" ? mod::HumanDecision::Reject
+                              : d == "escalate" ? mod::HumanDecision::Escalate
+                                                : throw Error(ErrorKind::BadInput, "--decision must be approve, reject, escalate or undo");
+        store.recordDecision(a.required("--id"), decision, a.required("--reviewer"), a.value("--note").value_or(""), 0);
+    }
+    store.writeCheckpoint();
     return 0;
 }
 
 int cmdExport(const cli::Args& a) {
-    sightline::moderation::ModerationStore store(a.required("--db"));
+    sightline::moderation::ModerationStore store(a.required("--db"), storeOptions(a));
     auto write = [](const std::string& path, const std::string& data) {
         std::ofstream f(path, std::ios::binary);
         f << data;
@@ -251,11 +275,17 @@ int cmdExport(const cli::Args& a) {
 }
 
 int cmdAudit(const cli::Args& a) {
-    if (a.positionals().size() != 2 || a.positionals()[0] != "verify") throwBadInput("usage: sightline-cli audit verify DB");
-    if (!std::ifstream(a.positionals()[1])) throwBadInput("cannot open " + a.positionals()[1]);
-    sightline::moderation::ModerationStore store(a.positionals()[1]);
+    const auto& pos = a.positionals();
+    if (pos.size() != 2 || (pos[0] != "verify" && pos[0] != "checkpoint")) throwBadInput("usage: sightline-cli audit verify|checkpoint DB");
+    if (!std::ifstream(pos[1])) throwBadInput("cannot open " + pos[1]);
+    sightline::moderation::ModerationStore store(pos[1], storeOptions(a));
+    if (pos[0] == "checkpoint") {
+        const int64_t n = store.writeCheckpoint();
+        std::printf("checkpoint: %lld records, written to %s\n", static_cast<long long>(n), store.checkpointPath().c_str());
+        return 0;
+    }
     const auto c = store.verifyAudit();
-    std::printf("%s: %s\n", c.ok ? "OK" : "TAMPERED", c.message.c_str());
+    std::printf("%s: %s\n", c.ok ? "OK" : "TAMPERED", repairUtf8(c.message).c_str());
     return c.ok ? 0 : 3;
 }
 
@@ -321,7 +351,7 @@ int main(int argc, char** argv) {
         }
         if (cmd == "moderate") {
             std::set<std::string> v = common;
-            v.insert({"--input", "--db", "--policy", "--parallel", "--max-new-tokens", "--temperature", "--seed"});
+            v.insert({"--input", "--db", "--policy", "--parallel", "--max-new-tokens", "--temperature", "--seed", "--audit-key", "--checkpoints"});
             return cmdModerate(cli::Args(argc, argv, 2, v, {"--json", "--think"}));
         }
         if (cmd == "serve") {
@@ -331,9 +361,9 @@ int main(int argc, char** argv) {
             return cmdServe(cli::Args(argc, argv, 2, v, {}));
         }
         if (cmd == "decide")
-            return cmdDecide(cli::Args(argc, argv, 2, {"--db", "--id", "--decision", "--reviewer", "--note"}, {}));
-        if (cmd == "export") return cmdExport(cli::Args(argc, argv, 2, {"--db", "--csv", "--jsonl"}, {}));
-        if (cmd == "audit") return cmdAudit(cli::Args(argc, argv, 2, {}, {}));
+            return cmdDecide(cli::Args(argc, argv, 2, {"--db", "--id", "--decision", "--reviewer", "--note", "--audit-key", "--checkpoints"}, {}));
+        if (cmd == "export") return cmdExport(cli::Args(argc, argv, 2, {"--db", "--csv", "--jsonl", "--audit-key", "--checkpoints"}, {}));
+        if (cmd == "audit") return cmdAudit(cli::Args(argc, argv, 2, {"--audit-key", "--checkpoints"}, {}));
         if (cmd == "tokenize") return cmdTokenize(cli::Args(argc, argv, 2, {"--model"}, {}));
         if (cmd == "inspect") return cmdInspect(cli::Args(argc, argv, 2, {"--model", "--image", "--max-image-pixels"}, {}));
         std::fprintf(stderr, "sightline-cli: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);

@@ -16,7 +16,7 @@ JOBS=${SIGHTLINE_JOBS:-$(nproc)}
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-venv
   libgtest-dev nlohmann-json3-dev libpcre2-dev libstb-dev libjpeg-dev libwebp-dev
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
-  libqt6sql6-sqlite libqt6svg6-dev libgl-dev libxkbcommon-dev xvfb xauth ccache fonts-wqy-microhei)
+  libqt6sql6-sqlite libqt6svg6-dev libgl-dev libxkbcommon-dev xvfb xauth ccache fonts-wqy-microhei libssl-dev)
 
 # ccache (when installed) makes a rebuild of the same sources cheap.
 launcher() { command -v ccache >/dev/null 2>&1 && echo "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"; true; }

@@ -1,5 +1,7 @@
 #include "review_widget.h"
 
+#include <QAbstractButton>
+#include <QColor>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QImageReader>
@@ -8,8 +10,10 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QProgressBar>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSplitter>
+#include <QTextEdit>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -18,6 +22,22 @@ namespace {
 
 bool agrees(const ReviewItem& i) {
     return i.decision == i.verdict || (i.decision == QLatin1String("escalate") && i.verdict == QLatin1String("review"));
+}
+
+// Row colour by the model's verdict (errors grey-red); readable on light and dark palettes.
+QColor verdictColor(const ReviewItem& i) {
+    if (i.status == QLatin1String("error")) return QColor(0xB0, 0x40, 0x40);
+    if (i.verdict == QLatin1String("approve")) return QColor(0x2E, 0x8B, 0x3E);
+    if (i.verdict == QLatin1String("reject")) return QColor(0xD0, 0x30, 0x30);
+    if (i.verdict == QLatin1String("review")) return QColor(0xC8, 0x8A, 0x10);
+    return QColor();  // pending: the palette's text colour
+}
+
+// Where letters are text, not review keys.
+bool isTextEditor(QObject* o) {
+    if (qobject_cast<QLineEdit*>(o) || qobject_cast<QTextEdit*>(o) || qobject_cast<QPlainTextEdit*>(o)) return true;
+    auto* combo = qobject_cast<QComboBox*>(o);
+    return combo && combo->isEditable();
 }
 
 }  // namespace
@@ -32,9 +52,13 @@ ReviewWidget::ReviewWidget(QWidget* parent) : QWidget(parent) {
     auto* cancelBtn = new QPushButton(tr("Cancel"), this);
     auto* exportBtn = new QPushButton(tr("Export…"), this);
     auto* policyBtn = new QPushButton(tr("Policy…"), this);
+    auto* undoBtn = new QPushButton(tr("Undo decision"), this);
+    undoBtn->setToolTip(tr("Take back the last decision made here (Ctrl+Z)"));
+    undoBtn->setEnabled(false);
+    m_undoButton = undoBtn;
     m_progress = new QProgressBar(this);
     m_runLabel = new QLabel(this);
-    for (QWidget* w : std::initializer_list<QWidget*>{importBtn, runBtn, m_pause, cancelBtn, exportBtn, policyBtn}) {
+    for (QWidget* w : std::initializer_list<QWidget*>{importBtn, runBtn, m_pause, cancelBtn, exportBtn, policyBtn, undoBtn}) {
         w->setFocusPolicy(Qt::NoFocus);  // single-letter keys stay with the review
         top->addWidget(w);
     }
@@ -66,10 +90,18 @@ ReviewWidget::ReviewWidget(QWidget* parent) : QWidget(parent) {
     m_details->setTextFormat(Qt::RichText);
     m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_note = new QLineEdit(right);
-    m_note->setPlaceholderText(tr("Note (optional), then A approve · R reject · E escalate · N/P next/previous"));
+    m_note->setPlaceholderText(tr("Note (optional), then A approve · R reject · E escalate · N/P next/previous · Ctrl+Z undo"));
     m_note->setAccessibleName(tr("Reviewer note"));
     m_note->installEventFilter(this);
     m_metrics = new QLabel(right);
+    m_metrics->setWordWrap(true);
+    m_notice = new QLabel(right);
+    m_notice->setWordWrap(true);
+    m_notice->setTextFormat(Qt::PlainText);
+    m_notice->setStyleSheet(QStringLiteral("QLabel { color: #9a5b00; }"));
+    m_notice->setAccessibleName(tr("Import warnings"));
+    m_notice->hide();
+    rv->addWidget(m_notice);
     rv->addWidget(m_image, 3);
     rv->addWidget(m_details, 2);
     rv->addWidget(m_note);
@@ -83,13 +115,28 @@ ReviewWidget::ReviewWidget(QWidget* parent) : QWidget(parent) {
 
     connect(importBtn, &QPushButton::clicked, this, &ReviewWidget::importRequested);
     connect(runBtn, &QPushButton::clicked, this, &ReviewWidget::runRequested);
-    connect(m_pause, &QPushButton::toggled, this, &ReviewWidget::pauseRequested);
-    connect(cancelBtn, &QPushButton::clicked, this, &ReviewWidget::cancelRequested);
+    connect(m_pause, &QPushButton::toggled, this, [this](bool paused) {
+        renderRunState();
+        Q_EMIT pauseRequested(paused);
+    });
+    connect(cancelBtn, &QPushButton::clicked, this, [this] {
+        if (m_run.running) {
+            m_run.running = false;
+            m_run.text = tr("Stopping… %1/%2").arg(m_run.done).arg(m_run.total);
+            renderRunState();
+        }
+        Q_EMIT cancelRequested();
+    });
+    connect(undoBtn, &QPushButton::clicked, this, &ReviewWidget::undo);
     connect(exportBtn, &QPushButton::clicked, this, &ReviewWidget::exportRequested);
     connect(policyBtn, &QPushButton::clicked, this, &ReviewWidget::policyEditRequested);
     connect(m_filterBox, &QComboBox::currentIndexChanged, this, [this](int i) { setFilter(static_cast<Filter>(i)); });
     connect(m_sortBox, &QComboBox::currentIndexChanged, this, [this](int i) { setSortByConfidence(i == 1); });
     connect(m_list, &QListWidget::currentRowChanged, this, [this] { showCurrent(); });
+    // The review keys reach every child (the list's type-to-search would eat them), except text
+    // editors: the note field keeps its letters and its own Ctrl+Z.
+    for (QWidget* w : findChildren<QWidget*>())
+        if (w != m_note && !isTextEditor(w)) w->installEventFilter(this);
 }
 
 void ReviewWidget::setItems(const QList<ReviewItem>& items) {
@@ -108,10 +155,73 @@ void ReviewWidget::updateItem(const ReviewItem& item) {
 void ReviewWidget::setMetrics(const QString& text) { m_metrics->setText(text); }
 
 void ReviewWidget::setRunState(const QString& text, int done, int total, bool running) {
+    m_run.running = running;
+    m_run.text = text;
+    m_run.done = done;
+    m_run.total = total;
+    if (!running) {
+        const QSignalBlocker b(m_pause);
+        m_pause->setChecked(false);
+    }
+    renderRunState();
+}
+
+void ReviewWidget::setRunProgress(int done, int total, int errors, double itemsPerMinute, double etaSeconds) {
+    m_run.running = true;
+    m_run.done = done;
+    m_run.total = total;
+    m_run.errors = errors;
+    m_run.itemsPerMinute = itemsPerMinute;
+    m_run.etaSeconds = etaSeconds;
+    renderRunState();
+}
+
+void ReviewWidget::setPaused(bool paused) { m_pause->setChecked(paused); }
+
+void ReviewWidget::renderRunState() {
+    m_progress->setRange(0, std::max(1, m_run.total));
+    m_progress->setValue(std::min(m_run.done, std::max(1, m_run.total)));
+    QString text;
+    if (!m_run.running) {
+        text = m_run.text;
+    } else if (m_pause->isChecked()) {
+        text = tr("Paused · %1/%2").arg(m_run.done).arg(m_run.total);  // no rate or ETA: nothing is moving
+    } else {
+        text = tr("%1/%2").arg(m_run.done).arg(m_run.total);
+        if (m_run.errors > 0) text += tr(" · %1 errors").arg(m_run.errors);
+        if (m_run.itemsPerMinute > 0)
+            text += tr(" · %1 items/min · ETA %2 s").arg(m_run.itemsPerMinute, 0, 'f', 1).arg(m_run.etaSeconds, 0, 'f', 0);
+    }
     m_runLabel->setText(text);
-    m_progress->setRange(0, std::max(1, total));
-    m_progress->setValue(done);
-    if (!running) m_pause->setChecked(false);
+}
+
+void ReviewWidget::setNotice(const QString& text) {
+    m_notice->setText(text);
+    m_notice->setVisible(!text.isEmpty());
+}
+
+QString ReviewWidget::runText() const { return m_runLabel->text(); }
+QString ReviewWidget::metricsText() const { return m_metrics->text(); }
+QString ReviewWidget::noticeText() const { return m_notice->text(); }
+QString ReviewWidget::detailsHtml() const { return m_details->text(); }
+QString ReviewWidget::rowText(int row) const { return row >= 0 && row < m_list->count() ? m_list->item(row)->text() : QString(); }
+QColor ReviewWidget::rowColor(int row) const {
+    return row >= 0 && row < m_list->count() ? m_list->item(row)->foreground().color() : QColor();
+}
+
+void ReviewWidget::undo() {
+    if (m_undo.isEmpty()) return;
+    const QString id = m_undo.takeLast();
+    m_undoButton->setEnabled(!m_undo.isEmpty());
+    for (auto& i : m_items)
+        if (i.id == id) {
+            i.decision.clear();
+            i.note.clear();
+        }
+    Q_EMIT undoRequested(id);
+    rebuildList();
+    const int row = visibleIds().indexOf(id);
+    if (row >= 0) m_list->setCurrentRow(row);  // back to the item, to decide it again
 }
 
 void ReviewWidget::setFilter(Filter f) {
@@ -162,13 +272,15 @@ void ReviewWidget::rebuildList() {
     m_list->clear();
     int select = 0;
     for (const ReviewItem* i : shown) {
-        QString label = i->id;
+        QString label = i->title.trimmed().isEmpty() ? i->id : i->title.simplified().left(80);
         if (!i->verdict.isEmpty()) label += QStringLiteral(" · ") + i->verdict;
         else if (i->status == QLatin1String("error")) label += QStringLiteral(" · ") + tr("error");
         if (i->confidence >= 0) label += QStringLiteral(" (%1)").arg(i->confidence, 0, 'f', 2);
         if (!i->decision.isEmpty()) label += QStringLiteral(" → ") + i->decision;
         auto* item = new QListWidgetItem(label, m_list);
         item->setData(Qt::UserRole, i->id);
+        item->setToolTip(i->id);
+        if (const QColor c = verdictColor(*i); c.isValid()) item->setForeground(c);
         if (i->id == keep) select = m_list->count() - 1;
     }
     if (m_list->count() > 0) m_list->setCurrentRow(select);
@@ -193,8 +305,12 @@ void ReviewWidget::showCurrent() {
     else m_image->setPixmap(QPixmap::fromImage(img).scaled(m_image->size().expandedTo(QSize(320, 240)), Qt::KeepAspectRatio, Qt::SmoothTransformation));
     QString html = QStringLiteral("<h3>%1</h3><p>%2</p>").arg(cur->title.toHtmlEscaped(), cur->text.toHtmlEscaped());
     if (!cur->duplicateOf.isEmpty()) html += tr("<p><i>Duplicate of %1</i></p>").arg(cur->duplicateOf.toHtmlEscaped());
-    if (cur->status == QLatin1String("error"))
-        html += tr("<p><b>Model output could not be read.</b> Raw answer:</p><p style=\"white-space: pre-wrap; font-family: monospace;\">%1</p>").arg(cur->raw.left(600).toHtmlEscaped());
+    if (cur->status == QLatin1String("error")) {
+        const QString why = cur->error.isEmpty() ? tr("Model output could not be read.") : cur->error;
+        html += tr("<p><b>Not judged:</b> %1</p>").arg(why.left(600).toHtmlEscaped());
+        if (!cur->raw.isEmpty())
+            html += tr("<p>Raw answer:</p><p style=\"white-space: pre-wrap; font-family: monospace;\">%1</p>").arg(cur->raw.left(600).toHtmlEscaped());
+    }
     else if (!cur->verdict.isEmpty())
         html += tr("<p><b>Model: %1</b> (confidence %2)<br>Reasons: %3<br>Categories: %4</p>")
                     .arg(cur->verdict, QString::number(cur->confidence, 'f', 2), cur->reasons.join(QStringLiteral("; ")).toHtmlEscaped(),
@@ -214,6 +330,9 @@ void ReviewWidget::decide(const QString& decision) {
             i.decision = decision;
             i.note = m_note->text();
         }
+    m_undo.removeAll(id);
+    m_undo.append(id);
+    m_undoButton->setEnabled(true);
     Q_EMIT decisionMade(id, decision, m_note->text(), ms);
     const int row = m_list->currentRow();
     rebuildList();
@@ -228,18 +347,30 @@ void ReviewWidget::move(int delta) {
     m_list->setCurrentRow(row);
 }
 
-void ReviewWidget::keyPressEvent(QKeyEvent* e) {
+bool ReviewWidget::handleReviewKey(QKeyEvent* e) {
+    const auto mods = e->modifiers() & ~(Qt::KeypadModifier | Qt::ShiftModifier);
+    if (e->key() == Qt::Key_Z && mods == Qt::ControlModifier) {
+        undo();
+        return true;
+    }
+    if (mods != Qt::NoModifier) return false;
     switch (e->key()) {
-        case Qt::Key_A: decide(QStringLiteral("approve")); return;
-        case Qt::Key_R: decide(QStringLiteral("reject")); return;
-        case Qt::Key_E: decide(QStringLiteral("escalate")); return;
-        case Qt::Key_N: move(1); return;
-        case Qt::Key_P: move(-1); return;
-        default: QWidget::keyPressEvent(e);
+        case Qt::Key_A: decide(QStringLiteral("approve")); return true;
+        case Qt::Key_R: decide(QStringLiteral("reject")); return true;
+        case Qt::Key_E: decide(QStringLiteral("escalate")); return true;
+        case Qt::Key_N: move(1); return true;
+        case Qt::Key_P: move(-1); return true;
+        default: return false;
     }
 }
 
+void ReviewWidget::keyPressEvent(QKeyEvent* e) {
+    if (!handleReviewKey(e)) QWidget::keyPressEvent(e);
+}
+
 bool ReviewWidget::eventFilter(QObject* watched, QEvent* event) {
+    if (watched != m_note && event->type() == QEvent::KeyPress && !isTextEditor(watched))
+        if (handleReviewKey(static_cast<QKeyEvent*>(event))) return true;
     // In the note field letters are text; Ctrl+Enter / Enter hands focus back to the keys.
     if (watched == m_note && event->type() == QEvent::KeyPress) {
         auto* k = static_cast<QKeyEvent*>(event);

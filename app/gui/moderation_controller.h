@@ -1,6 +1,9 @@
 // Joins the review widget (ui/) to the moderation store and pipeline (app/moderation). The queue
 // runs on its own thread with the loaded model (Model::generate is thread-safe, so chat stays
 // usable); results reach the widget through queued invocations. Pause and cancel are atomics.
+// Nothing thrown on the runner thread escapes it: a failing item is marked error by the pipeline,
+// anything else becomes a problem() message. The footer metrics are refreshed during a run
+// (coalesced to a few times a second).
 #pragma once
 
 #include <QObject>
@@ -20,12 +23,14 @@ namespace sightline::app {
 class ModerationController : public QObject {
     Q_OBJECT
 public:
+    // options: audit key and checkpoint paths (defaults: see moderation::StoreOptions).
     ModerationController(ui::ReviewWidget* widget, std::shared_ptr<const InferenceBackend> backend, const QString& dbPath,
-                         const QString& reviewer, QObject* parent = nullptr);
-    ~ModerationController() override;  // cancels and joins a running queue
+                         const QString& reviewer, QObject* parent = nullptr, moderation::StoreOptions options = {});
+    ~ModerationController() override;  // cancels and joins a running queue, writes an audit checkpoint
 
+    // Adds the queue's items; warnings (converted text, missing images) go to the widget's notice.
     void importQueue(const QString& path);
-    void run();
+    void run();  // refused with problem() when the backend has no model
     void setPaused(bool paused) { m_pause.store(paused); }
     void cancel() { m_cancel.store(true); }
     void exportTo(const QString& path);  // .csv or .jsonl
@@ -40,6 +45,10 @@ Q_SIGNALS:
 
 private:
     void onDecision(const QString& id, const QString& decision, const QString& note, double reviewMs);
+    void onUndo(const QString& id);
+    void scheduleMetrics();  // GUI thread
+    void updateMetrics();
+    bool m_metricsPending = false;
     ui::ReviewWidget* m_widget;
     std::shared_ptr<const InferenceBackend> m_backend;
     std::unique_ptr<moderation::ModerationStore> m_store;

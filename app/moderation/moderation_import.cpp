@@ -1,6 +1,12 @@
-// Queue import, hashing and policies.
+// Queue import, image files, hashing and policies.
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <array>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -9,80 +15,13 @@
 #include <sstream>
 
 #include "moderation.h"
+#include "sightline/untrusted.h"
 
 namespace sightline::moderation {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-// SHA-256 (FIPS 180-4).
-class Sha256 {
-public:
-    void update(const uint8_t* data, size_t n) {
-        for (size_t i = 0; i < n; ++i) {
-            m_block[m_used++] = data[i];
-            if (m_used == 64) {
-                compress();
-                m_used = 0;
-            }
-        }
-        m_bits += uint64_t(n) * 8;
-    }
-    std::string hex() {
-        const uint64_t bits = m_bits;
-        uint8_t pad = 0x80;
-        update(&pad, 1);
-        const uint8_t zero = 0;
-        while (m_used != 56) update(&zero, 1);
-        uint8_t len[8];
-        for (int i = 0; i < 8; ++i) len[i] = uint8_t(bits >> (56 - 8 * i));
-        update(len, 8);
-        static const char* digits = "0123456789abcdef";
-        std::string out;
-        for (uint32_t v : m_h)
-            for (int s = 28; s >= 0; s -= 4) out += digits[(v >> s) & 0xF];
-        return out;
-    }
-
-private:
-    static uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-    void compress() {
-        static const uint32_t k[64] = {
-            0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
-            0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
-            0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
-            0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3,
-            0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
-            0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-        uint32_t w[64];
-        for (int i = 0; i < 16; ++i)
-            w[i] = uint32_t(m_block[4 * i]) << 24 | uint32_t(m_block[4 * i + 1]) << 16 | uint32_t(m_block[4 * i + 2]) << 8 | m_block[4 * i + 3];
-        for (int i = 16; i < 64; ++i) {
-            const uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-            const uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-        }
-        uint32_t a = m_h[0], b = m_h[1], c = m_h[2], d = m_h[3], e = m_h[4], f = m_h[5], g = m_h[6], h = m_h[7];
-        for (int i = 0; i < 64; ++i) {
-            const uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
-            const uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-            h = g;
-            g = f;
-            f = e;
-            e = d + t1;
-            d = c;
-            c = b;
-            b = a;
-            a = t1 + t2;
-        }
-        m_h[0] += a, m_h[1] += b, m_h[2] += c, m_h[3] += d, m_h[4] += e, m_h[5] += f, m_h[6] += g, m_h[7] += h;
-    }
-    std::array<uint32_t, 8> m_h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    uint8_t m_block[64] = {};
-    size_t m_used = 0;
-    uint64_t m_bits = 0;
-};
 
 // RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines.
 std::vector<std::vector<std::string>> parseCsv(const std::string& s, const std::string& where) {
@@ -139,25 +78,108 @@ bool isImageName(const fs::path& p) {
 
 }  // namespace
 
-std::string sha256Hex(const std::string& bytes) {
-    Sha256 h;
-    h.update(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-    return h.hex();
-}
-
-std::string sha256OfFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return {};
-    Sha256 h;
-    char buf[1 << 16];
-    while (in) {
-        in.read(buf, sizeof buf);
-        h.update(reinterpret_cast<const uint8_t*>(buf), static_cast<size_t>(in.gcount()));
+std::string toHex(const unsigned char* p, size_t n) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 * n);
+    for (size_t i = 0; i < n; ++i) {
+        out += digits[p[i] >> 4];
+        out += digits[p[i] & 0xF];
     }
-    return h.hex();
+    return out;
 }
 
-std::vector<QueueItem> importQueue(const std::string& path) {
+std::string sha256Hex(const std::string& bytes) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), md, &n, EVP_sha256(), nullptr) != 1) throw Error(ErrorKind::Internal, "SHA-256 failed");
+    return toHex(md, n);
+}
+
+std::string hmacSha256Hex(const std::string& key, const std::string& data) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &n))
+        throw Error(ErrorKind::Internal, "HMAC-SHA256 failed");
+    return toHex(md, n);
+}
+
+namespace {
+
+// Regular files only, at most maxBytes, opened without blocking. `what` names the file's role in
+// messages ("image", "queue", "policy").
+std::string readRegularFile(const std::string& path, int64_t maxBytes, const std::string& what) {
+    // O_NONBLOCK: opening a FIFO without a writer would otherwise wait forever.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        const int err = errno;
+        throwBadInput(path + (err == ENOENT ? ": no such " + what + " file" : ": cannot open " + what + ": " + std::strerror(err)));
+    }
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throwBadInput(path + ": cannot read " + what + ": " + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) throwBadInput(path + " is a folder, not an " + what + " file");
+    if (!S_ISREG(st.st_mode)) throwBadInput(path + " is not a regular file (device, FIFO or socket): not read");
+    if (st.st_size > maxBytes)
+        throwBadInput(path + " is " + std::to_string(st.st_size) + " bytes, over the image limit of " + std::to_string(maxBytes));
+    // Reads at most maxBytes + 1 even if the file grows meanwhile.
+    std::string bytes;
+    bytes.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (true) {
+        if (got == bytes.size()) {
+            if (static_cast<int64_t>(bytes.size()) > maxBytes) throwBadInput(path + " grew over the " + what + " limit while being read");
+            bytes.resize(std::min<size_t>(static_cast<size_t>(maxBytes) + 1, bytes.size() + (1 << 16)));
+            if (got == bytes.size()) break;
+        }
+        const ssize_t r = ::read(fd, bytes.data() + got, bytes.size() - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) throwBadInput(path + ": cannot read " + what + ": " + std::strerror(errno));
+        if (r == 0) break;
+        got += static_cast<size_t>(r);
+    }
+    bytes.resize(got);
+    return bytes;
+}
+
+constexpr int64_t kMaxQueueFileBytes = int64_t(1) << 30;
+constexpr int64_t kMaxPolicyFileBytes = int64_t(16) << 20;
+
+}  // namespace
+
+std::string readImageFile(const std::string& path, int64_t maxBytes) { return readRegularFile(path, maxBytes, "image"); }
+
+std::string sha256OfFile(const std::string& path, std::string* error) {
+    try {
+        return sha256Hex(readImageFile(path));
+    } catch (const Error& e) {
+        if (error) *error = e.what();
+        return {};
+    }
+}
+
+std::string ImportReport::summary() const {
+    std::string s;
+    if (missingImages > 0) {
+        s = std::to_string(missingImages) + (missingImages == 1 ? " image is" : " images are") + " missing or unreadable (those items will fail): ";
+        for (size_t i = 0; i < missingExamples.size(); ++i) s += (i ? "; " : "") + missingExamples[i];
+        if (missingImages > static_cast<int64_t>(missingExamples.size())) s += "; …";
+    }
+    for (const auto& w : warnings) s += (s.empty() ? "" : "\n") + w;
+    return s;
+}
+
+std::vector<QueueItem> importQueue(const std::string& path, ImportReport* report) {
+    ImportReport localReport;
+    ImportReport& rep = report ? *report : localReport;
+    constexpr size_t kMaxWarnings = 20;
+    auto warn = [&](const std::string& w) {
+        if (rep.warnings.size() < kMaxWarnings) rep.warnings.push_back(w);
+        else if (rep.warnings.size() == kMaxWarnings) rep.warnings.push_back("more rows were converted; only the first " + std::to_string(kMaxWarnings) + " are named");
+    };
     std::error_code ec;
     std::vector<QueueItem> items;
     if (fs::is_directory(path, ec)) {
@@ -167,14 +189,11 @@ std::vector<QueueItem> importQueue(const std::string& path) {
         std::sort(files.begin(), files.end());
         for (const auto& f : files) items.push_back({f.filename().string(), f.string(), "", "", "", ""});
     } else {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throwBadInput("cannot open queue " + path);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        const std::string content = ss.str();
-        const std::string base = fs::path(path).parent_path().string();
         std::string ext = fs::path(path).extension().string();
         std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+        if (ext != ".jsonl" && ext != ".ndjson" && ext != ".csv") throwBadInput(path + ": a queue is a folder of images, a .csv or a .jsonl file");
+        const std::string content = readRegularFile(path, kMaxQueueFileBytes, "queue");
+        const std::string base = fs::path(path).parent_path().string();
         if (ext == ".jsonl" || ext == ".ndjson") {
             std::istringstream lines(content);
             std::string line;
@@ -182,18 +201,28 @@ std::vector<QueueItem> importQueue(const std::string& path) {
             while (std::getline(lines, line)) {
                 ++n;
                 if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+                bool converted = false;
+                line = decodeLegacyText(line, &converted);
+                if (converted) warn(path + ":" + std::to_string(n) + ": not UTF-8; read as Windows-1252/Latin-1 and converted");
                 json j;
                 try {
-                    j = json::parse(line);
+                    j = parseJsonLimited(line);
                 } catch (const json::exception& e) {
-                    throwBadInput(path + ":" + std::to_string(n) + ": malformed JSON: " + e.what());
+                    throwBadInput(path + ":" + std::to_string(n) + ": malformed JSON: " + toValidUtf8(e.what()));
                 }
                 if (!j.is_object() || !j.contains("image") || !j["image"].is_string())
                     throwBadInput(path + ":" + std::to_string(n) + ": needs a string \"image\"");
                 QueueItem it;
                 it.imagePath = resolve(base, j["image"].get<std::string>());
-                it.title = j.value("title", std::string());
-                it.text = j.value("text", std::string());
+                auto textField = [&](const char* key) {
+                    if (!j.contains(key) || j[key].is_null()) return std::string();
+                    if (!j[key].is_string()) throwBadInput(path + ":" + std::to_string(n) + ": \"" + key + "\" must be a string");
+                    return j[key].get<std::string>();
+                };
+                it.title = textField("title");
+                it.text = textField("text");
+                if (j.contains("id") && (j["id"].is_object() || j["id"].is_array()))
+                    throwBadInput(path + ":" + std::to_string(n) + ": \"id\" must be a string or a number");
                 it.id = j.contains("id") ? (j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump()) : "line-" + std::to_string(n);
                 items.push_back(std::move(it));
             }
@@ -216,9 +245,18 @@ std::vector<QueueItem> importQueue(const std::string& path) {
                 QueueItem it;
                 it.imagePath = resolve(base, cell(rows[i], "image"));
                 if (it.imagePath.empty()) throwBadInput(path + ": row " + std::to_string(i + 1) + " has no image");
-                it.title = cell(rows[i], "title");
-                it.text = cell(rows[i], "text");
-                it.id = cell(rows[i], "id");
+                std::string convertedColumns;
+                auto text = [&](const char* k) {
+                    bool converted = false;
+                    std::string v = decodeLegacyText(cell(rows[i], k), &converted);
+                    if (converted) convertedColumns += (convertedColumns.empty() ? "" : ", ") + std::string(k);
+                    return v;
+                };
+                it.title = text("title");
+                it.text = text("text");
+                it.id = text("id");
+                if (!convertedColumns.empty())
+                    warn(path + ": row " + std::to_string(i + 1) + ": " + convertedColumns + " not UTF-8; read as Windows-1252/Latin-1 and converted");
                 if (it.id.empty()) it.id = "row-" + std::to_string(i + 1);
                 items.push_back(std::move(it));
             }
@@ -231,9 +269,15 @@ std::vector<QueueItem> importQueue(const std::string& path) {
     std::map<std::string, int> idCount;
     for (auto& it : items) {
         if (++idCount[it.id] > 1) throwBadInput(path + ": id \"" + it.id + "\" appears more than once");
-        it.imageSha256 = sha256OfFile(it.imagePath);
+        std::string why;
+        it.imageSha256 = sha256OfFile(it.imagePath, &why);
         const std::string key = it.imageSha256 + "\n" + it.title + "\n" + it.text;
-        if (it.imageSha256.empty()) continue;  // unreadable: judged as an error later, with its message
+        if (it.imageSha256.empty()) {  // unreadable: judged as an error later, with its message
+            constexpr size_t kExamples = 3;
+            if (rep.missingExamples.size() < kExamples) rep.missingExamples.push_back(toValidUtf8(why));
+            ++rep.missingImages;
+            continue;
+        }
         auto [pos, fresh] = firstSeen.emplace(key, it.id);
         if (!fresh) it.duplicateOf = pos->second;
     }
@@ -270,29 +314,28 @@ Policy defaultPolicy() {
 
 std::string savePolicy(const Policy& p, const std::string& path) {
     json body = {{"name", p.name}, {"system_prompt", p.systemPrompt}, {"rules", p.rules}};
-    const std::string version = "sha256:" + sha256Hex(body.dump()).substr(0, 12);
+    const std::string version = "sha256:" + sha256Hex(body.dump(-1, ' ', false, json::error_handler_t::replace)).substr(0, 12);
     body["version"] = version;
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << body.dump(2) << "\n";
+    out << body.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     if (!out) throwBadInput("cannot write policy " + path);
     return version;
 }
 
 Policy loadPolicy(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throwBadInput("cannot open policy " + path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string content = ss.str();
+    const std::string content = readRegularFile(path, kMaxPolicyFileBytes, "policy");
     Policy p;
     const auto first = content.find_first_not_of(" \t\r\n");
     if (first != std::string::npos && content[first] == '{') {
         json j;
         try {
-            j = json::parse(content);
+            j = parseJsonLimited(decodeLegacyText(content));
         } catch (const json::exception& e) {
-            throwBadInput(path + ": malformed policy JSON: " + e.what());
+            throwBadInput(path + ": malformed policy JSON: " + toValidUtf8(e.what()));
         }
+        if (!j.is_object()) throwBadInput(path + ": a policy is a JSON object");
+        for (const char* key : {"name", "system_prompt", "version"})
+            if (j.contains(key) && !j[key].is_string()) throwBadInput(path + ": policy \"" + key + "\" must be a string");
         p.name = j.value("name", fs::path(path).stem().string());
         p.systemPrompt = j.value("system_prompt", std::string());
         if (j.contains("rules") && j["rules"].is_array())
@@ -301,7 +344,7 @@ Policy loadPolicy(const std::string& path) {
         p.version = j.value("version", std::string());
     } else {
         p.name = fs::path(path).stem().string();
-        p.systemPrompt = content;
+        p.systemPrompt = decodeLegacyText(content);
     }
     if (p.version.empty()) p.version = "sha256:" + sha256Hex(content).substr(0, 12);
     return p;

@@ -1,4 +1,4 @@
-// SQLite store (WAL) for the queue, verdicts, decisions and the hash-chained audit log.
+// SQLite store (WAL) for the queue, verdicts and decisions. The audit log is moderation_audit.cpp.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -7,13 +7,17 @@
 #include <nlohmann/json.hpp>
 
 #include "moderation.h"
+#include "moderation_sql.h"
+#include "sightline/untrusted.h"
 
 namespace sightline::moderation {
 using nlohmann::json;
 
-namespace {
+using detail::dumpJson;
+using detail::nowIso;
+using detail::Stmt;
 
-std::string nowIso() {
+std::string detail::nowIso() {
     const auto t = std::chrono::system_clock::now();
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
     const std::time_t tt = std::chrono::system_clock::to_time_t(t);
@@ -25,48 +29,31 @@ std::string nowIso() {
     return buf;
 }
 
-// Prepared statement with RAII and typed binds.
-class Stmt {
-public:
-    Stmt(sqlite3* db, const char* sql) : m_db(db) {
-        if (sqlite3_prepare_v2(db, sql, -1, &m_s, nullptr) != SQLITE_OK)
-            throw Error(ErrorKind::Internal, std::string("SQL prepare: ") + sqlite3_errmsg(db));
-    }
-    ~Stmt() { sqlite3_finalize(m_s); }
-    Stmt& bind(int i, const std::string& v) {
-        sqlite3_bind_text(m_s, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    Stmt& bind(int i, double v) {
-        sqlite3_bind_double(m_s, i, v);
-        return *this;
-    }
-    Stmt& bind(int i, int64_t v) {
-        sqlite3_bind_int64(m_s, i, v);
-        return *this;
-    }
-    bool step() {
-        const int rc = sqlite3_step(m_s);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        throw Error(ErrorKind::Internal, std::string("SQL: ") + sqlite3_errmsg(m_db));
-    }
-    std::string text(int c) const {
-        const auto* p = sqlite3_column_text(m_s, c);
-        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(m_s, c))) : std::string();
-    }
-    double real(int c) const { return sqlite3_column_double(m_s, c); }
-    int64_t integer(int c) const { return sqlite3_column_int64(m_s, c); }
-    bool null(int c) const { return sqlite3_column_type(m_s, c) == SQLITE_NULL; }
-
-private:
-    sqlite3* m_db;
-    sqlite3_stmt* m_s = nullptr;
-};
+namespace {
 
 constexpr const char* kItemColumns =
     "id, image_path, image_sha256, title, text, duplicate_of, status, verdict, reasons, categories, confidence, raw, latency_ms, "
-    "prompt_tokens, output_tokens, policy_version, model_id, decision, note, reviewer, review_ms";
+    "prompt_tokens, output_tokens, policy_version, model_id, decision, note, reviewer, review_ms, error";
+
+// A JSON list of strings written by this store; anything else (a damaged row) reads as empty.
+std::vector<std::string> stringList(const std::string& text) {
+    std::vector<std::string> out;
+    try {
+        const json j = parseJsonLimited(text);
+        if (j.is_array())
+            for (const auto& x : j)
+                if (x.is_string()) out.push_back(x.get<std::string>());
+    } catch (const json::exception&) {
+    }
+    return out;
+}
+
+std::vector<std::string> validUtf8(const std::vector<std::string>& v) {
+    std::vector<std::string> out;
+    out.reserve(v.size());
+    for (const auto& s : v) out.push_back(toValidUtf8(s));
+    return out;
+}
 
 ItemRecord readItem(const Stmt& s) {
     ItemRecord r;
@@ -76,8 +63,8 @@ ItemRecord readItem(const Stmt& s) {
         Verdict v;
         const std::string name = s.text(7);
         v.verdict = name == "approve" ? VerdictKind::Approve : name == "reject" ? VerdictKind::Reject : VerdictKind::Review;
-        v.reasons = json::parse(s.text(8)).get<std::vector<std::string>>();
-        v.categories = json::parse(s.text(9)).get<std::vector<std::string>>();
+        v.reasons = stringList(s.text(8));
+        v.categories = stringList(s.text(9));
         v.confidence = s.real(10);
         r.verdict = v;
     }
@@ -91,6 +78,7 @@ ItemRecord readItem(const Stmt& s) {
     r.note = s.text(18);
     r.reviewer = s.text(19);
     r.reviewMs = s.real(20);
+    r.error = s.text(21);
     return r;
 }
 
@@ -99,7 +87,7 @@ json recordJson(const ItemRecord& r) {
               {"text", r.item.text}, {"duplicate_of", r.item.duplicateOf}, {"status", r.status}, {"raw", r.raw},
               {"latency_ms", r.latencyMs}, {"prompt_tokens", r.promptTokens}, {"output_tokens", r.outputTokens},
               {"policy_version", r.policyVersion}, {"model_id", r.modelId}, {"decision", r.decision}, {"note", r.note},
-              {"reviewer", r.reviewer}};
+              {"reviewer", r.reviewer}, {"error", r.error}};
     if (r.verdict) {
         j["verdict"] = verdictName(r.verdict->verdict);
         j["reasons"] = r.verdict->reasons;
@@ -120,7 +108,9 @@ std::string csvField(const std::string& s) {
 
 }  // namespace
 
-ModerationStore::ModerationStore(const std::string& path) : m_path(path) {
+ModerationStore::ModerationStore(const std::string& path, StoreOptions options) : m_path(path), m_options(std::move(options)) {
+    if (m_options.keyPath.empty()) m_options.keyPath = defaultAuditKeyPath();
+    if (m_options.checkpointPath.empty()) m_options.checkpointPath = path + ".checkpoints";
     if (sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
         const std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";
         sqlite3_close(m_db);
@@ -135,9 +125,10 @@ ModerationStore::ModerationStore(const std::string& path) : m_path(path) {
              "image_sha256 TEXT, title TEXT, text TEXT, duplicate_of TEXT, status TEXT NOT NULL DEFAULT 'pending', verdict TEXT, "
              "reasons TEXT, categories TEXT, confidence REAL, raw TEXT, latency_ms REAL, prompt_tokens INTEGER, output_tokens INTEGER, "
              "policy_version TEXT, model_id TEXT, judged_at TEXT, decision TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '', "
-             "reviewer TEXT NOT NULL DEFAULT '', review_ms REAL NOT NULL DEFAULT 0, decided_at TEXT)");
+             "reviewer TEXT NOT NULL DEFAULT '', review_ms REAL NOT NULL DEFAULT 0, decided_at TEXT, error TEXT NOT NULL DEFAULT '')");
+        // alg: "hmac-sha256" (keyed), or "sha256" for records written before keyed chaining.
         exec("CREATE TABLE IF NOT EXISTS audit(seq INTEGER PRIMARY KEY AUTOINCREMENT, item_id TEXT NOT NULL, record TEXT NOT NULL, "
-             "prev_hash TEXT NOT NULL, hash TEXT NOT NULL)");
+             "prev_hash TEXT NOT NULL, hash TEXT NOT NULL, alg TEXT NOT NULL DEFAULT 'hmac-sha256')");
         // Append-only: the database itself refuses edits and deletes of audit records.
         exec("CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END");
         exec("CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END");
@@ -145,6 +136,13 @@ ModerationStore::ModerationStore(const std::string& path) : m_path(path) {
         sqlite3_close(m_db);
         m_db = nullptr;
         throwBadInput(path + ": not a Sightline moderation database (" + e.what() + ")");
+    }
+    try {
+        migrate();
+    } catch (...) {
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        throw;
     }
 }
 
@@ -208,18 +206,6 @@ std::optional<ItemRecord> ModerationStore::item(const std::string& id) const {
     return findLocked(id);
 }
 
-void ModerationStore::appendAudit(const std::string& itemId, const std::string& recordJson) {
-    std::string prev(64, '0');
-    {
-        Stmt s(m_db, "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1");
-        if (s.step()) prev = s.text(0);
-    }
-    const std::string hash = sha256Hex(prev + "\n" + recordJson);
-    Stmt s(m_db, "INSERT INTO audit(item_id, record, prev_hash, hash) VALUES(?,?,?,?)");
-    s.bind(1, itemId).bind(2, recordJson).bind(3, prev).bind(4, hash);
-    s.step();
-}
-
 bool ModerationStore::recordJudgement(const Judgement& j) {
     std::lock_guard lock(m_mutex);
     exec("BEGIN IMMEDIATE");
@@ -237,30 +223,44 @@ bool ModerationStore::recordJudgement(const Judgement& j) {
             s.bind(1, std::string(j.verdict ? "judged" : "error"));
             if (j.verdict) {
                 s.bind(2, std::string(verdictName(j.verdict->verdict)))
-                    .bind(3, json(j.verdict->reasons).dump())
-                    .bind(4, json(j.verdict->categories).dump())
+                    .bind(3, dumpJson(json(validUtf8(j.verdict->reasons))))
+                    .bind(4, dumpJson(json(validUtf8(j.verdict->categories))))
                     .bind(5, j.verdict->confidence);
             }
-            s.bind(6, j.raw).bind(7, j.latencyMs).bind(8, j.promptTokens).bind(9, j.outputTokens).bind(10, j.policyVersion).bind(11, j.modelId);
+            s.bind(6, toValidUtf8(j.raw)).bind(7, j.latencyMs).bind(8, j.promptTokens).bind(9, j.outputTokens);
+            s.bind(10, toValidUtf8(j.policyVersion)).bind(11, toValidUtf8(j.modelId));
             s.bind(12, nowIso()).bind(13, j.id);
             s.step();
         }
+        {
+            Stmt s(m_db, "UPDATE items SET error=? WHERE id=?");
+            s.bind(1, j.verdict ? std::string() : toValidUtf8(j.error.empty() ? std::string("no verdict") : j.error)).bind(2, j.id);
+            s.step();
+        }
+        json sampling = json::object();
+        try {
+            if (!j.samplingJson.empty()) sampling = parseJsonLimited(j.samplingJson);
+        } catch (const json::exception&) {
+            sampling = toValidUtf8(j.samplingJson);
+        }
+        // Every string is made valid UTF-8 first: model output, imported titles and parser messages
+        // quoting either may hold any bytes, and json::dump throws type_error 316 on invalid UTF-8.
         json rec = {{"event", "model_verdict"},
-                    {"item_id", j.id},
+                    {"item_id", toValidUtf8(j.id)},
                     {"image_sha256", before.item.imageSha256},
-                    {"title", maskPersonalData(before.item.title)},
-                    {"text", maskPersonalData(before.item.text)},
-                    {"policy_version", j.policyVersion},
-                    {"model_id", j.modelId},
-                    {"sampling", json::parse(j.samplingJson.empty() ? "{}" : j.samplingJson)},
+                    {"title", toValidUtf8(maskPersonalData(before.item.title))},
+                    {"text", toValidUtf8(maskPersonalData(before.item.text))},
+                    {"policy_version", toValidUtf8(j.policyVersion)},
+                    {"model_id", toValidUtf8(j.modelId)},
+                    {"sampling", sampling},
                     {"seed", j.seed},
                     {"verdict", j.verdict ? json(verdictName(j.verdict->verdict)) : json(nullptr)},
                     {"confidence", j.verdict ? json(j.verdict->confidence) : json(nullptr)},
-                    {"error", j.error},
+                    {"error", toValidUtf8(maskPersonalData(j.error))},
                     {"human_decision", nullptr},
                     {"reviewer", nullptr},
                     {"time", nowIso()}};
-        appendAudit(j.id, rec.dump());
+        appendAudit(j.id, dumpJson(rec));
         exec("COMMIT");
         return true;
     } catch (...) {
@@ -279,23 +279,24 @@ void ModerationStore::recordDecision(const std::string& id, HumanDecision d, con
         const ItemRecord r = *found;
         {
             Stmt s(m_db, "UPDATE items SET decision=?, note=?, reviewer=?, review_ms=?, decided_at=? WHERE id=?");
-            s.bind(1, std::string(decisionName(d))).bind(2, note).bind(3, reviewer).bind(4, reviewMs).bind(5, nowIso()).bind(6, id);
+            s.bind(1, std::string(decisionName(d))).bind(2, toValidUtf8(note)).bind(3, toValidUtf8(reviewer)).bind(4, reviewMs).bind(5, nowIso());
+            s.bind(6, id);
             s.step();
         }
         json rec = {{"event", "human_decision"},
-                    {"item_id", id},
+                    {"item_id", toValidUtf8(id)},
                     {"image_sha256", r.item.imageSha256},
-                    {"title", maskPersonalData(r.item.title)},
-                    {"text", maskPersonalData(r.item.text)},
-                    {"policy_version", r.policyVersion},
-                    {"model_id", r.modelId},
+                    {"title", toValidUtf8(maskPersonalData(r.item.title))},
+                    {"text", toValidUtf8(maskPersonalData(r.item.text))},
+                    {"policy_version", toValidUtf8(r.policyVersion)},
+                    {"model_id", toValidUtf8(r.modelId)},
                     {"verdict", r.verdict ? json(verdictName(r.verdict->verdict)) : json(nullptr)},
                     {"human_decision", decisionName(d)},
-                    {"note", maskPersonalData(note)},
-                    {"reviewer", reviewer},
+                    {"note", toValidUtf8(maskPersonalData(note))},
+                    {"reviewer", toValidUtf8(reviewer)},
                     {"review_ms", reviewMs},
                     {"time", nowIso()}};
-        appendAudit(id, rec.dump());
+        appendAudit(id, dumpJson(rec));
         exec("COMMIT");
     } catch (...) {
         exec("ROLLBACK");
@@ -303,67 +304,54 @@ void ModerationStore::recordDecision(const std::string& id, HumanDecision d, con
     }
 }
 
-ModerationStore::AuditCheck ModerationStore::verifyAudit() const {
+void ModerationStore::undoDecision(const std::string& id, const std::string& reviewer) {
     std::lock_guard lock(m_mutex);
-    AuditCheck c;
-    std::string prev(64, '0');
-    Stmt s(m_db, "SELECT seq, item_id, record, prev_hash, hash FROM audit ORDER BY seq");
-    int64_t expectedSeq = 1;
-    while (s.step()) {
-        ++c.records;
-        const int64_t seq = s.integer(0);
-        const std::string record = s.text(2), prevHash = s.text(3), hash = s.text(4);
-        std::string why;
-        if (seq != expectedSeq) why = "record " + std::to_string(expectedSeq) + " is missing";
-        else if (prevHash != prev) why = "record " + std::to_string(seq) + " does not follow the previous record's hash";
-        else if (sha256Hex(prev + "\n" + record) != hash) why = "record " + std::to_string(seq) + " was altered (hash mismatch)";
-        else {
-            try {
-                if (json::parse(record).value("item_id", std::string()) != s.text(1)) why = "record " + std::to_string(seq) + " names another item";
-            } catch (const json::exception&) {
-                why = "record " + std::to_string(seq) + " is not valid JSON";
-            }
+    exec("BEGIN IMMEDIATE");
+    try {
+        auto found = findLocked(id);
+        if (!found) throwBadInput("no item \"" + id + "\" in the queue");
+        const ItemRecord r = *found;
+        if (r.decision.empty()) throwBadInput("item \"" + id + "\" has no decision to undo");
+        {
+            Stmt s(m_db, "UPDATE items SET decision='', note='', reviewer='', review_ms=0, decided_at=NULL WHERE id=?");
+            s.bind(1, id);
+            s.step();
         }
-        if (!why.empty() && c.ok) {
-            c.ok = false;
-            c.firstBadSeq = seq;
-            c.message = why;
-        }
-        prev = hash;
-        expectedSeq = seq + 1;
+        json rec = {{"event", "decision_undone"},
+                    {"item_id", toValidUtf8(id)},
+                    {"image_sha256", r.item.imageSha256},
+                    {"verdict", r.verdict ? json(verdictName(r.verdict->verdict)) : json(nullptr)},
+                    {"human_decision", nullptr},
+                    {"undone_decision", r.decision},
+                    {"reviewer", toValidUtf8(reviewer)},
+                    {"time", nowIso()}};
+        appendAudit(id, dumpJson(rec));
+        exec("COMMIT");
+    } catch (...) {
+        exec("ROLLBACK");
+        throw;
     }
-    if (c.ok) c.message = std::to_string(c.records) + " audit records, chain intact";
-    return c;
-}
-
-int64_t ModerationStore::auditCount(const std::string& itemId) const {
-    std::lock_guard lock(m_mutex);
-    Stmt s(m_db, itemId.empty() ? "SELECT COUNT(*) FROM audit" : "SELECT COUNT(*) FROM audit WHERE item_id=?");
-    if (!itemId.empty()) s.bind(1, itemId);
-    s.step();
-    return s.integer(0);
 }
 
 std::string ModerationStore::exportCsv() const {
     std::string out = "id,image,image_sha256,title,text,duplicate_of,status,verdict,reasons,categories,confidence,latency_ms,prompt_tokens,"
-                      "output_tokens,policy_version,model_id,decision,note,reviewer\n";
+                      "output_tokens,policy_version,model_id,decision,note,reviewer,error\n";
     for (const auto& r : items()) {
-        const auto j = recordJson(r);
         char conf[32] = "";
         if (r.verdict) std::snprintf(conf, sizeof conf, "%.4f", r.verdict->confidence);
         out += csvField(r.item.id) + "," + csvField(r.item.imagePath) + "," + r.item.imageSha256 + "," + csvField(r.item.title) + "," +
                csvField(r.item.text) + "," + csvField(r.item.duplicateOf) + "," + r.status + "," +
-               (r.verdict ? verdictName(r.verdict->verdict) : "") + "," + csvField(r.verdict ? json(r.verdict->reasons).dump() : "") + "," +
-               csvField(r.verdict ? json(r.verdict->categories).dump() : "") + "," + conf + "," + std::to_string(r.latencyMs) + "," +
+               (r.verdict ? verdictName(r.verdict->verdict) : "") + "," + csvField(r.verdict ? dumpJson(json(r.verdict->reasons)) : "") + "," +
+               csvField(r.verdict ? dumpJson(json(r.verdict->categories)) : "") + "," + conf + "," + std::to_string(r.latencyMs) + "," +
                std::to_string(r.promptTokens) + "," + std::to_string(r.outputTokens) + "," + csvField(r.policyVersion) + "," +
-               csvField(r.modelId) + "," + r.decision + "," + csvField(r.note) + "," + csvField(r.reviewer) + "\n";
+               csvField(r.modelId) + "," + r.decision + "," + csvField(r.note) + "," + csvField(r.reviewer) + "," + csvField(r.error) + "\n";
     }
     return out;
 }
 
 std::string ModerationStore::exportJsonl() const {
     std::string out;
-    for (const auto& r : items()) out += recordJson(r).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    for (const auto& r : items()) out += dumpJson(recordJson(r)) + "\n";
     return out;
 }
 

@@ -1,9 +1,10 @@
-// Verdict extraction / repair and PII masking.
+// Verdict extraction and repair.
 #include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "moderation.h"
+#include "sightline/untrusted.h"
 
 namespace sightline::moderation {
 using nlohmann::json;
@@ -49,13 +50,53 @@ std::string extractObject(const std::string& s, bool* truncated) {
     return out;
 }
 
+bool isJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+bool isKeyStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+bool isKeyChar(char c) { return isKeyStart(c) || (c >= '0' && c <= '9'); }
+
+// Single quotes (when there is no double quote), trailing commas (",\s*}" → "}") and bare keys
+// ("{key:" → "{\"key\":"). Linear scanners: model output may be long, and std::regex recursed
+// once per character.
 std::string repairJson(std::string s) {
     if (s.find('"') == std::string::npos) std::replace(s.begin(), s.end(), '\'', '"');
-    static const std::regex trailingComma(R"(,\s*([}\]]))");
-    s = std::regex_replace(s, trailingComma, "$1");
-    static const std::regex bareKey(R"(([{,]\s*)([A-Za-z_][A-Za-z0-9_]*)\s*:)");
-    s = std::regex_replace(s, bareKey, "$1\"$2\":");
-    return s;
+    std::string noCommas;
+    noCommas.reserve(s.size());
+    for (size_t i = 0; i < s.size();) {
+        if (s[i] == ',') {
+            size_t j = i + 1;
+            while (j < s.size() && isJsonSpace(s[j])) ++j;
+            if (j < s.size() && (s[j] == '}' || s[j] == ']')) {
+                noCommas += s[j];
+                i = j + 1;
+                continue;
+            }
+        }
+        noCommas += s[i++];
+    }
+    std::string out;
+    out.reserve(noCommas.size() + 16);
+    const std::string& t = noCommas;
+    for (size_t i = 0; i < t.size();) {
+        if (t[i] == '{' || t[i] == ',') {
+            size_t k = i + 1;
+            while (k < t.size() && isJsonSpace(t[k])) ++k;
+            size_t m = k;
+            if (m < t.size() && isKeyStart(t[m]))
+                while (m < t.size() && isKeyChar(t[m])) ++m;
+            size_t colon = m;
+            while (colon < t.size() && isJsonSpace(t[colon])) ++colon;
+            if (m > k && colon < t.size() && t[colon] == ':') {
+                out.append(t, i, k - i);
+                out += '"';
+                out.append(t, k, m - k);
+                out += "\":";
+                i = colon + 1;
+                continue;
+            }
+        }
+        out += t[i++];
+    }
+    return out;
 }
 
 std::vector<std::string> stringList(const json& v) {
@@ -104,10 +145,10 @@ std::optional<Verdict> parseVerdict(const std::string& output, std::string* erro
     json j;
     bool repaired = truncated;
     try {
-        j = json::parse(object);
+        j = parseJsonLimited(object);
     } catch (const json::exception&) {
         try {
-            j = json::parse(repairJson(object));
+            j = parseJsonLimited(repairJson(object));
             repaired = true;
         } catch (const json::exception& e) {
             return fail(std::string("unrepairable JSON: ") + e.what());
@@ -130,27 +171,6 @@ std::optional<Verdict> parseVerdict(const std::string& output, std::string* erro
     if (j.contains("categories")) out.categories = stringList(j["categories"]);
     if (j.contains("confidence") && j["confidence"].is_number()) out.statedConfidence = j["confidence"].get<double>();
     out.repaired = repaired;
-    return out;
-}
-
-std::string maskPersonalData(const std::string& text) {
-    static const std::regex email(R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})");
-    static const std::regex nationalId(R"(\b\d{17}[\dXx]\b|\b\d{15}\b|\b\d{3}-\d{2}-\d{4}\b)");
-    static const std::regex phone(R"((\+?\d[\d\s().\-]{6,}\d))");
-    std::string s = std::regex_replace(text, email, "[email]");
-    s = std::regex_replace(s, nationalId, "[id]");
-    // A phone-like run counts only with 7+ digits (prices and years stay).
-    std::string out;
-    auto begin = std::sregex_iterator(s.begin(), s.end(), phone);
-    size_t last = 0;
-    for (auto it = begin; it != std::sregex_iterator(); ++it) {
-        const std::string m = it->str();
-        const auto digits = std::count_if(m.begin(), m.end(), ::isdigit);
-        out += s.substr(last, static_cast<size_t>(it->position()) - last);
-        out += digits >= 7 ? "[phone]" : m;
-        last = static_cast<size_t>(it->position() + it->length());
-    }
-    out += s.substr(last);
     return out;
 }
 
