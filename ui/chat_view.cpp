@@ -73,6 +73,7 @@ void ChatView::appendMessage(const ChatMessageUi& message) {
     connect(w, &MessageWidget::regenerateRequested, this, &ChatView::regenerateRequested, Qt::QueuedConnection);
     connect(w, &MessageWidget::editRequested, this, &ChatView::editRequested, Qt::QueuedConnection);
     connect(w, &MessageWidget::versionRequested, this, &ChatView::versionRequested, Qt::QueuedConnection);
+    connect(w, &MessageWidget::imageRequested, this, &ChatView::imageRequested, Qt::QueuedConnection);
     m_layout->insertWidget(m_layout->indexOf(m_editBar), w);
     m_widgets.append(w);
     m_placeholder->setVisible(false);

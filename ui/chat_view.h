@@ -41,6 +41,7 @@ Q_SIGNALS:
     void editRequested(qint64 messageId);
     void versionRequested(qint64 messageId, int delta);
     void cancelEditRequested();
+    void imageRequested(const QStringList& paths, int index);
 
 private:
     void scrollToEnd();

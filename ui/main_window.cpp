@@ -93,6 +93,7 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
     connect(m_store, &ChatStore::writeFailed, this, &MainWindow::showProblem);
     connect(m_view, &ChatView::versionRequested, this, &MainWindow::switchVersion);
     connect(m_view, &ChatView::cancelEditRequested, this, &MainWindow::cancelEdit);
+    connect(m_view, &ChatView::imageRequested, this, &MainWindow::openImageViewer);
     connect(m_composer, &Composer::sendRequested, this, &MainWindow::send);
     connect(m_composer, &Composer::stopRequested, this, &MainWindow::stop);
     connect(m_composer, &Composer::problem, this, &MainWindow::showProblem);

@@ -2,6 +2,7 @@
 
 #include <QHBoxLayout>
 #include <cmath>
+#include <QIcon>
 #include <QLabel>
 #include <QRegularExpression>
 #include <QTextBrowser>
@@ -155,13 +156,22 @@ void MessageWidget::render() {
         delete item->widget();
         delete item;
     }
-    for (const auto& im : m_message.images) {
-        auto* l = new QLabel(this);
-        l->setPixmap(QPixmap::fromImage(im.thumbnail).scaled(96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    // Each thumbnail opens the image viewer on the message's images (the chat's own copies).
+    QStringList paths;
+    for (const auto& im : m_message.images) paths.append(im.path);
+    for (int i = 0; i < m_message.images.size(); ++i) {
+        const auto& im = m_message.images[i];
+        auto* b = new QToolButton(this);
+        b->setAutoRaise(true);
+        b->setCursor(Qt::PointingHandCursor);
+        const QPixmap thumb = QPixmap::fromImage(im.thumbnail).scaled(96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+        b->setIcon(QIcon(thumb));
+        b->setIconSize(thumb.isNull() ? QSize(96, 96) : thumb.size());
         const QString name = im.source.isEmpty() ? im.path : im.source;
-        l->setToolTip(name + (im.preflight.isEmpty() ? QString() : QStringLiteral("\n") + im.preflight));
-        l->setAccessibleName(tr("Attached image %1").arg(name));
-        m_images->insertWidget(m_images->count() - 1, l);
+        b->setToolTip(name + (im.preflight.isEmpty() ? QString() : QStringLiteral("\n") + im.preflight));
+        b->setAccessibleName(tr("Attached image %1").arg(name));
+        connect(b, &QToolButton::clicked, this, [this, paths, i] { Q_EMIT imageRequested(paths, i); });
+        m_images->insertWidget(m_images->count() - 1, b);
     }
     const ThinkSplit t = user ? ThinkSplit{QString(), m_message.text, false} : splitThinking(m_message.text);
     const bool hasReasoning = !t.reasoning.isEmpty() || t.reasoningOpen;
