@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +22,12 @@ inline constexpr int kJsonMaxDepth = 128;
 // Parses untrusted JSON. Throws nlohmann::json::parse_error (a json::exception, as json::parse does)
 // for malformed text, and for nesting deeper than maxDepth (the message names the limit).
 nlohmann::json parseJsonLimited(std::string_view text, int maxDepth = kJsonMaxDepth);
+
+// A JSON number as an exact int64: an integer in range, or a float with an integral value of at
+// most 2^53 in magnitude (4096.0). nullopt for anything else (2.5, 1e308, 2^63, "3", true, null).
+// Use it instead of get<int64_t>(), which casts an out-of-range float (undefined behaviour) and
+// wraps a large unsigned value.
+std::optional<int64_t> jsonInt64(const nlohmann::json& value);
 
 // True when text is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool isValidUtf8(std::string_view text);

@@ -4,6 +4,7 @@
 
 #include "sightline/chat.h"
 #include "sightline/error.h"
+#include "sightline/untrusted.h"
 #include "util/files.h"
 
 namespace sightline {
@@ -165,7 +166,7 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
                                        const std::string& localFilesRefusal) {
     json root;
     try {
-        root = json::parse(jsonText);
+        root = parseJsonLimited(jsonText);  // messages come from files and clients: nesting is bounded
     } catch (const json::exception& e) {
         throwBadInput(std::string("conversation JSON is malformed: ") + e.what());
     }
