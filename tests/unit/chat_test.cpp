@@ -2,6 +2,7 @@
 
 #include "sightline/chat.h"
 #include "sightline/error.h"
+#include "sightline/untrusted.h"
 #include "test_support.h"
 
 using namespace sightline;
@@ -67,6 +68,35 @@ TEST(ChatJson, FormatsAndErrors) {
                             R"([{"role":"user","content":[{"type":"image","image":"https://example.com/a.png"}]}])"}) {
         SCOPED_TRACE(bad);
         EXPECT_THROW(parseChatJson(bad, dir), Error);
+    }
+}
+
+TEST(ChatJson, DeepNestingIsABadInputError) {
+    // 100,000 levels inside a message's content: copying the value recursed until the stack was gone.
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    for (const std::string& text : {R"([{"role": "user", "content": )" + deep + "}]", R"({"messages": )" + deep + "}", deep}) {
+        try {
+            parseChatJson(text, "");
+            ADD_FAILURE() << "accepted";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::BadInput);
+            EXPECT_NE(std::string(e.what()).find("nested deeper than"), std::string::npos) << e.what();
+        }
+    }
+    // Nesting at the limit's edge of ordinary use still parses.
+    EXPECT_EQ(parseChatJson(R"([{"role": "user", "content": [{"type": "text", "text": "hi"}]}])", "").size(), 1u);
+}
+
+TEST(ChatJson, ErrorMessagesAreValidUtf8) {
+    // A role in Latin-1 inside otherwise valid JSON can't occur (the parser refuses invalid UTF-8),
+    // but the parser's own message quotes the bytes it stopped at: the error must still be text.
+    const std::string latin1 = "[{\"role\": \"user\", \"content\": \"caf\xE9\"}]";
+    try {
+        parseChatJson(latin1, "");
+        ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::BadInput);
+        EXPECT_TRUE(isValidUtf8(e.what())) << e.what();
     }
 }
 
