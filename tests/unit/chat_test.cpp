@@ -100,4 +100,54 @@ TEST(ChatJson, ErrorMessagesAreValidUtf8) {
     }
 }
 
+std::string base64(const std::string& bytes) {
+    static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (size_t i = 0; i < bytes.size(); i += 3) {
+        uint32_t v = uint32_t(uint8_t(bytes[i])) << 16;
+        if (i + 1 < bytes.size()) v |= uint32_t(uint8_t(bytes[i + 1])) << 8;
+        if (i + 2 < bytes.size()) v |= uint8_t(bytes[i + 2]);
+        out += k[(v >> 18) & 63];
+        out += k[(v >> 12) & 63];
+        out += i + 1 < bytes.size() ? k[(v >> 6) & 63] : '=';
+        out += i + 2 < bytes.size() ? k[v & 63] : '=';
+    }
+    return out;
+}
+
+TEST(ChatJson, ImagePixelsAreCappedPerConversationBeforeDecoding) {
+    const std::string png = test::readFile(std::string(SIGHTLINE_TEST_DATA_DIR) + "/pattern_40x20.png");  // 800 pixels
+    // A PNG whose header claims 13000 x 13000 and whose data is garbage: refused by its header.
+    std::string bomb = png;
+    const uint32_t big = __builtin_bswap32(13000);
+    bomb.replace(16, 4, reinterpret_cast<const char*>(&big), 4);
+    bomb.replace(20, 4, reinterpret_cast<const char*>(&big), 4);
+    auto conversation = [&](const std::vector<std::string>& images) {
+        nlohmann::json content = nlohmann::json::array();
+        for (const auto& im : images) content.push_back({{"type", "image"}, {"image", "data:image/png;base64," + base64(im)}});
+        content.push_back({{"type", "text"}, {"text", "What is it?"}});
+        return nlohmann::json::array({{{"role", "user"}, {"content", content}}}).dump();
+    };
+    DecodeOptions o;
+    o.maxTotalPixels = 1600;
+    EXPECT_EQ(parseChatJson(conversation({png, png}), "", o)[0].content[1].image->width, 40);
+    try {
+        parseChatJson(conversation({png, png, png}), "", o);
+        ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("2400 pixels together, over the limit of 1600"), std::string::npos) << e.what();
+    }
+    // Per image: the bomb's header alone refuses it (no "corrupt" from an attempt to decode).
+    o.maxTotalPixels = 0;
+    o.maxPixels = 50000000;
+    try {
+        parseChatJson(conversation({png, bomb}), "", o);
+        ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("over the limit of 50000000"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("content[1]"), std::string::npos) << e.what();
+    }
+}
+
 }  // namespace
+

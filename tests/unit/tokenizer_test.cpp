@@ -188,6 +188,17 @@ TEST(TokenizerUntrusted, DeepNestingIsRefused) {
     EXPECT_NE(badInputOf([&] { Tokenizer::fromJson("[1, 2]", "list.json"); }).find("list.json"), std::string::npos);
 }
 
+TEST(TokenizerUntrusted, APathologicalPreTokenizerRegexIsAnErrorNotAGiantPiece) {
+    // (a+)+$ backtracks exponentially on "aaa...b": PCRE2 stops at its match limit, and that is
+    // reported instead of being taken for "no match" (which made the whole rest one BPE piece).
+    auto j = fixtureTokenizerJson();
+    j["pre_tokenizer"] = {{"type", "Split"}, {"pattern", {{"Regex", "(a+)+$"}}}, {"behavior", "Isolated"}};
+    const auto tok = Tokenizer::fromJson(j.dump(), "slow.json");
+    EXPECT_FALSE(tok->encode("aaaa").empty());
+    const std::string msg = badInputOf([&] { tok->encode(std::string(40, 'a') + "b"); });
+    EXPECT_NE(msg.find("regex"), std::string::npos) << msg;
+}
+
 // --- text leaving the tokenizer is valid UTF-8 ------------------------------------------------
 
 // Ids of the fixture's single-byte tokens (byte-level BPE: one for each of the 256 bytes).

@@ -27,6 +27,9 @@ struct DecodeOptions {
     int64_t maxPixels = kDefaultMaxImagePixels;
     int64_t maxFileBytes = int64_t(512) << 20;  // checked before a file is read
     bool applyExifOrientation = true;
+    // parseChatJson: decoded pixels of all images of one conversation together (probed from their
+    // headers before any is decoded); 0: no limit beyond maxPixels per image.
+    int64_t maxTotalPixels = 0;
     // decodeImageFile: true gives one error text, "cannot read PATH", whether the file is missing,
     // unreadable or not a regular file (a server must not tell clients which paths exist).
     bool uniformFileErrors = false;

@@ -164,17 +164,26 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int64_t>& out) con
 
 void Tokenizer::Impl::encodeOrdinary(std::string_view text, std::vector<int64_t>& out) const {
     if (text.empty()) return;
-    pcre2_match_data* md = pcre2_match_data_create_from_pattern(regex, nullptr);
+    const std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data*)> md(pcre2_match_data_create_from_pattern(regex, nullptr),
+                                                                           pcre2_match_data_free);
+    if (!md) throw Error(ErrorKind::OutOfMemory, "out of host memory during tokenization");
     size_t pos = 0;
     const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     while (pos < text.size()) {
-        const int rc = pcre2_match(regex, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, md, nullptr);
-        if (rc < 0) {  // no more matches: the rest is one piece (Isolated behaviour keeps gaps)
+        const int rc = pcre2_match(regex, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, md.get(), nullptr);
+        if (rc == PCRE2_ERROR_NOMATCH) {  // the rest is one piece (Isolated behaviour keeps gaps)
             bpe(text.substr(pos), out);
             break;
         }
-        const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+        if (rc < 0) {  // the match limit of a pathological pre-tokenizer regex: an error, not a silent giant piece
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(rc, msg, sizeof msg);
+            throwBadInput(std::string("the tokenizer's pre-tokenizer regex failed on this text: ") + reinterpret_cast<char*>(msg));
+        }
+        const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md.get());
         size_t start = ov[0], end = ov[1];
+        if (start < pos || end < start || end > text.size())  // a \K trick; would stall or overrun the scan
+            throwBadInput("the tokenizer's pre-tokenizer regex gave a match outside the text");
         if (start > pos) bpe(text.substr(pos, start - pos), out);
         if (end == start) {  // empty match: step one code point
             uint32_t cp = 0;
@@ -184,7 +193,6 @@ void Tokenizer::Impl::encodeOrdinary(std::string_view text, std::vector<int64_t>
         bpe(text.substr(start, end - start), out);
         pos = end;
     }
-    pcre2_match_data_free(md);
 }
 
 Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
