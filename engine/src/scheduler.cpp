@@ -67,7 +67,7 @@ struct Scheduler::Impl {
 
     void run();
     bool iterate();
-    void recover(std::exception_ptr error);
+    void recover(std::exception_ptr error, bool failWaiting);
     bool queuedAny() const {
         for (const auto& q : queues)
             if (!q.empty()) return true;
@@ -351,35 +351,51 @@ bool Scheduler::Impl::iterate() {
 }
 
 // Something outside any one request's steps failed (a bug, a library error between steps): every
-// admitted request fails with it, the lanes are rebuilt, and waiting requests go on as usual.
-void Scheduler::Impl::recover(std::exception_ptr error) {
-    for (std::unique_ptr<Lane>* lane : {&batch, &longLane})
-        if (*lane) (*lane)->takeAll();
-    batch.reset();
-    longLane.reset();
-    while (!admitted.empty()) fail(admitted.begin()->first, error);
+// admitted request fails with it and the lanes are rebuilt. Waiting requests go on as usual, unless
+// the failure repeats before any progress: then they fail too rather than spin on it.
+void Scheduler::Impl::recover(std::exception_ptr error, bool failWaiting) {
     try {
+        for (std::unique_ptr<Lane>* lane : {&batch, &longLane})
+            if (*lane) (*lane)->takeAll();
+        batch.reset();
+        longLane.reset();
+        while (!admitted.empty()) fail(admitted.begin()->first, error);
+        if (failWaiting) {
+            std::vector<std::unique_ptr<Job>> waiting;
+            {
+                std::lock_guard lock(mutex);
+                for (auto& q : queues) {
+                    for (auto& j : q) waiting.push_back(std::move(j));
+                    q.clear();
+                }
+                counters.queued.fill(0);
+                counters.failed += static_cast<int64_t>(waiting.size());
+            }
+            for (auto& j : waiting) j->promise.set_exception(error);
+        }
         runtime::releaseCachedMemory(model->impl().device);
         updateRunning();
-    } catch (...) {
+    } catch (...) {  // nothing may leave the thread's top
     }
 }
 
 void Scheduler::Impl::run() {
     // The thread's top: no exception may leave it (std::terminate would end the whole process).
+    int failuresInARow = 0;
     try {
         c10::InferenceMode inference;
         for (;;) {
             try {
                 if (!iterate()) break;
+                failuresInARow = 0;
             } catch (...) {
-                recover(std::current_exception());
+                recover(std::current_exception(), ++failuresInARow >= 2);
             }
         }
         shutdown();
     } catch (...) {
         // Only a failure of the shutdown itself gets here: no request may be left waiting forever.
-        recover(std::current_exception());
+        recover(std::current_exception(), true);
     }
 }
 
