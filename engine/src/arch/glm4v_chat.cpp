@@ -154,9 +154,15 @@ std::string renderGlmChat(const std::vector<ChatMessage>& messages, const ChatTe
                     answer = text.substr(text.rfind("</think>") + 8);
                 }
                 out += "<|assistant|>\n";
-                if (static_cast<int>(i) > lastUser && !pyStrip(reason).empty()) out += "<think>" + pyStrip(reason) + "</think>";
-                else out += "<think></think>";
-                if (!pyStrip(answer).empty()) out += "\n" + pyStrip(answer);
+                // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "literal" + string.
+                const std::string thought = pyStrip(reason), shown = pyStrip(answer);
+                out += "<think>";
+                if (static_cast<int>(i) > lastUser) out += thought;
+                out += "</think>";
+                if (!shown.empty()) {
+                    out += '\n';
+                    out += shown;
+                }
                 break;
             }
             case Role::Observation:
