@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstdio>
 #include <mutex>
+#include <queue>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
@@ -92,6 +93,8 @@ struct Tokenizer::Impl {
     std::unordered_set<int32_t> specialIds;
     std::unordered_map<std::string, int32_t> addedByContent;
     std::array<uint32_t, 256> byteToUnicode{};
+    std::array<int32_t, 256> byteTokenIds{};  // the vocabulary id of each single byte (checked at load)
+    static constexpr size_t kCachedPieceBytes = 256;  // longer pieces are rare and would bloat the cache
     std::unordered_map<uint32_t, uint8_t> unicodeToByte;
     pcre2_code* regex = nullptr;
     bool byteLevel = true;
@@ -108,7 +111,7 @@ struct Tokenizer::Impl {
 };
 
 void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int64_t>& out) const {
-    {
+    if (piece.size() <= kCachedPieceBytes) {
         std::lock_guard lock(cacheMutex);
         auto it = cache.find(std::string(piece));
         if (it != cache.end()) {
@@ -116,45 +119,48 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int64_t>& out) con
             return;
         }
     }
-    // Start from single bytes (each is a vocabulary token in a byte-level BPE).
+    // Hugging Face's Word::merge_all: a queue of adjacent pairs by (merge rank, position); the lowest
+    // is merged, its new neighbour pairs join the queue, stale entries are skipped. O(n log n) in
+    // the piece's length, so a megabyte without a space does not stall the request.
+    struct Symbol {
+        int32_t id;
+        int32_t prev, next;  // neighbours still alive, -1 at the ends
+        bool alive = true;
+    };
+    struct Candidate {
+        int32_t rank, pos, left, right;  // the pair (left, right) at symbols[pos] when queued
+        bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
+    };
+    if (piece.size() > static_cast<size_t>(INT32_MAX)) throwBadInput("text too long to tokenize");
+    const auto n = static_cast<int32_t>(piece.size());
+    std::vector<Symbol> sym;
+    sym.reserve(piece.size());
+    for (int32_t i = 0; i < n; ++i) sym.push_back({byteTokenIds[static_cast<unsigned char>(piece[static_cast<size_t>(i)])], i - 1, i + 1 < n ? i + 1 : -1});
+    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
+    auto consider = [&](int32_t pos) {
+        const int32_t next = sym[static_cast<size_t>(pos)].next;
+        if (next < 0) return;
+        const int32_t l = sym[static_cast<size_t>(pos)].id, r = sym[static_cast<size_t>(next)].id;
+        auto it = merges.find({l, r});
+        if (it != merges.end()) queue.push({it->second.first, pos, l, r});
+    };
+    for (int32_t i = 0; i + 1 < n; ++i) consider(i);
+    while (!queue.empty()) {
+        const Candidate c = queue.top();
+        queue.pop();
+        Symbol& a = sym[static_cast<size_t>(c.pos)];
+        if (!a.alive || a.next < 0 || a.id != c.left || sym[static_cast<size_t>(a.next)].id != c.right) continue;  // stale
+        Symbol& b = sym[static_cast<size_t>(a.next)];
+        a.id = merges.find({c.left, c.right})->second.second;
+        b.alive = false;
+        a.next = b.next;
+        if (b.next >= 0) sym[static_cast<size_t>(b.next)].prev = c.pos;
+        if (a.prev >= 0) consider(a.prev);
+        consider(c.pos);
+    }
     std::vector<int32_t> symbols;
-    symbols.reserve(piece.size());
-    for (unsigned char b : piece) {
-        std::string u;
-        appendUtf8(u, byteToUnicode[b]);
-        auto it = vocab.find(u);
-        if (it == vocab.end()) throw Error(ErrorKind::Internal, "tokenizer: byte token missing from vocab");
-        symbols.push_back(it->second);
-    }
-    // Merge the lowest-rank adjacent pair until none applies (O(n^2), pieces are short and cached).
-    while (symbols.size() > 1) {
-        int32_t bestRank = INT32_MAX;
-        size_t bestAt = 0;
-        int32_t bestId = -1;
-        for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-            auto it = merges.find({symbols[i], symbols[i + 1]});
-            if (it != merges.end() && it->second.first < bestRank) {
-                bestRank = it->second.first;
-                bestAt = i;
-                bestId = it->second.second;
-            }
-        }
-        if (bestId < 0) break;
-        // Merge every occurrence of this pair left to right (as HF's word.merge_all does by rank).
-        std::vector<int32_t> next;
-        next.reserve(symbols.size());
-        const int32_t a = symbols[bestAt], b = symbols[bestAt + 1];
-        for (size_t i = 0; i < symbols.size(); ++i) {
-            if (i + 1 < symbols.size() && symbols[i] == a && symbols[i + 1] == b) {
-                next.push_back(bestId);
-                ++i;
-            } else {
-                next.push_back(symbols[i]);
-            }
-        }
-        symbols.swap(next);
-    }
-    {
+    for (int32_t i = n > 0 ? 0 : -1; i >= 0; i = sym[static_cast<size_t>(i)].next) symbols.push_back(sym[static_cast<size_t>(i)].id);
+    if (piece.size() <= kCachedPieceBytes) {
         std::lock_guard lock(cacheMutex);
         if (cache.size() > 200000) cache.clear();
         cache.emplace(std::string(piece), symbols);
@@ -284,7 +290,10 @@ std::shared_ptr<const Tokenizer> Tokenizer::fromJson(const std::string& text, co
         for (int b = 0; b < 256; ++b) {
             std::string u;
             appendUtf8(u, impl->byteToUnicode[b]);
-            if (!impl->vocab.count(u)) {
+            const auto it = impl->vocab.find(u);
+            if (it != impl->vocab.end()) {
+                impl->byteTokenIds[static_cast<size_t>(b)] = it->second;
+            } else {
                 char hex[8];
                 std::snprintf(hex, sizeof hex, "0x%02X", b);
                 throwBadInput(where + ": the vocabulary has no token for byte " + hex + " (not a byte-level BPE tokenizer)");
