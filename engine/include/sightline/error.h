@@ -6,11 +6,10 @@
 
 #include <stdexcept>
 #include <string>
-#include <string_view>
+
+#include "sightline/utf8.h"
 
 namespace sightline {
-
-std::string toValidUtf8(std::string_view text);  // sightline/untrusted.h
 
 enum class ErrorKind {
     BadInput,     // user input: bad checkpoint, image, JSON, arguments (CLI exit code 2)

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sightline/untrusted.h"
+#include "sightline/utf8.h"
 
 namespace sightline {
 
