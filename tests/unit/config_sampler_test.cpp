@@ -123,6 +123,17 @@ TEST(ConfigUntrusted, HugeNegativeAndZeroSizesAreRefusedBeforeUse) {
     }
 }
 
+TEST(ConfigUntrusted, RealGlm46vConfigsStayWithinTheBounds) {
+    // The bounds refuse absurd files, never a real checkpoint (the benchmark's full-size configs).
+    for (const char* name : {"glm-4.6v-flash.config.json", "glm-4.6v-mid.config.json"}) {
+        SCOPED_TRACE(name);
+        const std::string path = std::string(SIGHTLINE_TEST_DATA_DIR) + "/../../tools/configs/" + name;
+        const ModelConfig c = parseModelConfigJson(test::readFile(path), path);
+        EXPECT_GT(c.text.hiddenSize, 96);
+        EXPECT_FALSE(c.eosTokenIds.empty());
+    }
+}
+
 TEST(ConfigUntrusted, GenerationAndPreprocessorFilesAreChecked) {
     struct Case {
         const char* file;

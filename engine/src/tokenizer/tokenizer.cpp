@@ -80,7 +80,7 @@ struct PairHash {
 
 }  // namespace
 
-// The UTF-8 rule lives in sightline/untrusted.h; these names stay for the tokenizer's callers.
+// The UTF-8 rule lives in sightline/utf8.h; these names stay for the tokenizer's callers.
 size_t completeUtf8Prefix(std::string_view bytes) { return utf8CompletePrefix(bytes); }
 std::string repairUtf8(std::string_view bytes) { return toValidUtf8(bytes); }
 
