@@ -234,7 +234,9 @@ GenerateResult Model::generate(const std::vector<ChatMessage>& messages, const G
         if (!finished.empty()) done = std::make_unique<Lane::Entry>(std::move(finished.front()));
     }
     m.decoders.release(lane.releaseDecoder());
-    return done->seq->finish(runtime::peakMemoryBytes(m.device));
+    GenerateResult result = done->seq->finish(runtime::peakMemoryBytes(m.device));
+    if (const std::exception_ptr error = done->seq->error()) std::rethrow_exception(error);  // onToken threw
+    return result;
 }
 
 }  // namespace sightline

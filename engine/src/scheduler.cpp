@@ -66,6 +66,8 @@ struct Scheduler::Impl {
     std::thread thread;
 
     void run();
+    bool iterate();
+    void recover(std::exception_ptr error, bool failWaiting);
     bool queuedAny() const {
         for (const auto& q : queues)
             if (!q.empty()) return true;
@@ -154,16 +156,10 @@ std::future<GenerateResult> Scheduler::submit(RequestSource source, const std::v
     const Model& model = *m_impl->model;
     try {
         job->request = prepareRequest(model, messages, params);
-        // A client's callback must not take the batch down with it: its exceptions stop at the wrapper.
-        TokenCallback safe;
-        if (onToken) safe = [cb = std::move(onToken)](const TokenEvent& ev) {
-            try {
-                cb(ev);
-            } catch (...) {
-            }
-        };
+        // A client's callback must not take the batch down with it: the Sequence catches what it
+        // throws and the request fails with that message (complete() below).
         job->seq = std::make_unique<Sequence>(model.config(), model.tokenizer(), params, job->request.ids, job->request.maxNew,
-                                              std::move(safe), cancel, t0);
+                                              std::move(onToken), cancel, t0);
         RequestStats& st = job->seq->stats();
         st.device = model.deviceName();
         st.preprocessMs = std::chrono::duration<double, std::milli>(Sequence::Clock::now() - t0).count();
@@ -209,11 +205,19 @@ std::unique_ptr<Job> Scheduler::Impl::nextAdmissible() {
     return nullptr;
 }
 
+// Never throws: a failure while finishing (the callback on the last text, the result) fails the request.
 void Scheduler::Impl::complete(Lane::Entry& entry) {
     auto it = admitted.find(entry.tag);
     if (it == admitted.end()) return;
     const Model::Impl& m = model->impl();
-    GenerateResult result = entry.seq->finish(runtime::peakMemoryBytes(m.device));
+    GenerateResult result;
+    try {
+        result = entry.seq->finish(runtime::peakMemoryBytes(m.device));
+        if (const std::exception_ptr error = entry.seq->error()) std::rethrow_exception(error);  // onToken threw
+    } catch (...) {
+        fail(entry.tag, std::current_exception());
+        return;
+    }
     CompletionObserver observe;
     {
         std::lock_guard lock(mutex);  // counted before the caller can see the result
@@ -306,45 +310,93 @@ void Scheduler::Impl::stepLane(std::unique_ptr<Lane>& lane) {
     }
 }
 
-void Scheduler::Impl::run() {
-    c10::InferenceMode inference;
+// One pass: drop cancelled waiting requests, admit what fits, one decode step per lane. Returns
+// false when the scheduler is stopping.
+bool Scheduler::Impl::iterate() {
     const Model::Impl& m = model->impl();
-    for (;;) {
-        std::vector<std::unique_ptr<Job>> dropped;  // cancelled while waiting
+    std::vector<std::unique_ptr<Job>> dropped;  // cancelled while waiting
+    {
+        std::unique_lock lock(mutex);
+        const bool wasIdle = !lanesBusy();
+        wake.wait(lock, [&] { return stop || queuedAny() || lanesBusy(); });
+        if (stop) return false;
+        if (wasIdle) runtime::resetPeakMemory(m.device);  // a request's peak is that of the batch it ran in
+        for (size_t s = 0; s < queues.size(); ++s)
+            for (auto it = queues[s].begin(); it != queues[s].end();)
+                if ((*it)->seq->cancelRequested()) {
+                    dropped.push_back(std::move(*it));
+                    it = queues[s].erase(it);
+                    --counters.queued[s];
+                } else {
+                    ++it;
+                }
+    }
+    for (auto& j : dropped) cancelUnadmitted(*j);
+    int64_t prefilled = 0;
+    while (prefilled < options.prefillTokensPerStep || !lanesBusy()) {
+        std::unique_ptr<Job> job;
         {
-            std::unique_lock lock(mutex);
-            const bool wasIdle = !lanesBusy();
-            wake.wait(lock, [&] { return stop || queuedAny() || lanesBusy(); });
-            if (stop) break;
-            if (wasIdle) runtime::resetPeakMemory(m.device);  // a request's peak is that of the batch it ran in
-            for (size_t s = 0; s < queues.size(); ++s)
-                for (auto it = queues[s].begin(); it != queues[s].end();)
-                    if ((*it)->seq->cancelRequested()) {
-                        dropped.push_back(std::move(*it));
-                        it = queues[s].erase(it);
-                        --counters.queued[s];
-                    } else {
-                        ++it;
-                    }
+            std::lock_guard lock(mutex);
+            job = nextAdmissible();
         }
-        for (auto& j : dropped) cancelUnadmitted(*j);
-        int64_t prefilled = 0;
-        while (prefilled < options.prefillTokensPerStep || !lanesBusy()) {
-            std::unique_ptr<Job> job;
+        if (!job) break;
+        prefilled += static_cast<int64_t>(job->request.ids.size());
+        admit(std::move(job));
+    }
+    stepLane(batch);
+    stepLane(longLane);
+    releaseIdleLongLane();
+    updateRunning();
+    return true;
+}
+
+// Something outside any one request's steps failed (a bug, a library error between steps): every
+// admitted request fails with it and the lanes are rebuilt. Waiting requests go on as usual, unless
+// the failure repeats before any progress: then they fail too rather than spin on it.
+void Scheduler::Impl::recover(std::exception_ptr error, bool failWaiting) {
+    try {
+        for (std::unique_ptr<Lane>* lane : {&batch, &longLane})
+            if (*lane) (*lane)->takeAll();
+        batch.reset();
+        longLane.reset();
+        while (!admitted.empty()) fail(admitted.begin()->first, error);
+        if (failWaiting) {
+            std::vector<std::unique_ptr<Job>> waiting;
             {
                 std::lock_guard lock(mutex);
-                job = nextAdmissible();
+                for (auto& q : queues) {
+                    for (auto& j : q) waiting.push_back(std::move(j));
+                    q.clear();
+                }
+                counters.queued.fill(0);
+                counters.failed += static_cast<int64_t>(waiting.size());
             }
-            if (!job) break;
-            prefilled += static_cast<int64_t>(job->request.ids.size());
-            admit(std::move(job));
+            for (auto& j : waiting) j->promise.set_exception(error);
         }
-        stepLane(batch);
-        stepLane(longLane);
-        releaseIdleLongLane();
+        runtime::releaseCachedMemory(model->impl().device);
         updateRunning();
+    } catch (...) {  // nothing may leave the thread's top
     }
-    shutdown();
+}
+
+void Scheduler::Impl::run() {
+    // The thread's top: no exception may leave it (std::terminate would end the whole process).
+    int failuresInARow = 0;
+    try {
+        c10::InferenceMode inference;
+        for (;;) {
+            try {
+                if (!iterate()) break;
+                failuresInARow = 0;
+            } catch (...) {
+                recover(std::current_exception(), ++failuresInARow >= 2);
+            }
+        }
+        shutdown();
+    } catch (...) {
+        // Only a failure of the shutdown itself gets here: no request may be left waiting forever.
+        recover(std::current_exception(), true);
+    }
 }
 
 void Scheduler::Impl::shutdown() {

@@ -1,6 +1,7 @@
 // Every way a checkpoint can be broken ends in Error(BadInput) naming the file and the tensor.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 
 #include "checkpoint_edit.h"
@@ -191,4 +192,51 @@ TEST(BadCheckpoint, ProgressReportsEveryTensor) {
     EXPECT_EQ(total, 56);
 }
 
+// --- checkpoints come from the internet: untrusted input -------------------------------------
+
+TEST(BadCheckpoint, ShapeWhoseElementCountWraps) {
+    // 2^32 x 2^32 elements wrapped to 0 and matched an empty data range.
+    const auto dir = test::copyCheckpoint("model", "wrap");
+    auto t = test::readRawTensors(dir + "/model.safetensors");
+    test::writeRawTensors(dir + "/model.safetensors", t, [](auto& header) {
+        header[kTensor]["shape"] = {1ull << 32, 1ull << 32};
+        header[kTensor]["data_offsets"] = {0, 0};
+    });
+    const auto msg = loadError(dir);
+    EXPECT_NE(msg.find(kTensor), std::string::npos) << msg;
+    EXPECT_NE(msg.find("too large"), std::string::npos) << msg;
+}
+
+TEST(BadCheckpoint, DeeplyNestedHeaderAndIndexJson) {
+    const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+    auto dir = test::copyCheckpoint("model", "deephdr");
+    auto t = test::readRawTensors(dir + "/model.safetensors");
+    test::writeRawTensors(dir + "/model.safetensors", t, [](auto& header) { header["__metadata__"] = {{"x", "@@DEEP@@"}}; });
+    const std::string bytes = test::readFile(dir + "/model.safetensors");
+    // Splice the nesting into the header text and fix its length.
+    uint64_t n = 0;
+    std::memcpy(&n, bytes.data(), 8);
+    std::string header = bytes.substr(8, n);
+    const std::string data = bytes.substr(8 + n);
+    header.replace(header.find("\"@@DEEP@@\""), 10, deep);
+    while (header.size() % 8) header += ' ';
+    n = header.size();
+    test::writeFile(dir + "/model.safetensors", std::string(reinterpret_cast<const char*>(&n), 8) + header + data);
+    EXPECT_NE(loadError(dir).find("nested deeper"), std::string::npos);
+
+    dir = test::copyCheckpoint("model", "deepidx");
+    test::writeFile(dir + "/model.safetensors.index.json", "{\"weight_map\": " + deep + "}");
+    EXPECT_NE(loadError(dir).find("model.safetensors.index.json"), std::string::npos);
+}
+
+TEST(BadCheckpoint, TokenizerWithAnIdOutsideItsArrays) {
+    // A negative id was written at idToToken[-1] (ASan: heap-buffer-overflow).
+    const auto dir = test::copyCheckpoint("model", "tokid");
+    test::editJson(dir + "/tokenizer.json", [](nlohmann::json& j) { j["model"]["vocab"]["zz_bad"] = -1; });
+    const auto msg = loadError(dir);
+    EXPECT_NE(msg.find("tokenizer.json"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("zz_bad"), std::string::npos) << msg;
+}
+
 }  // namespace
+

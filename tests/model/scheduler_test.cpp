@@ -10,6 +10,7 @@
 
 #include "sightline/engine.h"
 #include "sightline/scheduler.h"
+#include "sightline/untrusted.h"
 #include "test_support.h"
 
 using namespace sightline;
@@ -373,3 +374,171 @@ TEST_F(SchedulerTest, DestroyingTheSchedulerCancelsWhatIsInFlight) {
         EXPECT_EQ(f.get().finishReason, FinishReason::Cancelled);
     }
 }
+
+// --- a fault in one request never takes down the others, nor the process ----------------------
+
+// The message of the sightline::Error a future throws ("" and a failure when it gives a result).
+std::string failureOf(std::future<GenerateResult>& f, ErrorKind kind) {
+    try {
+        f.get();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), kind) << e.what();
+        return e.what();
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "not a sightline::Error: " << e.what();
+        return {};
+    }
+    ADD_FAILURE() << "the request did not fail";
+    return {};
+}
+
+TEST_F(SchedulerTest, AThrowingTokenCallbackFailsOnlyItsRequest) {
+    // A client's stream callback throws (its connection went away): that request fails with the
+    // message, the ones batched beside it finish with their reference tokens, and the scheduler
+    // thread goes on serving. The exception used to be swallowed (the request "succeeded").
+    SchedulerOptions o;
+    o.maxBatch = 4;
+    Scheduler s(m_model, o);
+    std::atomic<int> seen{0};
+    auto before = s.submit(RequestSource::Chat, messages(m_cases[0]), greedy(m_cases[0]));
+    auto midway = s.submit(RequestSource::Api, messages(m_cases[2]), greedy(m_cases[2]), [&](const TokenEvent&) {
+        if (++seen == 3) throw std::runtime_error("client went away");
+    });
+    auto atOnce = s.submit(RequestSource::Api, messages(m_cases[3]), greedy(m_cases[3]), [](const TokenEvent&) { throw 42; });
+    auto beside = s.submit(RequestSource::Moderation, messages(m_cases[1]), greedy(m_cases[1]));
+    EXPECT_NE(failureOf(midway, ErrorKind::Internal).find("client went away"), std::string::npos);
+    EXPECT_NE(failureOf(atOnce, ErrorKind::Internal).find("unknown exception"), std::string::npos);
+    EXPECT_EQ(seen.load(), 3);  // no token after the throw
+    EXPECT_EQ(before.get().outputIds, expected(m_cases[0]));
+    EXPECT_EQ(beside.get().outputIds, expected(m_cases[1]));
+    // An Error thrown by the callback keeps its kind.
+    auto cancelled = s.submit(RequestSource::Chat, messages(m_cases[0]), greedy(m_cases[0]),
+                              [](const TokenEvent&) { throw Error(ErrorKind::Cancelled, "the user left"); });
+    EXPECT_NE(failureOf(cancelled, ErrorKind::Cancelled).find("the user left"), std::string::npos);
+    EXPECT_EQ(s.submit(RequestSource::Chat, messages(m_cases[4]), greedy(m_cases[4])).get().outputIds, expected(m_cases[4]));
+    EXPECT_EQ(s.counters().failed, 3);
+    // Model::generate reports it the same way, on the caller's thread.
+    std::future<GenerateResult> alone = std::async(std::launch::deferred, [&] {
+        return m_model->generate(messages(m_cases[0]), greedy(m_cases[0]), [](const TokenEvent&) { throw std::runtime_error("stream closed"); });
+    });
+    EXPECT_NE(failureOf(alone, ErrorKind::Internal).find("stream closed"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, ABadImageFailsAlone) {
+    Scheduler s(m_model);
+    auto withImage = [&](std::shared_ptr<RgbImage> image) {
+        std::vector<ChatMessage> m = messages(m_cases[1]);
+        for (auto& msg : m)
+            for (auto& p : msg.content)
+                if (p.type == ContentPart::Type::Image) p.image = image;
+        return m;
+    };
+    auto broken = std::make_shared<RgbImage>();  // says 300x200, holds 10 bytes
+    broken->width = 300;
+    broken->height = 200;
+    broken->pixels.assign(10, 0);
+    auto sliver = std::make_shared<RgbImage>();  // 1x400: an aspect ratio the preprocessor refuses
+    sliver->width = 1;
+    sliver->height = 400;
+    sliver->pixels.assign(400 * 3, 128);
+    auto good = s.submit(RequestSource::Chat, messages(m_cases[1]), greedy(m_cases[1]));
+    auto bad1 = s.submit(RequestSource::Chat, withImage(broken), greedy(m_cases[1]));
+    auto bad2 = s.submit(RequestSource::Moderation, withImage(sliver), greedy(m_cases[1]));
+    auto text = s.submit(RequestSource::Api, messages(m_cases[0]), greedy(m_cases[0]));
+    EXPECT_NE(failureOf(bad1, ErrorKind::BadInput).find("image"), std::string::npos);
+    EXPECT_NE(failureOf(bad2, ErrorKind::BadInput).find("aspect ratio"), std::string::npos);
+    EXPECT_EQ(good.get().outputIds, expected(m_cases[1]));
+    EXPECT_EQ(text.get().outputIds, expected(m_cases[0]));
+}
+
+// --- text leaving the engine is valid UTF-8 --------------------------------------------------
+
+struct Streamed {
+    std::vector<std::string> chunks;
+    std::string joined() const {
+        std::string s;
+        for (const auto& c : chunks) s += c;
+        return s;
+    }
+};
+
+TEST_F(SchedulerTest, StreamedAndFinalTextIsValidUtf8EvenWhenCutMidCharacter) {
+    // The fixture tokenizer is byte-level: a sampled answer is full of single-byte tokens, so
+    // characters are split across tokens and answers end inside them. Every chunk, the final text
+    // and the chunks joined must be valid UTF-8 and agree with each other and with decode().
+    const auto tok = m_model->tokenizer();
+    Scheduler s(m_model);
+    const int kRuns = 16;
+    std::vector<Streamed> streamed(kRuns);
+    std::vector<GenerationParams> params;
+    std::vector<std::future<GenerateResult>> futures;
+    for (int i = 0; i < kRuns; ++i) {
+        const json& c = m_cases[static_cast<size_t>(i) % m_cases.size()];
+        GenerationParams p = greedy(c);
+        p.sampling.temperature = 1.0;
+        p.sampling.seed = 7000 + static_cast<uint64_t>(i);
+        p.maxNewTokens = 32;
+        p.ignoreEos = true;
+        params.push_back(p);
+        futures.push_back(s.submit(RequestSource::Api, messages(c), p, [&, i](const TokenEvent& ev) { streamed[i].chunks.push_back(ev.textDelta); }));
+    }
+    int brokenRaw = 0;
+    int cutRun = -1;
+    int64_t cutAt = 0;
+    for (int i = 0; i < kRuns; ++i) {
+        SCOPED_TRACE(i);
+        const GenerateResult r = futures[static_cast<size_t>(i)].get();
+        for (const auto& chunk : streamed[i].chunks) EXPECT_TRUE(isValidUtf8(chunk));
+        EXPECT_TRUE(isValidUtf8(r.text));
+        EXPECT_EQ(streamed[i].joined(), r.text);
+        EXPECT_EQ(r.text, tok->decode(r.outputIds));
+        for (const auto& t : r.tokens) EXPECT_TRUE(isValidUtf8(tok->decode({t.tokenId})));  // how logprobs show a token
+        // The raw bytes: how often the naive concatenation would not have been text, and where a
+        // shorter answer would end inside a character.
+        std::string raw;
+        for (size_t k = 0; k < r.outputIds.size(); ++k) {
+            raw += tok->tokenBytes(r.outputIds[k]);
+            if (cutRun < 0 && utf8CompletePrefix(raw) < raw.size()) {
+                cutRun = i;
+                cutAt = static_cast<int64_t>(k) + 1;
+            }
+        }
+        brokenRaw += !isValidUtf8(raw);
+    }
+    ASSERT_GT(brokenRaw, 0) << "no sampled answer split a character: the test exercises nothing";
+    ASSERT_GE(cutRun, 0) << "no answer prefix ends inside a character";
+
+    // The same request (same seed: same tokens), now cut by max_new_tokens right inside that character.
+    const json& c = m_cases[static_cast<size_t>(cutRun) % m_cases.size()];
+    GenerationParams p = params[static_cast<size_t>(cutRun)];
+    p.maxNewTokens = cutAt;
+    Streamed cut;
+    const GenerateResult r = s.submit(RequestSource::Api, messages(c), p, [&](const TokenEvent& ev) { cut.chunks.push_back(ev.textDelta); }).get();
+    ASSERT_EQ(r.outputIds.size(), static_cast<size_t>(cutAt));
+    EXPECT_EQ(r.finishReason, FinishReason::Length);
+    for (const auto& chunk : cut.chunks) EXPECT_TRUE(isValidUtf8(chunk));
+    EXPECT_TRUE(isValidUtf8(r.text));
+    EXPECT_EQ(cut.joined(), r.text);
+    EXPECT_EQ(r.text, tok->decode(r.outputIds));
+    const std::string replacement = "\xEF\xBF\xBD";
+    ASSERT_GE(r.text.size(), replacement.size());
+    EXPECT_EQ(r.text.substr(r.text.size() - replacement.size()), replacement) << "the cut character ends as U+FFFD";
+    // Model::generate gives the same.
+    EXPECT_EQ(m_model->generate(messages(c), p).text, r.text);
+}
+
+TEST_F(SchedulerTest, EveryStreamedChunkOfTheFixtureCasesIsValidUtf8) {
+    Scheduler s(m_model);
+    std::vector<Streamed> streamed(m_cases.size());
+    std::vector<std::future<GenerateResult>> futures;
+    for (size_t i = 0; i < m_cases.size(); ++i)
+        futures.push_back(s.submit(RequestSource::Chat, messages(m_cases[i]), greedy(m_cases[i]),
+                                   [&, i](const TokenEvent& ev) { streamed[i].chunks.push_back(ev.textDelta); }));
+    for (size_t i = 0; i < m_cases.size(); ++i) {
+        const GenerateResult r = futures[i].get();
+        for (const auto& chunk : streamed[i].chunks) EXPECT_TRUE(isValidUtf8(chunk)) << m_cases[i]["name"];
+        EXPECT_EQ(streamed[i].joined(), r.text);
+        EXPECT_TRUE(isValidUtf8(r.text));
+    }
+}
+

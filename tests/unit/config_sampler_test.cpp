@@ -6,6 +6,7 @@
 #include "arch/glm4v_rope.h"
 #include "sampling/sampler.h"
 #include "sightline/config.h"
+#include "sightline/error.h"
 #include "test_support.h"
 
 using namespace sightline;
@@ -54,6 +55,123 @@ TEST(Config, InconsistentValuesAreRefused) {
     bad = j;
     bad["image_token_id"] = 99999;
     EXPECT_THROW(parseModelConfigJson(bad.dump(), "x"), Error);
+}
+
+// --- config files are untrusted input -------------------------------------------------------
+
+std::string badConfigMessage(const std::string& text) {
+    try {
+        parseModelConfigJson(text, "cfg.json");
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::BadInput) << e.what();
+        return e.what();
+    }
+    ADD_FAILURE() << "accepted";
+    return {};
+}
+
+// The fixture config.json with `key` (a JSON pointer) set to `raw` JSON text.
+std::string configWith(const std::string& pointer, const std::string& raw) {
+    auto j = test::readJson(test::fixturesDir() + "/model/config.json");
+    j[nlohmann::json::json_pointer(pointer)] = "@@VALUE@@";
+    std::string text = j.dump();
+    text.replace(text.find("\"@@VALUE@@\""), 11, raw);
+    return text;
+}
+
+TEST(ConfigUntrusted, DeeplyNestedEosIsRefused) {
+    // 1,000,000 levels: copying such a value recursed until the stack was gone (SIGSEGV).
+    const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+    const std::string msg = badConfigMessage(configWith("/eos_token_id", deep));
+    EXPECT_NE(msg.find("nested deeper"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("cfg.json"), std::string::npos) << msg;
+}
+
+TEST(ConfigUntrusted, HugeNegativeAndZeroSizesAreRefusedBeforeUse) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"/text_config/hidden_size", "1099511627776"},            // 2^40
+        {"/text_config/hidden_size", "1e308"},                    // a float cast to int64 was undefined behaviour
+        {"/text_config/hidden_size", "96.5"},
+        {"/text_config/vocab_size", "9223372036854775807"},
+        {"/text_config/num_attention_heads", "-3"},
+        {"/text_config/num_key_value_heads", "0"},
+        {"/text_config/num_hidden_layers", "18446744073709551615"},
+        {"/text_config/head_dim", "0"},
+        {"/text_config/max_position_embeddings", "-1"},
+        {"/text_config/rms_norm_eps", "-1e-5"},
+        {"/text_config/rope_parameters/rope_theta", "-10000"},
+        {"/text_config/rope_parameters/partial_rotary_factor", "4"},
+        // The mrope sum overflowed int64 (UBSan: signed overflow at config.cpp:104).
+        {"/text_config/rope_parameters/mrope_section", "[4611686018427387904, 4611686018427387904, 4611686018427387904]"},
+        {"/text_config/rope_parameters/mrope_section", "[2, -3, 3]"},
+        {"/vision_config/patch_size", "0"},
+        {"/vision_config/patch_size", "-14"},
+        {"/vision_config/hidden_size", "1099511627776"},
+        {"/vision_config/spatial_merge_size", "1000000"},
+        {"/vision_config/in_channels", "0"},
+        {"/image_token_id", "1e308"},
+        {"/image_token_id", "-1"},
+        {"/eos_token_id", "[656, 1e300]"},
+        {"/eos_token_id", "704"},
+        {"/eos_token_id", "[[656]]"},
+    };
+    for (const auto& [pointer, raw] : cases) {
+        SCOPED_TRACE(std::string(pointer) + " = " + raw);
+        const std::string msg = badConfigMessage(configWith(pointer, raw));
+        const std::string key = std::string(pointer).substr(std::string(pointer).rfind('/') + 1);
+        EXPECT_NE(msg.find(key), std::string::npos) << msg;
+    }
+}
+
+TEST(ConfigUntrusted, RealGlm46vConfigsStayWithinTheBounds) {
+    // The bounds refuse absurd files, never a real checkpoint (the benchmark's full-size configs).
+    for (const char* name : {"glm-4.6v-flash.config.json", "glm-4.6v-mid.config.json"}) {
+        SCOPED_TRACE(name);
+        const std::string path = std::string(SIGHTLINE_TEST_DATA_DIR) + "/../../tools/configs/" + name;
+        const ModelConfig c = parseModelConfigJson(test::readFile(path), path);
+        EXPECT_GT(c.text.hiddenSize, 96);
+        EXPECT_FALSE(c.eosTokenIds.empty());
+    }
+}
+
+TEST(ConfigUntrusted, GenerationAndPreprocessorFilesAreChecked) {
+    struct Case {
+        const char* file;
+        const char* pointer;
+        nlohmann::json value;
+    };
+    const Case cases[] = {
+        {"generation_config.json", "/eos_token_id", nlohmann::json::array({656, -7})},
+        {"generation_config.json", "/top_k", 1e308},
+        {"generation_config.json", "/top_p", 5.0},
+        {"generation_config.json", "/max_new_tokens", -1},
+        {"preprocessor_config.json", "/patch_size", (int64_t(1) << 32) + 14},  // was narrowed to 14 and accepted
+        {"preprocessor_config.json", "/size/longest_edge", 1e300},
+        {"preprocessor_config.json", "/size/shortest_edge", -5},
+        {"preprocessor_config.json", "/rescale_factor", -1.0},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(std::string(c.file) + c.pointer);
+        const std::string dir = test::scratchDir("sightline-config", "gen");
+        for (const char* f : {"config.json", "generation_config.json", "preprocessor_config.json"})
+            test::writeFile(dir + "/" + f, test::readFile(test::fixturesDir() + "/model/" + f));
+        auto j = test::readJson(dir + "/" + c.file);
+        j[nlohmann::json::json_pointer(c.pointer)] = c.value;
+        test::writeFile(dir + "/" + c.file, j.dump());
+        try {
+            loadModelConfig(dir);
+            ADD_FAILURE() << "accepted";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::BadInput);
+            EXPECT_NE(std::string(e.what()).find(c.file), std::string::npos) << e.what();
+        }
+    }
+    // A nested generation_config.json is refused like config.json.
+    const std::string dir = test::scratchDir("sightline-config", "deep");
+    for (const char* f : {"config.json", "preprocessor_config.json"})
+        test::writeFile(dir + "/" + f, test::readFile(test::fixturesDir() + "/model/" + f));
+    test::writeFile(dir + "/generation_config.json", "{\"eos_token_id\": " + std::string(200000, '[') + std::string(200000, ']') + "}");
+    EXPECT_THROW(loadModelConfig(dir), Error);
 }
 
 TEST(RopeIndex, TextOnlyIsArange) {

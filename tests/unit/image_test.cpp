@@ -1,6 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
+#include <functional>
+#include <future>
 
 #include "model/safetensors.h"
 #include "sightline/config.h"
@@ -154,6 +161,138 @@ TEST(ImageDecode, BadFilesAreClearErrors) {
     EXPECT_NE(errorOf([&] { decodeImage(bytes(jpg), "big.jpg", tiny); }).find("over the limit"), std::string::npos);
     tiny.maxFileBytes = 10;
     EXPECT_NE(errorOf([&] { decodeImage(bytes(png), "big.png", tiny); }).find("too large"), std::string::npos);
+}
+
+// --- header-only probe and the decoded-pixel cap ----------------------------------------------
+
+std::vector<uint8_t> pngClaiming(uint32_t width, uint32_t height, size_t bodyBytes) {
+    // A PNG signature and IHDR declaring width x height RGB, then an IDAT of garbage: enough for any
+    // header reader, and an attempt to decode it would fail as corrupt, not as too large.
+    std::string b = "\x89PNG\r\n\x1A\n";
+    auto be32 = [&](uint32_t v) { for (int s = 24; s >= 0; s -= 8) b += static_cast<char>((v >> s) & 0xFF); };
+    be32(13);
+    b += "IHDR";
+    be32(width);
+    be32(height);
+    b += std::string("\x08\x02\x00\x00\x00", 5);
+    be32(0);  // CRC (not checked by readers of the size)
+    be32(static_cast<uint32_t>(bodyBytes));
+    b += "IDAT";
+    for (size_t i = 0; i < bodyBytes; ++i) b += static_cast<char>((i * 131) & 0xFF);
+    be32(0);
+    be32(0);
+    b += "IEND";
+    be32(0);
+    return std::vector<uint8_t>(b.begin(), b.end());
+}
+
+TEST(ImageProbe, ReadsFormatAndSizeOfEveryFormat) {
+    const std::pair<const char*, ImageFormat> files[] = {{"pattern_40x20.png", ImageFormat::Png}, {"pattern_40x20.jpg", ImageFormat::Jpeg},
+                                                         {"pattern_40x20.gif", ImageFormat::Gif}, {"pattern_40x20.bmp", ImageFormat::Bmp},
+                                                         {"pattern_40x20.webp", ImageFormat::WebP}};
+    for (const auto& [f, format] : files) {
+        SCOPED_TRACE(f);
+        const std::string s = test::readFile(dataDir() + "/" + f);
+        const ImageProbe p = probeImage(std::vector<uint8_t>(s.begin(), s.end()), f);
+        EXPECT_EQ(p.format, format);
+        EXPECT_EQ(p.width, 40);
+        EXPECT_EQ(p.height, 20);
+        EXPECT_EQ(p.pixels(), 800);
+        if (format != ImageFormat::WebP || imageFormatSupported("webp")) {
+            const RgbImage img = decodeImageFile(dataDir() + "/" + f);
+            EXPECT_EQ(img.width, p.width);
+            EXPECT_EQ(img.height, p.height);
+        }
+    }
+    // EXIF orientation 6 turns the 40x20 JPEG a quarter: the probe says what decoding will give.
+    const std::string rot = test::readFile(dataDir() + "/pattern_40x20_exif6.jpg");
+    const std::vector<uint8_t> rotBytes(rot.begin(), rot.end());
+    EXPECT_EQ(probeImage(rotBytes, "r.jpg").width, 20);
+    EXPECT_EQ(probeImage(rotBytes, "r.jpg").height, 40);
+    DecodeOptions raw;
+    raw.applyExifOrientation = false;
+    EXPECT_EQ(probeImage(rotBytes, "r.jpg", raw).width, 40);
+
+    // Headers cut short, unknown formats and empty sizes are clear errors.
+    const std::string png = test::readFile(dataDir() + "/pattern_40x20.png");
+    for (size_t n : {0, 3, 8, 12, 20, 23}) {
+        SCOPED_TRACE(n);
+        EXPECT_NE(errorOf([&] { probeImage(reinterpret_cast<const uint8_t*>(png.data()), n, "cut.png"); }).find("cut.png"), std::string::npos);
+    }
+    EXPECT_NE(errorOf([&] { probeImage(std::vector<uint8_t>{'a', 'b', 'c'}, "x"); }).find("not a supported image"), std::string::npos);
+    EXPECT_NE(errorOf([&] { probeImage(pngClaiming(0, 10, 10), "zero.png"); }).find("no pixels"), std::string::npos);
+    EXPECT_NE(errorOf([&] { probeImage(pngClaiming(0xFFFFFFFFu, 0xFFFFFFFFu, 10), "huge.png"); }).find("huge.png"), std::string::npos);
+}
+
+TEST(ImageProbe, BombIsRefusedByItsHeaderBeforeDecoding) {
+    // A 20 KB PNG declaring 13000 x 13000 (169 MP, 507 MB of RGB once decoded).
+    const std::vector<uint8_t> bomb = pngClaiming(13000, 13000, 20000);
+    ASSERT_LT(bomb.size(), 21000u);
+    const ImageProbe p = probeImage(bomb, "bomb.png");
+    EXPECT_EQ(p.format, ImageFormat::Png);
+    EXPECT_EQ(p.width, 13000);
+    EXPECT_EQ(p.pixels(), int64_t(169000000));
+    // A server's cap per image (or what is left of its cap per request) refuses it from the probe.
+    const int64_t cap = 50000000;
+    std::string msg = errorOf([&] { checkImagePixels(p, cap, "bomb.png"); });
+    EXPECT_NE(msg.find("over the limit of 50000000"), std::string::npos) << msg;
+    checkImagePixels(probeImage(pngClaiming(4000, 3000, 10), "ok.png"), cap, "ok.png");  // 12 MP passes
+    // The decoder applies its own cap the same way, before decoding: the IDAT is garbage, so a
+    // decode attempt would have reported corruption instead.
+    DecodeOptions o;
+    o.maxPixels = cap;
+    msg = errorOf([&] { decodeImage(bomb, "bomb.png", o); });
+    EXPECT_NE(msg.find("over the limit of 50000000"), std::string::npos) << msg;
+    // The default cap sits far above a 48 MP photo and below 400 MP.
+    EXPECT_GT(kDefaultMaxImagePixels, int64_t(8000) * 6000 * 3);
+    msg = errorOf([&] { decodeImage(pngClaiming(20000, 20000, 100), "400mp.png"); });
+    EXPECT_NE(msg.find("over the limit of " + std::to_string(kDefaultMaxImagePixels)), std::string::npos) << msg;
+}
+
+// --- image files: regular files only, size capped before reading -------------------------------
+
+TEST(ImageFiles, DevicesFoldersAndFifosAreRefusedWithoutBlocking) {
+    const std::string dir = test::scratchDir("sightline-image", "files");
+    EXPECT_NE(errorOf([&] { decodeImageFile("/dev/zero"); }).find("not a regular file"), std::string::npos);
+    EXPECT_NE(errorOf([&] { decodeImageFile(dir); }).find("folder"), std::string::npos);
+    ASSERT_EQ(::symlink("/dev/zero", (dir + "/zero.png").c_str()), 0);
+    EXPECT_NE(errorOf([&] { decodeImageFile(dir + "/zero.png"); }).find("not a regular file"), std::string::npos);
+
+    // A FIFO with no writer: opening it for reading used to wait for a writer forever.
+    const std::string fifo = dir + "/pipe.png";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    auto pending = std::async(std::launch::async, [&] { return errorOf([&] { decodeImageFile(fifo); }); });
+    if (pending.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+        ADD_FAILURE() << "decodeImageFile blocked on a FIFO";
+        const int w = ::open(fifo.c_str(), O_WRONLY);  // let the stuck reader go, then close at once
+        if (w >= 0) ::close(w);
+    }
+    EXPECT_NE(pending.get().find("not a regular file"), std::string::npos);
+}
+
+TEST(ImageFiles, SizeIsCappedBeforeReadingAndNamed) {
+    const std::string dir = test::scratchDir("sightline-image", "cap");
+    const std::string png = test::readFile(dataDir() + "/pattern_40x20.png");
+    test::writeFile(dir + "/a.png", png);
+    DecodeOptions o;
+    o.maxFileBytes = static_cast<int64_t>(png.size()) - 1;
+    const std::string msg = errorOf([&] { decodeImageFile(dir + "/a.png", o); });
+    EXPECT_NE(msg.find("over the limit of " + std::to_string(png.size() - 1) + " bytes"), std::string::npos) << msg;
+    o.maxFileBytes = static_cast<int64_t>(png.size());
+    EXPECT_EQ(decodeImageFile(dir + "/a.png", o).width, 40);
+}
+
+TEST(ImageFiles, UniformErrorsDoNotTellWhatIsThere) {
+    // For a server: missing, a folder and a device all read the same (FIFOs: the test above).
+    const std::string dir = test::scratchDir("sightline-image", "uniform");
+    DecodeOptions o;
+    o.uniformFileErrors = true;
+    for (const std::string& path : {dir + "/missing.png", dir, std::string("/dev/zero")}) {
+        SCOPED_TRACE(path);
+        EXPECT_EQ(errorOf([&] { decodeImageFile(path, o); }), "cannot read " + path);
+    }
+    // The default keeps the detail a local user needs.
+    EXPECT_NE(errorOf([&] { decodeImageFile(dir + "/missing.png"); }).find("No such file"), std::string::npos);
 }
 
 }  // namespace

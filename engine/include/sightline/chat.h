@@ -41,7 +41,9 @@ std::string renderGlmChat(const std::vector<ChatMessage>& messages, const ChatTe
 
 // Parses a Hugging Face-style chat list (bare array or {"messages": [...]}); image parts name
 // their file under "image", "path" or "url" (relative to baseDir, file:// URL or data: URI).
-// Images are decoded. Throws Error(BadInput) with the JSON path of the fault.
+// Images are decoded, after every image's header was checked against decode.maxPixels and all of
+// them together against decode.maxTotalPixels. Throws Error(BadInput) with the JSON path of the
+// fault; JSON nested deeper than kJsonMaxDepth is refused.
 // localFilesRefusal not empty: only data: URIs are accepted; a part naming a file is refused with
 // this explanation, a remote URL as never fetched (a server reading messages from clients).
 std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::string& baseDir,

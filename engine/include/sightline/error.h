@@ -1,9 +1,13 @@
 // Error type of the engine: every failure the user can cause carries a kind and a message that
 // names the file / tensor / value at fault. Thrown by engine calls; never escapes as a crash.
+// The message is valid UTF-8 (ill-formed bytes of a quoted path, JSON or model output become
+// U+FFFD), so every front end can show or serialise what() as it is.
 #pragma once
 
 #include <stdexcept>
 #include <string>
+
+#include "sightline/utf8.h"
 
 namespace sightline {
 
@@ -16,7 +20,7 @@ enum class ErrorKind {
 
 class Error : public std::runtime_error {
 public:
-    Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), m_kind(kind) {}
+    Error(ErrorKind kind, const std::string& message) : std::runtime_error(toValidUtf8(message)), m_kind(kind) {}
     ErrorKind kind() const noexcept { return m_kind; }
 
 private:

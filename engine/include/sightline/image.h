@@ -3,6 +3,7 @@
 // All functions are pure and may be called from any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,15 +17,49 @@ struct RgbImage {
     std::vector<uint8_t> pixels;  // [height, width, 3] uint8
 };
 
+// Decoded pixels an image may have by default: far above a 8000x6000 (48 MP) photo, far below what
+// would exhaust a host (PIL's DecompressionBombError threshold, 2 x 89,478,485).
+inline constexpr int64_t kDefaultMaxImagePixels = 178956970;
+
 struct DecodeOptions {
-    // Refuse images whose header claims more pixels than this (decompression bombs).
-    int64_t maxPixels = 178956970;  // PIL's DecompressionBombError threshold (2 x 89,478,485)
-    int64_t maxFileBytes = int64_t(512) << 20;
+    // Refuse images whose header claims more pixels than this (decompression bombs): checked on
+    // the header before any pixel buffer is allocated; the error names the limit.
+    int64_t maxPixels = kDefaultMaxImagePixels;
+    int64_t maxFileBytes = int64_t(512) << 20;  // checked before a file is read
     bool applyExifOrientation = true;
+    // parseChatJson: decoded pixels of all images of one conversation together (probed from their
+    // headers before any is decoded); 0: no limit beyond maxPixels per image.
+    int64_t maxTotalPixels = 0;
+    // decodeImageFile: true gives one error text, "cannot read PATH", whether the file is missing,
+    // unreadable or not a regular file (a server must not tell clients which paths exist).
+    bool uniformFileErrors = false;
 };
+
+enum class ImageFormat { Jpeg, Png, WebP, Bmp, Gif };
+const char* imageFormatName(ImageFormat format);  // "jpeg", "png", "webp", "bmp", "gif"
+
+// What an image's header says, read without decoding a pixel (microseconds, no allocation).
+struct ImageProbe {
+    ImageFormat format = ImageFormat::Png;
+    int64_t width = 0;   // as decoded: after EXIF orientation when options.applyExifOrientation
+    int64_t height = 0;
+    int64_t pixels() const { return width * height; }
+};
+
+// Reads the header of a JPEG, PNG, WebP, BMP or GIF in memory. Throws Error(BadInput) naming
+// nameForErrors for an unknown format, an unreadable header or an empty size. Lets callers cap
+// decoded pixels per image and per request before decoding anything (decodeImage checks
+// options.maxPixels the same way).
+ImageProbe probeImage(const uint8_t* data, size_t size, const std::string& nameForErrors, const DecodeOptions& options = {});
+ImageProbe probeImage(const std::vector<uint8_t>& bytes, const std::string& nameForErrors, const DecodeOptions& options = {});
+// Throws Error(BadInput) "NAME: image is WxH = N pixels, over the limit of MAX ..." when
+// probe.pixels() > maxPixels.
+void checkImagePixels(const ImageProbe& probe, int64_t maxPixels, const std::string& nameForErrors);
 
 // Decodes JPEG, PNG, WebP, BMP, GIF (first frame) from memory or a file. Grayscale is replicated,
 // alpha dropped (PIL convert("RGB")). Throws Error(BadInput) naming the file on any failure.
+// decodeImageFile reads regular files only (never blocks on a FIFO, refuses /dev/zero and folders)
+// and checks options.maxFileBytes before reading.
 RgbImage decodeImage(const std::vector<uint8_t>& bytes, const std::string& nameForErrors,
                      const DecodeOptions& options = {});
 RgbImage decodeImageFile(const std::string& path, const DecodeOptions& options = {});

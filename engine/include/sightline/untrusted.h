@@ -4,11 +4,13 @@
 // Thread-safe: pure functions.
 #pragma once
 
-#include <cstddef>
-#include <string>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+
+#include "sightline/utf8.h"  // the UTF-8 half of the rules, light enough for every public header
 
 namespace sightline {
 
@@ -21,27 +23,10 @@ inline constexpr int kJsonMaxDepth = 128;
 // for malformed text, and for nesting deeper than maxDepth (the message names the limit).
 nlohmann::json parseJsonLimited(std::string_view text, int maxDepth = kJsonMaxDepth);
 
-// True when text is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool isValidUtf8(std::string_view text);
-
-// Text with every ill-formed sequence replaced by U+FFFD (one per maximal invalid subpart, as the
-// Unicode standard recommends and Python's errors="replace" does). Valid text is returned unchanged.
-std::string toValidUtf8(std::string_view text);
-
-// Length of the longest prefix of text that does not end inside an incomplete (but so far valid)
-// UTF-8 sequence: a stream emits text[0, n) now and holds the rest back until more bytes arrive.
-// At most 3 bytes are held back; an invalid sequence is not held (toValidUtf8 replaces it).
-std::size_t utf8CompletePrefix(std::string_view text);
-
-// Streams bytes as valid UTF-8: push() returns what may be shown now (complete characters, invalid
-// bytes already replaced), finish() returns the held-back tail (replaced with U+FFFD if incomplete).
-class Utf8StreamDecoder {
-public:
-    std::string push(std::string_view bytes);
-    std::string finish();
-
-private:
-    std::string m_pending;  // at most 3 bytes: the start of an incomplete character
-};
+// A JSON number as an exact int64: an integer in range, or a float with an integral value of at
+// most 2^53 in magnitude (4096.0). nullopt for anything else (2.5, 1e308, 2^63, "3", true, null).
+// Use it instead of get<int64_t>(), which casts an out-of-range float (undefined behaviour) and
+// wraps a large unsigned value.
+std::optional<int64_t> jsonInt64(const nlohmann::json& value);
 
 }  // namespace sightline

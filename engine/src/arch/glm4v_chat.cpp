@@ -1,9 +1,11 @@
 // GLM-4.6V-family prompt rendering (mirrors chat_template.jinja of the family, HF jinja settings
 // trim_blocks + lstrip_blocks) and Hugging Face-style chat JSON parsing.
+#include <climits>
 #include <nlohmann/json.hpp>
 
 #include "sightline/chat.h"
 #include "sightline/error.h"
+#include "sightline/untrusted.h"
 #include "util/files.h"
 
 namespace sightline {
@@ -66,14 +68,20 @@ std::string percentDecode(const std::string& s) {
     return out;
 }
 
-std::shared_ptr<const RgbImage> loadImageRef(const std::string& ref, const std::string& baseDir, const std::string& where,
-                                             const DecodeOptions& decode, const std::string& localFilesRefusal) {
+// An image part's bytes, not yet decoded (all images of a conversation are probed first).
+struct ImageBytes {
+    std::vector<uint8_t> bytes;
+    std::string name;  // for messages: the file, or the JSON path of a data: URI
+};
+
+ImageBytes readImageRef(const std::string& ref, const std::string& baseDir, const std::string& where, const DecodeOptions& decode,
+                        const std::string& localFilesRefusal) {
     if (ref.rfind("data:", 0) == 0) {
         const auto comma = ref.find(',');
         if (comma == std::string::npos || ref.substr(0, comma).find(";base64") == std::string::npos)
             throwBadInput(where + ": only base64 data: URIs are supported");
         const std::string bytes = base64Decode(ref.substr(comma + 1), where);
-        return std::make_shared<RgbImage>(decodeImage(std::vector<uint8_t>(bytes.begin(), bytes.end()), where, decode));
+        return {std::vector<uint8_t>(bytes.begin(), bytes.end()), where};
     }
     if (!localFilesRefusal.empty()) {
         if (ref.rfind("http://", 0) == 0 || ref.rfind("https://", 0) == 0)
@@ -85,7 +93,8 @@ std::shared_ptr<const RgbImage> loadImageRef(const std::string& ref, const std::
     else if (path.find("://") != std::string::npos)
         throwBadInput(where + ": \"" + ref + "\" is a remote URL; Sightline reads local files only");
     if (!path.empty() && path[0] != '/' && !baseDir.empty()) path = util::joinPath(baseDir, path);
-    return std::make_shared<RgbImage>(decodeImageFile(path, decode));
+    return {util::readBinaryFile(path, decode.maxFileBytes, decode.uniformFileErrors ? util::FileErrors::Uniform : util::FileErrors::Detailed),
+            path};
 }
 
 Role parseRole(const std::string& r, const std::string& where) {
@@ -145,9 +154,15 @@ std::string renderGlmChat(const std::vector<ChatMessage>& messages, const ChatTe
                     answer = text.substr(text.rfind("</think>") + 8);
                 }
                 out += "<|assistant|>\n";
-                if (static_cast<int>(i) > lastUser && !pyStrip(reason).empty()) out += "<think>" + pyStrip(reason) + "</think>";
-                else out += "<think></think>";
-                if (!pyStrip(answer).empty()) out += "\n" + pyStrip(answer);
+                // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "literal" + string.
+                const std::string thought = pyStrip(reason), shown = pyStrip(answer);
+                out += "<think>";
+                if (static_cast<int>(i) > lastUser) out += thought;
+                out += "</think>";
+                if (!shown.empty()) {
+                    out += '\n';
+                    out += shown;
+                }
                 break;
             }
             case Role::Observation:
@@ -165,7 +180,7 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
                                        const std::string& localFilesRefusal) {
     json root;
     try {
-        root = json::parse(jsonText);
+        root = parseJsonLimited(jsonText);  // messages come from files and clients: nesting is bounded
     } catch (const json::exception& e) {
         throwBadInput(std::string("conversation JSON is malformed: ") + e.what());
     }
@@ -176,6 +191,11 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
     }
     if (!list->is_array()) throwBadInput("conversation JSON: expected a list of messages");
     std::vector<ChatMessage> messages;
+    struct Pending {
+        size_t message, part;
+        ImageBytes image;
+    };
+    std::vector<Pending> pending;
     for (size_t i = 0; i < list->size(); ++i) {
         const json& jm = (*list)[i];
         const std::string where = "messages[" + std::to_string(i) + "]";
@@ -213,7 +233,7 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
                     if (ref.empty()) throwBadInput(pw + ": image part names no file (\"image\", \"path\" or \"url\")");
                     p.type = ContentPart::Type::Image;
                     p.imageSource = ref.rfind("data:", 0) == 0 ? "data URI" : ref;
-                    p.image = loadImageRef(ref, baseDir, pw, decode, localFilesRefusal);
+                    pending.push_back({messages.size(), m.content.size(), readImageRef(ref, baseDir, pw, decode, localFilesRefusal)});
                 } else {
                     throwBadInput(pw + ": unsupported content type \"" + type + "\"");
                 }
@@ -223,6 +243,22 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
             throwBadInput(where + ": content must be a string or a list of parts");
         }
         messages.push_back(std::move(m));
+    }
+    // Every header before any pixel: an image over the per-image cap, or images over the cap for the
+    // whole conversation together, are refused before anything is decoded.
+    int64_t total = 0;
+    for (const Pending& im : pending) {
+        const ImageProbe probe = probeImage(im.image.bytes, im.image.name, decode);
+        checkImagePixels(probe, decode.maxPixels, im.image.name);
+        total = probe.pixels() > INT64_MAX - total ? INT64_MAX : total + probe.pixels();
+    }
+    if (decode.maxTotalPixels > 0 && total > decode.maxTotalPixels)
+        throwBadInput("the " + std::to_string(pending.size()) + " images of this conversation have " + std::to_string(total) +
+                      " pixels together, over the limit of " + std::to_string(decode.maxTotalPixels));
+    for (Pending& im : pending) {
+        messages[im.message].content[im.part].image =
+            std::make_shared<RgbImage>(decodeImage(im.image.bytes, im.image.name, decode));
+        im.image.bytes = {};  // the decoded copy is what stays
     }
     return messages;
 }

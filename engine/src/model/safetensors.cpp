@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sightline/error.h"
+#include "sightline/untrusted.h"
 #include "util/files.h"
 
 namespace sightline {
@@ -47,7 +48,7 @@ const char* storageDTypeName(StorageDType t) {
 std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
     std::shared_ptr<SafetensorsFile> f(new SafetensorsFile());
     f->m_path = path;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);  // a FIFO must not block the open
     if (fd < 0) throwBadInput(path + ": cannot open (" + std::strerror(errno) + ")");
     struct stat st {};
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -72,7 +73,7 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
         throwBadInput(path + ": header length " + std::to_string(headerLen) + " runs past the end of the file (truncated?)");
     nlohmann::json header;
     try {
-        header = nlohmann::json::parse(reinterpret_cast<const char*>(base + 8), reinterpret_cast<const char*>(base + 8 + headerLen));
+        header = parseJsonLimited(std::string_view(reinterpret_cast<const char*>(base + 8), static_cast<size_t>(headerLen)));
     } catch (const nlohmann::json::exception& e) {
         throwBadInput(path + ": malformed safetensors header JSON: " + e.what());
     }
@@ -101,12 +102,18 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
         auto it = kDtypes.find(dt);
         if (it == kDtypes.end()) throwBadInput(where + " has unsupported dtype \"" + dt + "\"");
         t.dtype = it->second;
+        if (!v["shape"].is_array() || v["shape"].size() > 8) throwBadInput(where + " has a bad shape");
         uint64_t count = 1;
         for (const auto& d : v["shape"]) {
-            if (!d.is_number_integer() || d.get<int64_t>() < 0) throwBadInput(where + " has a bad shape");
-            t.shape.push_back(d.get<int64_t>());
-            count *= static_cast<uint64_t>(d.get<int64_t>());
+            const std::optional<int64_t> n = jsonInt64(d);
+            if (!n || *n < 0) throwBadInput(where + " has a bad shape");
+            t.shape.push_back(*n);
+            // The element count must not wrap: a wrapped count could match a small data range.
+            if (__builtin_mul_overflow(count, static_cast<uint64_t>(*n), &count)) throwBadInput(where + " has a shape too large to address");
         }
+        uint64_t needBytes = 0;
+        if (__builtin_mul_overflow(count, static_cast<uint64_t>(storageDTypeSize(t.dtype)), &needBytes))
+            throwBadInput(where + " has a shape too large to address");
         const auto& off = v["data_offsets"];
         if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
             throwBadInput(where + " has malformed data_offsets");
@@ -114,8 +121,8 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
         if (b > e || e > dataSize)
             throwBadInput(where + " has data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
                           "] outside the file's " + std::to_string(dataSize) + " data bytes (truncated file?)");
-        if (e - b != count * storageDTypeSize(t.dtype))
-            throwBadInput(where + ": shape and dtype need " + std::to_string(count * storageDTypeSize(t.dtype)) +
+        if (e - b != needBytes)
+            throwBadInput(where + ": shape and dtype need " + std::to_string(needBytes) +
                           " bytes but data_offsets give " + std::to_string(e - b));
         t.data = base + dataStart + b;
         t.bytes = e - b;
@@ -139,7 +146,7 @@ CheckpointFiles CheckpointFiles::open(const std::string& modelDir) {
     if (util::fileExists(index)) {
         nlohmann::json j;
         try {
-            j = nlohmann::json::parse(util::readTextFile(index));
+            j = parseJsonLimited(util::readTextFile(index));
         } catch (const nlohmann::json::exception& e) {
             throwBadInput(index + ": malformed JSON: " + e.what());
         }

@@ -56,9 +56,11 @@ bool Sequence::accept(TokenEvent ev) {
     const bool stop = std::find(eos.begin(), eos.end(), ev.tokenId) != eos.end() && !m_params.ignoreEos;
     if (!stop) ev.textDelta = m_stream.push(ev.tokenId);  // the stop token itself is not text
     m_result.text += ev.textDelta;
-    if (m_onToken) m_onToken(ev);
+    emit(ev);
     m_result.tokens.push_back(std::move(ev));
-    if (stop) {
+    if (m_error) {
+        m_finished = true;
+    } else if (stop) {
         m_result.finishReason = FinishReason::Stop;
         m_finished = true;
     } else if (generated() >= m_maxNew) {
@@ -66,6 +68,19 @@ bool Sequence::accept(TokenEvent ev) {
         m_finished = true;
     }
     return m_finished;
+}
+
+void Sequence::emit(const TokenEvent& ev) {
+    if (!m_onToken || m_error) return;
+    try {
+        m_onToken(ev);
+    } catch (const Error&) {
+        m_error = std::current_exception();
+    } catch (const std::exception& e) {
+        m_error = std::make_exception_ptr(Error(ErrorKind::Internal, std::string("the token callback failed: ") + e.what()));
+    } catch (...) {
+        m_error = std::make_exception_ptr(Error(ErrorKind::Internal, "the token callback failed with an unknown exception"));
+    }
 }
 
 void Sequence::markCancelled() {
@@ -76,11 +91,11 @@ void Sequence::markCancelled() {
 GenerateResult Sequence::finish(int64_t peakMemoryBytes) {
     const std::string tail = m_stream.flush();
     m_result.text += tail;
-    if (!tail.empty() && m_onToken) {
+    if (!tail.empty()) {
         TokenEvent ev;
         ev.tokenId = -1;
         ev.textDelta = tail;
-        m_onToken(ev);
+        emit(ev);
     }
     RequestStats& st = m_result.stats;
     const auto now = Clock::now();

@@ -1,11 +1,14 @@
 // One request's generation state between model steps: chooses each token (the device's argmax or
 // the host sampler), streams text, detects the stop token, the length limit and cancellation, and
-// times the phases. Torch-free; Model::generate and the Scheduler both drive requests through it,
+// times the phases. Text it hands out (textDelta, the final text) is valid UTF-8: bytes of a
+// character split across tokens are held back until it is complete, and an incomplete tail at the
+// end becomes U+FFFD. Torch-free; Model::generate and the Scheduler both drive requests through it,
 // so a request behaves the same alone or in a batch.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <vector>
 
@@ -41,9 +44,14 @@ public:
 
     // Flushes the text held for incomplete UTF-8, fills counts and rates. Call once.
     GenerateResult finish(int64_t peakMemoryBytes);
+    // Set when the caller's token callback threw (an Error as thrown, anything else as
+    // Error(Internal) with its message); the sequence is then finished and its owner fails the
+    // request with this instead of returning a result. Checked after finish().
+    std::exception_ptr error() const { return m_error; }
 
 private:
     bool accept(TokenEvent ev);
+    void emit(const TokenEvent& ev);  // the callback, its exception kept in m_error
 
     const ModelConfig& m_config;
     GenerationParams m_params;
@@ -57,6 +65,7 @@ private:
     Clock::time_point m_start, m_firstToken;
     bool m_devicePick;
     bool m_finished = false;
+    std::exception_ptr m_error;
     GenerateResult m_result;
 };
 

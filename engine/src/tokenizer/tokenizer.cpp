@@ -9,12 +9,15 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <mutex>
+#include <queue>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "sightline/error.h"
+#include "sightline/untrusted.h"
 #include "util/files.h"
 
 namespace sightline {
@@ -77,47 +80,9 @@ struct PairHash {
 
 }  // namespace
 
-size_t completeUtf8Prefix(std::string_view bytes) {
-    size_t i = 0;
-    while (i < bytes.size()) {
-        uint32_t cp = 0;
-        const size_t len = decodeUtf8(bytes, i, cp);
-        if (len > 0) {
-            i += len;
-            continue;
-        }
-        // An incomplete but so-far valid sequence at the end is held back; anything else is invalid
-        // and counted as complete (it will be replaced, not waited on).
-        const auto c = static_cast<unsigned char>(bytes[i]);
-        const size_t want = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (want > 0 && i + want > bytes.size()) {
-            bool prefixOk = true;
-            for (size_t k = i + 1; k < bytes.size(); ++k)
-                if ((static_cast<unsigned char>(bytes[k]) & 0xC0) != 0x80) prefixOk = false;
-            if (prefixOk) return i;
-        }
-        i += 1;
-    }
-    return i;
-}
-
-std::string repairUtf8(std::string_view bytes) {
-    std::string out;
-    out.reserve(bytes.size());
-    size_t i = 0;
-    while (i < bytes.size()) {
-        uint32_t cp = 0;
-        const size_t len = decodeUtf8(bytes, i, cp);
-        if (len > 0) {
-            out.append(bytes.substr(i, len));
-            i += len;
-        } else {
-            out += "\xEF\xBF\xBD";
-            i += 1;
-        }
-    }
-    return out;
-}
+// The UTF-8 rule lives in sightline/utf8.h; these names stay for the tokenizer's callers.
+size_t completeUtf8Prefix(std::string_view bytes) { return utf8CompletePrefix(bytes); }
+std::string repairUtf8(std::string_view bytes) { return toValidUtf8(bytes); }
 
 struct Tokenizer::Impl {
     std::unordered_map<std::string, int32_t> vocab;     // byte-level-encoded token → id
@@ -128,6 +93,8 @@ struct Tokenizer::Impl {
     std::unordered_set<int32_t> specialIds;
     std::unordered_map<std::string, int32_t> addedByContent;
     std::array<uint32_t, 256> byteToUnicode{};
+    std::array<int32_t, 256> byteTokenIds{};  // the vocabulary id of each single byte (checked at load)
+    static constexpr size_t kCachedPieceBytes = 256;  // longer pieces are rare and would bloat the cache
     std::unordered_map<uint32_t, uint8_t> unicodeToByte;
     pcre2_code* regex = nullptr;
     bool byteLevel = true;
@@ -144,7 +111,7 @@ struct Tokenizer::Impl {
 };
 
 void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int64_t>& out) const {
-    {
+    if (piece.size() <= kCachedPieceBytes) {
         std::lock_guard lock(cacheMutex);
         auto it = cache.find(std::string(piece));
         if (it != cache.end()) {
@@ -152,45 +119,48 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int64_t>& out) con
             return;
         }
     }
-    // Start from single bytes (each is a vocabulary token in a byte-level BPE).
+    // Hugging Face's Word::merge_all: a queue of adjacent pairs by (merge rank, position); the lowest
+    // is merged, its new neighbour pairs join the queue, stale entries are skipped. O(n log n) in
+    // the piece's length, so a megabyte without a space does not stall the request.
+    struct Symbol {
+        int32_t id;
+        int32_t prev, next;  // neighbours still alive, -1 at the ends
+        bool alive = true;
+    };
+    struct Candidate {
+        int32_t rank, pos, left, right;  // the pair (left, right) at symbols[pos] when queued
+        bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
+    };
+    if (piece.size() > static_cast<size_t>(INT32_MAX)) throwBadInput("text too long to tokenize");
+    const auto n = static_cast<int32_t>(piece.size());
+    std::vector<Symbol> sym;
+    sym.reserve(piece.size());
+    for (int32_t i = 0; i < n; ++i) sym.push_back({byteTokenIds[static_cast<unsigned char>(piece[static_cast<size_t>(i)])], i - 1, i + 1 < n ? i + 1 : -1});
+    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
+    auto consider = [&](int32_t pos) {
+        const int32_t next = sym[static_cast<size_t>(pos)].next;
+        if (next < 0) return;
+        const int32_t l = sym[static_cast<size_t>(pos)].id, r = sym[static_cast<size_t>(next)].id;
+        auto it = merges.find({l, r});
+        if (it != merges.end()) queue.push({it->second.first, pos, l, r});
+    };
+    for (int32_t i = 0; i + 1 < n; ++i) consider(i);
+    while (!queue.empty()) {
+        const Candidate c = queue.top();
+        queue.pop();
+        Symbol& a = sym[static_cast<size_t>(c.pos)];
+        if (!a.alive || a.next < 0 || a.id != c.left || sym[static_cast<size_t>(a.next)].id != c.right) continue;  // stale
+        Symbol& b = sym[static_cast<size_t>(a.next)];
+        a.id = merges.find({c.left, c.right})->second.second;
+        b.alive = false;
+        a.next = b.next;
+        if (b.next >= 0) sym[static_cast<size_t>(b.next)].prev = c.pos;
+        if (a.prev >= 0) consider(a.prev);
+        consider(c.pos);
+    }
     std::vector<int32_t> symbols;
-    symbols.reserve(piece.size());
-    for (unsigned char b : piece) {
-        std::string u;
-        appendUtf8(u, byteToUnicode[b]);
-        auto it = vocab.find(u);
-        if (it == vocab.end()) throw Error(ErrorKind::Internal, "tokenizer: byte token missing from vocab");
-        symbols.push_back(it->second);
-    }
-    // Merge the lowest-rank adjacent pair until none applies (O(n^2), pieces are short and cached).
-    while (symbols.size() > 1) {
-        int32_t bestRank = INT32_MAX;
-        size_t bestAt = 0;
-        int32_t bestId = -1;
-        for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-            auto it = merges.find({symbols[i], symbols[i + 1]});
-            if (it != merges.end() && it->second.first < bestRank) {
-                bestRank = it->second.first;
-                bestAt = i;
-                bestId = it->second.second;
-            }
-        }
-        if (bestId < 0) break;
-        // Merge every occurrence of this pair left to right (as HF's word.merge_all does by rank).
-        std::vector<int32_t> next;
-        next.reserve(symbols.size());
-        const int32_t a = symbols[bestAt], b = symbols[bestAt + 1];
-        for (size_t i = 0; i < symbols.size(); ++i) {
-            if (i + 1 < symbols.size() && symbols[i] == a && symbols[i + 1] == b) {
-                next.push_back(bestId);
-                ++i;
-            } else {
-                next.push_back(symbols[i]);
-            }
-        }
-        symbols.swap(next);
-    }
-    {
+    for (int32_t i = n > 0 ? 0 : -1; i >= 0; i = sym[static_cast<size_t>(i)].next) symbols.push_back(sym[static_cast<size_t>(i)].id);
+    if (piece.size() <= kCachedPieceBytes) {
         std::lock_guard lock(cacheMutex);
         if (cache.size() > 200000) cache.clear();
         cache.emplace(std::string(piece), symbols);
@@ -200,17 +170,26 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int64_t>& out) con
 
 void Tokenizer::Impl::encodeOrdinary(std::string_view text, std::vector<int64_t>& out) const {
     if (text.empty()) return;
-    pcre2_match_data* md = pcre2_match_data_create_from_pattern(regex, nullptr);
+    const std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data*)> md(pcre2_match_data_create_from_pattern(regex, nullptr),
+                                                                           pcre2_match_data_free);
+    if (!md) throw Error(ErrorKind::OutOfMemory, "out of host memory during tokenization");
     size_t pos = 0;
     const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     while (pos < text.size()) {
-        const int rc = pcre2_match(regex, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, md, nullptr);
-        if (rc < 0) {  // no more matches: the rest is one piece (Isolated behaviour keeps gaps)
+        const int rc = pcre2_match(regex, subject, text.size(), pos, PCRE2_NO_UTF_CHECK, md.get(), nullptr);
+        if (rc == PCRE2_ERROR_NOMATCH) {  // the rest is one piece (Isolated behaviour keeps gaps)
             bpe(text.substr(pos), out);
             break;
         }
-        const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+        if (rc < 0) {  // the match limit of a pathological pre-tokenizer regex: an error, not a silent giant piece
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(rc, msg, sizeof msg);
+            throwBadInput(std::string("the tokenizer's pre-tokenizer regex failed on this text: ") + reinterpret_cast<char*>(msg));
+        }
+        const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md.get());
         size_t start = ov[0], end = ov[1];
+        if (start < pos || end < start || end > text.size())  // a \K trick; would stall or overrun the scan
+            throwBadInput("the tokenizer's pre-tokenizer regex gave a match outside the text");
         if (start > pos) bpe(text.substr(pos, start - pos), out);
         if (end == start) {  // empty match: step one code point
             uint32_t cp = 0;
@@ -220,7 +199,6 @@ void Tokenizer::Impl::encodeOrdinary(std::string_view text, std::vector<int64_t>
         bpe(text.substr(start, end - start), out);
         pos = end;
     }
-    pcre2_match_data_free(md);
 }
 
 Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -230,31 +208,68 @@ std::shared_ptr<const Tokenizer> Tokenizer::fromFile(const std::string& path) {
     return fromJson(util::readTextFile(path), path);
 }
 
+namespace {
+
+// A token for an error message: quoted, cut to 40 bytes (tokens can be long).
+std::string quotedToken(const std::string& token) {
+    return "\"" + (token.size() > 40 ? token.substr(0, utf8CompletePrefix(token.substr(0, 40))) + "..." : token) + "\"";
+}
+
+// A token id from tokenizer.json: an exact integer in [0, kMaxVocabSize). Anything else (negative,
+// fractional, 1e308, 2^31, a string) is refused naming the token, before any array is sized by it.
+int32_t tokenIdFrom(const json& v, const std::string& token, const std::string& where) {
+    const std::optional<int64_t> id = jsonInt64(v);
+    if (!id || *id < 0 || *id >= kMaxVocabSize)
+        throwBadInput(where + ": token " + quotedToken(token) + " has id " + v.dump() + ", not an integer in [0, " + std::to_string(kMaxVocabSize) + ")");
+    return static_cast<int32_t>(*id);
+}
+
+}  // namespace
+
 std::shared_ptr<const Tokenizer> Tokenizer::fromJson(const std::string& text, const std::string& where) {
     json root;
     try {
-        root = json::parse(text);
+        root = parseJsonLimited(text);
     } catch (const json::exception& e) {
         throwBadInput(where + ": malformed JSON: " + e.what());
     }
     auto impl = std::make_unique<Impl>();
     try {
+        if (!root.is_object()) throwBadInput(where + ": expected a JSON object");
         const json& model = root.at("model");
         if (model.value("type", std::string("BPE")) != "BPE")
             throwBadInput(where + ": unsupported tokenizer model type \"" + model.value("type", std::string()) + "\"");
         impl->byteToUnicode = makeByteToUnicode();
         for (int b = 0; b < 256; ++b) impl->unicodeToByte[impl->byteToUnicode[b]] = static_cast<uint8_t>(b);
 
+        // Every id is checked before it sizes or indexes anything.
+        const json& vocab = model.at("vocab");
+        if (!vocab.is_object()) throwBadInput(where + ": model.vocab is not an object");
+        const json added = root.value("added_tokens", json::array());
+        if (!added.is_array()) throwBadInput(where + ": added_tokens is not a list");
         int32_t maxId = -1;
-        for (auto& [tok, id] : model.at("vocab").items()) {
-            impl->vocab.emplace(tok, id.get<int32_t>());
-            maxId = std::max(maxId, id.get<int32_t>());
+        for (auto& [tok, id] : vocab.items()) {
+            const int32_t i = tokenIdFrom(id, tok, where);
+            impl->vocab.emplace(tok, i);
+            maxId = std::max(maxId, i);
         }
-        for (const auto& a : root.value("added_tokens", json::array())) maxId = std::max(maxId, a.at("id").get<int32_t>());
+        std::vector<std::pair<std::string, int32_t>> addedTokens;
+        for (const auto& a : added) {
+            if (!a.is_object() || !a.contains("content") || !a["content"].is_string() || !a.contains("id"))
+                throwBadInput(where + ": an added_tokens entry needs a string \"content\" and an \"id\"");
+            const auto content = a["content"].get<std::string>();
+            addedTokens.emplace_back(content, tokenIdFrom(a["id"], content, where));
+            maxId = std::max(maxId, addedTokens.back().second);
+        }
         impl->idToToken.assign(static_cast<size_t>(maxId + 1), std::string());
         impl->idToBytes.assign(static_cast<size_t>(maxId + 1), std::string());
+        std::vector<bool> taken(static_cast<size_t>(maxId + 1), false);
         for (const auto& [tok, id] : impl->vocab) {
-            impl->idToToken[id] = tok;
+            if (taken[static_cast<size_t>(id)])
+                throwBadInput(where + ": tokens " + quotedToken(impl->idToToken[static_cast<size_t>(id)]) + " and " + quotedToken(tok) +
+                              " have the same id " + std::to_string(id));
+            taken[static_cast<size_t>(id)] = true;
+            impl->idToToken[static_cast<size_t>(id)] = tok;
             std::string bytes;
             for (size_t i = 0; i < tok.size();) {
                 uint32_t cp = 0;
@@ -269,34 +284,60 @@ std::shared_ptr<const Tokenizer> Tokenizer::fromJson(const std::string& text, co
                 }
                 i += len;
             }
-            impl->idToBytes[id] = bytes;
+            impl->idToBytes[static_cast<size_t>(id)] = bytes;
+        }
+        // Byte-level BPE starts every piece from single bytes: each needs its token.
+        for (int b = 0; b < 256; ++b) {
+            std::string u;
+            appendUtf8(u, impl->byteToUnicode[b]);
+            const auto it = impl->vocab.find(u);
+            if (it != impl->vocab.end()) {
+                impl->byteTokenIds[static_cast<size_t>(b)] = it->second;
+            } else {
+                char hex[8];
+                std::snprintf(hex, sizeof hex, "0x%02X", b);
+                throwBadInput(where + ": the vocabulary has no token for byte " + hex + " (not a byte-level BPE tokenizer)");
+            }
         }
         int32_t rank = 0;
-        for (const auto& m : model.at("merges")) {
+        const json& merges = model.at("merges");
+        if (!merges.is_array()) throwBadInput(where + ": model.merges is not a list");
+        for (const auto& m : merges) {
             std::string a, b;
             if (m.is_string()) {
                 const auto s = m.get<std::string>();
                 const auto sp = s.find(' ');
-                if (sp == std::string::npos) throwBadInput(where + ": malformed merge \"" + s + "\"");
+                if (sp == std::string::npos) throwBadInput(where + ": malformed merge " + quotedToken(s));
                 a = s.substr(0, sp);
                 b = s.substr(sp + 1);
+            } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
+                a = m[0].get<std::string>();
+                b = m[1].get<std::string>();
             } else {
-                a = m.at(0).get<std::string>();
-                b = m.at(1).get<std::string>();
+                throwBadInput(where + ": merge " + std::to_string(rank) + " is neither \"a b\" nor [\"a\", \"b\"]");
             }
+            // As Hugging Face's BPE builder: a merge must name tokens of the vocabulary, and so must its result.
             auto ia = impl->vocab.find(a), ib = impl->vocab.find(b), im = impl->vocab.find(a + b);
-            if (ia != impl->vocab.end() && ib != impl->vocab.end() && im != impl->vocab.end())
-                impl->merges.emplace(std::pair{ia->second, ib->second}, std::pair{rank, im->second});
+            for (const auto& [it, tok] : {std::pair{ia, &a}, {ib, &b}, {im, nullptr}})
+                if (it == impl->vocab.end())
+                    throwBadInput(where + ": merge " + std::to_string(rank) + " (" + quotedToken(a) + " + " + quotedToken(b) + ") names token " +
+                                  quotedToken(tok ? *tok : a + b) + ", which is not in the vocabulary");
+            impl->merges.emplace(std::pair{ia->second, ib->second}, std::pair{rank, im->second});
             ++rank;
         }
-        for (const auto& a : root.value("added_tokens", json::array())) {
-            const auto content = a.at("content").get<std::string>();
-            const auto id = a.at("id").get<int32_t>();
+        std::unordered_map<int32_t, std::string> addedById;
+        for (size_t k = 0; k < addedTokens.size(); ++k) {
+            const auto& [content, id] = addedTokens[k];
+            const auto [prev, fresh] = addedById.emplace(id, content);
+            if (!fresh && prev->second != content)
+                throwBadInput(where + ": added tokens " + quotedToken(prev->second) + " and " + quotedToken(content) + " have the same id " +
+                              std::to_string(id));
+            if (!fresh) continue;
             impl->added.emplace_back(content, id);
             impl->addedByContent[content] = id;
-            impl->idToToken[id] = content;
-            impl->idToBytes[id] = content;
-            if (a.value("special", false)) impl->specialIds.insert(id);
+            impl->idToToken[static_cast<size_t>(id)] = content;
+            impl->idToBytes[static_cast<size_t>(id)] = content;
+            if (added[k].value("special", false)) impl->specialIds.insert(id);
         }
         std::stable_sort(impl->added.begin(), impl->added.end(),
                          [](const auto& x, const auto& y) { return x.first.size() > y.first.size(); });
@@ -387,17 +428,9 @@ StreamDecoder::StreamDecoder(std::shared_ptr<const Tokenizer> tokenizer, bool sk
 
 std::string StreamDecoder::push(int64_t id) {
     if (m_skipSpecial && m_tokenizer->isSpecial(id)) return {};
-    m_pending += m_tokenizer->tokenBytes(id);
-    const size_t n = completeUtf8Prefix(m_pending);
-    std::string out = repairUtf8(std::string_view(m_pending).substr(0, n));
-    m_pending.erase(0, n);
-    return out;
+    return m_utf8.push(m_tokenizer->tokenBytes(id));
 }
 
-std::string StreamDecoder::flush() {
-    std::string out = repairUtf8(m_pending);
-    m_pending.clear();
-    return out;
-}
+std::string StreamDecoder::flush() { return m_utf8.finish(); }
 
 }  // namespace sightline

@@ -1,5 +1,6 @@
 #include "sightline/untrusted.h"
 
+#include <cmath>
 #include <cstdint>
 
 namespace sightline {
@@ -18,6 +19,22 @@ json parseJsonLimited(std::string_view text, int maxDepth) {
         return true;
     };
     return json::parse(text.begin(), text.end(), limit);
+}
+
+std::optional<int64_t> jsonInt64(const json& v) {
+    if (v.is_number_unsigned()) {
+        const auto u = v.get<uint64_t>();
+        if (u > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+        return static_cast<int64_t>(u);
+    }
+    if (v.is_number_integer()) return v.get<int64_t>();
+    if (v.is_number_float()) {
+        const double d = v.get<double>();
+        constexpr double kExact = 9007199254740992.0;  // 2^53: every integer up to here is exact in a double
+        if (!std::isfinite(d) || std::fabs(d) > kExact || std::trunc(d) != d) return std::nullopt;
+        return static_cast<int64_t>(d);
+    }
+    return std::nullopt;
 }
 
 namespace {

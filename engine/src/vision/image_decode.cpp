@@ -1,12 +1,15 @@
 // Image decoding: libjpeg(-turbo) for JPEG when available (the decoder PIL uses, so pixels match
 // Python), libwebp for WebP, stb_image for PNG / BMP / GIF (and JPEG as a fallback).
-// Sizes are read from the header first so decompression bombs are refused before any allocation.
+// Sizes are read from the header first (vision/image_header.h, the rule probeImage shares) so
+// decompression bombs are refused before any allocation.
+#include <climits>
 #include <cstring>
 #include <memory>
 
 #include "sightline/error.h"
 #include "sightline/image.h"
 #include "util/files.h"
+#include "vision/image_header.h"
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_STATIC
@@ -40,53 +43,6 @@
 namespace sightline {
 namespace {
 
-enum class Format { Jpeg, Png, WebP, Bmp, Gif, Unknown };
-
-Format sniff(const std::vector<uint8_t>& b) {
-    auto starts = [&](const char* magic, size_t n, size_t at = 0) {
-        return b.size() >= at + n && std::memcmp(b.data() + at, magic, n) == 0;
-    };
-    if (starts("\xFF\xD8\xFF", 3)) return Format::Jpeg;
-    if (starts("\x89PNG\r\n\x1A\n", 8)) return Format::Png;
-    if (starts("RIFF", 4) && starts("WEBP", 4, 8)) return Format::WebP;
-    if (starts("BM", 2)) return Format::Bmp;
-    if (starts("GIF87a", 6) || starts("GIF89a", 6)) return Format::Gif;
-    return Format::Unknown;
-}
-
-// EXIF orientation (1..8) from a JPEG APP1 segment; 1 when absent or unreadable.
-int jpegExifOrientation(const std::vector<uint8_t>& b) {
-    size_t i = 2;
-    while (i + 4 <= b.size() && b[i] == 0xFF) {
-        const uint8_t marker = b[i + 1];
-        const size_t len = (size_t(b[i + 2]) << 8) | b[i + 3];
-        if (marker == 0xDA || len < 2) break;  // start of scan: no more metadata
-        if (marker == 0xE1 && i + 2 + len <= b.size() && len >= 16 && std::memcmp(&b[i + 4], "Exif\0\0", 6) == 0) {
-            const uint8_t* t = &b[i + 10];
-            const size_t tl = len - 8;
-            const bool le = t[0] == 'I';
-            auto u16 = [&](size_t o) -> unsigned { return o + 2 > tl ? 0 : le ? t[o] | (t[o + 1] << 8) : (t[o] << 8) | t[o + 1]; };
-            auto u32 = [&](size_t o) -> size_t {
-                if (o + 4 > tl) return 0;
-                return le ? size_t(t[o]) | size_t(t[o + 1]) << 8 | size_t(t[o + 2]) << 16 | size_t(t[o + 3]) << 24
-                          : size_t(t[o]) << 24 | size_t(t[o + 1]) << 16 | size_t(t[o + 2]) << 8 | size_t(t[o + 3]);
-            };
-            const size_t ifd = u32(4);
-            const unsigned count = u16(ifd);
-            for (unsigned k = 0; k < count; ++k) {
-                const size_t e = ifd + 2 + size_t(k) * 12;
-                if (u16(e) == 0x0112) {
-                    const unsigned v = u16(e + 8);
-                    return v >= 1 && v <= 8 ? static_cast<int>(v) : 1;
-                }
-            }
-            return 1;
-        }
-        i += 2 + len;
-    }
-    return 1;
-}
-
 // Applies EXIF orientation as PIL's ImageOps.exif_transpose does.
 RgbImage orient(RgbImage in, int orientation) {
     if (orientation <= 1) return in;
@@ -115,42 +71,18 @@ RgbImage orient(RgbImage in, int orientation) {
 }
 
 void checkSize(int64_t w, int64_t h, const std::string& name, const DecodeOptions& o) {
+    ImageProbe p;
+    p.width = w;
+    p.height = h;
     if (w <= 0 || h <= 0) throwBadInput(name + ": image has no pixels (" + std::to_string(w) + "x" + std::to_string(h) + ")");
-    if (w * h > o.maxPixels)
-        throwBadInput(name + ": image is " + std::to_string(w) + "x" + std::to_string(h) + " = " + std::to_string(w * h) +
-                      " pixels, over the limit of " + std::to_string(o.maxPixels) + " (possible decompression bomb)");
-}
-
-// Width and height straight from a PNG / GIF / BMP header (stb refuses huge sizes with a vague
-// message, and a bomb deserves a clear one).
-bool headerSize(const std::vector<uint8_t>& b, Format f, int64_t& w, int64_t& h) {
-    auto be32 = [&](size_t o) { return int64_t(b[o]) << 24 | int64_t(b[o + 1]) << 16 | int64_t(b[o + 2]) << 8 | int64_t(b[o + 3]); };
-    auto le16 = [&](size_t o) { return int64_t(b[o]) | int64_t(b[o + 1]) << 8; };
-    auto le32s = [&](size_t o) { return int64_t(int32_t(uint32_t(b[o]) | uint32_t(b[o + 1]) << 8 | uint32_t(b[o + 2]) << 16 | uint32_t(b[o + 3]) << 24)); };
-    if (f == Format::Png && b.size() >= 24) {
-        w = be32(16);
-        h = be32(20);
-        return true;
-    }
-    if (f == Format::Gif && b.size() >= 10) {
-        w = le16(6);
-        h = le16(8);
-        return true;
-    }
-    if (f == Format::Bmp && b.size() >= 26) {
-        w = le32s(18);
-        h = std::abs(le32s(22));  // negative height: top-down rows
-        return true;
-    }
-    return false;
+    checkImagePixels(p, o.maxPixels, name);
 }
 
 RgbImage decodeStb(const std::vector<uint8_t>& b, const std::string& name, const DecodeOptions& o) {
-    if (int64_t hw = 0, hh = 0; headerSize(b, sniff(b), hw, hh)) checkSize(hw, hh, name, o);
     int w = 0, h = 0, comp = 0;
-    if (!stbi_info_from_memory(b.data(), static_cast<int>(b.size()), &w, &h, &comp))
+    if (b.size() > INT_MAX || !stbi_info_from_memory(b.data(), static_cast<int>(b.size()), &w, &h, &comp))
         throwBadInput(name + ": cannot read the image header (" + stbi_failure_reason() + ")");
-    checkSize(w, h, name, o);
+    checkSize(w, h, name, o);  // the decoder's own reading of the header, checked again
     // stb converts grey to RGB by replication and drops alpha, as PIL convert("RGB") does.
     std::unique_ptr<stbi_uc, void (*)(void*)> data(stbi_load_from_memory(b.data(), static_cast<int>(b.size()), &w, &h, &comp, 3),
                                                    stbi_image_free);
@@ -225,29 +157,31 @@ RgbImage decodeWebp(const std::vector<uint8_t>& b, const std::string& name, cons
 }  // namespace
 
 RgbImage decodeImage(const std::vector<uint8_t>& bytes, const std::string& name, const DecodeOptions& o) {
-    if (static_cast<int64_t>(bytes.size()) > o.maxFileBytes) throwBadInput(name + ": file is too large");
-    if (bytes.empty()) throwBadInput(name + ": file is empty");
-    switch (sniff(bytes)) {
-        case Format::Jpeg: {
+    if (static_cast<int64_t>(bytes.size()) > o.maxFileBytes)
+        throwBadInput(name + ": file is too large (" + std::to_string(bytes.size()) + " bytes, over the limit of " +
+                      std::to_string(o.maxFileBytes) + " bytes)");
+    // The header first: a bomb is refused by its declared size before any pixel buffer exists.
+    const vision::ImageHeader header = vision::readImageHeader(bytes.data(), bytes.size(), name);
+    checkSize(header.width, header.height, name, o);
+    switch (header.format) {
+        case ImageFormat::Jpeg: {
 #ifdef SIGHTLINE_HAVE_JPEG
             RgbImage img = decodeJpeg(bytes, name, o);
 #else
             RgbImage img = decodeStb(bytes, name, o);
 #endif
-            return o.applyExifOrientation ? orient(std::move(img), jpegExifOrientation(bytes)) : img;
+            return o.applyExifOrientation ? orient(std::move(img), header.orientation) : img;
         }
-        case Format::WebP:
+        case ImageFormat::WebP:
 #ifdef SIGHTLINE_HAVE_WEBP
             return decodeWebp(bytes, name, o);
 #else
             throwBadInput(name + ": WebP support was not built in (libwebp missing at build time)");
 #endif
-        case Format::Png:
-        case Format::Bmp:
-        case Format::Gif:
+        case ImageFormat::Png:
+        case ImageFormat::Bmp:
+        case ImageFormat::Gif:
             return decodeStb(bytes, name, o);
-        case Format::Unknown:
-            break;
     }
     throwBadInput(name + ": not a supported image (JPEG, PNG, WebP, BMP or GIF)");
 }
@@ -260,7 +194,8 @@ bool imageFormatSupported(const std::string& f) {
 }
 
 RgbImage decodeImageFile(const std::string& path, const DecodeOptions& o) {
-    return decodeImage(util::readBinaryFile(path, o.maxFileBytes), path, o);
+    return decodeImage(util::readBinaryFile(path, o.maxFileBytes, o.uniformFileErrors ? util::FileErrors::Uniform : util::FileErrors::Detailed),
+                       path, o);
 }
 
 }  // namespace sightline
