@@ -10,25 +10,8 @@
 
 #include "http_server.h"
 #include "sightline/error.h"
+#include "sightline/image.h"
 
-// stb_image (Debian libstb-dev) reads a JPEG's size from its frame header without decoding.
-#define STB_IMAGE_IMPLEMENTATION
-#define STB_IMAGE_STATIC
-#define STBI_NO_STDIO
-#define STBI_NO_HDR
-#define STBI_NO_LINEAR
-#define STBI_ONLY_JPEG
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#endif
-#include <stb_image.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 
 namespace sightline::server {
 
@@ -148,40 +131,15 @@ std::vector<std::string> resolveAllowedFolders(const std::vector<std::string>& f
 }
 
 bool probeImageSize(const std::string& s, int64_t& w, int64_t& h) {
-    const auto* b = reinterpret_cast<const uint8_t*>(s.data());
-    const size_t n = s.size();
-    auto starts = [&](const char* magic, size_t len, size_t at = 0) { return n >= at + len && std::memcmp(b + at, magic, len) == 0; };
-    auto be32 = [&](size_t o) { return int64_t(b[o]) << 24 | int64_t(b[o + 1]) << 16 | int64_t(b[o + 2]) << 8 | int64_t(b[o + 3]); };
-    auto le16 = [&](size_t o) { return int64_t(b[o]) | int64_t(b[o + 1]) << 8; };
-    auto le24 = [&](size_t o) { return le16(o) | int64_t(b[o + 2]) << 16; };
-    auto le32s = [&](size_t o) { return int64_t(int32_t(uint32_t(le16(o)) | uint32_t(le16(o + 2)) << 16)); };
-    if (starts("\x89PNG\r\n\x1A\n", 8) && starts("IHDR", 4, 12) && n >= 24) {
-        w = be32(16), h = be32(20);
+    // The engine's header reader (the decoder uses the same one), so the cap and the decoder agree.
+    try {
+        const ImageProbe p = probeImage(reinterpret_cast<const uint8_t*>(s.data()), s.size(), "image");
+        w = p.width;
+        h = p.height;
         return true;
+    } catch (const Error&) {
+        return false;
     }
-    if ((starts("GIF87a", 6) || starts("GIF89a", 6)) && n >= 10) {
-        w = le16(6), h = le16(8);
-        return true;
-    }
-    if (starts("BM", 2) && n >= 26) {
-        if (le32s(14) == 12) w = le16(18), h = le16(20);  // OS/2 header: 16-bit sizes
-        else w = le32s(18), h = std::abs(le32s(22));       // negative height: top-down rows
-        return true;
-    }
-    if (starts("RIFF", 4) && starts("WEBP", 4, 8) && n >= 30) {
-        if (starts("VP8X", 4, 12)) w = le24(24) + 1, h = le24(27) + 1;
-        else if (starts("VP8L", 4, 12) && b[20] == 0x2F) w = (le16(21) & 0x3FFF) + 1, h = ((le32s(21) >> 14) & 0x3FFF) + 1;
-        else if (starts("VP8 ", 4, 12) && b[23] == 0x9D && b[24] == 0x01 && b[25] == 0x2A) w = le16(26) & 0x3FFF, h = le16(28) & 0x3FFF;
-        else return false;
-        return true;
-    }
-    if (starts("\xFF\xD8\xFF", 3) && n < size_t(INT_MAX)) {
-        int iw = 0, ih = 0, comp = 0;
-        if (!stbi_info_from_memory(b, static_cast<int>(n), &iw, &ih, &comp)) return false;
-        w = iw, h = ih;
-        return true;
-    }
-    return false;
 }
 
 void prepareImages(json& messages, const ImageLimits& limits, const std::vector<std::string>& folders) {
