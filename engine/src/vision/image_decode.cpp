@@ -116,9 +116,13 @@ RgbImage orient(RgbImage in, int orientation) {
 
 void checkSize(int64_t w, int64_t h, const std::string& name, const DecodeOptions& o) {
     if (w <= 0 || h <= 0) throwBadInput(name + ": image has no pixels (" + std::to_string(w) + "x" + std::to_string(h) + ")");
-    if (w * h > o.maxPixels)
-        throwBadInput(name + ": image is " + std::to_string(w) + "x" + std::to_string(h) + " = " + std::to_string(w * h) +
-                      " pixels, over the limit of " + std::to_string(o.maxPixels) + " (possible decompression bomb)");
+    // Header sizes reach 2^32 - 1 (PNG): the product may not fit, and such an image is over any limit.
+    int64_t pixels = 0;
+    const bool overflow = __builtin_mul_overflow(w, h, &pixels);
+    if (overflow || pixels > o.maxPixels)
+        throwBadInput(name + ": image is " + std::to_string(w) + "x" + std::to_string(h) + " = " +
+                      (overflow ? std::string("more than 2^63") : std::to_string(pixels)) + " pixels, over the limit of " +
+                      std::to_string(o.maxPixels) + " (possible decompression bomb)");
 }
 
 // Width and height straight from a PNG / GIF / BMP header (stb refuses huge sizes with a vague
