@@ -21,10 +21,8 @@ using namespace sightline::server;
 HttpServer& server() {
     static HttpServer* s = [] {
         HttpLimits limits;
-        limits.maxHeaderBytes = 16 * 1024;
+        limits.maxHeaderBytes = 16 * 1024;  // only limits every version of the server has
         limits.maxBodyBytes = 1 << 20;
-        limits.maxConnections = 4;
-        limits.readTimeoutSeconds = 5;
         auto* srv = new HttpServer(
             [](const HttpRequest& req, HttpResponder& out) {
                 for (const auto& [name, value] : req.headers)
