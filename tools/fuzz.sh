@@ -72,8 +72,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # signature are taken as the same bug.
 signature() {
   local kind frame
-  kind=$(grep -m1 -oE "AddressSanitizer: [a-z-]+|LeakSanitizer: detected memory leaks|runtime error: [a-z ]+|terminate called after throwing an instance of '[^']+'|libFuzzer: (timeout|out-of-memory|deadly signal)" "$1" | head -1)
-  frame=$(grep -oE "(engine|app|tests/fuzz)/[A-Za-z0-9_/.-]+\.(cpp|h):[0-9]+" "$1" | grep -v "fuzz_support.h" | head -1)
+  kind=$(grep -m1 -oE "AddressSanitizer: [a-z-]+|LeakSanitizer: detected memory leaks|runtime error: .*|terminate called after throwing an instance of '[^']+'|libFuzzer: (timeout|out-of-memory|deadly signal)" "$1" |
+    head -1 | sed -E 's/0x[0-9a-f]+/N/g; s/[-+]?[0-9][0-9.e+]*/N/g' | cut -c1-80)
+  # The first frame in our sources; an inlined frame may name the file without a line.
+  frame=$(grep -oE "(engine|app|tests/fuzz)/[A-Za-z0-9_/.-]+\.(cpp|h)(:[0-9]+)?" "$1" | grep -vE "fuzz_support.h|sightline/error.h" | head -1)
   echo "${kind:-unknown} @ ${frame:-?}"
 }
 

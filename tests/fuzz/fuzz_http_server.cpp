@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
 
 #include "fuzz_support.h"
@@ -44,13 +46,33 @@ HttpServer& server() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const int port = server().port();
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) std::abort();
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::abort();
+    // Hundreds of thousands of connections a run: each comes from another 127.x.y.z source address
+    // so the ephemeral ports of one address (and connections still closing) do not run out.
+    static uint32_t connection = 0;
+    int fd = -1;
+    for (int attempt = 0; fd < 0; ++attempt) {
+        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) std::abort();
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        ++connection;
+        from.sin_addr.s_addr = htonl(0x7F000000u | (1 + (connection % 0xFFFFFDu)));  // 127.0.0.1 .. 127.255.255.254
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+            ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+            const int err = errno;
+            ::close(fd);
+            fd = -1;
+            if (attempt == 200) {  // 2 s: the server no longer accepts connections (a finding)
+                fprintf(stderr, "cannot connect to the server: %s\n", std::strerror(err));
+                std::abort();
+            }
+            usleep(10000);
+        }
+    }
     size_t off = 0;
     while (off < size) {
         const ssize_t n = ::send(fd, data + off, size - off, MSG_NOSIGNAL);
