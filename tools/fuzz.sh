@@ -80,6 +80,10 @@ signature() {
 }
 
 mkdir -p "$BUILD/logs"
+# Scratch files of the targets (a crashed target cannot remove its own): in memory when possible.
+SIGHTLINE_FUZZ_SCRATCH=$(mktemp -d /dev/shm/sightline-fuzz-run.XXXXXX 2>/dev/null || mktemp -d "$BUILD/scratch.XXXXXX")
+export SIGHTLINE_FUZZ_SCRATCH
+trap 'rm -rf "$SIGHTLINE_FUZZ_SCRATCH"' EXIT
 failed=0
 summary=()
 for t in "${targets[@]}"; do

@@ -25,13 +25,17 @@
 namespace sightline::fuzz {
 
 // A per-process scratch folder (in /dev/shm when there is one: parsers that read files run at
-// memory speed). Removed when the process exits normally (a crash leaves it for the post-mortem).
+// memory speed; under $SIGHTLINE_FUZZ_SCRATCH when set). Removed when the process exits normally; a
+// crash leaves it, and tools/fuzz.sh removes its whole SIGHTLINE_FUZZ_SCRATCH after the run.
 class ScratchDir {
 public:
     ScratchDir() {
         namespace fs = std::filesystem;
         const char* tmp = std::getenv("TMPDIR");
-        const fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::path(tmp && *tmp ? tmp : "/tmp");
+        const char* chosen = std::getenv("SIGHTLINE_FUZZ_SCRATCH");  // tools/fuzz.sh: removed after the run
+        const fs::path base = chosen && *chosen ? fs::path(chosen)
+                              : fs::is_directory("/dev/shm") ? fs::path("/dev/shm")
+                                                              : fs::path(tmp && *tmp ? tmp : "/tmp");
         m_path = (base / "sightline-fuzz-XXXXXX").string();
         if (!mkdtemp(m_path.data())) std::abort();
     }
