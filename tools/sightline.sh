@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine:
 #   tools/sightline.sh run    install what is missing, build, start the Sightline window
-#   tools/sightline.sh test   install what is missing, build, run the whole test suite
+#   tools/sightline.sh test   install what is missing, build, run the whole test suite, then the CPU
+#                             suite under ASan + UBSan and every fuzz target briefly (SIGHTLINE_FUZZ_SECONDS)
 #   tools/sightline.sh build  install + build only (SIGHTLINE_NO_UI=1: engine, CLI, bench without Qt)
 #   tools/sightline.sh deps   install only
 # Debian packages come from apt (sudo when not root); libtorch, transformers and friends come from
@@ -16,7 +17,8 @@ JOBS=${SIGHTLINE_JOBS:-$(nproc)}
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-venv
   libgtest-dev nlohmann-json3-dev libpcre2-dev libstb-dev libjpeg-dev libwebp-dev
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
-  libqt6sql6-sqlite libqt6svg6-dev libgl-dev libxkbcommon-dev xvfb xauth ccache fonts-wqy-microhei libssl-dev)
+  libqt6sql6-sqlite libqt6svg6-dev libgl-dev libxkbcommon-dev xvfb xauth ccache fonts-wqy-microhei libssl-dev
+  clang libclang-rt-14-dev llvm)  # clang + libFuzzer + llvm-symbolizer: tools/fuzz.sh
 
 # ccache (when installed) makes a rebuild of the same sources cheap.
 launcher() { command -v ccache >/dev/null 2>&1 && echo "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"; true; }
@@ -63,6 +65,34 @@ configure_build() {
   cmake --build "$BUILD" -j "$JOBS"
 }
 
+# The CPU test suite once more under AddressSanitizer + UBSan (Debug, gcc): the torch-free unit
+# tests, the model tests on the tiny fixture, the CLI / server end-to-end tests (python drives the
+# instrumented sightline-cli; python itself is not instrumented and needs no preload) and ui_test.
+# libtorch and Qt are not instrumented; LeakSanitizer stays on (the suite leaks nothing of torch's).
+# Left out: the gpu tests, reference_parity_test (its transformers-generated checkpoints take
+# minutes to make) and bench_report_test (it asserts batching that the slower ASan build misses).
+# Times on the 2-core CI machine: docs/reliability.md.
+ASAN_TARGETS=(unit_tests moderation_test fixture_parity_test scheduler_test bad_checkpoint_test sightline-cli ui_test)
+ASAN_TESTS='^(unit_tests|moderation_test|fixture_parity_test|scheduler_test|bad_checkpoint_test|cli_test|server_test)$'
+test_sanitizers() {
+  local asan_build=${BUILD}-asan prefix status=0
+  prefix=$("$VENV/bin/python3" -c 'import torch; print(torch.utils.cmake_prefix_path)')
+  if [ ! -f "$asan_build/build.ninja" ] || ! grep -q '^SIGHTLINE_BUILD_UI:BOOL=ON' "$asan_build/CMakeCache.txt"; then
+    cmake -S . -B "$asan_build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_PREFIX_PATH="$prefix" -DSIGHTLINE_SANITIZE=ON $(launcher) \
+      -DSIGHTLINE_BUILD_UI=ON -DSIGHTLINE_BUILD_TESTS=ON >"$asan_build.configure.log" 2>&1 || { cat "$asan_build.configure.log"; return 1; }
+  fi
+  log "sanitizer build: ${ASAN_TARGETS[*]}"
+  cmake --build "$asan_build" -j "$JOBS" --target "${ASAN_TARGETS[@]}" || return 1
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  (cd "$asan_build" && ctest --output-on-failure -j "$JOBS" -R "$ASAN_TESTS") || status=1
+  # Qt has no frame pointers: only the slow unwinder sees our frames under a Qt allocation, which
+  # the suppressions of known leaks (tools/sanitizers/lsan.supp) need.
+  (cd "$asan_build" && ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_malloc=0} \
+    LSAN_OPTIONS=suppressions=$ROOT/tools/sanitizers/lsan.supp:print_suppressions=0 \
+    ctest --output-on-failure -R '^ui_test$') || status=1
+  return $status
+}
+
 cmd=${1:-run}
 case "$cmd" in
   deps) install_apt; install_venv ;;
@@ -85,16 +115,11 @@ case "$cmd" in
       exclude=(-LE gpu)
     fi
     (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" "${exclude[@]}")
-    # The torch-free unit tests once more under AddressSanitizer + UBSan.
-    ASAN_BUILD=${BUILD}-asan
-    prefix=$("$VENV/bin/python3" -c 'import torch; print(torch.utils.cmake_prefix_path)')
-    if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
-      cmake -S . -B "$ASAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_PREFIX_PATH="$prefix" -DSIGHTLINE_SANITIZE=ON $(launcher) \
-        -DSIGHTLINE_BUILD_UI=OFF -DSIGHTLINE_BUILD_TESTS=ON >"$ASAN_BUILD.configure.log" 2>&1 || { cat "$ASAN_BUILD.configure.log"; exit 1; }
-    fi
-    log "sanitizer build of the unit tests"
-    cmake --build "$ASAN_BUILD" -j "$JOBS" --target unit_tests moderation_test
-    cd "$ASAN_BUILD" && exec ctest --output-on-failure -j "$JOBS" -L unit
+    status=0
+    test_sanitizers || status=1
+    log "fuzzing every parser of outside input (${SIGHTLINE_FUZZ_SECONDS:-10} s a target; tools/fuzz.sh)"
+    ./tools/fuzz.sh "${SIGHTLINE_FUZZ_SECONDS:-10}" || status=1
+    exit $status
     ;;
   *) echo "usage: $0 run|test|build|deps" >&2; exit 2 ;;
 esac

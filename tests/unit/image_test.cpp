@@ -295,4 +295,15 @@ TEST(ImageFiles, UniformErrorsDoNotTellWhatIsThere) {
     EXPECT_NE(errorOf([&] { decodeImageFile(dir + "/missing.png"); }).find("No such file"), std::string::npos);
 }
 
+// Found by fuzz_image: a PNG header of 4294967295 x 4294967295 overflowed the pixel count (signed
+// int64), which wrapped negative and slipped past the bomb check.
+TEST(ImageDecode, HeaderSizeProductOverflowIsABomb) {
+    std::string bomb = test::readFile(dataDir() + "/pattern_40x20.png");
+    const uint32_t huge = 0xFFFFFFFFu;
+    bomb.replace(16, 4, reinterpret_cast<const char*>(&huge), 4);
+    bomb.replace(20, 4, reinterpret_cast<const char*>(&huge), 4);
+    const std::string message = errorOf([&] { decodeImage(std::vector<uint8_t>(bomb.begin(), bomb.end()), "huge.png"); });
+    EXPECT_NE(message.find("decompression bomb"), std::string::npos) << message;
+}
+
 }  // namespace

@@ -43,7 +43,11 @@ struct ImageProbe {
     ImageFormat format = ImageFormat::Png;
     int64_t width = 0;   // as decoded: after EXIF orientation when options.applyExifOrientation
     int64_t height = 0;
-    int64_t pixels() const { return width * height; }
+    // Saturates: header sizes reach 2^32 - 1 (PNG), whose product does not fit in int64.
+    int64_t pixels() const {
+        int64_t p = 0;
+        return __builtin_mul_overflow(width, height, &p) ? INT64_MAX : p;
+    }
 };
 
 // Reads the header of a JPEG, PNG, WebP, BMP or GIF in memory. Throws Error(BadInput) naming
