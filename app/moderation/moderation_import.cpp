@@ -345,6 +345,8 @@ Policy loadPolicy(const std::string& path) {
     } else {
         p.name = fs::path(path).stem().string();
         p.systemPrompt = decodeLegacyText(content);
+        // The same rule as a JSON policy: what loads must also save and load again.
+        if (p.systemPrompt.find_first_not_of(" \t\r\n") == std::string::npos) throwBadInput(path + ": the policy is empty");
     }
     if (p.version.empty()) p.version = "sha256:" + sha256Hex(content).substr(0, 12);
     return p;

@@ -271,6 +271,14 @@ TEST(ModerationPolicy, DefaultAndFiles) {
     EXPECT_NE(v, savePolicy(j, dir + "/other.json"));  // a different policy is a different version
     test::writeFile(dir + "/bad.json", "{\"name\": ");
     EXPECT_THROW(loadPolicy(dir + "/bad.json"), Error);
+    // Found by fuzz_policy: whatever loads also saves and loads again (an empty text policy did not;
+    // a Latin-1 one threw json::type_error 316 when saved).
+    test::writeFile(dir + "/empty.txt", " \n\t");
+    EXPECT_THROW(loadPolicy(dir + "/empty.txt"), Error);
+    test::writeFile(dir + "/latin1.txt", "Refuse caf\xE9 listings.");
+    const Policy l = loadPolicy(dir + "/latin1.txt");
+    savePolicy(l, dir + "/latin1.json");
+    EXPECT_EQ(loadPolicy(dir + "/latin1.json").systemPrompt, l.systemPrompt);
 }
 
 TEST(ModerationStore, ItemsMessagesAreIsolated) {

@@ -19,8 +19,9 @@ namespace sightline {
 // recursive consumers (dump, get, comparisons).
 inline constexpr int kJsonMaxDepth = 128;
 
-// Parses untrusted JSON. Throws nlohmann::json::parse_error (a json::exception, as json::parse does)
-// for malformed text, and for nesting deeper than maxDepth (the message names the limit).
+// Parses untrusted JSON. Throws a nlohmann::json::exception, as json::parse does: parse_error for
+// malformed text and for nesting deeper than maxDepth (the message names the limit), out_of_range
+// for a number beyond double (1e999). Callers catch json::exception.
 nlohmann::json parseJsonLimited(std::string_view text, int maxDepth = kJsonMaxDepth);
 
 // A JSON number as an exact int64: an integer in range, or a float with an integral value of at
