@@ -36,7 +36,12 @@ void ChatView::setPlaceholder(const QString& html) {
 }
 
 void ChatView::setMessages(const QList<ChatMessageUi>& messages) {
-    qDeleteAll(m_widgets);
+    // Later, not now: setMessages may run inside a click on one of these widgets (Regenerate, Edit).
+    for (MessageWidget* w : m_widgets) {
+        m_layout->removeWidget(w);
+        w->hide();
+        w->deleteLater();
+    }
     m_widgets.clear();
     for (const auto& m : messages) appendMessage(m);
     m_placeholder->setVisible(m_widgets.isEmpty());
