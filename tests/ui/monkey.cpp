@@ -137,7 +137,6 @@ bool Monkey::start() {
         m_log.line(QStringLiteral("cannot start the app: ") + QString::fromUtf8(e.what()));
         return false;
     }
-    --m_restarts;  // the first start is not a restart
     return true;
 }
 
@@ -248,14 +247,18 @@ bool Monkey::checkAfter(int step, const QString& what) {
     const Heartbeat::Window w = m_heartbeat->takeWindow();
     QStringList violations;
     violations.swap(m_actionViolations);
-    if (w.stallMs > 250) m_log.line(QStringLiteral("stall: %1 ms (raw gap %2 ms)").arg(w.stallMs, 0, 'f', 0).arg(w.rawGapMs, 0, 'f', 0));
+    const QString stallText = QStringLiteral("%1 ms (%2 ms of it on a CPU, the rest blocked; raw gap %3 ms)")
+                                  .arg(w.stallMs, 0, 'f', 0)
+                                  .arg(w.cpuMs, 0, 'f', 0)
+                                  .arg(w.rawGapMs, 0, 'f', 0);
+    if (w.stallMs > 250) m_log.line(QStringLiteral("stall: ") + stallText);
     if (w.stallMs > m_maxStallMs) {
         m_maxStallMs = w.stallMs;
         m_maxStallAt = QStringLiteral("#%1 %2").arg(step).arg(what);
     }
     m_maxRawGapMs = std::max(m_maxRawGapMs, w.rawGapMs);
     if (w.stallMs > m_options.maxStallMs)
-        violations << QStringLiteral("heartbeat: the GUI thread did not answer for %1 ms (raw gap %2 ms)").arg(w.stallMs, 0, 'f', 0).arg(w.rawGapMs, 0, 'f', 0);
+        violations << QStringLiteral("heartbeat: the GUI thread did not answer for ") + stallText;
     m_heartbeat->pause();
     const bool deep = step % kDeepEvery == 0 || what == QLatin1String("restart") || step == m_options.actions;
     violations << m_checks.run(*m_app, m_checkState, deep);

@@ -92,18 +92,24 @@ qint64 Heartbeat::nowNs() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-qint64 Heartbeat::runqueueWaitNs() {
+void Heartbeat::schedstat(const char* path, qint64* runNs, qint64* waitNs) {
     // "<ns on cpu> <ns waiting on a runqueue> <timeslices>"
-    FILE* f = std::fopen("/proc/thread-self/schedstat", "r");
-    if (!f) return 0;
+    *runNs = *waitNs = 0;
+    FILE* f = std::fopen(path, "r");
+    if (!f) return;
     unsigned long long run = 0, wait = 0;
-    const int n = std::fscanf(f, "%llu %llu", &run, &wait);
+    if (std::fscanf(f, "%llu %llu", &run, &wait) == 2) {
+        *runNs = static_cast<qint64>(run);
+        *waitNs = static_cast<qint64>(wait);
+    }
     std::fclose(f);
-    return n == 2 ? static_cast<qint64>(wait) : 0;
 }
 
 void Heartbeat::beat() {
-    m_beatWaitNs.store(runqueueWaitNs());
+    qint64 run = 0, wait = 0;
+    schedstat("/proc/thread-self/schedstat", &run, &wait);
+    m_beatRunNs.store(run);
+    m_beatWaitNs.store(wait);
     m_beatNs.store(nowNs());
 }
 
@@ -120,6 +126,7 @@ Heartbeat::Window Heartbeat::takeWindow() {
     Window w;
     w.stallMs = m_windowStallNs.exchange(0) / 1e6;
     w.rawGapMs = m_windowRawNs.exchange(0) / 1e6;
+    w.cpuMs = m_windowCpuNs.exchange(0) / 1e6;
     return w;
 }
 
@@ -127,14 +134,6 @@ void Heartbeat::watch() {
     const int tid = m_guiTid.load();
     char path[64];
     std::snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", tid);
-    auto guiWaitNs = [&path]() -> qint64 {
-        FILE* f = std::fopen(path, "r");
-        if (!f) return 0;
-        unsigned long long run = 0, wait = 0;
-        const int n = std::fscanf(f, "%llu %llu", &run, &wait);
-        std::fclose(f);
-        return n == 2 ? static_cast<qint64>(wait) : 0;
-    };
     auto raiseMax = [](std::atomic<qint64>& a, qint64 v) {
         for (qint64 cur = a.load(); v > cur && !a.compare_exchange_weak(cur, v);) {
         }
@@ -142,14 +141,17 @@ void Heartbeat::watch() {
     while (!m_quit.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(kWatchMs));
         if (m_paused.load()) continue;
-        const qint64 beatAt = m_beatNs.load(), beatWait = m_beatWaitNs.load();
+        const qint64 beatAt = m_beatNs.load(), beatWait = m_beatWaitNs.load(), beatRun = m_beatRunNs.load();
         const qint64 gap = nowNs() - beatAt - kBeatMs * 1'000'000LL;
         if (gap <= 0 || m_paused.load()) continue;
-        const qint64 waited = std::max<qint64>(0, guiWaitNs() - beatWait);
+        qint64 run = 0, wait = 0;
+        schedstat(path, &run, &wait);
+        const qint64 waited = std::max<qint64>(0, wait - beatWait);
         const qint64 stall = std::max<qint64>(0, gap - waited);
         if (m_beatNs.load() != beatAt || m_paused.load()) continue;  // it beat meanwhile: not a stall
         raiseMax(m_windowRawNs, gap);
         raiseMax(m_maxRawNs, gap);
+        if (stall > m_windowStallNs.load()) m_windowCpuNs.store(std::max<qint64>(0, run - beatRun));
         raiseMax(m_windowStallNs, stall);
         raiseMax(m_maxStallNs, stall);
         if (stall > qint64(m_hangMs) * 1'000'000LL) {

@@ -31,6 +31,7 @@ public:
     struct Window {
         double stallMs = 0;
         double rawGapMs = 0;
+        double cpuMs = 0;  // of the largest stall, how much the GUI thread spent on a CPU (the rest: blocked)
     };
     Window takeWindow();
     double maxStallMs() const { return m_maxStallNs.load() / 1e6; }
@@ -41,15 +42,16 @@ private:
     void beat();
     void watch();
     static qint64 nowNs();
-    static qint64 runqueueWaitNs();  // this thread's, or 0 when the kernel does not say
+    // This thread's time on a CPU and waiting for one (ns), or 0 when the kernel does not say.
+    static void schedstat(const char* path, qint64* runNs, qint64* waitNs);
     QTimer m_timer;
     std::thread m_watchdog;
     std::atomic<bool> m_quit{false};
     std::atomic<bool> m_paused{false};
     std::atomic<qint64> m_beatNs{0};
-    std::atomic<qint64> m_beatWaitNs{0};
+    std::atomic<qint64> m_beatWaitNs{0}, m_beatRunNs{0};
     std::atomic<int> m_guiTid{0};
-    std::atomic<qint64> m_windowStallNs{0}, m_windowRawNs{0};
+    std::atomic<qint64> m_windowStallNs{0}, m_windowRawNs{0}, m_windowCpuNs{0};
     std::atomic<qint64> m_maxStallNs{0}, m_maxRawNs{0};
     int m_hangMs;
     std::string m_hangMessage;  // written before the watchdog starts and in setHangMessage
