@@ -290,6 +290,8 @@ int Monkey::run() {
             ++m_performed[what];
         } else if (!m_options.sabotage.isEmpty() && m_step == 3) {
             what = QStringLiteral("sabotage:") + m_options.sabotage;
+            m_heartbeat->setHangMessage(QStringLiteral("monkey: action #%1 %2").arg(m_step).arg(what).toStdString());
+            m_log.starting(m_step, what);
             Rng rng(stepSeed(m_options.seed, m_step));
             m_log.action(m_step, what, m_actions.find(what)->perform(*this, rng));
         } else {

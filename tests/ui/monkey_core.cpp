@@ -28,6 +28,8 @@ const char* kUsage =
 QString MonkeyOptions::replayCommand() const {
     QString c = QStringLiteral("%1 --model %2 --seed %3 --actions %4").arg(program, modelDir).arg(seed).arg(actions);
     if (restartEvery > 0) c += QStringLiteral(" --restart-every %1").arg(restartEvery);
+    if (maxStallMs != 1000) c += QStringLiteral(" --max-stall-ms %1").arg(maxStallMs);
+    if (hangMs != 120000) c += QStringLiteral(" --hang-ms %1").arg(hangMs);
     if (maxNewTokens != 48) c += QStringLiteral(" --max-new-tokens %1").arg(maxNewTokens);
     if (mutateSources) c += QStringLiteral(" --mutate-sources");
     if (!only.isEmpty()) c += QStringLiteral(" --only ") + only.join(QLatin1Char(','));
