@@ -140,18 +140,24 @@ bool Monkey::start() {
     return true;
 }
 
-void Monkey::restart() {
+QString Monkey::restart() {
+    QElapsedTimer t;
+    t.start();
+    qint64 quitMs = 0;
     if (m_app) {
         m_app->window()->close();  // the person quits: an answer in progress is kept as stopped
         m_app.reset();
         ++m_restarts;
+        quitMs = t.restart();
     }
     // As main.cpp: the saved settings, the model folder from the command line.
     m_settings = ui::loadSettings();
     m_settings.modelDir = m_options.modelDir;
     m_app = std::make_unique<MonkeyApp>(m_dataDir, m_settings);
     m_app->window()->activateWindow();
+    const qint64 buildMs = t.restart();
     if (!waitLoaded(kLoadTimeoutMs)) violation(QStringLiteral("the model did not load within %1 s of a start").arg(kLoadTimeoutMs / 1000));
+    return QStringLiteral("quit %1 ms, window %2 ms, model %3 ms").arg(quitMs).arg(buildMs).arg(t.elapsed());
 }
 
 bool Monkey::waitLoaded(int ms) {
@@ -284,9 +290,8 @@ int Monkey::run() {
         QString what;
         if (m_options.restartEvery > 0 && m_step % m_options.restartEvery == 0) {
             m_heartbeat->setHangMessage(QStringLiteral("monkey: action #%1 restart").arg(m_step).toStdString());
-            restart();
             what = QStringLiteral("restart");
-            m_log.action(m_step, what, QStringLiteral("every %1").arg(m_options.restartEvery));
+            m_log.action(m_step, what, QStringLiteral("every %1: ").arg(m_options.restartEvery) + restart());
             ++m_performed[what];
         } else if (!m_options.sabotage.isEmpty() && m_step == 3) {
             what = QStringLiteral("sabotage:") + m_options.sabotage;
@@ -302,8 +307,7 @@ int Monkey::run() {
     // The end: the person quits; everything must be there at the next start.
     if (ok) {
         m_heartbeat->setHangMessage("monkey: final restart");
-        restart();
-        m_log.action(m_options.actions + 1, QStringLiteral("restart"), QStringLiteral("final"));
+        m_log.action(m_options.actions + 1, QStringLiteral("restart"), QStringLiteral("final: ") + restart());
         checkAfter(m_options.actions + 1, QStringLiteral("restart"));
     }
     const double seconds = clock.elapsed() / 1000.0;

@@ -78,7 +78,7 @@ public:
     QString poolImage(Rng& rng) const;  // a readable image
     QString badFile(Rng& rng) const;    // not an image Sightline can read (or not there)
     QString poolDir() const;
-    void restart();  // close the window and build the app again on the same data folder
+    QString restart();  // close the window and build the app again on the same data folder; what took how long
     bool waitLoaded(int ms);
     bool waitIdle(int ms);  // no answer streaming
     void note(const QString& line);

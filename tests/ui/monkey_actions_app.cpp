@@ -75,8 +75,8 @@ void registerAppActions(ActionRegistry& r) {
     r.add({QStringLiteral("restart"), 1, [](Monkey&) { return true; },
            [](Monkey& m, Rng&) {
                const bool streaming = m.app().window()->activeRequest() != 0;
-               m.restart();
-               return streaming ? QStringLiteral("while an answer streamed") : QString();
+               const QString took = m.restart();
+               return (streaming ? QStringLiteral("while an answer streamed, ") : QString()) + took;
            }});
     r.add({QStringLiteral("toggleMonitor"), 2, [](Monkey&) { return true; },
            [](Monkey& m, Rng&) {
