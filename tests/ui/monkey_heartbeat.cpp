@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 
 #include "monkey_core.h"
 
@@ -52,13 +53,29 @@ void onFatalSignal(int sig) {
     ::raise(sig);
 }
 
+// An exception that leaves a thread ends in std::terminate: say which one before the abort report.
+[[noreturn]] void onTerminate() {
+    if (std::exception_ptr e = std::current_exception()) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+            writeStr("\nmonkey: uncaught exception: ");
+            writeStr(x.what());
+        } catch (...) {
+            writeStr("\nmonkey: uncaught exception of an unknown type");
+        }
+    }
+    std::abort();
+}
+
 }  // namespace
 
 void setCrashContext(const char* replay) { g_replay.store(replay); }
 
 void installCrashHandler(const char* replay) {
     setCrashContext(replay);
-    ::prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);  // lets the hang report's gdb attach (Yama ptrace_scope 1)
+    ::prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+    std::set_terminate(onTerminate);  // lets the hang report's gdb attach (Yama ptrace_scope 1)
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(sig, onFatalSignal);
 }
 
