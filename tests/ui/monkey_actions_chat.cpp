@@ -13,6 +13,7 @@
 
 #include "chat_view.h"
 #include "composer.h"
+#include "chat_list_panel.h"
 #include "main_window.h"
 #include "message_widget.h"
 #include "monkey.h"
@@ -164,13 +165,28 @@ QAction* windowAction(Monkey& m, const QString& objectName, const QString& text)
     return nullptr;
 }
 
+// Chats in the list (day headers carry id -1).
+QListWidget* chatPanelList(Monkey& m) { return win(m)->chatList() ? win(m)->chatList()->list() : nullptr; }
+
+QList<QListWidgetItem*> chatItems(Monkey& m) {
+    QList<QListWidgetItem*> items;
+    if (QListWidget* list = chatPanelList(m))
+        for (int i = 0; i < list->count(); ++i)
+            if (list->item(i)->data(Qt::UserRole).toLongLong() >= 0) items << list->item(i);
+    return items;
+}
+
+// Del on a chat in the list asks first (answered yes or cancel), as a person deletes one.
 QString deleteChat(Monkey& m, Rng& rng) {
-    QString detail;
-    if (QListWidget* list = chatList(m); list && list->count() > 0 && rng.chance(0.7)) detail = switchChat(m, rng) + QStringLiteral(", ");
-    const qint64 id = win(m)->currentChat();
-    m.dialogs().plan(rng.chance(0.85) ? DialogAnswerer::confirm() : DialogAnswerer::cancel());
-    windowAction(m, QStringLiteral("deleteChat"), QStringLiteral("Delete chat"))->trigger();
-    return detail + QStringLiteral("chat %1").arg(id);
+    QListWidget* list = chatPanelList(m);
+    QListWidgetItem* item = rng.pick(chatItems(m));
+    const qint64 id = item->data(Qt::UserRole).toLongLong();
+    list->setFocus();
+    list->setCurrentItem(item);
+    const bool yes = rng.chance(0.85);
+    m.dialogs().plan(yes ? DialogAnswerer::confirm() : DialogAnswerer::cancel());
+    QTest::keyClick(list, Qt::Key_Delete);
+    return QStringLiteral("chat %1, %2").arg(id).arg(yes ? "confirmed" : "cancelled");
 }
 
 QString exportChat(Monkey& m, Rng& rng) {
@@ -204,8 +220,7 @@ void registerChatActions(ActionRegistry& r) {
                return QString();
            }});
     r.add({QStringLiteral("switchChat"), 5, [](Monkey& m) { return chatList(m) && chatList(m)->count() >= 2; }, switchChat});
-    r.add({QStringLiteral("deleteChat"), 2, [](Monkey& m) { return windowAction(m, QStringLiteral("deleteChat"), QStringLiteral("Delete chat")); },
-           deleteChat});
+    r.add({QStringLiteral("deleteChat"), 2, [](Monkey& m) { return !chatItems(m).isEmpty(); }, deleteChat});
     r.add({QStringLiteral("copyMessage"), 1,
            [](Monkey& m) { return !messagesWithButton(m, QStringLiteral("assistant"), QStringLiteral("Copy message")).isEmpty(); },
            [](Monkey& m, Rng& rng) {
