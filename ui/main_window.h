@@ -105,6 +105,7 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    bool modelReadyOrSay();  // false (and the user told why) while no model is loaded
     void buildMenus();
     void rebuildRecentMenu();
     void rememberModel(const QString& modelDir);

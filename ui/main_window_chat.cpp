@@ -60,15 +60,18 @@ void MainWindow::newChat() {
     showFirstRunHelp(false);
 }
 
+bool MainWindow::modelReadyOrSay() {
+    if (m_modelReady) return true;
+    showProblem(m_settings.modelDir.isEmpty() ? tr("No model yet: choose the GLM-4.6V-Flash folder with File → Open model folder…")
+                                              : tr("The model is not loaded yet."));
+    return false;
+}
+
 void MainWindow::send() {
     if (m_activeRequest) return;
     const QString text = m_composer->text().trimmed();
     if (text.isEmpty() && m_composer->images().isEmpty()) return;
-    if (!m_modelReady) {
-        showProblem(m_settings.modelDir.isEmpty() ? tr("No model yet: choose the GLM-4.6V-Flash folder with File → Open model folder…")
-                                                  : tr("The model is not loaded yet."));
-        return;
-    }
+    if (!modelReadyOrSay()) return;
     try {
         if (m_chatId < 0) {
             QString title = text.left(48);
@@ -289,6 +292,7 @@ void MainWindow::onFailed(quint64 requestId, const QString& message, bool outOfM
 void MainWindow::regenerate(qint64 messageId) {
     try {
         if (m_activeRequest || m_chatId < 0) return;
+        if (!modelReadyOrSay()) return;  // as Send: no version that can only fail
         const auto m = m_store->message(messageId);
         if (!m || m->role != QLatin1String("assistant") || m->parentId < 0) return;
         startGeneration(m->parentId);  // a new version beside the old answer; nothing is deleted

@@ -190,6 +190,7 @@ private Q_SLOTS:
     void chatListGroupsSearchesAndDeletes();
     void chatSystemPromptIsSent();
     void failedWriteIsShown();
+    void regenerateWithoutAModelKeepsTheAnswer();
     void deletingTheOpenChatMidAnswer();
 };
 
@@ -1036,6 +1037,25 @@ void UiTest::failedWriteIsShown() {
     QCOMPARE(h.window->composer()->text(), QStringLiteral("second"));  // the question is not lost
     QCOMPARE(h.store->messages(chat).size(), 2);
     QCOMPARE(h.window->chatView()->count(), 2);
+}
+
+// Found by ui_monkey: Regenerate while a model (re)loads started a version that could only fail.
+void UiTest::regenerateWithoutAModelKeepsTheAnswer() {
+    Harness h(std::make_unique<FakeBackend>(QStringList{"a"}, 1));
+    QVERIFY(h.waitLoaded());
+    ask(h, "first");
+    const qint64 chat = h.window->currentChat();
+    const auto before = h.store->messages(chat);
+    QCOMPARE(before.size(), 2);
+    h.window->onLoadStarted(QStringLiteral("/elsewhere"));
+    h.window->regenerate(before[1].id);
+    QCOMPARE(h.window->activeRequest(), quint64(0));
+    const auto after = h.store->messages(chat);
+    QCOMPARE(after.size(), 2);
+    QCOMPARE(after[1].text, before[1].text);
+    QCOMPARE(after[1].versionCount, 1);
+    auto* notice = h.window->findChild<ui::NoticeBanner*>();
+    QVERIFY(notice && notice->isVisible() && notice->text().contains("not loaded"));
 }
 
 void UiTest::deletingTheOpenChatMidAnswer() {
