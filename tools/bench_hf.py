@@ -137,7 +137,8 @@ def main():
     if a.ours:
         ours = json.load(open(a.ours))
         o_ttft = ours["ms"]["ttft"]["best"]
-        o_rate = ours["decode_tokens_per_s"]["worst"]  # 'worst' of a rate is its highest sample
+        r = ours["decode_tokens_per_s"]
+        o_rate = max(r["best"], r["worst"])  # the highest sample (reports before the fix had best/worst swapped)
         o_total = ours["ms"]["total"]["best"]
         report["comparison"] = {"ttft_speedup": min(ttft) / o_ttft, "decode_speedup": o_rate / max(rates) if max(rates) else None,
                                 "total_speedup": min(total) / o_total}
