@@ -43,7 +43,126 @@ ZH = {
     'Upper bound on pixels per image (x2 frames) sent to the vision encoder': '每张图片送入视觉编码器的像素上限（×2 帧）',
     'Max image pixels': '最大图片像素', 'System': '跟随系统', 'Language (after restart)': '语言（重启后生效）',
 }
-ZH.update({'Moderation': '审核', 'Import queue': '导入队列', 'Queues (*.csv *.jsonl)': '队列 (*.csv *.jsonl)', 'Export results': '导出结果', 'CSV (*.csv);;JSONL (*.jsonl)': 'CSV (*.csv);;JSONL (*.jsonl)', 'Moderation is unavailable: %1': '审核功能不可用：%1', 'seconds': '秒', 'CPU run: process peak memory shown; no GPU utilisation': 'CPU 运行：显示进程峰值内存；无 GPU 利用率', 'Load a model first.': '请先加载模型。', '%1 %2 / %3…': '%1 %2 / %3…', 'Benchmark failed: %1': '基准测试失败：%1', '%1 items · %2 judged · %3 errors · %4 decided · %5 items/h · agreement %6% · override rate %7% · median review %8 s': '%1 项 · 已判定 %2 · 错误 %3 · 已决定 %4 · 每小时 %5 项 · 一致率 %6% · 推翻率 %7% · 审核中位时间 %8 秒', '%1 new items': '新增 %1 项', 'Load a model before running the queue.': '运行队列前请先加载模型。', '%1/%2 · %3 items/min · ETA %4 s': '%1/%2 · 每分钟 %3 项 · 预计剩余 %4 秒', 'Cancelled; Run continues where it stopped': '已取消；再次运行将从中断处继续', 'Queue done': '队列完成', 'time to first token': '首字时间', 'total latency': '总延迟', 'decode tokens/s': '解码 词元/秒', 'requests / minute': '请求/分钟', 'allocated (engine)': '已分配（引擎）', 'reserved (allocator)': '已预留（分配器）', 'used on device (all processes)': '设备已用（所有进程）', 'device total': '设备总量', 'GPU utilisation %': 'GPU 利用率 %', 'Latency per request': '每个请求的延迟', 'ms': '毫秒', 'Throughput': '吞吐量', 'per second / minute': '每秒 / 每分钟', 'Memory (GiB) and GPU utilisation (%/10)': '内存（GiB）与 GPU 利用率（%/10）', 'GiB': 'GiB', 'Export CSV…': '导出 CSV…', 'Recent requests': '最近的请求', 'Live': '实时', 'Export requests': '导出请求', 'CSV (*.csv)': 'CSV (*.csv)', 'Describe this image in detail.': '详细描述这张图片。', 'Image width (0: no image)': '图片宽度（0：无图片）', 'Image height': '图片高度', 'Prompt': '提示词', 'Tokens to generate': '生成词元数', 'Warm-up runs': '预热次数', 'Loops (-n)': '循环次数 (-n)', 'Repeats (-r)': '重复次数 (-r)', 'Run benchmark': '运行基准测试', 'Benchmark': '基准测试', 'Running…': '运行中…', 'No requests yet': '尚无请求', 'TTFT P50 %1 / P95 %2 / P99 %3 ms · total P50 %4 / P95 %5 / P99 %6 ms (last %7)': '首字 P50 %1 / P95 %2 / P99 %3 毫秒 · 总计 P50 %4 / P95 %5 / P99 %6 毫秒（最近 %7 个）', 'Time': '时间', 'Id': '编号', 'Source': '来源', 'Image tok': '图像词元', 'Prompt tok': '提示词元', 'Output tok': '输出词元', 'Preproc ms': '预处理 毫秒', 'Vision ms': '视觉 毫秒', 'Prefill ms': '预填充 毫秒', 'TTFT ms': '首字 毫秒', 'Total ms': '总计 毫秒', 'Decode tok/s': '解码 词元/秒', 'Peak memory': '峰值内存', 'Memory delta': '内存增量', 'Import queue…': '导入队列…', 'Run model': '运行模型', 'Pause': '暂停', 'Export…': '导出…', 'All': '全部', 'Awaiting decision': '待决定', 'Disagreements': '不一致', 'Errors': '错误', 'Low confidence': '低置信度', 'Queue order': '队列顺序', 'Lowest confidence first': '置信度从低到高', 'Moderation queue': '审核队列', 'Listing image': '商品图片', 'Note (optional), then A approve · R reject · E escalate · N/P next/previous': '备注（可选），然后按 A 通过 · R 拒绝 · E 升级 · N/P 下一项/上一项', 'Reviewer note': '审核备注', 'error': '错误', 'Nothing to review with this filter.': '此筛选条件下没有需要审核的项目。', 'Cannot show %1': '无法显示 %1', '<p><i>Duplicate of %1</i></p>': '<p><i>与 %1 重复</i></p>', '<p><b>Model output could not be read.</b> Raw answer:</p><p style="white-space: pre-wrap; font-family: monospace;">%1</p>': '<p><b>无法解析模型输出。</b>原始回答：</p><p style="white-space: pre-wrap; font-family: monospace;">%1</p>', '<p><b>Model: %1</b> (confidence %2)<br>Reasons: %3<br>Categories: %4</p>': '<p><b>模型：%1</b>（置信度 %2）<br>理由：%3<br>类别：%4</p>', '<p><i>Not judged yet.</i></p>': '<p><i>尚未判定。</i></p>', '<p>Decision: <b>%1</b> %2</p>': '<p>决定：<b>%1</b> %2</p>'})
+# Chat versions, chat list, failed answers, review station (second round of new strings).
+ZH.update({'Moderation': '审核',
+ 'Import queue': '导入队列',
+ 'Queues (*.csv *.jsonl)': '队列 (*.csv *.jsonl)',
+ 'Export results': '导出结果',
+ 'CSV (*.csv);;JSONL (*.jsonl)': 'CSV (*.csv);;JSONL (*.jsonl)',
+ 'Moderation is unavailable: %1': '审核功能不可用：%1',
+ 'seconds': '秒',
+ 'CPU run: process peak memory shown; no GPU utilisation': 'CPU 运行：显示进程峰值内存；无 GPU 利用率',
+ 'Load a model first.': '请先加载模型。',
+ '%1 %2 / %3…': '%1 %2 / %3…',
+ 'Benchmark failed: %1': '基准测试失败：%1',
+ '%1 items · %2 judged · %3 errors · %4 decided · %5 items/h · agreement %6% · override rate %7% · median review %8 s': '%1 '
+                                                                                                                        '项 '
+                                                                                                                        '· '
+                                                                                                                        '已判定 '
+                                                                                                                        '%2 '
+                                                                                                                        '· '
+                                                                                                                        '错误 '
+                                                                                                                        '%3 '
+                                                                                                                        '· '
+                                                                                                                        '已决定 '
+                                                                                                                        '%4 '
+                                                                                                                        '· '
+                                                                                                                        '每小时 '
+                                                                                                                        '%5 '
+                                                                                                                        '项 '
+                                                                                                                        '· '
+                                                                                                                        '一致率 '
+                                                                                                                        '%6% '
+                                                                                                                        '· '
+                                                                                                                        '推翻率 '
+                                                                                                                        '%7% '
+                                                                                                                        '· '
+                                                                                                                        '审核中位时间 '
+                                                                                                                        '%8 '
+                                                                                                                        '秒',
+ '%1 new items': '新增 %1 项',
+ 'Load a model before running the queue.': '运行队列前请先加载模型。',
+ '%1/%2 · %3 items/min · ETA %4 s': '%1/%2 · 每分钟 %3 项 · 预计剩余 %4 秒',
+ 'Cancelled; Run continues where it stopped': '已取消；再次运行将从中断处继续',
+ 'Queue done': '队列完成',
+ 'time to first token': '首字时间',
+ 'total latency': '总延迟',
+ 'decode tokens/s': '解码 词元/秒',
+ 'requests / minute': '请求/分钟',
+ 'allocated (engine)': '已分配（引擎）',
+ 'reserved (allocator)': '已预留（分配器）',
+ 'used on device (all processes)': '设备已用（所有进程）',
+ 'device total': '设备总量',
+ 'GPU utilisation %': 'GPU 利用率 %',
+ 'Latency per request': '每个请求的延迟',
+ 'ms': '毫秒',
+ 'Throughput': '吞吐量',
+ 'per second / minute': '每秒 / 每分钟',
+ 'Memory (GiB) and GPU utilisation (%/10)': '内存（GiB）与 GPU 利用率（%/10）',
+ 'GiB': 'GiB',
+ 'Export CSV…': '导出 CSV…',
+ 'Recent requests': '最近的请求',
+ 'Live': '实时',
+ 'Export requests': '导出请求',
+ 'CSV (*.csv)': 'CSV (*.csv)',
+ 'Describe this image in detail.': '详细描述这张图片。',
+ 'Image width (0: no image)': '图片宽度（0：无图片）',
+ 'Image height': '图片高度',
+ 'Prompt': '提示词',
+ 'Tokens to generate': '生成词元数',
+ 'Warm-up runs': '预热次数',
+ 'Loops (-n)': '循环次数 (-n)',
+ 'Repeats (-r)': '重复次数 (-r)',
+ 'Run benchmark': '运行基准测试',
+ 'Benchmark': '基准测试',
+ 'Running…': '运行中…',
+ 'No requests yet': '尚无请求',
+ 'TTFT P50 %1 / P95 %2 / P99 %3 ms · total P50 %4 / P95 %5 / P99 %6 ms (last %7)': '首字 P50 %1 / P95 %2 / P99 %3 毫秒 · '
+                                                                                   '总计 P50 %4 / P95 %5 / P99 %6 '
+                                                                                   '毫秒（最近 %7 个）',
+ 'Time': '时间',
+ 'Id': '编号',
+ 'Source': '来源',
+ 'Image tok': '图像词元',
+ 'Prompt tok': '提示词元',
+ 'Output tok': '输出词元',
+ 'Preproc ms': '预处理 毫秒',
+ 'Vision ms': '视觉 毫秒',
+ 'Prefill ms': '预填充 毫秒',
+ 'TTFT ms': '首字 毫秒',
+ 'Total ms': '总计 毫秒',
+ 'Decode tok/s': '解码 词元/秒',
+ 'Peak memory': '峰值内存',
+ 'Memory delta': '内存增量',
+ 'Import queue…': '导入队列…',
+ 'Run model': '运行模型',
+ 'Pause': '暂停',
+ 'Export…': '导出…',
+ 'All': '全部',
+ 'Awaiting decision': '待决定',
+ 'Disagreements': '不一致',
+ 'Errors': '错误',
+ 'Low confidence': '低置信度',
+ 'Queue order': '队列顺序',
+ 'Lowest confidence first': '置信度从低到高',
+ 'Moderation queue': '审核队列',
+ 'Listing image': '商品图片',
+ 'Note (optional), then A approve · R reject · E escalate · N/P next/previous': '备注（可选），然后按 A 通过 · R 拒绝 · E 升级 · N/P '
+                                                                                '下一项/上一项',
+ 'Reviewer note': '审核备注',
+ 'error': '错误',
+ 'Nothing to review with this filter.': '此筛选条件下没有需要审核的项目。',
+ 'Cannot show %1': '无法显示 %1',
+ '<p><i>Duplicate of %1</i></p>': '<p><i>与 %1 重复</i></p>',
+ '<p><b>Model output could not be read.</b> Raw answer:</p><p style="white-space: pre-wrap; font-family: monospace;">%1</p>': '<p><b>无法解析模型输出。</b>原始回答：</p><p '
+                                                                                                                              'style="white-space: '
+                                                                                                                              'pre-wrap; '
+                                                                                                                              'font-family: '
+                                                                                                                              'monospace;">%1</p>',
+ '<p><b>Model: %1</b> (confidence %2)<br>Reasons: %3<br>Categories: %4</p>': '<p><b>模型：%1</b>（置信度 '
+                                                                             '%2）<br>理由：%3<br>类别：%4</p>',
+ '<p><i>Not judged yet.</i></p>': '<p><i>尚未判定。</i></p>',
+ '<p>Decision: <b>%1</b> %2</p>': '<p>决定：<b>%1</b> %2</p>'})
 ZH.update({'Policy…': '策略…', 'Moderation policy': '审核策略', 'One rule per line, e.g. "prohibited_goods: weapons, drugs, counterfeits"': '每行一条规则，例如 "prohibited_goods: 武器、毒品、假冒商品"', 'Name': '名称', 'Instructions': '指令', 'Rules (one per line)': '规则（每行一条）', 'Current version': '当前版本', 'Saving makes a new policy version; verdicts already given keep the version they were made with.': '保存会生成新的策略版本；已有判定保留其生成时的版本。', 'A policy needs instructions.': '策略需要指令。', 'Policy %1 saved': '策略 %1 已保存'})
 
 ZH.update({'The local API could not start: %1': '本地 API 无法启动：%1', 'API: http://127.0.0.1:%1/v1': 'API：http://127.0.0.1:%1/v1',
@@ -89,6 +208,8 @@ ZH.update({'%1 is a folder, not an image': '%1 是文件夹，不是图片', '%1
            'Sightline: %1\nQt: %2': 'Sightline：%1\nQt：%2',
            'Sightline: %1\nQt: %2 (built with %3)\nlibtorch: %4\nCUDA runtime: %5\nCUDA driver: %6\nNVIDIA driver: %7\nGPU: %8':
                'Sightline：%1\nQt：%2（编译时 %3）\nlibtorch：%4\nCUDA 运行时：%5\nCUDA 驱动：%6\nNVIDIA 驱动：%7\nGPU：%8'})
+
+ZH.update({' · cut off at the token limit (raise “Max new tokens” in Settings)': ' · 已达到词元上限而截断（可在设置中提高“最大新词元数”）', 'Cannot read %1: %2': '无法读取 %1：%2', 'Cannot copy %1 into %2: %3': '无法将 %1 复制到 %2：%3', 'The moderation run stopped on an unknown error.': '审核运行因未知错误而停止。', 'Queue done · %1 judged · %2 errors': '队列完成 · 已判定 %1 · 错误 %2', 'New chat (Ctrl+N); the draft of this chat is kept': '新对话 (Ctrl+N)；本对话的草稿会保留', 'Chat settings…': '对话设置…', "This chat's system prompt": '本对话的系统提示词', 'Chat settings': '对话设置', 'Search chats': '搜索对话', 'Today': '今天', 'Yesterday': '昨天', 'Could not read the chat list: %1': '无法读取对话列表：%1', 'No chat matches “%1”.': '没有与“%1”匹配的对话。', 'Rename…': '重命名…', 'Delete…': '删除…', 'Delete chat': '删除对话', 'Delete “%1” with all its messages, versions and images? This cannot be undone.': '删除“%1”及其全部消息、版本和图片？此操作无法撤销。', 'Rename chat': '重命名对话', 'Title:': '标题：', 'System prompt for this chat (sent before every turn; empty: none):': '本对话的系统提示词（每轮之前发送；留空：不使用）：', 'Could not read the chat: %1': '无法读取对话：%1', 'Could not save the chat (%1): %2. Nothing of this change was saved.': '无法保存对话（%1）：%2。此次更改均未保存。', 'Could not clean up image copies: %1': '无法清理图片副本：%1', 'Cancel edit': '取消编辑', 'Could not read the chat history: %1': '无法读取对话历史：%1', 'Could not keep a copy of the image: %1': '无法保存图片副本：%1', 'Editing “%1”: Send adds your text as a new version of it. The answers after it stay with the old version (switch back with ‹ ›).': '正在编辑“%1”：发送后，您的文字将作为它的新版本。之后的回答保留在旧版本中（可用 ‹ › 切换回去）。', 'Previous version': '上一个版本', 'Next version': '下一个版本', '%1/%2': '%1/%2', 'Version %1 of %2': '第 %1 版，共 %2 版', 'Reasoning (unfinished)': '推理过程（未完成）', 'Stopped while thinking, before any answer. ': '在思考时停止，尚未给出回答。', 'Interrupted: Sightline closed while this answer was being written; what had arrived is kept. Regenerate for a full answer.': '已中断：写入此回答时 Sightline 被关闭；已收到的内容已保留。重新生成可得到完整回答。', 'The answer failed part-way': '回答中途失败', 'The answer failed before it started': '回答在开始前失败', 'Lower “Max image pixels” in Settings or close other programs using the GPU, then press Retry.': '请在设置中降低“最大图片像素”，或关闭其他占用 GPU 的程序，然后按“重试”。', 'Check the images and the model in Settings, then press Retry.': '请检查图片和设置中的模型，然后按“重试”。', 'Retry': '重试', 'Try this answer again': '再次尝试此回答', 'Regenerate this answer (the old one stays as a version)': '重新生成此回答（旧回答保留为一个版本）', 'Undo decision': '撤销决定', 'Take back the last decision made here (Ctrl+Z)': '撤回在此做出的上一个决定 (Ctrl+Z)', 'Note (optional), then A approve · R reject · E escalate · N/P next/previous · Ctrl+Z undo': '备注（可选），然后 A 通过 · R 拒绝 · E 上报 · N/P 下一个/上一个 · Ctrl+Z 撤销', 'Model output could not be read.': '无法读取模型输出。', '<p><b>Not judged:</b> %1</p>': '<p><b>未判定：</b>%1</p>', '<p>Raw answer:</p><p style="white-space: pre-wrap; font-family: monospace;">%1</p>': '<p>原始回答：</p><p style="white-space: pre-wrap; font-family: monospace;">%1</p>', 'Import warnings': '导入警告', 'Stopping… %1/%2': '正在停止… %1/%2', 'Paused · %1/%2': '已暂停 · %1/%2', ' · %1 errors': ' · 错误 %1', ' · %1 items/min · ETA %2 s': ' · 每分钟 %1 项 · 预计剩余 %2 秒'})
 
 
 def main(path):

@@ -3,19 +3,24 @@
 <context>
     <name>MessageStats</name>
     <message>
-        <location filename="../ui/chat_types.cpp" line="36" />
+        <location filename="../ui/chat_types.cpp" line="37" />
         <source>TTFT %1 ms · prefill %2 tok/s · decode %3 tok/s · %4+%5 tokens · %6 s · peak %7 %8 · %9</source>
         <translation>首字 %1 ms · 预填充 %2 词元/秒 · 解码 %3 词元/秒 · %4+%5 词元 · %6 秒 · 峰值%7 %8 · %9</translation>
     </message>
     <message>
-        <location filename="../ui/chat_types.cpp" line="44" />
+        <location filename="../ui/chat_types.cpp" line="45" />
         <source>RAM</source>
         <translation>内存</translation>
     </message>
     <message>
-        <location filename="../ui/chat_types.cpp" line="44" />
+        <location filename="../ui/chat_types.cpp" line="45" />
         <source>VRAM</source>
         <translation>显存</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_types.cpp" line="49" />
+        <source> · cut off at the token limit (raise “Max new tokens” in Settings)</source>
+        <translation> · 已达到词元上限而截断（可在设置中提高“最大新词元数”）</translation>
     </message>
 </context>
 <context>
@@ -92,21 +97,32 @@ GPU：%8</translation>
         <source>%1 is not an image Sightline can read</source>
         <translation>%1 不是 Sightline 能读取的图片</translation>
     </message>
+    <message>
+        <location filename="../ui/chat_store_schema.cpp" line="192" />
+        <location filename="../ui/chat_store_schema.cpp" line="197" />
+        <source>Cannot read %1: %2</source>
+        <translation>无法读取 %1：%2</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_store_schema.cpp" line="209" />
+        <source>Cannot copy %1 into %2: %3</source>
+        <translation>无法将 %1 复制到 %2：%3</translation>
+    </message>
 </context>
 <context>
     <name>sightline::app::ApiHost</name>
     <message>
-        <location filename="../app/gui/api_host.cpp" line="33" />
+        <location filename="../app/gui/api_host.cpp" line="34" />
         <source>The local API could not start: %1</source>
         <translation>本地 API 无法启动：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/api_host.cpp" line="46" />
+        <location filename="../app/gui/api_host.cpp" line="47" />
         <source>API: http://127.0.0.1:%1/v1</source>
         <translation>API：http://127.0.0.1:%1/v1</translation>
     </message>
     <message>
-        <location filename="../app/gui/api_host.cpp" line="46" />
+        <location filename="../app/gui/api_host.cpp" line="47" />
         <source>API: off</source>
         <translation>API：关闭</translation>
     </message>
@@ -150,47 +166,47 @@ GPU：%8</translation>
 <context>
     <name>sightline::app::ModerationController</name>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="60" />
+        <location filename="../app/gui/moderation_controller.cpp" line="87" />
         <source>%1 items · %2 judged · %3 errors · %4 decided · %5 items/h · agreement %6% · override rate %7% · median review %8 s</source>
         <translation>%1 项 · 已判定 %2 · 错误 %3 · 已决定 %4 · 每小时 %5 项 · 一致率 %6% · 推翻率 %7% · 审核中位时间 %8 秒</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="76" />
+        <location filename="../app/gui/moderation_controller.cpp" line="104" />
         <source>%1 new items</source>
         <translation>新增 %1 项</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="86" />
+        <location filename="../app/gui/moderation_controller.cpp" line="114" />
         <source>Load a model before running the queue.</source>
         <translation>运行队列前请先加载模型。</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="112" />
-        <source>%1/%2 · %3 items/min · ETA %4 s</source>
-        <translation>%1/%2 · 每分钟 %3 项 · 预计剩余 %4 秒</translation>
+        <location filename="../app/gui/moderation_controller.cpp" line="156" />
+        <source>The moderation run stopped on an unknown error.</source>
+        <translation>审核运行因未知错误而停止。</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="124" />
+        <location filename="../app/gui/moderation_controller.cpp" line="164" />
+        <source>Queue done · %1 judged · %2 errors</source>
+        <translation>队列完成 · 已判定 %1 · 错误 %2</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/moderation_controller.cpp" line="163" />
         <source>Cancelled; Run continues where it stopped</source>
         <translation>已取消；再次运行将从中断处继续</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="124" />
-        <source>Queue done</source>
-        <translation>队列完成</translation>
-    </message>
-    <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="143" />
+        <location filename="../app/gui/moderation_controller.cpp" line="184" />
         <source>A policy needs instructions.</source>
         <translation>策略需要指令。</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="149" />
+        <location filename="../app/gui/moderation_controller.cpp" line="190" />
         <source>Policy %1 saved</source>
         <translation>策略 %1 已保存</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="171" />
+        <location filename="../app/gui/moderation_controller.cpp" line="222" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
@@ -224,11 +240,131 @@ GPU：%8</translation>
     </message>
 </context>
 <context>
+    <name>sightline::ui::ChatListPanel</name>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="28" />
+        <location filename="../ui/chat_list_panel.cpp" line="29" />
+        <source>New chat</source>
+        <translation>新对话</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="30" />
+        <source>New chat (Ctrl+N); the draft of this chat is kept</source>
+        <translation>新对话 (Ctrl+N)；本对话的草稿会保留</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="32" />
+        <location filename="../ui/chat_list_panel.cpp" line="127" />
+        <source>Chat settings…</source>
+        <translation>对话设置…</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="33" />
+        <source>This chat's system prompt</source>
+        <translation>本对话的系统提示词</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="34" />
+        <location filename="../ui/chat_list_panel.cpp" line="177" />
+        <source>Chat settings</source>
+        <translation>对话设置</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="38" />
+        <location filename="../ui/chat_list_panel.cpp" line="39" />
+        <source>Search chats</source>
+        <translation>搜索对话</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="42" />
+        <source>Chat history</source>
+        <translation>对话历史</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="66" />
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="67" />
+        <source>Yesterday</source>
+        <translation>昨天</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="80" />
+        <source>Could not read the chat list: %1</source>
+        <translation>无法读取对话列表：%1</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="103" />
+        <source>No chat matches “%1”.</source>
+        <translation>没有与“%1”匹配的对话。</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="126" />
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="129" />
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="156" />
+        <source>Delete chat</source>
+        <translation>删除对话</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="157" />
+        <source>Delete “%1” with all its messages, versions and images? This cannot be undone.</source>
+        <translation>删除“%1”及其全部消息、版本和图片？此操作无法撤销。</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="169" />
+        <source>Rename chat</source>
+        <translation>重命名对话</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="169" />
+        <source>Title:</source>
+        <translation>标题：</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="179" />
+        <source>System prompt for this chat (sent before every turn; empty: none):</source>
+        <translation>本对话的系统提示词（每轮之前发送；留空：不使用）：</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_list_panel.cpp" line="185" />
+        <source>Could not read the chat: %1</source>
+        <translation>无法读取对话：%1</translation>
+    </message>
+</context>
+<context>
+    <name>sightline::ui::ChatStore</name>
+    <message>
+        <location filename="../ui/chat_store.cpp" line="179" />
+        <source>Could not save the chat (%1): %2. Nothing of this change was saved.</source>
+        <translation>无法保存对话（%1）：%2。此次更改均未保存。</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_store_schema.cpp" line="181" />
+        <source>Could not clean up image copies: %1</source>
+        <translation>无法清理图片副本：%1</translation>
+    </message>
+</context>
+<context>
     <name>sightline::ui::ChatView</name>
     <message>
-        <location filename="../ui/chat_view.cpp" line="15" />
+        <location filename="../ui/chat_view.cpp" line="17" />
         <source>Conversation</source>
         <translation>对话</translation>
+    </message>
+    <message>
+        <location filename="../ui/chat_view.cpp" line="33" />
+        <source>Cancel edit</source>
+        <translation>取消编辑</translation>
     </message>
 </context>
 <context>
@@ -422,255 +558,258 @@ GPU：%8</translation>
         <translation>Sightline</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="44" />
-        <location filename="../ui/main_window.cpp" line="45" />
-        <source>New chat</source>
-        <translation>新对话</translation>
-    </message>
-    <message>
-        <location filename="../ui/main_window.cpp" line="47" />
-        <source>Chat history</source>
-        <translation>对话历史</translation>
-    </message>
-    <message>
-        <location filename="../ui/main_window.cpp" line="73" />
-        <location filename="../ui/main_window.cpp" line="389" />
+        <location filename="../ui/main_window.cpp" line="62" />
+        <location filename="../ui/main_window.cpp" line="216" />
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="79" />
+        <location filename="../ui/main_window.cpp" line="68" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="25" />
+        <location filename="../ui/main_window_menus.cpp" line="26" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="26" />
+        <location filename="../ui/main_window_menus.cpp" line="27" />
         <source>&amp;New chat</source>
         <translation>新对话(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="391" />
+        <location filename="../ui/main_window.cpp" line="218" />
         <source>Could not load the model: %1
 Choose the GLM-4.6V-Flash checkpoint folder (with config.json and *.safetensors), or check the device in Settings.</source>
         <translation>无法加载模型：%1
 请选择 GLM-4.6V-Flash 模型文件夹（包含 config.json 和 *.safetensors），或在设置中检查设备。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="394" />
+        <location filename="../ui/main_window.cpp" line="221" />
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="99" />
+        <location filename="../ui/main_window_menus.cpp" line="100" />
         <source>GLM-4.6V-Flash folder</source>
         <translation>GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="33" />
+        <location filename="../ui/main_window_menus.cpp" line="34" />
         <source>Export chat as Markdown…</source>
         <translation>导出对话为 Markdown…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="34" />
-        <location filename="../ui/main_window_menus.cpp" line="38" />
+        <location filename="../ui/main_window_menus.cpp" line="35" />
+        <location filename="../ui/main_window_menus.cpp" line="39" />
         <source>Export chat</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="34" />
+        <location filename="../ui/main_window_menus.cpp" line="35" />
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="37" />
+        <location filename="../ui/main_window_menus.cpp" line="38" />
         <source>Export chat as JSON…</source>
         <translation>导出对话为 JSON…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="38" />
+        <location filename="../ui/main_window_menus.cpp" line="39" />
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="42" />
+        <location filename="../ui/main_window_menus.cpp" line="43" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="43" />
+        <location filename="../ui/main_window_menus.cpp" line="44" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="53" />
+        <location filename="../ui/main_window_menus.cpp" line="54" />
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="49" />
+        <location filename="../ui/main_window_menus.cpp" line="50" />
         <source>Stop answer</source>
         <translation>停止回答</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="105" />
+        <location filename="../ui/main_window.cpp" line="107" />
         <source>Copied to the clipboard</source>
         <translation>已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="28" />
+        <location filename="../ui/main_window_menus.cpp" line="29" />
         <source>&amp;Open model folder…</source>
         <translation>打开模型文件夹(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="29" />
+        <location filename="../ui/main_window_menus.cpp" line="30" />
         <source>&amp;Recent models</source>
         <translation>最近的模型(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="46" />
+        <location filename="../ui/main_window_menus.cpp" line="47" />
         <source>&amp;Paste into the question</source>
         <translation>粘贴到问题中(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="48" />
+        <location filename="../ui/main_window_menus.cpp" line="49" />
         <source>Attach image…</source>
         <translation>添加图片…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="56" />
+        <location filename="../ui/main_window_menus.cpp" line="57" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="58" />
+        <location filename="../ui/main_window_menus.cpp" line="59" />
         <source>Next chat</source>
         <translation>下一个对话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="59" />
+        <location filename="../ui/main_window_menus.cpp" line="60" />
         <source>Previous chat</source>
         <translation>上一个对话</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="61" />
+        <location filename="../ui/main_window_menus.cpp" line="62" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="63" />
+        <location filename="../ui/main_window_menus.cpp" line="64" />
         <source>&amp;Keyboard shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="64" />
+        <location filename="../ui/main_window_menus.cpp" line="65" />
         <source>&amp;About Sightline</source>
         <translation>关于 Sightline(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="88" />
+        <location filename="../ui/main_window_menus.cpp" line="89" />
         <source>No recent models</source>
         <translation>没有最近的模型</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="91" />
+        <location filename="../ui/main_window_menus.cpp" line="92" />
         <source>Clear list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="121" />
+        <location filename="../ui/main_window_menus.cpp" line="131" />
         <source>Sightline: %1
 Qt: %2</source>
         <translation>Sightline：%1
 Qt：%2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="172" />
+        <location filename="../ui/main_window_menus.cpp" line="182" />
         <source>Performance</source>
         <translation>性能</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="131" />
+        <location filename="../ui/main_window.cpp" line="133" />
         <source>&lt;h2&gt;Ask about an image&lt;/h2&gt;&lt;p&gt;Drop, paste or attach an image, type a question, and press Ctrl+Enter.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;就图片提问&lt;/h2&gt;&lt;p&gt;拖放、粘贴或添加一张图片，输入问题，然后按 Ctrl+Enter。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="136" />
+        <location filename="../ui/main_window.cpp" line="138" />
         <source>&lt;h2&gt;Welcome to Sightline&lt;/h2&gt;&lt;p&gt;Sightline answers questions about images with &lt;b&gt;GLM-4.6V-Flash&lt;/b&gt;, running on your own GPU.&lt;/p&gt;&lt;p&gt;Download the checkpoint folder (about 21 GB) from Hugging Face (&lt;a href="https://huggingface.co/zai-org/GLM-4.6V-Flash"&gt;zai-org/GLM-4.6V-Flash&lt;/a&gt;) or ModelScope (ZhipuAI/GLM-4.6V-Flash), for example with &lt;code&gt;huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash&lt;/code&gt;, then choose that folder with &lt;i&gt;File → Open model folder…&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Your earlier chats stay browsable meanwhile.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;欢迎使用 Sightline&lt;/h2&gt;&lt;p&gt;Sightline 使用在您自己的 GPU 上运行的 &lt;b&gt;GLM-4.6V-Flash&lt;/b&gt; 回答关于图片的问题。&lt;/p&gt;&lt;p&gt;请从 ModelScope（ZhipuAI/GLM-4.6V-Flash）或 Hugging Face（&lt;a href="https://huggingface.co/zai-org/GLM-4.6V-Flash"&gt;zai-org/GLM-4.6V-Flash&lt;/a&gt;）下载模型文件夹（约 21 GB），例如 &lt;code&gt;huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash&lt;/code&gt;，然后通过&lt;i&gt;文件 → 打开模型文件夹…&lt;/i&gt;选择该文件夹。&lt;/p&gt;&lt;p&gt;在此期间仍可浏览以前的对话。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="144" />
+        <location filename="../ui/main_window.cpp" line="146" />
         <source>Choose the GLM-4.6V-Flash folder</source>
         <translation>选择 GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="170" />
-        <location filename="../ui/main_window.cpp" line="208" />
-        <location filename="../ui/main_window.cpp" line="238" />
-        <location filename="../ui/main_window.cpp" line="261" />
-        <location filename="../ui/main_window.cpp" line="314" />
-        <location filename="../ui/main_window.cpp" line="329" />
-        <location filename="../ui/main_window.cpp" line="352" />
+        <location filename="../ui/main_window.cpp" line="179" />
+        <location filename="../ui/main_window_chat.cpp" line="118" />
+        <location filename="../ui/main_window_chat.cpp" line="209" />
+        <location filename="../ui/main_window_chat.cpp" line="300" />
+        <location filename="../ui/main_window_chat.cpp" line="318" />
+        <location filename="../ui/main_window_chat.cpp" line="335" />
         <source>Could not save or read the chat history: %1</source>
         <translation>无法保存或读取对话历史：%1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="189" />
+        <location filename="../ui/main_window_chat.cpp" line="24" />
+        <source>Could not read the chat history: %1</source>
+        <translation>无法读取对话历史：%1</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_chat.cpp" line="65" />
         <source>No model yet: choose the GLM-4.6V-Flash folder with File → Open model folder…</source>
         <translation>尚无模型：请通过“文件 → 打开模型文件夹…”选择 GLM-4.6V-Flash 文件夹</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="190" />
+        <location filename="../ui/main_window_chat.cpp" line="66" />
         <source>The model is not loaded yet.</source>
         <translation>模型尚未加载。</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="195" />
+        <location filename="../ui/main_window_chat.cpp" line="78" />
         <source>Image question</source>
         <translation>图片提问</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="296" />
+        <location filename="../ui/main_window_chat.cpp" line="139" />
+        <source>Could not keep a copy of the image: %1</source>
+        <translation>无法保存图片副本：%1</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window_chat.cpp" line="281" />
         <source>Out of memory</source>
         <translation>内存不足</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="297" />
+        <location filename="../ui/main_window_chat.cpp" line="282" />
         <source>Retry with a smaller image budget</source>
         <translation>以更小的图片预算重试</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="350" />
+        <location filename="../ui/main_window_chat.cpp" line="315" />
+        <source>Editing “%1”: Send adds your text as a new version of it. The answers after it stay with the old version (switch back with ‹ ›).</source>
+        <translation>正在编辑“%1”：发送后，您的文字将作为它的新版本。之后的回答保留在旧版本中（可用 ‹ › 切换回去）。</translation>
+    </message>
+    <message>
+        <location filename="../ui/main_window.cpp" line="177" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="359" />
+        <location filename="../ui/main_window.cpp" line="186" />
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="378" />
+        <location filename="../ui/main_window.cpp" line="205" />
         <source>%1 on %2</source>
         <translation>%1，运行于 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="389" />
+        <location filename="../ui/main_window.cpp" line="216" />
         <source>Loading cancelled</source>
         <translation>已取消加载</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="398" />
+        <location filename="../ui/main_window.cpp" line="225" />
         <source>%1 · VRAM %2 / %3</source>
         <translation>%1 · 显存 %2 / %3</translation>
     </message>
     <message>
-        <location filename="../ui/main_window.cpp" line="399" />
+        <location filename="../ui/main_window.cpp" line="226" />
         <source>%1 · RAM %2</source>
         <translation>%1 · 内存 %2</translation>
     </message>
@@ -679,88 +818,154 @@ Qt：%2</translation>
     <name>sightline::ui::MessageWidget</name>
     <message>
         <location filename="../ui/message_widget.cpp" line="71" />
+        <source>Previous version</source>
+        <translation>上一个版本</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="75" />
+        <source>Next version</source>
+        <translation>下一个版本</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="77" />
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="71" />
+        <location filename="../ui/message_widget.cpp" line="77" />
         <source>Copy message</source>
         <translation>复制消息</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="72" />
+        <location filename="../ui/message_widget.cpp" line="78" />
         <source>Copy code</source>
         <translation>复制代码</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="72" />
+        <location filename="../ui/message_widget.cpp" line="78" />
         <source>Copy the first code block</source>
         <translation>复制第一个代码块</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="73" />
+        <location filename="../ui/message_widget.cpp" line="79" />
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="73" />
+        <location filename="../ui/message_widget.cpp" line="79" />
         <source>Edit and resend</source>
         <translation>编辑并重新发送</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="74" />
+        <location filename="../ui/message_widget.cpp" line="80" />
+        <location filename="../ui/message_widget.cpp" line="213" />
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="74" />
+        <location filename="../ui/message_widget.cpp" line="80" />
         <source>Regenerate this answer</source>
         <translation>重新生成此回答</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="84" />
+        <location filename="../ui/message_widget.cpp" line="90" />
         <source>Show reasoning</source>
         <translation>显示推理过程</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="92" />
+        <location filename="../ui/message_widget.cpp" line="98" />
         <source>Message text</source>
         <translation>消息内容</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="123" />
+        <location filename="../ui/message_widget.cpp" line="145" />
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="123" />
+        <location filename="../ui/message_widget.cpp" line="145" />
         <source>GLM-4.6V</source>
         <translation>GLM-4.6V</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="130" />
+        <location filename="../ui/message_widget.cpp" line="147" />
+        <source>%1/%2</source>
+        <translation>%1/%2</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="148" />
+        <source>Version %1 of %2</source>
+        <translation>第 %1 版，共 %2 版</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="172" />
         <source>Attached image %1</source>
         <translation>附加图片 %1</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="136" />
+        <location filename="../ui/message_widget.cpp" line="181" />
         <source>Thinking…</source>
         <translation>思考中…</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="136" />
+        <location filename="../ui/message_widget.cpp" line="181" />
         <source>Reasoning</source>
         <translation>推理过程</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="148" />
+        <location filename="../ui/message_widget.cpp" line="181" />
+        <source>Reasoning (unfinished)</source>
+        <translation>推理过程（未完成）</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="195" />
         <source>Stopped. </source>
         <translation>已停止。</translation>
     </message>
     <message>
-        <location filename="../ui/message_widget.cpp" line="149" />
-        <source>Error: %1</source>
-        <translation>错误：%1</translation>
+        <location filename="../ui/message_widget.cpp" line="195" />
+        <source>Stopped while thinking, before any answer. </source>
+        <translation>在思考时停止，尚未给出回答。</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="197" />
+        <source>Interrupted: Sightline closed while this answer was being written; what had arrived is kept. Regenerate for a full answer.</source>
+        <translation>已中断：写入此回答时 Sightline 被关闭；已收到的内容已保留。重新生成可得到完整回答。</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="202" />
+        <source>The answer failed part-way</source>
+        <translation>回答中途失败</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="203" />
+        <source>The answer failed before it started</source>
+        <translation>回答在开始前失败</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="205" />
+        <source>Lower “Max image pixels” in Settings or close other programs using the GPU, then press Retry.</source>
+        <translation>请在设置中降低“最大图片像素”，或关闭其他占用 GPU 的程序，然后按“重试”。</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="206" />
+        <source>Check the images and the model in Settings, then press Retry.</source>
+        <translation>请检查图片和设置中的模型，然后按“重试”。</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="213" />
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="214" />
+        <source>Try this answer again</source>
+        <translation>再次尝试此回答</translation>
+    </message>
+    <message>
+        <location filename="../ui/message_widget.cpp" line="214" />
+        <source>Regenerate this answer (the old one stays as a version)</source>
+        <translation>重新生成此回答（旧回答保留为一个版本）</translation>
     </message>
 </context>
 <context>
@@ -1100,127 +1305,177 @@ Qt：%2</translation>
 <context>
     <name>sightline::ui::ReviewWidget</name>
     <message>
-        <location filename="../ui/review_widget.cpp" line="28" />
+        <location filename="../ui/review_widget.cpp" line="48" />
         <source>Import queue…</source>
         <translation>导入队列…</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="29" />
+        <location filename="../ui/review_widget.cpp" line="49" />
         <source>Run model</source>
         <translation>运行模型</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="30" />
+        <location filename="../ui/review_widget.cpp" line="50" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="32" />
+        <location filename="../ui/review_widget.cpp" line="52" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="33" />
+        <location filename="../ui/review_widget.cpp" line="53" />
         <source>Export…</source>
         <translation>导出…</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="34" />
+        <location filename="../ui/review_widget.cpp" line="54" />
         <source>Policy…</source>
         <translation>策略…</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="48" />
+        <location filename="../ui/review_widget.cpp" line="55" />
+        <source>Undo decision</source>
+        <translation>撤销决定</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="56" />
+        <source>Take back the last decision made here (Ctrl+Z)</source>
+        <translation>撤回在此做出的上一个决定 (Ctrl+Z)</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="72" />
         <source>All</source>
         <translation>全部</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="48" />
+        <location filename="../ui/review_widget.cpp" line="72" />
         <source>Awaiting decision</source>
         <translation>待决定</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="48" />
+        <location filename="../ui/review_widget.cpp" line="72" />
         <source>Disagreements</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="48" />
+        <location filename="../ui/review_widget.cpp" line="72" />
         <source>Errors</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="48" />
+        <location filename="../ui/review_widget.cpp" line="72" />
         <source>Low confidence</source>
         <translation>低置信度</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="50" />
+        <location filename="../ui/review_widget.cpp" line="74" />
         <source>Queue order</source>
         <translation>队列顺序</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="50" />
+        <location filename="../ui/review_widget.cpp" line="74" />
         <source>Lowest confidence first</source>
         <translation>置信度从低到高</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="52" />
+        <location filename="../ui/review_widget.cpp" line="76" />
         <source>Moderation queue</source>
         <translation>审核队列</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="61" />
+        <location filename="../ui/review_widget.cpp" line="85" />
         <source>Listing image</source>
         <translation>商品图片</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="69" />
-        <source>Note (optional), then A approve · R reject · E escalate · N/P next/previous</source>
-        <translation>备注（可选），然后按 A 通过 · R 拒绝 · E 升级 · N/P 下一项/上一项</translation>
+        <location filename="../ui/review_widget.cpp" line="93" />
+        <source>Note (optional), then A approve · R reject · E escalate · N/P next/previous · Ctrl+Z undo</source>
+        <translation>备注（可选），然后 A 通过 · R 拒绝 · E 上报 · N/P 下一个/上一个 · Ctrl+Z 撤销</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="70" />
+        <location filename="../ui/review_widget.cpp" line="309" />
+        <source>Model output could not be read.</source>
+        <translation>无法读取模型输出。</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="310" />
+        <source>&lt;p&gt;&lt;b&gt;Not judged:&lt;/b&gt; %1&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;未判定：&lt;/b&gt;%1&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="312" />
+        <source>&lt;p&gt;Raw answer:&lt;/p&gt;&lt;p style="white-space: pre-wrap; font-family: monospace;"&gt;%1&lt;/p&gt;</source>
+        <translation>&lt;p&gt;原始回答：&lt;/p&gt;&lt;p style="white-space: pre-wrap; font-family: monospace;"&gt;%1&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="94" />
         <source>Reviewer note</source>
         <translation>审核备注</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="167" />
+        <location filename="../ui/review_widget.cpp" line="102" />
+        <source>Import warnings</source>
+        <translation>导入警告</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="125" />
+        <source>Stopping… %1/%2</source>
+        <translation>正在停止… %1/%2</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="188" />
+        <source>Paused · %1/%2</source>
+        <translation>已暂停 · %1/%2</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="190" />
+        <source>%1/%2</source>
+        <translation>%1/%2</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="191" />
+        <source> · %1 errors</source>
+        <translation> · 错误 %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="193" />
+        <source> · %1 items/min · ETA %2 s</source>
+        <translation> · 每分钟 %1 项 · 预计剩余 %2 秒</translation>
+    </message>
+    <message>
+        <location filename="../ui/review_widget.cpp" line="277" />
         <source>error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="186" />
+        <location filename="../ui/review_widget.cpp" line="298" />
         <source>Nothing to review with this filter.</source>
         <translation>此筛选条件下没有需要审核的项目。</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="192" />
+        <location filename="../ui/review_widget.cpp" line="304" />
         <source>Cannot show %1</source>
         <translation>无法显示 %1</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="195" />
+        <location filename="../ui/review_widget.cpp" line="307" />
         <source>&lt;p&gt;&lt;i&gt;Duplicate of %1&lt;/i&gt;&lt;/p&gt;</source>
         <translation>&lt;p&gt;&lt;i&gt;与 %1 重复&lt;/i&gt;&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="197" />
-        <source>&lt;p&gt;&lt;b&gt;Model output could not be read.&lt;/b&gt; Raw answer:&lt;/p&gt;&lt;p style="white-space: pre-wrap; font-family: monospace;"&gt;%1&lt;/p&gt;</source>
-        <translation>&lt;p&gt;&lt;b&gt;无法解析模型输出。&lt;/b&gt;原始回答：&lt;/p&gt;&lt;p style="white-space: pre-wrap; font-family: monospace;"&gt;%1&lt;/p&gt;</translation>
-    </message>
-    <message>
-        <location filename="../ui/review_widget.cpp" line="199" />
+        <location filename="../ui/review_widget.cpp" line="315" />
         <source>&lt;p&gt;&lt;b&gt;Model: %1&lt;/b&gt; (confidence %2)&lt;br&gt;Reasons: %3&lt;br&gt;Categories: %4&lt;/p&gt;</source>
         <translation>&lt;p&gt;&lt;b&gt;模型：%1&lt;/b&gt;（置信度 %2）&lt;br&gt;理由：%3&lt;br&gt;类别：%4&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="202" />
+        <location filename="../ui/review_widget.cpp" line="318" />
         <source>&lt;p&gt;&lt;i&gt;Not judged yet.&lt;/i&gt;&lt;/p&gt;</source>
         <translation>&lt;p&gt;&lt;i&gt;尚未判定。&lt;/i&gt;&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../ui/review_widget.cpp" line="203" />
+        <location filename="../ui/review_widget.cpp" line="319" />
         <source>&lt;p&gt;Decision: &lt;b&gt;%1&lt;/b&gt; %2&lt;/p&gt;</source>
         <translation>&lt;p&gt;决定：&lt;b&gt;%1&lt;/b&gt; %2&lt;/p&gt;</translation>
     </message>
