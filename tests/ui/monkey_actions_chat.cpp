@@ -4,6 +4,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -178,10 +179,14 @@ QList<QListWidgetItem*> chatItems(Monkey& m) {
 
 // Del on a chat in the list asks first (answered yes or cancel), as a person deletes one.
 QString deleteChat(Monkey& m, Rng& rng) {
+    // Focus first: leaving the composer may rebuild the list (its items die), so pick afterwards.
     QListWidget* list = chatPanelList(m);
-    QListWidgetItem* item = rng.pick(chatItems(m));
-    const qint64 id = item->data(Qt::UserRole).toLongLong();
     list->setFocus();
+    QCoreApplication::processEvents();
+    const QList<QListWidgetItem*> items = chatItems(m);
+    if (items.isEmpty()) return QStringLiteral("no chat left");
+    QListWidgetItem* item = rng.pick(items);
+    const qint64 id = item->data(Qt::UserRole).toLongLong();
     list->setCurrentItem(item);
     const bool yes = rng.chance(0.85);
     m.dialogs().plan(yes ? DialogAnswerer::confirm() : DialogAnswerer::cancel());
