@@ -1,5 +1,5 @@
-// Support for window_test: a scripted fake backend (tokens with a pause, cancellation between
-// tokens, a fixed pre-flight of 7 image tokens) and a window wired to a controller over it.
+// Support for window_test: a window wired to a controller over the scripted fake backend
+// (fake_backend.h).
 #pragma once
 
 #include <QElapsedTimer>
@@ -12,59 +12,14 @@
 #include "chat_store.h"
 #include "composer.h"
 #include "engine_controller.h"
+#include "fake_backend.h"
 #include "main_window.h"
 
 namespace window_test {
 
 using namespace sightline;
 
-class FakeBackend : public app::InferenceBackend {
-public:
-    FakeBackend(QStringList tokens, int delayMs) : m_tokens(std::move(tokens)), m_delayMs(delayMs) {}
-    void load(const LoadOptions&) override { m_loaded = true; }
-    bool loaded() const override { return m_loaded.load(); }
-    GenerateResult generate(RequestSource, const std::vector<ChatMessage>&, const GenerationParams& params, const TokenCallback& onToken,
-                            const std::atomic<bool>* cancel) const override {
-        lastSeed = static_cast<qint64>(params.sampling.seed);
-        GenerateResult r;
-        r.finishReason = FinishReason::Stop;
-        for (const auto& t : m_tokens) {
-            if (cancel && cancel->load()) {
-                r.finishReason = FinishReason::Cancelled;
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(m_delayMs));
-            TokenEvent ev;
-            ev.textDelta = t.toStdString();
-            r.text += ev.textDelta;
-            onToken(ev);
-            r.outputIds.push_back(1);
-        }
-        r.stats.ttftMs = 12;
-        r.stats.decodeTokensPerS = 99;
-        r.stats.generatedTokens = static_cast<int64_t>(r.outputIds.size());
-        r.stats.device = "fake";
-        return r;
-    }
-    std::string summary() const override { return "fake model"; }
-    std::string device() const override { return "fake"; }
-    DeviceKind deviceKind() const override { return DeviceKind::Cpu; }
-    PreprocessedImage preflight(const RgbImage& image, int64_t) const override {
-        PreprocessedImage p;
-        p.originalWidth = image.width;
-        p.originalHeight = image.height;
-        p.resizedWidth = image.width;
-        p.resizedHeight = image.height;
-        p.numTokens = 7;
-        return p;
-    }
-    mutable std::atomic<qint64> lastSeed{-1};
-
-private:
-    QStringList m_tokens;
-    int m_delayMs;
-    std::atomic<bool> m_loaded{false};
-};
+using sightline::uitest::FakeBackend;
 
 struct Harness {
     explicit Harness(std::unique_ptr<app::InferenceBackend> backend, ui::GenerationSettings settings = {}, QSize size = {}) {
