@@ -196,14 +196,18 @@ qint64 ChatStore::createChat(const QString& title, const QString& systemPrompt) 
     return ok ? id : -1;
 }
 
-bool ChatStore::renameChat(qint64 chatId, const QString& title) {
-    return write("rename chat", [&](QSqlDatabase& d) {
+bool ChatStore::setChatText(const char* what, const QString& sql, qint64 chatId, const QString& value) {
+    return write(what, [&](QSqlDatabase& d) {
         QSqlQuery q(d);
-        q.prepare(QStringLiteral("UPDATE chats SET title=? WHERE id=?"));
-        q.addBindValue(nn(title));
+        q.prepare(sql);
+        q.addBindValue(nn(value));
         q.addBindValue(chatId);
-        exec(q, "rename chat");
+        exec(q, what);
     });
+}
+
+bool ChatStore::renameChat(qint64 chatId, const QString& title) {
+    return setChatText("rename chat", QStringLiteral("UPDATE chats SET title=? WHERE id=?"), chatId, title);
 }
 
 bool ChatStore::deleteChat(qint64 chatId) {
@@ -248,13 +252,7 @@ QString ChatStore::chatSystemPrompt(qint64 chatId) const {
 }
 
 bool ChatStore::setChatSystemPrompt(qint64 chatId, const QString& prompt) {
-    return write("set system prompt", [&](QSqlDatabase& d) {
-        QSqlQuery q(d);
-        q.prepare(QStringLiteral("UPDATE chats SET system_prompt=? WHERE id=?"));
-        q.addBindValue(nn(prompt));
-        q.addBindValue(chatId);
-        exec(q, "set system prompt");
-    });
+    return setChatText("set system prompt", QStringLiteral("UPDATE chats SET system_prompt=? WHERE id=?"), chatId, prompt);
 }
 
 qint64 ChatStore::addMessage(qint64 chatId, const ChatMessageUi& m) {

@@ -87,6 +87,8 @@ private:
     // Runs body inside BEGIN IMMEDIATE … COMMIT; any failure (a throw from body, BEGIN or COMMIT)
     // rolls back and is reported through writeFailed.
     bool write(const char* what, const std::function<void(QSqlDatabase&)>& body);
+    // One text column of one chat (sql: UPDATE chats SET col=? WHERE id=?), as one write.
+    bool setChatText(const char* what, const QString& sql, qint64 chatId, const QString& value);
     void migrate();
     void recoverInterrupted();
     int removeOrphanImages(const QStringList& candidates);  // all files when candidates is empty
