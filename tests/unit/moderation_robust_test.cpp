@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "moderation.h"
+#include "moderation_scripted.h"
 #include "sightline/untrusted.h"
 #include "test_support.h"
 
@@ -35,17 +36,8 @@ struct TitleJudge {
         const std::string prompt = m.back().content.back().text;
         const std::string title = prompt.substr(15, prompt.find('\n') - 15);
         if (title.rfind("throw", 0) == 0) throw std::runtime_error("engine exploded \xff\xfe");
-        GenerateResult r;
         auto it = answers.find(title);
-        r.text = it != answers.end() ? it->second : R"({"verdict": "approve", "reasons": [], "categories": []})";
-        for (char ch : r.text) {
-            TokenEvent ev;
-            ev.textDelta = std::string(1, ch);
-            ev.logprob = std::log(0.5f);
-            r.tokens.push_back(ev);
-            r.outputIds.push_back(1);
-        }
-        return r;
+        return scriptedAnswer(it != answers.end() ? it->second : R"({"verdict": "approve", "reasons": [], "categories": []})");
     }
 };
 

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "moderation.h"
+#include "moderation_scripted.h"
 #include "test_support.h"
 
 using namespace sightline;
@@ -44,16 +45,8 @@ struct ScriptedJudge {
             r.finishReason = FinishReason::Cancelled;
             return r;
         }
-        GenerateResult r;
-        r.text = answers.count(title) ? answers[title] : R"({"verdict": "approve", "reasons": [], "categories": [], "confidence": 0.9})";
-        for (char ch : r.text) {
-            TokenEvent ev;
-            ev.textDelta = std::string(1, ch);
-            ev.logprob = std::log(0.5f);
-            r.tokens.push_back(ev);
-            r.outputIds.push_back(1);
-        }
-        return r;
+        return scriptedAnswer(answers.count(title) ? answers[title]
+                                                        : R"({"verdict": "approve", "reasons": [], "categories": [], "confidence": 0.9})");
     }
 };
 
