@@ -17,6 +17,8 @@ import threading
 import time
 import zlib
 
+from server_process import terminate
+
 FAILS = []
 
 
@@ -121,14 +123,8 @@ def start(cli, model, *extra):
 
 
 def stop(srv, what):
-    t0 = time.time()
-    srv.terminate()
-    try:
-        code = srv.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        srv.kill()
-        code = None
-    check(code == 0 and time.time() - t0 < 5, f"{what}: SIGTERM exits 0 promptly (exit {code}, {time.time() - t0:.1f} s)")
+    code, seconds = terminate(srv, 15)
+    check(code == 0 and seconds < 5, f"{what}: SIGTERM exits 0 promptly (exit {code}, {seconds:.1f} s)")
 
 
 def main():

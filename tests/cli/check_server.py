@@ -14,6 +14,8 @@ import time
 import urllib.error
 import urllib.request
 
+from server_process import terminate
+
 FAILS = []
 
 
@@ -180,12 +182,7 @@ def main():
         st, body = post(base, request_for(cases[0], fixtures))
         check(st == 200 and json.loads(body)["choices"][0]["token_ids"] == cases[0]["greedy_tokens"], "the server answers after that")
     finally:
-        srv.terminate()
-        try:
-            code = srv.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            srv.kill()
-            code = None
+        code, _ = terminate(srv, 20)
     check(code == 0, f"SIGTERM stops the server cleanly (exit {code})")
     print(f"{len(FAILS)} failed")
     return 1 if FAILS else 0

@@ -24,6 +24,8 @@ import threading
 import time
 import zlib
 
+from server_process import terminate
+
 try:
     import openai  # noqa: F401
     HAVE_OPENAI = True
@@ -241,14 +243,8 @@ def main():
         growth = (rounds[1]["VmRSS"] - rounds[0]["VmRSS"]) // 1024
         check(growth < 48, f"RSS does not grow from round 1 to round 2 ({growth:+d} MB)")
     finally:
-        t0 = time.time()
-        srv.terminate()
-        try:
-            code = srv.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            srv.kill()
-            code = None
-    check(code == 0, f"SIGTERM exits 0 ({code}, {time.time() - t0:.1f} s)")
+        code, seconds = terminate(srv, 20)
+    check(code == 0, f"SIGTERM exits 0 ({code}, {seconds:.1f} s)")
     figures = {"requests": total, "health_probes": len(latencies), "health_p50_ms": round(p50 * 1000, 1),
                "health_p99_ms": round(p99 * 1000, 1), "health_max_ms": round(worst * 1000, 1), "max_rss_mb": max_rss // 1024,
                "seconds": round(time.time() - t_begin, 1), "failed_checks": len(FAILS)}
