@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine:
 #   tools/sightline.sh run    install what is missing, build, start the Sightline window
-#   tools/sightline.sh test   install what is missing, build, run the whole test suite, then the CPU
+#   tools/sightline.sh test   install what is missing, build, check the formatting, run the whole test suite, then the CPU
 #                             suite under ASan + UBSan and every fuzz target briefly (SIGHTLINE_FUZZ_SECONDS)
 #   tools/sightline.sh build  install + build only (SIGHTLINE_NO_UI=1: engine, CLI, bench without Qt)
 #   tools/sightline.sh deps   install only
@@ -18,7 +18,7 @@ APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-v
   libgtest-dev nlohmann-json3-dev libpcre2-dev libstb-dev libjpeg-dev libwebp-dev
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   libqt6sql6-sqlite libqt6svg6-dev libgl-dev libxkbcommon-dev xvfb xauth ccache fonts-wqy-microhei libssl-dev
-  clang libclang-rt-14-dev llvm)  # clang + libFuzzer + llvm-symbolizer: tools/fuzz.sh
+  clang libclang-rt-14-dev llvm clang-format)  # clang + libFuzzer + llvm-symbolizer: tools/fuzz.sh; tools/format.sh
 
 # ccache (when installed) makes a rebuild of the same sources cheap.
 launcher() { command -v ccache >/dev/null 2>&1 && echo "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"; true; }
@@ -116,8 +116,10 @@ case "$cmd" in
       log "no NVIDIA GPU here: the 'gpu' tests are left out"
       exclude=(-LE gpu)
     fi
-    (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" "${exclude[@]}")
     status=0
+    log "checking the formatting (tools/format.sh --check)"
+    ./tools/format.sh --check || status=1
+    (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" "${exclude[@]}") || status=1
     test_sanitizers || status=1
     log "fuzzing every parser of outside input (${SIGHTLINE_FUZZ_SECONDS:-10} s a target; tools/fuzz.sh)"
     ./tools/fuzz.sh "${SIGHTLINE_FUZZ_SECONDS:-10}" || status=1
