@@ -11,7 +11,7 @@
 #include <memory>
 
 #include "kv/image_cache.h"
-#include "kv/prefix_cache.h"
+#include "kv/kv_cache.h"
 #include "model/model_impl.h"
 #include "text/batch_decoder.h"
 

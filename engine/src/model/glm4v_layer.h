@@ -6,7 +6,8 @@
 // full over the cached prefix) and SlotBatchAttention (one token for each of B slot rows, masked to
 // each row's length). The CUDA decode step passes fused=true: norms, rope and SiLU-mul then run as
 // single kernels (what its CUDA graphs replay); prefill and the CPU stay on libtorch ops.
-// Internal to model/. Stateless over immutable weights; the caches belong to the caller.
+// Internal to model/ (implemented in glm4v_forward.cpp). Stateless over immutable weights; the
+// caches belong to the caller.
 #pragma once
 
 #include <ATen/ATen.h>

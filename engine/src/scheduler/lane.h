@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "kv/image_cache.h"
-#include "kv/prefix_cache.h"
+#include "kv/kv_cache.h"
 #include "model/model_impl.h"
 #include "scheduler/request.h"
 #include "text/batch_decoder.h"

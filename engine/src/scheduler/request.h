@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "arch/glm4v_rope.h"
-#include "kv/prefix_cache.h"
+#include "kv/kv_cache.h"
 #include "sampling/sequence.h"
 #include "sightline/engine.h"
 #include "sightline/scheduler.h"
