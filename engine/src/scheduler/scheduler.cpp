@@ -31,7 +31,7 @@ const char* requestSourceName(RequestSource s) {
 
 struct Scheduler::Impl {
     std::shared_ptr<const Model> model;
-    const Model::Impl* weights = nullptr;  // *model's internals: immutable
+    const Model::Impl* core = nullptr;  // *model's internals (weights, config, device): immutable
     SchedulerOptions options;
 
     mutable std::mutex mutex;  // guards queues, nextSource, stop, nextId, counters, observer
@@ -72,9 +72,9 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, SchedulerOptions option
     if (options.maxBatch < 1 || options.slotTokens < 16) throwBadInput("scheduler: max batch must be >= 1 and slot size >= 16 tokens");
     options.slotTokens = std::min(options.slotTokens, model->config().text.maxPositionEmbeddings);
     m_impl->model = std::move(model);
-    m_impl->weights = &modelImpl(*m_impl->model);
+    m_impl->core = &modelImpl(*m_impl->model);
     m_impl->options = options;
-    m_impl->kv = std::make_unique<KvManager>(*m_impl->weights, KvOptions{options.maxBatch, options.slotTokens, options.kvCacheBytes, options.keptPrefixes});
+    m_impl->kv = std::make_unique<KvManager>(*m_impl->core, KvOptions{options.maxBatch, options.slotTokens, options.kvCacheBytes, options.keptPrefixes});
     m_impl->thread = std::thread([impl = m_impl.get()] { impl->run(); });
 }
 
@@ -153,7 +153,7 @@ std::unique_ptr<Request> Scheduler::Impl::nextAdmissible() {
 void Scheduler::Impl::complete(std::unique_ptr<Request> request) {
     GenerateResult result;
     try {
-        result = request->seq->finish(runtime::peakMemoryBytes(weights->device));
+        result = request->seq->finish(runtime::peakMemoryBytes(core->device));
         if (const std::exception_ptr error = request->seq->error()) std::rethrow_exception(error);  // onToken threw
     } catch (...) {
         fail(std::move(request), std::current_exception());
@@ -194,14 +194,14 @@ void Scheduler::Impl::admit(std::unique_ptr<Request> request) {
         std::unique_ptr<Lane>& lane = request->ownLane ? longLane : batch;
         if (!lane) {
             if (request->ownLane) {
-                lane = std::make_unique<Lane>(*weights, kv->acquireOwnLane(request->cacheNeed()), nullptr, kv->images());
+                lane = std::make_unique<Lane>(*core, kv->acquireOwnLane(request->cacheNeed()), nullptr, kv->images());
             } else {
                 std::unique_ptr<BatchDecoder> decoder = kv->makeBatchDecoder();
                 {
                     std::lock_guard lock(mutex);
                     counters.slots = decoder->slots();
                 }
-                lane = std::make_unique<Lane>(*weights, std::move(decoder), kv->prefixes(), kv->images());
+                lane = std::make_unique<Lane>(*core, std::move(decoder), kv->prefixes(), kv->images());
             }
         }
         lane->admit(request);
@@ -239,7 +239,7 @@ void Scheduler::Impl::stepLane(std::unique_ptr<Lane>& lane) {
         const std::exception_ptr error = std::current_exception();
         for (auto& r : lane->takeAll()) fail(std::move(r), error);
         lane.reset();
-        runtime::releaseCachedMemory(weights->device);
+        runtime::releaseCachedMemory(core->device);
     }
 }
 
@@ -252,7 +252,7 @@ bool Scheduler::Impl::iterate() {
         const bool wasIdle = !lanesBusy();
         wake.wait(lock, [&] { return stop || queuedAny() || lanesBusy(); });
         if (stop) return false;
-        if (wasIdle) runtime::resetPeakMemory(weights->device);  // a request's peak is that of the batch it ran in
+        if (wasIdle) runtime::resetPeakMemory(core->device);  // a request's peak is that of the batch it ran in
         for (size_t s = 0; s < queues.size(); ++s)
             for (auto it = queues[s].begin(); it != queues[s].end();)
                 if ((*it)->seq->cancelRequested()) {
@@ -305,7 +305,7 @@ void Scheduler::Impl::recover(std::exception_ptr error, bool failWaiting) {
             }
             for (auto& r : waiting) r->promise.set_exception(error);
         }
-        runtime::releaseCachedMemory(weights->device);
+        runtime::releaseCachedMemory(core->device);
         updateRunning();
     } catch (...) {  // nothing may leave the thread's top
     }
