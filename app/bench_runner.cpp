@@ -125,16 +125,25 @@ json run(const std::shared_ptr<const Model>& modelPtr, const Options& o, const s
     gp.sampling.temperature = 0;
     gp.maxNewTokens = o.maxNewTokens;
     gp.ignoreEos = o.ignoreEos;
-    gp.useImageCache = false;  // every timed request encodes its image
+    gp.useImageCache = false;   // every timed request encodes its image
+    gp.usePrefixCache = false;  // and prefills its whole prompt (an identical prompt would reuse all but one token)
     auto check = [&] {
         if (cancel && cancel->load()) throw Error(ErrorKind::Cancelled, "benchmark cancelled");
     };
     const DeviceMemory idle = queryDeviceMemory(kind);
+    // Single stream: one request at a time through a scheduler of one slot, the path every request
+    // takes (slot cache, CUDA graphs captured during the warm-up).
+    SchedulerOptions single;
+    single.maxBatch = 1;
+    single.keptPrefixes = 0;
+    single.slotTokens = static_cast<int64_t>(model.promptIds(messages, gp).size()) + o.maxNewTokens + 1;
+    Scheduler singleStream(modelPtr, single);
+    auto generate = [&] { return singleStream.submit(RequestSource::Benchmark, messages, gp).get(); };
 
     for (int i = 0; i < o.warmup; ++i) {
         check();
         if (progress) progress({"warmup", i, o.warmup});
-        model.generate(messages, gp);  // includes an image encode: the first is always slower
+        generate();  // includes an image encode: the first is always slower
     }
 
     std::atomic<bool> sampling{o.monitorSampling};
@@ -157,7 +166,7 @@ json run(const std::shared_ptr<const Model>& modelPtr, const Options& o, const s
             for (int n = 0; n < o.loops; ++n) {
                 check();
                 if (progress) progress({"timed", r * o.loops + n, o.repeats * o.loops});
-                const auto res = model.generate(messages, gp);
+                const auto res = generate();
                 const auto& s = res.stats;
                 pre.push_back(s.preprocessMs);
                 vis.push_back(s.visionMs);

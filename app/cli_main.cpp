@@ -114,7 +114,7 @@ int cmdAsk(const cli::Args& a) {
             std::fwrite(ev.textDelta.data(), 1, ev.textDelta.size(), stdout);
             std::fflush(stdout);
         };
-    const GenerateResult r = model->generate(messages, p, cb, &g_cancel);
+    const GenerateResult r = generateOnce(model, messages, p, cb, &g_cancel);
     if (asJson) {
         json out = {{"text", r.text},
                     {"output_ids", r.outputIds},

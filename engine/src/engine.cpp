@@ -1,25 +1,17 @@
-// Model: load a checkpoint, then serve requests. Everything torch-shaped stays in this file and
-// the model/ folder; the public API carries plain structs.
+// Model: load a checkpoint (immutable afterwards), render prompts. Requests run through the
+// Scheduler (scheduler/); the public API carries plain structs.
 #include <c10/core/InferenceMode.h>
 #include <c10/util/Exception.h>
 
-#include <chrono>
-#include <cstring>
 
-#include "arch/glm4v_rope.h"
-#include "model/glm4v_forward.h"
 #include "model/glm4v_weights.h"
 #include "model/model_impl.h"
 #include "runtime/guarded.h"
-#include "text/lane.h"
 #include "runtime/device.h"
 #include "sightline/engine.h"
 #include "util/files.h"
 
 namespace sightline {
-
-using Clock = std::chrono::steady_clock;
-static double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 const char* dtypeName(DType d) {
     switch (d) {
@@ -77,39 +69,10 @@ at::ScalarType toScalar(DType d) {
 
 }  // namespace
 
-uint64_t imageKey(const PreprocessedImage& im) {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(im.gridT * 1000003 + im.gridH * 1009 + im.gridW);
-    const auto* bytes = reinterpret_cast<const unsigned char*>(im.pixelValues.data());
-    const size_t n = im.pixelValues.size() * sizeof(float);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        std::memcpy(&w, bytes + i, 8);
-        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
-        h ^= h >> 31;
-    }
-    for (; i < n; ++i) h = (h ^ bytes[i]) * 0x94D049BB133111EBull;
-    return h ^ (h >> 29);
-}
-
-at::Tensor Model::Impl::cachedImage(uint64_t key) const {
-    std::lock_guard lock(imageCacheMutex);
-    for (auto it = imageCache.begin(); it != imageCache.end(); ++it)
-        if (it->first == key) {
-            imageCache.splice(imageCache.begin(), imageCache, it);
-            return it->second;
-        }
-    return {};
-}
-
-void Model::Impl::storeImage(uint64_t key, const at::Tensor& embeds) const {
-    std::lock_guard lock(imageCacheMutex);
-    imageCache.emplace_front(key, embeds);
-    while (imageCache.size() > kImageCacheEntries) imageCache.pop_back();
-}
-
 Model::Model(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Model::~Model() = default;
+
+const Model::Impl& modelImpl(const Model& model) { return *model.m_impl; }
 
 std::shared_ptr<Model> Model::load(const LoadOptions& o) {
     c10::InferenceMode inference;
@@ -207,36 +170,6 @@ std::vector<int64_t> Model::promptIds(const std::vector<ChatMessage>& messages, 
     if (img != pre.size()) throw Error(ErrorKind::Internal, "image placeholders and images disagree");
     if (images) *images = std::move(pre);
     return ids;
-}
-
-GenerateResult Model::generate(const std::vector<ChatMessage>& messages, const GenerationParams& params, const TokenCallback& onToken,
-                               const std::atomic<bool>* cancel) const {
-    c10::InferenceMode inference;
-    const Impl& m = *m_impl;
-    const auto t0 = Clock::now();
-    runtime::resetPeakMemory(m.device);
-    const PreparedRequest request = prepareRequest(*this, messages, params);
-    Lane::Entry entry;
-    entry.seq = std::make_unique<Sequence>(m.config, m.tokenizer, params, request.ids, request.maxNew, onToken, cancel, t0);
-    RequestStats& st = entry.seq->stats();
-    st.device = runtime::describeDevice(m.device);
-    st.preprocessMs = msSince(t0);
-    for (const auto& im : request.images) st.imageTokens += im.numTokens;
-
-    // One request is a lane of one slot; its decoder (KV cache, CUDA graphs) returns to the pool
-    // afterwards unless an error left it in an unknown state.
-    std::unique_ptr<BatchDecoder> decoder =
-        runtime::guarded("KV cache allocation", m.device, [&] { return m.decoders.acquire(m.weights, m.config, m.options, cacheNeed(request)); });
-    Lane lane(m, std::move(decoder));
-    std::unique_ptr<Lane::Entry> done = lane.admit(std::move(entry), request, params.useImageCache);
-    while (!done) {
-        std::vector<Lane::Entry> finished = lane.step();
-        if (!finished.empty()) done = std::make_unique<Lane::Entry>(std::move(finished.front()));
-    }
-    m.decoders.release(lane.releaseDecoder());
-    GenerateResult result = done->seq->finish(runtime::peakMemoryBytes(m.device));
-    if (const std::exception_ptr error = done->seq->error()) std::rethrow_exception(error);  // onToken threw
-    return result;
 }
 
 }  // namespace sightline

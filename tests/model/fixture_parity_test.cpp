@@ -9,8 +9,10 @@
 #include "golden.h"
 #include "model/glm4v_forward.h"
 #include "model/model_impl.h"
-#include "text/lane.h"
+#include "kv/image_cache.h"
+#include "scheduler/lane.h"
 #include "sightline/engine.h"
+#include "sightline/scheduler.h"
 #include "test_support.h"
 
 using namespace sightline;
@@ -117,7 +119,7 @@ TEST_P(FixtureParity, PromptIdsPositionsAndPixelsExact) {
 
 TEST_P(FixtureParity, VisionAndDecoderIntermediatesWithinTolerance) {
     c10::InferenceMode guard;
-    const auto& impl = m_model->impl();
+    const auto& impl = modelImpl(*m_model);
     for (const auto& c : m_cases["cases"]) {
         const std::string name = c["name"].get<std::string>();
         SCOPED_TRACE(name);
@@ -165,7 +167,7 @@ TEST_P(FixtureParity, BatchedDecodeStepMatchesGoldenLogitsForAllCasesAtOnce) {
     // match that case's golden decode logits. The attention span is the whole slot capacity (the
     // CUDA-graph shape), so masking of other rows' lengths and of unused positions is exercised.
     c10::InferenceMode guard;
-    const auto& impl = m_model->impl();
+    const auto& impl = modelImpl(*m_model);
     struct Row {
         std::string name;
         std::vector<int64_t> greedy;
@@ -230,7 +232,7 @@ TEST_P(FixtureParity, SlotsLeftWithNonFiniteValuesAreClearedForTheNextRequests) 
     // NaN: the shorter one attends (masked) over positions it never wrote, so without clearing the
     // slot at admission its logits would turn NaN.
     c10::InferenceMode guard;
-    const auto& impl = m_model->impl();
+    const auto& impl = modelImpl(*m_model);
     const json& a = m_cases["cases"][0];
     const json& b = m_cases["cases"][1];
     auto decoder = std::make_unique<BatchDecoder>(impl.weights, impl.config, impl.options, 2, 512);
@@ -239,21 +241,22 @@ TEST_P(FixtureParity, SlotsLeftWithNonFiniteValuesAreClearedForTheNextRequests) 
         for (auto& t : kv.k) t.fill_(std::numeric_limits<float>::quiet_NaN());
         for (auto& t : kv.v) t.fill_(std::numeric_limits<float>::quiet_NaN());
     }
-    Lane lane(impl, std::move(decoder));
+    ImageCache images;
+    Lane lane(impl, std::move(decoder), nullptr, images);
     std::map<int64_t, GenerateResult> results;
     for (const json* c : {&a, &b}) {
-        const PreparedRequest r = prepareRequest(*m_model, caseMessages(*c), caseParams(*c));
-        ASSERT_NE(r.ids.size(), 0u);
-        Lane::Entry e;
-        e.tag = c == &a ? 0 : 1;
-        e.seq = std::make_unique<Sequence>(impl.config, impl.tokenizer, caseParams(*c), r.ids, r.maxNew, TokenCallback{}, nullptr,
-                                           Sequence::Clock::now());
-        auto done = lane.admit(std::move(e), r, false);
-        ASSERT_EQ(done, nullptr);
+        GenerationParams p = caseParams(*c);
+        p.useImageCache = false;
+        auto r = std::make_unique<Request>();
+        r->id = c == &a ? 0 : 1;
+        r->prepare(*m_model, caseMessages(*c), p, TokenCallback{}, nullptr, Sequence::Clock::now());
+        ASSERT_NE(r->prompt.ids.size(), 0u);
+        lane.admit(r);
+        ASSERT_EQ(r, nullptr);  // joined the lane
     }
     ASSERT_NE(a["num_prompt_tokens"].get<int64_t>(), b["num_prompt_tokens"].get<int64_t>());
     while (!lane.empty())
-        for (Lane::Entry& e : lane.step()) results[e.tag] = e.seq->finish(0);
+        for (auto& r : lane.step()) results[r->id] = r->seq->finish(0);
     const auto ea = a["greedy_tokens"].get<std::vector<int64_t>>(), eb = b["greedy_tokens"].get<std::vector<int64_t>>();
     if (m_setup.exactGreedy) {
         EXPECT_EQ(results[0].outputIds, ea);
@@ -268,10 +271,17 @@ TEST_P(FixtureParity, SlotsLeftWithNonFiniteValuesAreClearedForTheNextRequests) 
 
 TEST_P(FixtureParity, ImageCacheServesAFollowUpQuestion) {
     const auto& c = m_cases["cases"][1];  // one image
-    const auto first = m_model->generate(caseMessages(c), caseParams(c));
-    const auto second = m_model->generate(caseMessages(c), caseParams(c));
+    // One scheduler (the image cache is its): the second request must not take the first's prefix,
+    // which would bring the image's positions along and skip the lookup.
+    Scheduler s(m_model);
+    const auto first = s.submit(RequestSource::Chat, caseMessages(c), caseParams(c)).get();
+    GenerationParams again = caseParams(c);
+    again.usePrefixCache = false;
+    const auto second = s.submit(RequestSource::Chat, caseMessages(c), again).get();
     EXPECT_EQ(second.stats.imagesFromCache, 1);
-    if (m_setup.exactGreedy) EXPECT_EQ(second.outputIds, c["greedy_tokens"].get<std::vector<int64_t>>());
+    if (m_setup.exactGreedy) {
+        EXPECT_EQ(second.outputIds, c["greedy_tokens"].get<std::vector<int64_t>>());
+    }
     EXPECT_EQ(second.outputIds, first.outputIds);
 }
 
@@ -285,7 +295,7 @@ TEST_P(FixtureParity, Int8WeightsReportLogitErrorAndGreedyAgreement) {
     EXPECT_TRUE(q->int8Weights());
     EXPECT_LT(q->weightBytes(), m_model->weightBytes());
     c10::InferenceMode guard;
-    const auto& impl = q->impl();
+    const auto& impl = modelImpl(*q);
     int identicalCases = 0;
     for (const auto& c : m_cases["cases"]) {
         const std::string name = c["name"].get<std::string>();
@@ -296,7 +306,7 @@ TEST_P(FixtureParity, Int8WeightsReportLogitErrorAndGreedyAgreement) {
         at::Tensor emb = glm4vEmbed(impl.weights, impl.config, g["input_ids"].to(impl.device), imageEmbeds);
         at::Tensor h = glm4vTextForward(impl.weights, impl.config, emb, g["position_ids"].to(impl.device), cache);
         const double err = test::maxAbsDiff(glm4vLogits(impl.weights, h), g["prefill_logits_last"]);
-        const auto r = q->generate(caseMessages(c), caseParams(c));
+        const auto r = generateOnce(q, caseMessages(c), caseParams(c));
         const auto expected = c["greedy_tokens"].get<std::vector<int64_t>>();
         size_t same = 0;
         while (same < std::min(r.outputIds.size(), expected.size()) && r.outputIds[same] == expected[same]) ++same;
@@ -313,7 +323,7 @@ TEST_P(FixtureParity, Int8WeightsReportLogitErrorAndGreedyAgreement) {
 TEST_P(FixtureParity, GreedyGenerationMatchesReferenceTokens) {
     for (const auto& c : m_cases["cases"]) {
         SCOPED_TRACE(c["name"].get<std::string>());
-        const auto result = m_model->generate(caseMessages(c), caseParams(c));
+        const auto result = generateOnce(m_model, caseMessages(c), caseParams(c));
         const auto expected = c["greedy_tokens"].get<std::vector<int64_t>>();
         if (m_setup.exactGreedy) {
             EXPECT_EQ(result.outputIds, expected);
@@ -339,7 +349,7 @@ TEST_P(FixtureParity, CancelledRequestStopsAndKeepsTokens) {
     const auto& c = m_cases["cases"][0];
     std::atomic<bool> cancel{false};
     int seen = 0;
-    const auto r = m_model->generate(caseMessages(c), caseParams(c), [&](const TokenEvent&) {
+    const auto r = generateOnce(m_model, caseMessages(c), caseParams(c), [&](const TokenEvent&) {
         if (++seen == 3) cancel = true;
     }, &cancel);
     EXPECT_EQ(r.finishReason, FinishReason::Cancelled);

@@ -9,6 +9,7 @@
 #include "model/glm4v_forward.h"
 #include "model/model_impl.h"
 #include "sightline/engine.h"
+#include "sightline/scheduler.h"
 #include "test_support.h"
 
 using namespace sightline;
@@ -40,7 +41,7 @@ TEST_P(ReferenceModel, MatchesTransformers) {
     LoadOptions o;
     o.modelDir = dir;
     auto model = Model::load(o);
-    const auto& impl = model->impl();
+    const auto& impl = modelImpl(*model);
     for (const auto& c : ref["cases"]) {
         const std::string name = c["name"].get<std::string>();
         SCOPED_TRACE(GetParam() + "/" + name);
@@ -80,7 +81,7 @@ TEST_P(ReferenceModel, MatchesTransformers) {
         at::Tensor h = glm4vTextForward(impl.weights, impl.config, emb, g["position_ids"], cache);
         EXPECT_LT(test::maxAbsDiff(glm4vLogits(impl.weights, h), g["prefill_logits_last"]), 1e-3) << "prefill logits";
 
-        const auto result = model->generate(messages, p);
+        const auto result = generateOnce(model, messages, p);
         EXPECT_EQ(result.outputIds, c["greedy_tokens"].get<std::vector<int64_t>>());
     }
 }

@@ -106,7 +106,7 @@ TEST_F(SchedulerTest, ConcurrentRequestsGiveTheirSingleStreamTokens) {
 
 TEST_F(SchedulerTest, SampledRequestsInABatchMatchTheSameRequestsAlone) {
     // Each request owns its seeded RNG: temperature sampling with top-k/top-p, repetition penalty
-    // and top logprobs gives the same tokens alone (Model::generate) and batched beside others.
+    // and top logprobs gives the same tokens alone (generateOnce) and batched beside others.
     std::vector<GenerationParams> params;
     for (size_t i = 0; i < m_cases.size(); ++i) {
         GenerationParams p = greedy(m_cases[i]);
@@ -119,7 +119,7 @@ TEST_F(SchedulerTest, SampledRequestsInABatchMatchTheSameRequestsAlone) {
         params.push_back(p);
     }
     std::vector<GenerateResult> alone;
-    for (size_t i = 0; i < m_cases.size(); ++i) alone.push_back(m_model->generate(messages(m_cases[i]), params[i]));
+    for (size_t i = 0; i < m_cases.size(); ++i) alone.push_back(generateOnce(m_model, messages(m_cases[i]), params[i]));
     Scheduler s(m_model);
     std::vector<std::future<GenerateResult>> futures;
     for (size_t i = 0; i < m_cases.size(); ++i) futures.push_back(s.submit(RequestSource::Api, messages(m_cases[i]), params[i]));
@@ -332,7 +332,7 @@ TEST_F(SchedulerTest, AFollowUpReusesThePrefixItSharesWithAFinishedRequest) {
     turn2.push_back(ChatMessage::text(Role::Assistant, a.text));
     turn2.push_back(ChatMessage::text(Role::User, "And what colour is the largest thing in it?"));
     const GenerateResult b = s.submit(RequestSource::Chat, turn2, greedy(c)).get();
-    const GenerateResult bAlone = m_model->generate(turn2, greedy(c));
+    const GenerateResult bAlone = generateOnce(m_model, turn2, greedy(c));
     EXPECT_GE(b.stats.cachedPromptTokens, b.stats.imageTokens);
     EXPECT_LT(b.stats.cachedPromptTokens, b.promptTokens);
     EXPECT_EQ(b.stats.imagesFromCache, 0);  // the image's positions came with the prefix: no encode, no lookup
@@ -349,7 +349,7 @@ TEST_F(SchedulerTest, AFollowUpReusesThePrefixItSharesWithAFinishedRequest) {
             }
     const GenerateResult d = s.submit(RequestSource::Chat, other, greedy(c)).get();
     EXPECT_EQ(d.stats.cachedPromptTokens, 0);
-    EXPECT_EQ(d.outputIds, m_model->generate(other, greedy(c)).outputIds);
+    EXPECT_EQ(d.outputIds, generateOnce(m_model, other, greedy(c)).outputIds);
 }
 
 TEST_F(SchedulerTest, DestroyingTheSchedulerCancelsWhatIsInFlight) {
@@ -417,9 +417,9 @@ TEST_F(SchedulerTest, AThrowingTokenCallbackFailsOnlyItsRequest) {
     EXPECT_NE(failureOf(cancelled, ErrorKind::Cancelled).find("the user left"), std::string::npos);
     EXPECT_EQ(s.submit(RequestSource::Chat, messages(m_cases[4]), greedy(m_cases[4])).get().outputIds, expected(m_cases[4]));
     EXPECT_EQ(s.counters().failed, 3);
-    // Model::generate reports it the same way, on the caller's thread.
+    // generateOnce reports it the same way, to its caller.
     std::future<GenerateResult> alone = std::async(std::launch::deferred, [&] {
-        return m_model->generate(messages(m_cases[0]), greedy(m_cases[0]), [](const TokenEvent&) { throw std::runtime_error("stream closed"); });
+        return generateOnce(m_model, messages(m_cases[0]), greedy(m_cases[0]), [](const TokenEvent&) { throw std::runtime_error("stream closed"); });
     });
     EXPECT_NE(failureOf(alone, ErrorKind::Internal).find("stream closed"), std::string::npos);
 }
@@ -523,8 +523,8 @@ TEST_F(SchedulerTest, StreamedAndFinalTextIsValidUtf8EvenWhenCutMidCharacter) {
     const std::string replacement = "\xEF\xBF\xBD";
     ASSERT_GE(r.text.size(), replacement.size());
     EXPECT_EQ(r.text.substr(r.text.size() - replacement.size()), replacement) << "the cut character ends as U+FFFD";
-    // Model::generate gives the same.
-    EXPECT_EQ(m_model->generate(messages(c), p).text, r.text);
+    // generateOnce gives the same.
+    EXPECT_EQ(generateOnce(m_model, messages(c), p).text, r.text);
 }
 
 TEST_F(SchedulerTest, EveryStreamedChunkOfTheFixtureCasesIsValidUtf8) {

@@ -1,9 +1,10 @@
 // The inference engine's public API: load a GLM-4V checkpoint, then run requests against it.
 // No torch types here (pimpl): the UI and CLI include only plain structs and callbacks.
 //
-// Threads: a Model is immutable once loaded and may be shared; generate() is safe to call from
-// several threads at once (each call owns its KV cache and RNG). CUDA/InferenceMode guards are
-// entered inside the calling thread.
+// Threads: a Model is immutable once loaded (weights, config, tokenizer) and may be shared by any
+// number of threads and schedulers; every const method may be called from any thread. It holds no
+// request state: requests run through a Scheduler (scheduler.h; generateOnce there for a single
+// one), which owns the KV caches, the image-embedding cache and the decode thread.
 #pragma once
 
 #include <atomic>
@@ -72,6 +73,8 @@ struct GenerationParams {
     int64_t maxImagePixels = 0;  // 0: the checkpoint's limit
     int topLogprobs = 0;         // per generated token, the top-N alternatives with logprobs
     bool useImageCache = true;   // reuse embeddings of an image seen before (benchmarks turn it off)
+    bool usePrefixCache = true;  // start from a finished request's KV where the prompts agree, and keep
+                                 // this one's for later (benchmarks turn it off to time cold prefills)
 };
 
 // Fills params.sampling / maxNewTokens from generation_config.json defaults.
@@ -145,15 +148,10 @@ public:
                                    std::vector<PreprocessedImage>* images = nullptr) const;
     PreprocessedImage preprocess(const RgbImage& image, int64_t maxImagePixels = 0) const;
 
-    // Runs one request. onToken is called on the calling thread for each generated token.
-    // cancel is polled between decode steps and between vision / prefill phases.
-    GenerateResult generate(const std::vector<ChatMessage>& messages, const GenerationParams& params,
-                            const TokenCallback& onToken = {}, const std::atomic<bool>* cancel = nullptr) const;
-
-    struct Impl;
-    Impl& impl() const { return *m_impl; }
+    struct Impl;  // engine-internal (model/model_impl.h)
 
 private:
+    friend const Impl& modelImpl(const Model& model);
     explicit Model(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;
 };

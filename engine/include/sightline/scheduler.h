@@ -4,9 +4,15 @@
 // long answers do not wait for each other. Waiting requests are admitted in round-robin order over
 // their sources (FIFO within a source), so a long moderation queue cannot starve the chat.
 //
-// Threads: one scheduler thread runs the model; submit() and counters() may be called from any
-// thread. A request whose prompt plus max_new_tokens exceeds the slot size runs in a lane of its
-// own (one at a time) beside the batch.
+// Threads: one scheduler thread runs the model; submit(), counters(), stop() and
+// setCompletionObserver() may be called from any thread (one mutex guards the queues, the counters
+// and the observer). A request whose prompt plus max_new_tokens exceeds the slot size runs in a lane
+// of its own (one at a time) beside the batch.
+//
+// Ownership: the Model (weights, config, tokenizer) is shared and immutable; everything a request
+// changes is the scheduler's: the KV caches (batch slots, kept prefixes, pooled one-slot caches),
+// the image-embedding cache and each request's state until its future is fulfilled. Two schedulers
+// on one Model share nothing but the weights.
 #pragma once
 
 #include <array>
@@ -82,5 +88,12 @@ public:
 private:
     std::unique_ptr<Impl> m_impl;
 };
+
+// One request through a scheduler of its own (one slot, no kept prefixes): the path of every
+// other request (slot cache, CUDA graphs, the same Sequence), for the CLI and one-off callers.
+// Blocks the calling thread until the request ends; onToken runs on the scheduler's thread.
+// Throws the request's sightline::Error. Callers that run many requests should keep a Scheduler.
+GenerateResult generateOnce(std::shared_ptr<const Model> model, const std::vector<ChatMessage>& messages, const GenerationParams& params,
+                            TokenCallback onToken = {}, const std::atomic<bool>* cancel = nullptr, SchedulerOptions options = {});
 
 }  // namespace sightline

@@ -1,6 +1,7 @@
-// GLM-4V forward passes on libtorch: vision tower + merger, and the text decoder with a KV cache.
-// Internal to the engine (and its tests). Functions are pure over immutable weights; all request
-// state lives in KvCache, owned by the caller.
+// GLM-4V forward passes on libtorch: vision tower + merger (glm4v_vision.cpp), and the text decoder
+// (glm4v_forward.cpp, one decoder layer in glm4v_layer.h for prefill and decode) over a KV cache.
+// Internal to the engine (and its tests). Functions are pure over immutable weights and may run on
+// any thread; all request state lives in the caches (kv/kv_cache.h), owned by the caller.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "arch/glm4v_rope.h"
+#include "kv/kv_cache.h"
 #include "model/glm4v_weights.h"
 
 namespace sightline {
@@ -22,17 +24,8 @@ using Trace = std::map<std::string, at::Tensor>;
 at::Tensor glm4vVisionForward(const Glm4vWeights& w, const ModelConfig& c, const at::Tensor& pixelValues,
                               const std::vector<ImageGrid>& grids, Trace* trace = nullptr);
 
-struct KvCache {
-    std::vector<at::Tensor> k, v;  // per layer [1, Hkv, capacity, D]
-    int64_t length = 0;            // positions filled
-    int64_t capacity = 0;
-};
-
-// zeroed: slots past the length are read under a mask (static-shape decode), so they must hold no NaNs.
-KvCache makeKvCache(const ModelConfig& c, int64_t capacity, const at::TensorOptions& options, bool zeroed = false);
-
-// Runs the decoder over inputsEmbeds [S, H] at positions pos [3, S] (int64, on device), appending
-// to the cache. Returns the final-norm hidden state of the last position [H] unless allPositions,
+// Prefill: runs the decoder over inputsEmbeds [S, H] at positions pos [3, S] (int64, on device),
+// appending to the cache at cache.length. Returns the final-norm hidden state of the last position [H] unless allPositions,
 // then [S, H].
 at::Tensor glm4vTextForward(const Glm4vWeights& w, const ModelConfig& c, const at::Tensor& inputsEmbeds, const at::Tensor& pos,
                             KvCache& cache, bool allPositions = false, Trace* trace = nullptr);
@@ -44,15 +37,6 @@ at::Tensor glm4vTokenEmbed(const Glm4vWeights& w, const at::Tensor& ids);
 at::Tensor glm4vEmbed(const Glm4vWeights& w, const ModelConfig& c, const at::Tensor& ids, const at::Tensor& imageEmbeds);
 
 at::Tensor glm4vLogits(const Glm4vWeights& w, const at::Tensor& hidden);  // [.., H] → [.., V] float32
-
-// The KV cache of a decode batch: one slot per sequence, zero-initialised (positions past a
-// sequence's length are read under a mask, so they must never hold NaNs).
-struct SlotKvCache {
-    std::vector<at::Tensor> k, v;  // per layer [slots, Hkv, capacity, D]
-    int64_t slots = 0, capacity = 0;
-};
-SlotKvCache makeSlotKvCache(const ModelConfig& c, int64_t slots, int64_t capacity, const at::TensorOptions& options);
-KvCache slotView(const SlotKvCache& cache, int64_t slot);  // that slot as a [1, Hkv, capacity, D] KvCache, length 0
 
 // Inputs of a batched decode step, updated in place between steps (CUDA-graph capture needs fixed
 // addresses). Row b: [token id, M-RoPE position (text: the same on t, h and w), cache index].

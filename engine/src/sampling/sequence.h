@@ -2,8 +2,9 @@
 // the host sampler), streams text, detects the stop token, the length limit and cancellation, and
 // times the phases. Text it hands out (textDelta, the final text) is valid UTF-8: bytes of a
 // character split across tokens are held back until it is complete, and an incomplete tail at the
-// end becomes U+FFFD. Torch-free; Model::generate and the Scheduler both drive requests through it,
-// so a request behaves the same alone or in a batch.
+// end becomes U+FFFD. Torch-free. Owned by its Request (scheduler/request.h) and driven by the Lane
+// that holds it, on the scheduler thread (the callback runs there); cancelRequested() reads the
+// caller's flag, which any thread may set.
 #pragma once
 
 #include <atomic>

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <mutex>
+#include <utility>
 
 #include "sightline/error.h"
 
@@ -37,7 +40,7 @@ at::Tensor greedyPick(const at::Tensor& logits) {
 
 namespace {
 
-int64_t roundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+int64_t roundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }  // x >= 0
 
 int64_t nextPow2(int64_t x) {
     int64_t p = 1;
@@ -47,15 +50,9 @@ int64_t nextPow2(int64_t x) {
 
 }  // namespace
 
-BatchDecoder::BatchDecoder(const Glm4vWeights& w, const ModelConfig& c, const at::TensorOptions& options, int64_t slots, int64_t capacity,
-                           int64_t keep)
+BatchDecoder::BatchDecoder(const Glm4vWeights& w, const ModelConfig& c, const at::TensorOptions& options, int64_t slots, int64_t capacity)
     : m_w(w), m_c(c), m_device(options.device()) {
     m_cache = makeSlotKvCache(c, slots, capacity, options);
-    if (keep > 0) {
-        m_kept = makeSlotKvCache(c, keep, capacity, options);
-        m_keptKeys.resize(static_cast<size_t>(keep));
-        m_keptUse.resize(static_cast<size_t>(keep), 0);
-    }
     m_in = makeDecodeBatchInputs(c, slots, capacity, m_device);
     if (m_device.is_cuda() && cudaGraphsEnabled()) m_graphs = std::make_unique<Graphs>(m_device, slots, w.text.lmHead.size(0));
 }
@@ -63,66 +60,6 @@ BatchDecoder::BatchDecoder(const Glm4vWeights& w, const ModelConfig& c, const at
 BatchDecoder::~BatchDecoder() = default;
 
 int64_t BatchDecoder::capturedGraphs() const { return m_graphs ? static_cast<int64_t>(m_graphs->byShape.size()) : 0; }
-
-void BatchDecoder::moveSlot(int64_t from, int64_t to, int64_t length) {
-    if (from == to || length <= 0) return;
-    for (size_t li = 0; li < m_cache.k.size(); ++li) {
-        m_cache.k[li].select(0, to).narrow(1, 0, length).copy_(m_cache.k[li].select(0, from).narrow(1, 0, length));
-        m_cache.v[li].select(0, to).narrow(1, 0, length).copy_(m_cache.v[li].select(0, from).narrow(1, 0, length));
-    }
-}
-
-void BatchDecoder::keep(int64_t slot, PrefixKey key) {
-    const auto length = static_cast<int64_t>(key.ids.size());
-    if (m_keptKeys.empty() || length < kMinReuse || length > capacity()) return;
-    size_t victim = 0;
-    for (size_t i = 1; i < m_keptUse.size(); ++i)
-        if (m_keptUse[i] < m_keptUse[victim]) victim = i;
-    for (size_t li = 0; li < m_cache.k.size(); ++li) {
-        m_kept.k[li].select(0, static_cast<int64_t>(victim)).narrow(1, 0, length).copy_(m_cache.k[li].select(0, slot).narrow(1, 0, length));
-        m_kept.v[li].select(0, static_cast<int64_t>(victim)).narrow(1, 0, length).copy_(m_cache.v[li].select(0, slot).narrow(1, 0, length));
-    }
-    m_keptKeys[victim] = std::move(key);
-    m_keptUse[victim] = ++m_useClock;
-}
-
-BatchDecoder::Match BatchDecoder::findPrefix(const PrefixKey& prompt) const {
-    Match best;
-    for (size_t i = 0; i < m_keptKeys.size(); ++i) {
-        const PrefixKey& k = m_keptKeys[i];
-        int64_t n = 0;
-        const auto limit = static_cast<int64_t>(std::min(k.ids.size(), prompt.ids.size() - (prompt.ids.empty() ? 0 : 1)));
-        while (n < limit && k.ids[size_t(n)] == prompt.ids[size_t(n)]) ++n;
-        // An image inside the shared ids must be the same image, whole on both sides.
-        for (const auto& run : prompt.images) {
-            if (run.start >= n) break;
-            bool same = false;
-            for (const auto& kr : k.images)
-                if (kr.start == run.start) same = kr.length == run.length && kr.key == run.key;
-            if (!same || run.start + run.length > n) {
-                n = run.start;
-                break;
-            }
-        }
-        if (n >= kMinReuse && n > best.length) best = {static_cast<int>(i), n};
-    }
-    return best;
-}
-
-void BatchDecoder::restore(const Match& match, int64_t slot) {
-    for (size_t li = 0; li < m_cache.k.size(); ++li) {
-        m_cache.k[li].select(0, slot).narrow(1, 0, match.length).copy_(m_kept.k[li].select(0, match.index).narrow(1, 0, match.length));
-        m_cache.v[li].select(0, slot).narrow(1, 0, match.length).copy_(m_kept.v[li].select(0, match.index).narrow(1, 0, match.length));
-    }
-    m_keptUse[size_t(match.index)] = ++m_useClock;
-}
-
-void BatchDecoder::clearSlot(int64_t slot) {
-    for (size_t li = 0; li < m_cache.k.size(); ++li) {
-        m_cache.k[li].select(0, slot).zero_();
-        m_cache.v[li].select(0, slot).zero_();
-    }
-}
 
 BatchDecoder::Output BatchDecoder::step(const std::vector<Row>& rows) {
     const int64_t n = static_cast<int64_t>(rows.size());
@@ -177,28 +114,6 @@ BatchDecoder::Output BatchDecoder::step(const std::vector<Row>& rows) {
     // The caller reads the outputs on its own stream: finish here (it needs them at once anyway).
     g.stream.synchronize();
     return {g.logits.narrow(0, 0, n), g.pick.narrow(0, 0, n)};
-}
-
-std::unique_ptr<BatchDecoder> DecoderPool::acquire(const Glm4vWeights& w, const ModelConfig& c, const at::TensorOptions& options,
-                                                   int64_t needed) {
-    const int64_t capacity = roundUp(std::max<int64_t>(needed, 1), kBucket);
-    {
-        std::lock_guard lock(m_mutex);
-        auto it = m_free.lower_bound(capacity);
-        if (it != m_free.end() && it->first <= 2 * capacity) {  // reuse, but not a cache far larger than needed
-            auto d = std::move(it->second);
-            m_free.erase(it);
-            return d;
-        }
-    }
-    return std::make_unique<BatchDecoder>(w, c, options, 1, capacity);
-}
-
-void DecoderPool::release(std::unique_ptr<BatchDecoder> decoder) {
-    if (!decoder) return;
-    std::lock_guard lock(m_mutex);
-    m_free.emplace(decoder->capacity(), std::move(decoder));
-    while (m_free.size() > 4) m_free.erase(m_free.begin());  // keep the memory bounded
 }
 
 }  // namespace sightline
