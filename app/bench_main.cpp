@@ -5,6 +5,7 @@
 
 #include "bench_runner.h"
 #include "cli_options.h"
+#include "local_backend.h"
 
 using namespace sightline;
 
@@ -42,8 +43,9 @@ int run(const cli::Args& a) {
     }
     std::fprintf(stderr, "loading %s%s on %s (%s)...\n", lo.modelDir.c_str(), lo.randomWeights ? " with random weights" : "",
                  lo.device == DeviceKind::Cuda ? "cuda" : "cpu", dtypeName(lo.dtype));
-    auto model = Model::load(lo);
-    auto report = bench::run(model, o, [](const bench::Progress& p) {
+    app::LocalBackend backend(bench::schedulerOptions(o));
+    backend.load(lo);
+    auto report = bench::run(backend, o, [](const bench::Progress& p) {
         std::fprintf(stderr, "\r%s %d/%d   ", p.phase.c_str(), p.done + 1, p.total);
         std::fflush(stderr);
     });

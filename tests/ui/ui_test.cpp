@@ -40,6 +40,7 @@
 #include "composer.h"
 #include "engine_controller.h"
 #include "fake_backend.h"
+#include "local_backend.h"
 #include "main_window.h"
 #include "message_widget.h"
 #include "monitor_widget.h"
@@ -47,7 +48,7 @@
 #include "review_widget.h"
 
 using namespace sightline;
-using sightline::uitest::FakeBackend;
+using sightline::fakes::FakeBackend;
 
 namespace {
 
@@ -365,7 +366,7 @@ void askCase01(Harness& h) {
 
 void UiTest::realEngineEndToEnd() {
     const ui::GenerationSettings s = tinyGreedySettings();
-    Harness h(std::make_unique<app::EngineBackend>(), s);
+    Harness h(std::make_unique<app::LocalBackend>(), s);
     ui::MonitorWidget monitor;
     app::wireMonitor(&monitor, h.controller.get());
     QVERIFY(h.waitLoaded());
@@ -383,7 +384,7 @@ void UiTest::chatAndModerationShareOneBatch() {
     // The moderation queue runs on the same engine as the chat: a question asked while the queue
     // runs is decoded in the same batch, and its answer is exactly what it is alone.
     const ui::GenerationSettings s = tinyGreedySettings();
-    Harness h(std::make_unique<app::EngineBackend>(), s);
+    Harness h(std::make_unique<app::LocalBackend>(), s);
     ui::MonitorWidget monitor;
     app::wireMonitor(&monitor, h.controller.get());
     QVERIFY(h.waitLoaded());
@@ -393,10 +394,10 @@ void UiTest::chatAndModerationShareOneBatch() {
     app::ModerationController moderation(&review, h.controller->backend(), h.dir.filePath("m.db"), "tester");
     moderation.importQueue(csv);
     moderation.run();
-    QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->schedulerCounters()->running > 0; }, 20000));
+    QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->counters()->running > 0; }, 20000));
     askCase01(h);
     QVERIFY(QTest::qWaitFor([&] { return !moderation.running(); }, 120000));
-    const SchedulerCounters n = *h.controller->backend()->schedulerCounters();
+    const SchedulerCounters n = *h.controller->backend()->counters();
     QCOMPARE(n.admitted[static_cast<size_t>(RequestSource::Chat)], 1);
     QVERIFY(n.admitted[static_cast<size_t>(RequestSource::Moderation)] >= 12);
     QCOMPARE(n.peakBatch, 4);  // three moderation items and the question, decoded together
@@ -455,7 +456,7 @@ void UiTest::localApiSharesTheScheduler() {
     ui::GenerationSettings s;
     s.modelDir = kFixtures + "/model";
     s.device = "cpu";
-    Harness h(std::make_unique<app::EngineBackend>(), s);
+    Harness h(std::make_unique<app::LocalBackend>(), s);
     QVERIFY(h.waitLoaded());
     app::ApiHost api(h.controller->backend());
     const int port = freePort();
@@ -473,7 +474,7 @@ void UiTest::localApiSharesTheScheduler() {
     const std::vector<int> ref = {444, 345, 275, 639, 1, 652, 211, 111, 106, 594, 519, 52, 381, 397, 529, 652, 243, 66, 275, 639, 1, 37, 377, 275};
     QCOMPARE(int(ids.size()), int(ref.size()));
     for (size_t i = 0; i < ref.size(); ++i) QCOMPARE(ids[int(i)].toInt(), ref[i]);
-    QCOMPARE(h.controller->backend()->schedulerCounters()->admitted[static_cast<size_t>(RequestSource::Api)], 1);
+    QCOMPARE(h.controller->backend()->counters()->admitted[static_cast<size_t>(RequestSource::Api)], 1);
     // Another port: the old one closes, the new one answers; 0 turns it off.
     const int port2 = freePort();
     QVERIFY(api.apply(port2, "tiny"));
@@ -488,7 +489,7 @@ void UiTest::reloadingTheModelStopsTheQueueCleanly() {
     // Loading a model while the moderation queue runs on the old one: the queue's requests end as
     // cancelled (their items stay pending for the next run), the new model loads, the chat answers.
     ui::GenerationSettings s = tinyGreedySettings();
-    Harness h(std::make_unique<app::EngineBackend>(), s);
+    Harness h(std::make_unique<app::LocalBackend>(), s);
     QVERIFY(h.waitLoaded());
     const QString csv = writeListingQueue(h.dir.filePath("q.csv"), 40);
     QVERIFY(QFile::exists(csv));
@@ -497,13 +498,13 @@ void UiTest::reloadingTheModelStopsTheQueueCleanly() {
     app::wireModeration(&moderation, h.controller.get());
     moderation.importQueue(csv);
     moderation.run();
-    QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->schedulerCounters()->running > 0; }, 20000));
-    const auto oldScheduler = h.controller->backend()->scheduler();
+    QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->counters()->running > 0; }, 20000));
+    QVERIFY(h.controller->backend()->modelInfo().id.find("model-sharded") == std::string::npos);
     QSignalSpy loaded(h.controller.get(), &app::EngineController::modelLoaded);
     s.modelDir = kFixtures + "/model-sharded";
     h.controller->load(s);
     QVERIFY(loaded.wait(30000));
-    QVERIFY(h.controller->backend()->scheduler() != oldScheduler);
+    QVERIFY(h.controller->backend()->modelInfo().id.find("model-sharded") != std::string::npos);
     QVERIFY(QTest::qWaitFor([&] { return !moderation.running(); }, 30000));  // the runner saw its requests cancelled
     QVERIFY(moderation.store().pending().size() > 0);                          // and left those items for the next run
     // No item was failed for the moment without a model, or judged by the new model in the old run.
@@ -520,7 +521,7 @@ void UiTest::badModelFolderNamesTheFile() {
     s.modelDir = empty.path();
     auto store = std::make_unique<ui::ChatStore>(empty.filePath("c.sqlite3"));
     ui::MainWindow w(store.get(), s);
-    app::EngineController c(std::make_unique<app::EngineBackend>());
+    app::EngineController c(std::make_unique<app::LocalBackend>());
     app::wireWindow(&w, &c);
     QSignalSpy failed(&c, &app::EngineController::loadFailed);
     c.load(s);

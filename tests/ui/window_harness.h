@@ -19,7 +19,7 @@ namespace window_test {
 
 using namespace sightline;
 
-using sightline::uitest::FakeBackend;
+using sightline::fakes::FakeBackend;
 
 struct Harness {
     explicit Harness(std::unique_ptr<app::InferenceBackend> backend, ui::GenerationSettings settings = {}, QSize size = {}) {
