@@ -110,6 +110,7 @@ QString lastAnswerText(ui::MainWindow* w) {
 class UiTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void settingsBreakingASamplingRuleFailTheRequest();
     void dropFilesAndImageData();
     void pasteImage();
     void corruptImageIsAClearMessage();
@@ -301,7 +302,7 @@ void UiTest::persistenceRoundTripAndExport() {
         a.parentId = uid;
         a.role = "assistant";
         a.text = "<think>look</think>A cat.";
-        a.stats = ui::MessageStats{10, 100, 50, 500, 30, 5, 1 << 20, "cpu"};
+        a.stats = ui::MessageStats{10, 100, 50, 500, 30, 5, 1 << 20, "cpu", "stop"};
         a.seed = 42;
         a.settings = ui::GenerationSettings{}.toJson();
         s.addMessage(chat, a);
@@ -555,11 +556,14 @@ void UiTest::monitorRecordsRequestsAndMemory() {
     QCOMPARE(lines.size(), 4);
     QVERIFY(lines[0].startsWith("time,id,source"));
     QVERIFY(lines[1].contains(",chat,"));
-    // The Benchmark tab on a backend without an engine model reports, never crashes.
+    // The Benchmark tab runs through the same backend as the chat (here the fake: its figures).
     QSignalSpy done(h.controller.get(), &app::EngineController::benchmarkFinished);
+    const int before = static_cast<const FakeBackend*>(h.controller->backend().get())->calls.load();
     Q_EMIT monitor.benchmarkRequested(64, 64, "x", 2, 0, 1, 1);
     QVERIFY(done.wait(5000));
-    QVERIFY(done.first().first().toString().contains("Load a model first"));
+    const QString report = done.first().first().toString();
+    QVERIFY2(report.contains("sightline-bench  fake") && report.contains("\"ttft\""), qPrintable(report));
+    QCOMPARE(static_cast<const FakeBackend*>(h.controller->backend().get())->calls.load(), before + 1);
 }
 
 void UiTest::reviewKeysDecideAndPersist() {
@@ -937,6 +941,23 @@ void UiTest::chatListGroupsSearchesAndDeletes() {
     QTest::keyClick(panel->list(), Qt::Key_F2);
     QCOMPARE(h.store->chats()[0].title, QStringLiteral("Zoo"));
     QVERIFY(panel->itemFor(a)->text().startsWith("Zoo\n"));
+}
+
+void UiTest::settingsBreakingASamplingRuleFailTheRequest() {
+    // A settings file can hold what the dialog never offers (top_p 0): the chat applies the rule every
+    // front end shares, with its message, and sends nothing.
+    ui::GenerationSettings s;
+    s.topP = 0;
+    auto fake = std::make_unique<FakeBackend>(QStringList{"never"}, 1);
+    FakeBackend* raw = fake.get();
+    Harness h(std::move(fake), s);
+    QVERIFY(h.waitLoaded());
+    QSignalSpy failed(h.controller.get(), &app::EngineController::failed);
+    h.window->composer()->setText(QStringLiteral("hi"));
+    h.window->send();
+    QVERIFY(failed.wait(5000));
+    QCOMPARE(failed.first().at(1).toString(), QStringLiteral("top_p must be in (0, 1], got 0"));
+    QCOMPARE(raw->calls.load(), 0);
 }
 
 void UiTest::chatSystemPromptIsSent() {
