@@ -179,9 +179,8 @@ void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOpti
     // this thread only submits, waits and writes. Pause stops new items, not those in flight.
     const size_t width = static_cast<size_t>(std::max(1, o.parallel));
     std::vector<InFlight> flight;
-    while (true) {
-        const bool paused = pause && pause->load();
-        while (!cancelled() && !paused && flight.size() < width && next < todo.size()) {
+    auto refill = [&] {
+        while (!cancelled() && !(pause && pause->load()) && flight.size() < width && next < todo.size()) {
             InFlight f;
             f.item = todo[next++];
             f.judgement.id = f.item.id;
@@ -193,6 +192,9 @@ void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOpti
             if (first == Outcome::Done) finish(f);
             else if (first == Outcome::Pending) flight.push_back(std::move(f));  // Cancelled: judged on the next run
         }
+    };
+    while (true) {
+        refill();
         if (flight.empty()) {
             if (cancelled() || next >= todo.size()) break;
             const auto since = Clock::now();  // paused with nothing in flight
@@ -200,22 +202,28 @@ void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOpti
             pausedSeconds += std::chrono::duration<double>(Clock::now() - since).count();
             continue;
         }
-        bool any = false;
+        std::vector<InFlight> done;
+        bool progressed = false;
         for (size_t i = 0; i < flight.size();) {
             if (!ready(flight[i].future, std::chrono::milliseconds(0))) {
                 ++i;
                 continue;
             }
-            any = true;
+            progressed = true;
             const Outcome out = receive(flight[i]);
-            if (out == Outcome::Pending) {
+            if (out == Outcome::Pending) {  // a retry went out
                 ++i;
                 continue;
             }
-            if (out == Outcome::Done) finish(flight[i]);
+            if (out == Outcome::Done) done.push_back(std::move(flight[i]));
             flight.erase(flight.begin() + static_cast<std::ptrdiff_t>(i));  // cancelled: not written, judged on the next run
         }
-        if (!any) ready(flight.front().future, std::chrono::milliseconds(20));
+        if (done.empty()) {
+            if (!progressed) ready(flight.front().future, std::chrono::milliseconds(20));  // nothing finished yet: wait a little
+            continue;
+        }
+        refill();  // the next items go out before this thread spends time writing the finished ones
+        for (InFlight& f : done) finish(f);
     }
     if (!firstWriteError.empty())
         progress.warning = "items could not be written and stay pending: " + firstWriteError;
