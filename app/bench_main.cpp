@@ -13,7 +13,7 @@ namespace {
 
 const char* kUsage = R"(usage: sightline-bench --model DIR [--random-weights CONFIG.json] [--image PATH | --image-size WxH|none]
     [--prompt TEXT] [--max-new-tokens N] [--warmup W] [-n LOOPS] [-r REPEATS] [--concurrency C]
-    [--device cuda|cpu] [--dtype bfloat16|float16|float32] [--quantize int8] [--ignore-eos] [--monitor-sampling] [--json OUT]
+    [--device cuda|cpu] [--dtype auto|bfloat16|float16|float32] [--quantize int8] [--ignore-eos] [--monitor-sampling] [--json OUT]
   --random-weights: the architecture from CONFIG.json (e.g. tools/configs/glm-4.6v-flash.config.json) with
   random weights; tokenizer and image processor from --model. Greedy; token count fixed (EOS ignored).
 )";

@@ -27,7 +27,7 @@ void onSignal(int) { g_cancel.store(true); }
 const char* kUsage = R"(usage:
   sightline-cli ask --model DIR [--image PATH]... [--system TEXT] [--no-think] [--max-new-tokens N]
       [--temperature T] [--top-p P] [--top-k K] [--repetition-penalty R] [--seed S]
-      [--device cpu|cuda] [--dtype float32|bfloat16|float16] [--quantize int8] [--max-image-pixels N] [--ignore-eos] [--json] QUESTION
+      [--device cpu|cuda] [--dtype auto|float32|bfloat16|float16] [--quantize int8] [--max-image-pixels N] [--ignore-eos] [--json] QUESTION
   sightline-cli ask --model DIR --messages CONV.json [same options]
   sightline-cli tokenize --model DIR TEXT
   sightline-cli inspect --model DIR [--image PATH]...

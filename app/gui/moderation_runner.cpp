@@ -1,5 +1,7 @@
 #include "moderation_runner.h"
 
+#include <QCoreApplication>
+
 #include "sightline/error.h"
 
 namespace sightline::app {
@@ -47,7 +49,8 @@ void ModerationRunner::run(const moderation::RunOptions& options) {
     } catch (const std::exception& e) {
         error = QString::fromStdString(repairUtf8(e.what()));
     } catch (...) {
-        error = tr("The moderation run stopped on an unknown error.");
+        // The controller's context: the message is translated there (translations/*.ts).
+        error = QCoreApplication::translate("sightline::app::ModerationController", "The moderation run stopped on an unknown error.");
     }
     Q_EMIT finished(error);
 }
