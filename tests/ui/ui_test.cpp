@@ -40,6 +40,7 @@
 #include "composer.h"
 #include "engine_controller.h"
 #include "fake_backend.h"
+#include "ui_harness.h"
 #include "local_backend.h"
 #include "main_window.h"
 #include "message_widget.h"
@@ -49,33 +50,11 @@
 
 using namespace sightline;
 using sightline::fakes::FakeBackend;
+using ui_harness::Harness;
 
 namespace {
 
 const QString kFixtures = QStringLiteral(SIGHTLINE_FIXTURES_DIR);
-
-struct Harness {
-    explicit Harness(std::unique_ptr<app::InferenceBackend> backend, ui::GenerationSettings settings = {}) {
-        store = std::make_unique<ui::ChatStore>(dir.filePath(QStringLiteral("chats.sqlite3")));
-        if (settings.modelDir.isEmpty()) settings.modelDir = QStringLiteral("/fake/model");
-        window = std::make_unique<ui::MainWindow>(store.get(), settings);
-        window->composer()->setPasteFolder(dir.filePath(QStringLiteral("images")));
-        controller = std::make_unique<app::EngineController>(std::move(backend));
-        app::wireWindow(window.get(), controller.get());
-        window->show();
-        controller->load(settings);
-    }
-    ~Harness() {
-        controller.reset();  // stop → quit → wait, before the window goes
-        window.reset();
-    }
-    bool waitLoaded() { return QTest::qWaitFor([&] { return window->modelReady(); }, 20000); }
-    bool waitIdle(int ms = 20000) { return QTest::qWaitFor([&] { return window->activeRequest() == 0; }, ms); }
-    QTemporaryDir dir;
-    std::unique_ptr<ui::ChatStore> store;
-    std::unique_ptr<ui::MainWindow> window;
-    std::unique_ptr<app::EngineController> controller;
-};
 
 // The tiny fixture model on the CPU, greedy, 24 tokens: answers are the fixture's reference tokens.
 ui::GenerationSettings tinyGreedySettings() {
