@@ -154,3 +154,20 @@ TEST(RequestStatsJson, OneSchema) {
     EXPECT_EQ(j["cached_prompt_tokens"], 30);
     EXPECT_EQ(j["device"], "cpu");
 }
+
+TEST(SplitThinking, TheChatTemplateSplitsModelOutputTheSameWay) {
+    // renderGlmChat keeps chat_template.jinja's own split of a raw assistant text (prompt parity with
+    // transformers); on what the model produces it must agree with the shared rule.
+    for (const std::string raw : {"<think>look</think>\nA cat.", "<think>\nlook\n</think>\n\nA cat.", "A cat.", "look</think>A cat.",
+                                  "<think></think>\nA cat."}) {
+        for (bool last : {true, false}) {
+            std::vector<ChatMessage> a = {ChatMessage::text(Role::User, "q"), ChatMessage::text(Role::Assistant, raw)};
+            std::vector<ChatMessage> b = {ChatMessage::text(Role::User, "q"), buildMessage(Role::Assistant, raw)};
+            if (!last) {
+                a.push_back(ChatMessage::text(Role::User, "next"));
+                b.push_back(ChatMessage::text(Role::User, "next"));
+            }
+            EXPECT_EQ(renderGlmChat(a, {}), renderGlmChat(b, {})) << raw;
+        }
+    }
+}
