@@ -130,20 +130,21 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     // The scheduler thread only appends and notifies; this connection's thread does the rest.
     std::future<GenerateResult> future;
-    try {
+    try {  // the prompt is prepared here, on this thread: a bad one (too long for the model) is refused now
         future = m_backend->submit(
-        RequestSource::Api, messages, params,
-        [progress](const TokenEvent& ev) {
-            if (ev.textDelta.empty()) return;
-            {
-                std::lock_guard lock(progress->mutex);
-                progress->text += ev.textDelta;
-            }
-            progress->cv.notify_one();
-        },
-        cancel.get());
-    } catch (const Error& e) {  // the model was unloaded since the check above
-        return sendError(out, e.kind() == ErrorKind::BadInput ? 503 : statusFor(e), e.what(), "model_not_loaded");
+            RequestSource::Api, messages, params,
+            [progress](const TokenEvent& ev) {
+                if (ev.textDelta.empty()) return;
+                {
+                    std::lock_guard lock(progress->mutex);
+                    progress->text += ev.textDelta;
+                }
+                progress->cv.notify_one();
+            },
+            cancel.get());
+    } catch (const Error& e) {
+        if (!m_backend->loaded()) return sendError(out, 503, "no model is loaded", "model_not_loaded");  // unloaded since the check
+        return sendError(out, statusFor(e), e.what(), typeFor(e));
     }
 
     auto chunk = [&](const json& delta, const json& finish) {
