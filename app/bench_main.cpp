@@ -5,6 +5,7 @@
 
 #include "bench_runner.h"
 #include "cli_options.h"
+#include "local_backend.h"
 
 using namespace sightline;
 
@@ -12,7 +13,7 @@ namespace {
 
 const char* kUsage = R"(usage: sightline-bench --model DIR [--random-weights CONFIG.json] [--image PATH | --image-size WxH|none]
     [--prompt TEXT] [--max-new-tokens N] [--warmup W] [-n LOOPS] [-r REPEATS] [--concurrency C]
-    [--device cuda|cpu] [--dtype bfloat16|float16|float32] [--quantize int8] [--ignore-eos] [--monitor-sampling] [--json OUT]
+    [--device cuda|cpu] [--dtype auto|bfloat16|float16|float32] [--quantize int8] [--ignore-eos] [--monitor-sampling] [--json OUT]
   --random-weights: the architecture from CONFIG.json (e.g. tools/configs/glm-4.6v-flash.config.json) with
   random weights; tokenizer and image processor from --model. Greedy; token count fixed (EOS ignored).
 )";
@@ -42,8 +43,9 @@ int run(const cli::Args& a) {
     }
     std::fprintf(stderr, "loading %s%s on %s (%s)...\n", lo.modelDir.c_str(), lo.randomWeights ? " with random weights" : "",
                  lo.device == DeviceKind::Cuda ? "cuda" : "cpu", dtypeName(lo.dtype));
-    auto model = Model::load(lo);
-    auto report = bench::run(model, o, [](const bench::Progress& p) {
+    app::LocalBackend backend(bench::schedulerOptions(o));
+    backend.load(lo);
+    auto report = bench::run(backend, o, [](const bench::Progress& p) {
         std::fprintf(stderr, "\r%s %d/%d   ", p.phase.c_str(), p.done + 1, p.total);
         std::fflush(stderr);
     });

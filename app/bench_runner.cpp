@@ -5,7 +5,7 @@
 #include <mutex>
 #include <thread>
 
-#include "sightline/scheduler.h"
+#include "sightline/request_rules.h"
 #include "sightline/stats.h"
 
 namespace sightline::bench {
@@ -29,28 +29,21 @@ std::string gib(double b) {
     return buf;
 }
 
-// N identical requests submitted at once to a scheduler with N slots: one untimed round (graph
-// captures, allocator), then a timed one. Decode rate of the batch = tokens produced by decode
-// steps over the time spent in them (the scheduler's counters); end to end = all tokens over the
-// wall time from the first submit (vision and prefill of every request included).
-json runConcurrent(const std::shared_ptr<const Model>& model, const std::vector<ChatMessage>& messages, const GenerationParams& gp,
+// N identical requests submitted at once to the backend's scheduler (N slots): one untimed round
+// (graph captures, allocator), then a timed one. Decode rate of the batch = tokens produced by
+// decode steps over the time spent in them (the scheduler's counters); end to end = all tokens over
+// the wall time from the first submit (vision and prefill of every request included).
+json runConcurrent(const app::InferenceBackend& backend, const std::vector<ChatMessage>& messages, const GenerationParams& gp,
                    const Options& o, double singleRate, const std::function<void(const Progress&)>& progress,
                    const std::function<void()>& check) {
-    SchedulerOptions so;
-    so.maxBatch = o.concurrency;
-    so.slotTokens = static_cast<int64_t>(model->promptIds(messages, gp).size()) + o.maxNewTokens + 1;
-    so.prefillTokensPerStep = int64_t(1) << 40;  // all N admitted before the first step: a full batch is measured
-    Scheduler scheduler(model, so);
     json out;
     for (int round = 0; round < 2; ++round) {
-        const SchedulerCounters before = scheduler.counters();
+        const SchedulerCounters before = backend.counters().value_or(SchedulerCounters{});
         check();
         if (progress) progress({"concurrent", round, 2});
         const auto t0 = std::chrono::steady_clock::now();
         std::vector<std::future<GenerateResult>> futures;
-        for (int i = 0; i < o.concurrency; ++i) {
-            futures.push_back(scheduler.submit(RequestSource::Benchmark, messages, gp));
-        }
+        for (int i = 0; i < o.concurrency; ++i) futures.push_back(backend.submit(RequestSource::Benchmark, messages, gp));
         int64_t tokens = 0;
         std::vector<double> ttft;
         for (auto& f : futures) {
@@ -59,7 +52,7 @@ json runConcurrent(const std::shared_ptr<const Model>& model, const std::vector<
             ttft.push_back(r.stats.ttftMs);
         }
         const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const SchedulerCounters after = scheduler.counters();
+        const SchedulerCounters after = backend.counters().value_or(SchedulerCounters{});
         const int64_t rows = after.decodedRows - before.decodedRows, steps = after.decodeSteps - before.decodeSteps;
         const double decodeS = after.decodeSeconds - before.decodeSeconds;
         const double decodeRate = decodeS > 0 ? static_cast<double>(rows) / decodeS : 0;
@@ -96,31 +89,37 @@ RgbImage syntheticImage(int w, int h) {
     return img;
 }
 
-json run(const std::shared_ptr<const Model>& modelPtr, const Options& o, const std::function<void(const Progress&)>& progress,
+SchedulerOptions schedulerOptions(const Options& o) {
+    SchedulerOptions so;
+    so.maxBatch = std::max(1, o.concurrency);
+    so.slotTokens = 4096 + o.maxNewTokens;       // the prompt (a 1024x768 image is ~1,000 tokens) and the answer
+    so.prefillTokensPerStep = int64_t(1) << 40;  // all N admitted before the first step: a full batch is measured
+    so.keptPrefixes = 0;                         // identical requests: reuse would time a prefill of nothing
+    return so;
+}
+
+json run(const app::InferenceBackend& backend, const Options& o, const std::function<void(const Progress&)>& progress,
          const std::atomic<bool>* cancel) {
-    const Model& model = *modelPtr;
     if (o.loops < 1 || o.repeats < 1 || o.warmup < 0 || o.concurrency < 1)
         throwBadInput("loops, repeats and concurrency must be >= 1, warm-up >= 0");
-    const DeviceKind kind = model.deviceName().rfind("cuda", 0) == 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
-    ChatMessage user;
-    user.role = Role::User;
+    if (!backend.loaded()) throwBadInput("no model is loaded");
+    if (o.concurrency > backend.batchSlots())
+        throwBadInput("concurrency " + std::to_string(o.concurrency) + " is more than the " + std::to_string(backend.batchSlots()) +
+                      " requests the backend decodes together");
+    const app::ModelInfo model = backend.modelInfo();
+    const DeviceKind kind = model.deviceKind;
     std::string imageDesc = "none";
+    std::vector<ContentPart> images;
     if (!o.noImage) {
-        ContentPart p;
-        p.type = ContentPart::Type::Image;
         if (!o.imagePath.empty()) {
-            p.image = std::make_shared<RgbImage>(decodeImageFile(o.imagePath));
+            images.push_back(imageFilePart(o.imagePath));
             imageDesc = o.imagePath;
         } else {
-            p.image = std::make_shared<RgbImage>(syntheticImage(o.imageWidth, o.imageHeight));
+            images.push_back(imagePart(std::make_shared<RgbImage>(syntheticImage(o.imageWidth, o.imageHeight))));
             imageDesc = std::to_string(o.imageWidth) + "x" + std::to_string(o.imageHeight) + " (synthetic)";
         }
-        user.content.push_back(p);
     }
-    ContentPart q;
-    q.text = o.prompt;
-    user.content.push_back(q);
-    const std::vector<ChatMessage> messages = {user};
+    const std::vector<ChatMessage> messages = {buildMessage(Role::User, o.prompt, std::move(images))};
     GenerationParams gp;
     gp.sampling.temperature = 0;
     gp.maxNewTokens = o.maxNewTokens;
@@ -131,19 +130,11 @@ json run(const std::shared_ptr<const Model>& modelPtr, const Options& o, const s
         if (cancel && cancel->load()) throw Error(ErrorKind::Cancelled, "benchmark cancelled");
     };
     const DeviceMemory idle = queryDeviceMemory(kind);
-    // Single stream: one request at a time through a scheduler of one slot, the path every request
-    // takes (slot cache, CUDA graphs captured during the warm-up).
-    SchedulerOptions single;
-    single.maxBatch = 1;
-    single.keptPrefixes = 0;
-    single.slotTokens = static_cast<int64_t>(model.promptIds(messages, gp).size()) + o.maxNewTokens + 1;
-    Scheduler singleStream(modelPtr, single);
-    auto generate = [&] { return singleStream.submit(RequestSource::Benchmark, messages, gp).get(); };
 
     for (int i = 0; i < o.warmup; ++i) {
         check();
         if (progress) progress({"warmup", i, o.warmup});
-        generate();  // includes an image encode: the first is always slower
+        backend.generate(RequestSource::Benchmark, messages, gp);  // includes an image encode: the first is always slower
     }
 
     std::atomic<bool> sampling{o.monitorSampling};
@@ -159,14 +150,14 @@ json run(const std::shared_ptr<const Model>& modelPtr, const Options& o, const s
             }
         });
     std::vector<double> pre, vis, prefill, ttft, perTok, total, rate, peak, repeatMeans;
-    int64_t promptTokens = 0, imageTokens = 0, generated = 0;
+    int64_t promptTokens = 0, imageTokens = 0, generated = 0, cachedPromptTokens = 0;
     try {
         for (int r = 0; r < o.repeats; ++r) {
             double sum = 0;
             for (int n = 0; n < o.loops; ++n) {
                 check();
                 if (progress) progress({"timed", r * o.loops + n, o.repeats * o.loops});
-                const auto res = generate();
+                const auto res = backend.generate(RequestSource::Benchmark, messages, gp);
                 const auto& s = res.stats;
                 pre.push_back(s.preprocessMs);
                 vis.push_back(s.visionMs);
@@ -179,6 +170,7 @@ json run(const std::shared_ptr<const Model>& modelPtr, const Options& o, const s
                 promptTokens = s.promptTokens;
                 imageTokens = s.imageTokens;
                 generated = s.generatedTokens;
+                cachedPromptTokens = std::max(cachedPromptTokens, s.cachedPromptTokens);
                 sum += s.totalMs;
             }
             repeatMeans.push_back(sum / o.loops);
@@ -192,15 +184,18 @@ json run(const std::shared_ptr<const Model>& modelPtr, const Options& o, const s
     if (sampler.joinable()) sampler.join();
 
     json concurrent;
-    if (o.concurrency > 1) concurrent = runConcurrent(modelPtr, messages, gp, o, summarize(rate).median, progress, check);
+    if (o.concurrency > 1) concurrent = runConcurrent(backend, messages, gp, o, summarize(rate).median, progress, check);
     const DeviceMemory mem = queryDeviceMemory(kind);
     const GpuUtilization util = queryGpuUtilization(0);
     json report = {
-        {"hardware", {{"device", model.deviceName()}, {"device_total_bytes", mem.deviceTotalBytes}, {"libtorch", libtorchVersion()},
+        {"hardware", {{"device", model.device}, {"device_total_bytes", mem.deviceTotalBytes}, {"libtorch", libtorchVersion()},
                       {"cpu_threads", std::thread::hardware_concurrency()}, {"nvml", util.note.empty() ? "available" : util.note}}},
-        {"settings", {{"dtype", dtypeName(model.dtype())}, {"int8_weights", model.int8Weights()}, {"image", imageDesc}, {"prompt_tokens", promptTokens}, {"image_tokens", imageTokens},
+        {"settings", {{"dtype", model.dtype}, {"int8_weights", model.int8Weights}, {"image", imageDesc}, {"prompt_tokens", promptTokens}, {"image_tokens", imageTokens},
                       {"generated_tokens", generated}, {"max_new_tokens", o.maxNewTokens}, {"warmup", o.warmup}, {"loops", o.loops},
-                      {"repeats", o.repeats}, {"parameters", model.parameterCount()}, {"weight_bytes", model.weightBytes()},
+                      {"repeats", o.repeats}, {"parameters", model.parameters}, {"weight_bytes", model.weightBytes},
+                      // > 0 when the backend reused a prompt's KV (the app's shared scheduler keeps prefixes):
+                      // prefill then covers only the rest of the prompt.
+                      {"cached_prompt_tokens", cachedPromptTokens},
                       {"monitor_sampling", o.monitorSampling}, {"monitor_samples", samples.load()}}},
         {"ms", {{"preprocess", summaryJson(summarize(pre))}, {"vision", summaryJson(summarize(vis))},
                 {"prefill", summaryJson(summarize(prefill))}, {"ttft", summaryJson(summarize(ttft))},

@@ -1,5 +1,7 @@
-// The %timeit-style benchmark shared by sightline-bench and the app's Benchmark tab.
-// Runs on the calling thread; progress is reported on it too.
+// The %timeit-style benchmark shared by sightline-bench and the app's Benchmark tab. Every request
+// goes through the InferenceBackend (the scheduler users' requests take too), one at a time for
+// the single-stream figures, `concurrency` at once for the batch figures. Runs on the calling
+// thread, which waits on the backend; progress is reported on it too.
 #pragma once
 
 #include <atomic>
@@ -8,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "sightline/engine.h"
+#include "inference_backend.h"
 
 namespace sightline::bench {
 
@@ -32,8 +34,14 @@ struct Progress {
 
 RgbImage syntheticImage(int width, int height);
 
-// Throws sightline::Error; Error(Cancelled) when cancel is set between requests.
-nlohmann::json run(const std::shared_ptr<const Model>& model, const Options& options, const std::function<void(const Progress&)>& progress = {},
+// The scheduler options sightline-bench gives its backend: `concurrency` slots long enough for the
+// prompt and the answer, all requests admitted before the first step (a full batch is measured),
+// and no prefix reuse (every timed request prefills its whole prompt).
+SchedulerOptions schedulerOptions(const Options& options);
+
+// Throws sightline::Error; Error(Cancelled) when cancel is set between requests; Error(BadInput)
+// when the backend has no model or decodes fewer than options.concurrency requests together.
+nlohmann::json run(const app::InferenceBackend& backend, const Options& options, const std::function<void(const Progress&)>& progress = {},
                    const std::atomic<bool>* cancel = nullptr);
 std::string formatReport(const nlohmann::json& report);
 

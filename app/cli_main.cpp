@@ -9,10 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_options.h"
+#include "local_backend.h"
 #include "moderation.h"
 #include "openai_api.h"
 #include "sightline/engine.h"
-#include "sightline/scheduler.h"
+#include "sightline/request_rules.h"
 
 using namespace sightline;
 using nlohmann::json;
@@ -26,7 +27,7 @@ void onSignal(int) { g_cancel.store(true); }
 const char* kUsage = R"(usage:
   sightline-cli ask --model DIR [--image PATH]... [--system TEXT] [--no-think] [--max-new-tokens N]
       [--temperature T] [--top-p P] [--top-k K] [--repetition-penalty R] [--seed S]
-      [--device cpu|cuda] [--dtype float32|bfloat16|float16] [--quantize int8] [--max-image-pixels N] [--ignore-eos] [--json] QUESTION
+      [--device cpu|cuda] [--dtype auto|float32|bfloat16|float16] [--quantize int8] [--max-image-pixels N] [--ignore-eos] [--json] QUESTION
   sightline-cli ask --model DIR --messages CONV.json [same options]
   sightline-cli tokenize --model DIR TEXT
   sightline-cli inspect --model DIR [--image PATH]...
@@ -44,15 +45,6 @@ const char* kUsage = R"(usage:
       OpenAI-compatible API: POST /v1/chat/completions (stream), GET /v1/models, GET /health
 )";
 
-json statsJson(const RequestStats& s) {
-    return {{"preprocess_ms", s.preprocessMs},   {"vision_ms", s.visionMs},
-            {"prefill_ms", s.prefillMs},         {"ttft_ms", s.ttftMs},
-            {"decode_tokens_per_s", s.decodeTokensPerS}, {"prefill_tokens_per_s", s.prefillTokensPerS},
-            {"total_ms", s.totalMs},             {"peak_memory_bytes", s.peakMemoryBytes},
-            {"prompt_tokens", s.promptTokens},   {"image_tokens", s.imageTokens},
-            {"generated_tokens", s.generatedTokens}, {"device", s.device}};
-}
-
 LoadOptions loadOptions(const cli::Args& a) {
     LoadOptions o = cli::loadOptionsFromArgs(a, "cpu");
     o.cancel = &g_cancel;
@@ -62,8 +54,10 @@ LoadOptions loadOptions(const cli::Args& a) {
 int cmdAsk(const cli::Args& a) {
     const bool asJson = a.flag("--json");
     LoadOptions lo = loadOptions(a);
-    auto model = Model::load(lo);
-    GenerationParams p = defaultGenerationParams(model->config());
+    // One request through the scheduler, as the app's and the API's take.
+    app::LocalBackend backend(SchedulerOptions{.maxBatch = 1});
+    backend.load(lo);
+    GenerationParams p = backend.defaultParams();
     p.sampling.temperature = a.number("--temperature", p.sampling.temperature);
     p.sampling.topP = a.number("--top-p", p.sampling.topP);
     p.sampling.topK = a.integer("--top-k", p.sampling.topK);
@@ -73,9 +67,7 @@ int cmdAsk(const cli::Args& a) {
     p.maxImagePixels = a.integer("--max-image-pixels", 0);
     p.enableThinking = !a.flag("--no-think");
     p.ignoreEos = a.flag("--ignore-eos");
-    if (p.maxNewTokens < 0) throwBadInput("--max-new-tokens must be >= 0");
-    if (p.sampling.topP <= 0 || p.sampling.topP > 1) throwBadInput("--top-p must be in (0, 1]");
-    if (p.sampling.repetitionPenalty <= 0) throwBadInput("--repetition-penalty must be > 0");
+    validateGenerationParams(p);  // the rules every front end shares (names as in the API: top_p, …)
 
     std::vector<ChatMessage> messages;
     if (auto conv = a.value("--messages")) {
@@ -93,20 +85,10 @@ int cmdAsk(const cli::Args& a) {
         messages = parseChatJson(text, slash == std::string::npos ? "." : conv->substr(0, slash));
     } else {
         if (a.positionals().size() != 1) throwBadInput("ask needs exactly one QUESTION (quote it)");
-        if (auto sys = a.value("--system")) messages.push_back(ChatMessage::text(Role::System, *sys));
-        ChatMessage user;
-        user.role = Role::User;
-        for (const auto& path : a.values("--image")) {
-            ContentPart part;
-            part.type = ContentPart::Type::Image;
-            part.imageSource = path;
-            part.image = std::make_shared<RgbImage>(decodeImageFile(path));
-            user.content.push_back(std::move(part));
-        }
-        ContentPart q;
-        q.text = a.positionals()[0];
-        user.content.push_back(std::move(q));
-        messages.push_back(std::move(user));
+        if (auto sys = a.value("--system")) messages.push_back(buildMessage(Role::System, *sys));
+        std::vector<ContentPart> images;
+        for (const auto& path : a.values("--image")) images.push_back(imageFilePart(path));
+        messages.push_back(buildMessage(Role::User, a.positionals()[0], std::move(images)));
     }
     TokenCallback cb;
     if (!asJson)
@@ -114,13 +96,13 @@ int cmdAsk(const cli::Args& a) {
             std::fwrite(ev.textDelta.data(), 1, ev.textDelta.size(), stdout);
             std::fflush(stdout);
         };
-    const GenerateResult r = generateOnce(model, messages, p, cb, &g_cancel);
+    const GenerateResult r = backend.generate(RequestSource::Chat, messages, p, cb, &g_cancel);
     if (asJson) {
         json out = {{"text", r.text},
                     {"output_ids", r.outputIds},
                     {"prompt_tokens", r.promptTokens},
                     {"finish_reason", finishReasonName(r.finishReason)},
-                    {"stats", statsJson(r.stats)}};
+                    {"stats", requestStatsJson(r.stats)}};
         std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
     } else {
         std::cout << std::endl;
@@ -186,25 +168,23 @@ int cmdModerate(const cli::Args& a) {
     const int added = store.addItems(queue);
     mod::RunOptions o;
     if (auto p = a.value("--policy")) o.policy = mod::loadPolicy(*p);
-    LoadOptions lo = loadOptions(a);
-    auto model = Model::load(lo);
-    o.modelId = model->config().architecture + ":" + lo.modelDir;
+    o.parallel = static_cast<int>(a.integer("--parallel", 1));
+    // --parallel N: N items in flight, decoded together by the backend's continuous-batching scheduler.
+    app::LocalBackend backend(SchedulerOptions{.maxBatch = std::max(1, o.parallel)});
+    backend.load(loadOptions(a));
+    o.modelId = backend.modelInfo().id;
     o.params.sampling.temperature = a.number("--temperature", 0.0);
     o.params.sampling.seed = static_cast<uint64_t>(a.integer("--seed", 0));
     o.params.maxNewTokens = a.integer("--max-new-tokens", 256);
     o.params.enableThinking = a.flag("--think");
-    o.parallel = static_cast<int>(a.integer("--parallel", 1));
+    validateGenerationParams(o.params);
     const auto pending = store.pending();
     std::fprintf(stderr, "queue: %zu items (%d new), %zu to judge, policy %s\n", queue.size(), added, pending.size(), o.policy.version.c_str());
-    // --parallel N: N items in flight, decoded together by one continuous-batching scheduler.
-    SchedulerOptions so;
-    so.maxBatch = std::max(1, o.parallel);
-    Scheduler scheduler(model, so);
     mod::runModeration(
         store,
-        [&](const std::vector<ChatMessage>& m, const GenerationParams& p, const std::atomic<bool>* c) {
-            return scheduler.submit(RequestSource::Moderation, m, p, {}, c).get();
-        },
+        mod::SubmitFn([&](const std::vector<ChatMessage>& m, const GenerationParams& p, const std::atomic<bool>* c) {
+            return backend.submit(RequestSource::Moderation, m, p, {}, c);
+        }),
         o,
         [&](const mod::ItemRecord& r) {
             if (!asJson) return;
@@ -292,12 +272,12 @@ int cmdAudit(const cli::Args& a) {
 // The local API until Ctrl+C / SIGTERM: requests in flight are cancelled, connections closed.
 int cmdServe(const cli::Args& a) {
     LoadOptions lo = loadOptions(a);
-    std::shared_ptr<Model> model = Model::load(lo);
     SchedulerOptions so;
     so.maxBatch = static_cast<int>(a.integer("--parallel", 8));
     so.slotTokens = a.integer("--slot-tokens", 4096);
     so.kvCacheBytes = a.integer("--kv-cache-mb", 0) * (int64_t(1) << 20);
-    auto scheduler = std::make_shared<Scheduler>(model, so);
+    auto backend = std::make_shared<app::LocalBackend>(so);
+    backend->load(lo);
     server::ApiOptions ao;
     std::string name = lo.modelDir;
     while (name.size() > 1 && name.back() == '/') name.pop_back();
@@ -311,7 +291,7 @@ int cmdServe(const cli::Args& a) {
     if (limits.maxPendingConnections < 1) throwBadInput("--max-connections must be at least 1");
     server::AccessOptions access;
     access.corsOrigins = a.list("--cors-origin");
-    server::ApiService api([scheduler] { return scheduler; }, ao);
+    server::ApiService api(backend, ao);
     server::HttpServer http([&api](const server::HttpRequest& r, server::HttpResponder& o) { api.handle(r, o); }, limits, access);
     http.setQuickPaths(server::ApiService::quickPaths());
     const std::string host = a.value("--host").value_or("127.0.0.1");
@@ -322,7 +302,7 @@ int cmdServe(const cli::Args& a) {
                      host.c_str(), ao.localFileFolders.empty() ? "" : " and read images under the --allow-local-files folders");
     http.start(host, static_cast<int>(a.integer("--port", 8080)));
     std::printf("listening on http://%s:%d/v1 (model %s on %s, up to %d requests decoded together)\n", host.c_str(), http.port(),
-                ao.modelName.c_str(), model->deviceName().c_str(), so.maxBatch);
+                ao.modelName.c_str(), backend->modelInfo().device.c_str(), so.maxBatch);
     std::fflush(stdout);
     while (!g_cancel.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::fprintf(stderr, "stopping the server\n");

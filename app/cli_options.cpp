@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "sightline/error.h"
+#include "sightline/request_rules.h"
 
 namespace sightline::cli {
 
@@ -95,9 +96,9 @@ LoadOptions loadOptionsFromArgs(const Args& a, const std::string& defaultDevice)
     auto d = parseDevice(dev);
     if (!d) throwBadInput("--device must be cpu or cuda, got \"" + dev + "\"");
     o.device = *d;
-    const std::string dt = a.value("--dtype").value_or(o.device == DeviceKind::Cuda ? "bfloat16" : "float32");
-    auto t = parseDType(dt);
-    if (!t) throwBadInput("--dtype must be float32, bfloat16 or float16, got \"" + dt + "\"");
+    const std::string dt = a.value("--dtype").value_or("auto");
+    auto t = resolveDType(dt, o.device);
+    if (!t) throwBadInput("--dtype must be auto, float32, bfloat16 or float16, got \"" + dt + "\"");
     o.dtype = *t;
     if (auto q = a.value("--quantize")) {
         if (*q != "int8") throwBadInput("--quantize supports int8");

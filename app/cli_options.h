@@ -33,7 +33,7 @@ private:
     std::vector<std::string> m_positionals;
 };
 
-// --model, --device (default `defaultDevice`), --dtype (bf16 on CUDA, f32 on CPU) and --quantize,
+// --model, --device (default `defaultDevice`), --dtype (default auto: autoDType of the device) and --quantize,
 // shared by sightline-cli and sightline-bench. Throws Error(BadInput) for values it does not know.
 LoadOptions loadOptionsFromArgs(const Args& args, const std::string& defaultDevice);
 

@@ -4,6 +4,8 @@
 #include <QRandomGenerator>
 #include <algorithm>
 
+#include "sightline/thinking.h"
+
 namespace sightline::ui {
 
 QJsonObject MessageStats::toJson() const {
@@ -51,29 +53,9 @@ QString MessageStats::summary() const {
 }
 
 ThinkSplit splitThinking(const QString& text) {
-    ThinkSplit s;
-    const QString open = QStringLiteral("<think>"), close = QStringLiteral("</think>");
-    const int o = text.indexOf(open);
-    if (o < 0) {
-        const int c0 = text.indexOf(close);  // generation prompts may open the block themselves
-        if (c0 >= 0) {
-            s.reasoning = text.left(c0).trimmed();
-            s.answer = text.mid(c0 + close.size()).trimmed();
-        } else {
-            s.answer = text.trimmed();
-        }
-        return s;
-    }
-    const int c = text.indexOf(close, o);
-    if (c < 0) {
-        s.reasoning = text.mid(o + open.size()).trimmed();
-        s.reasoningOpen = true;
-        s.answer = text.left(o).trimmed();
-        return s;
-    }
-    s.reasoning = text.mid(o + open.size(), c - o - open.size()).trimmed();
-    s.answer = (text.left(o) + text.mid(c + close.size())).trimmed();
-    return s;
+    // The rule every front end shares (sightline/thinking.h); trimmed here for display.
+    const ThinkingSplit t = sightline::splitThinking(text.toStdString());
+    return {QString::fromStdString(t.reasoning).trimmed(), QString::fromStdString(t.answer).trimmed(), t.open};
 }
 
 QJsonObject GenerationSettings::toJson() const {

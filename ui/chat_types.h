@@ -62,8 +62,9 @@ struct ChatSummary {
     QDateTime updated;  // UTC
 };
 
-// Splits "<think>r</think>a" into reasoning and answer; an open <think> without its end (still
-// streaming) counts as reasoning so far.
+// Splits "<think>r</think>a" into reasoning and answer by the rule every front end shares
+// (sightline::splitThinking in sightline/thinking.h), both trimmed for display; an open <think>
+// without its end (still streaming) counts as reasoning so far.
 struct ThinkSplit {
     QString reasoning;
     QString answer;

@@ -23,8 +23,7 @@ bool ApiHost::apply(int port, const QString& modelName) {
     if (port <= 0) return true;
     server::ApiOptions o;
     o.modelName = modelName.isEmpty() ? o.modelName : modelName.toStdString();
-    auto backend = m_backend;
-    auto api = std::make_unique<server::ApiService>([backend] { return backend->scheduler(); }, o);
+    auto api = std::make_unique<server::ApiService>(m_backend, o);
     auto http = std::make_unique<server::HttpServer>(
         [a = api.get()](const server::HttpRequest& r, server::HttpResponder& out) { a->handle(r, out); });
     http->setQuickPaths(server::ApiService::quickPaths());  // /health answers on the loop thread, under any load

@@ -1,5 +1,5 @@
-// The app's local API: an OpenAI-compatible server on 127.0.0.1 over the same scheduler as the chat
-// and the moderation queue (one queue, round-robin by source). Started, moved or stopped from the
+// The app's local API: an OpenAI-compatible server on 127.0.0.1 over the same backend as the chat
+// and the moderation queue (one scheduler queue, round-robin by source). Started, moved or stopped from the
 // settings; lives on the GUI thread, serves on its own threads.
 #pragma once
 

@@ -6,7 +6,7 @@
 
 namespace sightline::app {
 
-EngineController::EngineController(std::unique_ptr<InferenceBackend> backend, QObject* parent)
+EngineController::EngineController(std::shared_ptr<InferenceBackend> backend, QObject* parent)
     : QObject(parent), m_backend(std::move(backend)) {
     qRegisterMetaType<ui::GenerationRequest>();
     qRegisterMetaType<ui::GenerationSettings>();
@@ -105,7 +105,7 @@ void EngineController::runBenchmark(int width, int height, const QString& prompt
 }
 
 void EngineController::sampleMemory() {
-    if (const auto n = m_backend->schedulerCounters()) {
+    if (const auto n = m_backend->counters()) {
         ui::SchedulerState st;
         st.running = static_cast<int>(n->running);
         st.slots = n->slots > 0 ? static_cast<int>(n->slots) : m_backend->batchSlots();
@@ -127,10 +127,6 @@ void EngineController::sampleMemory() {
         Q_EMIT memorySample(m.peakAllocatedBytes, 0, m.peakAllocatedBytes, 0, -1,
                             tr("CPU run: process peak memory shown; no GPU utilisation"));
     }
-}
-
-QString EngineController::preflight(const QString& path, qint64 maxImagePixels, QString* error) const {
-    return preflight(*m_backend, path, maxImagePixels, error);
 }
 
 QString EngineController::preflight(const InferenceBackend& backend, const QString& path, qint64 maxImagePixels, QString* error) {

@@ -23,13 +23,14 @@ class EngineWorker;
 class EngineController : public QObject {
     Q_OBJECT
 public:
-    explicit EngineController(std::unique_ptr<InferenceBackend> backend, QObject* parent = nullptr);
+    // The backend is shared with the other front ends (API host, moderation): they hold backend().
+    explicit EngineController(std::shared_ptr<InferenceBackend> backend, QObject* parent = nullptr);
     ~EngineController() override;
 
     // Preflight of an image for the composer: decode + resize plan. Uses the loaded model's
-    // processor limits when one is loaded, otherwise only decodes. The static form touches only the
-    // backend (which guards its model), so the composer runs it on a pool thread.
-    QString preflight(const QString& path, qint64 maxImagePixels, QString* error) const;
+    // processor limits when one is loaded, otherwise only decodes. Slow (decodes the file): never on
+    // the GUI thread. It touches only the backend (which guards its model), so the composer runs it
+    // on its pool thread (wireWindow).
     static QString preflight(const InferenceBackend& backend, const QString& path, qint64 maxImagePixels, QString* error);
     bool busy() const { return m_busy.load(); }
     std::shared_ptr<const InferenceBackend> backend() const { return m_backend; }

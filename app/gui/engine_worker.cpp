@@ -4,25 +4,17 @@
 #include <QFileInfo>
 
 #include "bench_runner.h"
+#include "sightline/request_rules.h"
 
 namespace sightline::app {
 
 std::vector<ChatMessage> toEngineMessages(const QList<ui::ChatMessageUi>& messages) {
     std::vector<ChatMessage> out;
     for (const auto& m : messages) {
-        ChatMessage e;
-        e.role = m.role == QLatin1String("system") ? Role::System : m.role == QLatin1String("assistant") ? Role::Assistant : Role::User;
-        for (const auto& im : m.images) {
-            ContentPart p;
-            p.type = ContentPart::Type::Image;
-            p.imageSource = im.path.toStdString();
-            p.image = std::make_shared<RgbImage>(decodeImageFile(im.path.toStdString()));
-            e.content.push_back(std::move(p));
-        }
-        ContentPart t;
-        t.text = m.text.toStdString();
-        e.content.push_back(std::move(t));
-        out.push_back(std::move(e));
+        const Role role = m.role == QLatin1String("system") ? Role::System : m.role == QLatin1String("assistant") ? Role::Assistant : Role::User;
+        std::vector<ContentPart> images;
+        for (const auto& im : m.images) images.push_back(imageFilePart(im.path.toStdString()));
+        out.push_back(buildMessage(role, m.text.toStdString(), std::move(images)));
     }
     return out;
 }
@@ -58,8 +50,7 @@ LoadOptions toLoadOptions(const ui::GenerationSettings& s) {
     o.modelDir = s.modelDir.toStdString();
     const bool cuda = s.device == QLatin1String("cuda") || (s.device == QLatin1String("auto") && cudaAvailable());
     o.device = cuda ? DeviceKind::Cuda : DeviceKind::Cpu;
-    if (s.dtype == QLatin1String("auto")) o.dtype = cuda ? DType::BFloat16 : DType::Float32;
-    else o.dtype = parseDType(s.dtype.toStdString()).value_or(DType::Float32);
+    o.dtype = resolveDType(s.dtype.toStdString(), o.device).value_or(autoDType(o.device));  // an unknown name (old settings file): auto
     return o;
 }
 
@@ -80,8 +71,8 @@ void EngineWorker::load(const ui::GenerationSettings& settings) {
     };
     try {
         m_backend->load(o);
-        Q_EMIT modelLoaded(QString::fromStdString(m_backend->summary()), QString::fromStdString(m_backend->device()),
-                           static_cast<int>(m_backend->deviceKind()));
+        const ModelInfo info = m_backend->modelInfo();
+        Q_EMIT modelLoaded(QString::fromStdString(info.summary), QString::fromStdString(info.device), static_cast<int>(info.deviceKind));
     } catch (const Error& e) {
         Q_EMIT loadFailed(QString::fromStdString(repairUtf8(e.what())), e.kind() == ErrorKind::Cancelled);
     } catch (const std::exception& e) {
@@ -95,7 +86,8 @@ void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<st
     QString pending;
     QElapsedTimer sinceFlush;
     sinceFlush.start();
-    const DeviceMemory before = queryDeviceMemory(m_backend->deviceKind());
+    const DeviceKind kind = m_backend->modelInfo().deviceKind;
+    const DeviceMemory before = queryDeviceMemory(kind);
     try {
         if (cancel->load()) {
             Q_EMIT finished(id, {}, QStringLiteral("cancelled"));
@@ -104,6 +96,8 @@ void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<st
         }
         const auto messages = toEngineMessages(req.messages);
         const auto params = toEngineParams(req.settings, req.seed);
+        validateGenerationParams(params);  // settings from an old or edited settings file are checked too
+        // Waits here (this thread has nothing else to do); tokens arrive on the scheduler's thread.
         const auto result = m_backend->generate(RequestSource::Chat, messages, params, [&](const TokenEvent& ev) {
             pending += QString::fromStdString(ev.textDelta);
             if (sinceFlush.elapsed() >= 30 && !pending.isEmpty()) {  // coalesce: ~30 ms between chunks
@@ -118,7 +112,7 @@ void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<st
         Q_EMIT finished(id, st, QString::fromLatin1(finishReasonName(result.finishReason)));
         // CUDA: peak allocated during the request minus what was allocated before it. CPU: growth of
         // the process's peak resident set (the only per-process high-water mark there is).
-        const int64_t baseline = m_backend->deviceKind() == DeviceKind::Cuda ? before.allocatedBytes : before.peakAllocatedBytes;
+        const int64_t baseline = kind == DeviceKind::Cuda ? before.allocatedBytes : before.peakAllocatedBytes;
         Q_EMIT requestCompleted(id, QStringLiteral("chat"), st, s.imageTokens, s.preprocessMs, s.visionMs, s.prefillMs,
                                 s.peakMemoryBytes - baseline);
     } catch (const Error& e) {
@@ -131,8 +125,7 @@ void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<st
 }
 
 void EngineWorker::runBenchmark(int width, int height, const QString& prompt, int maxNewTokens, int warmup, int loops, int repeats) {
-    auto model = m_backend->engineModel();
-    if (!model) {
+    if (!m_backend->loaded()) {
         Q_EMIT benchmarkFinished(tr("Load a model first."));
         return;
     }
@@ -147,7 +140,7 @@ void EngineWorker::runBenchmark(int width, int height, const QString& prompt, in
     o.loops = loops;
     o.repeats = repeats;
     try {
-        const auto report = bench::run(model, o, [this](const bench::Progress& p) {
+        const auto report = bench::run(*m_backend, o, [this](const bench::Progress& p) {
             Q_EMIT benchmarkProgress(tr("%1 %2 / %3…").arg(QString::fromStdString(p.phase)).arg(p.done + 1).arg(p.total));
         });
         Q_EMIT benchmarkFinished(QString::fromStdString(bench::formatReport(report)) + QStringLiteral("\n") +

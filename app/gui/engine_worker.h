@@ -1,5 +1,7 @@
-// Runs on the inference thread: loads the model and serves requests one at a time through the
-// backend. Emits only immutable values (queued to the GUI thread by the connections).
+// Runs on the chat's inference thread (a QThread owned by EngineController): loads the model and
+// sends the chat's requests, one at a time, through the backend, whose scheduler thread runs them
+// (the worker waits; tokens are coalesced here). Emits only immutable values (queued to the GUI
+// thread by the connections).
 #pragma once
 
 #include <QObject>

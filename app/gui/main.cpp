@@ -1,4 +1,5 @@
-// sightline: the desktop app. Thin: settings, translations, the store, the window, the controller.
+// sightline: the desktop app. Thin: settings, translations, the store, the window, the backend and
+// its front ends (chat controller, moderation, local API); scripted runs are in screenshot_script.cpp.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -14,8 +15,8 @@
 #include <QScreen>
 #include <QSettings>
 #include <QStandardPaths>
-#include <QTimer>
 #include <QStatusBar>
+#include <QTimer>
 #include <QTranslator>
 #include <algorithm>
 
@@ -28,7 +29,9 @@
 #include "main_window.h"
 #include "moderation_controller.h"
 #include "monitor_widget.h"
+#include "local_backend.h"
 #include "review_widget.h"
+#include "screenshot_script.h"
 #include "settings_dialog.h"
 #include "theme.h"
 
@@ -51,10 +54,6 @@ int main(int argc, char** argv) {
     cli.addVersionOption();
     QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("Model folder (overrides the saved setting)."), QStringLiteral("dir"));
     QCommandLineOption dataOpt(QStringLiteral("data-dir"), QStringLiteral("Where chats are stored."), QStringLiteral("dir"));
-    QCommandLineOption askOpt(QStringLiteral("ask"), QStringLiteral("Ask this once the model is loaded (demo, screenshots)."), QStringLiteral("text"));
-    QCommandLineOption imageOpt(QStringLiteral("image"), QStringLiteral("Attach this image to --ask."), QStringLiteral("path"));
-    QCommandLineOption shotOpt(QStringLiteral("screenshot"), QStringLiteral("Save a screenshot of the window and quit."), QStringLiteral("png"));
-    QCommandLineOption shotAtOpt(QStringLiteral("screenshot-at"), QStringLiteral("start | streaming | done"), QStringLiteral("when"), QStringLiteral("done"));
     QCommandLineOption monitorOpt(QStringLiteral("monitor"), QStringLiteral("Show the performance monitor at start."));
     QCommandLineOption queueOpt(QStringLiteral("moderation-queue"), QStringLiteral("Import this queue (CSV/JSONL) and judge it once the model is loaded."),
                                 QStringLiteral("file"));
@@ -64,7 +63,9 @@ int main(int argc, char** argv) {
     QCommandLineOption apiOpt(QStringLiteral("api-port"),
                               QStringLiteral("Serve the OpenAI-compatible API on 127.0.0.1:PORT (overrides the setting; 0: off)."),
                               QStringLiteral("port"));
-    cli.addOptions({modelOpt, dataOpt, askOpt, imageOpt, shotOpt, shotAtOpt, langOpt, monitorOpt, queueOpt, apiOpt, themeOpt});
+    cli.addOptions({modelOpt, dataOpt, langOpt, monitorOpt, queueOpt, apiOpt, themeOpt});
+    const app::ScreenshotOptions scriptOpts;
+    scriptOpts.addTo(cli);
     cli.process(app);
 
     ui::applyTheme(cli.isSet(themeOpt) ? ui::themeFromKey(cli.value(themeOpt)) : ui::loadTheme());
@@ -91,7 +92,8 @@ int main(int argc, char** argv) {
     ui::MainWindow window(store.get(), settings);
     window.composer()->setPasteFolder(dataDir + QStringLiteral("/images"));
     window.setAboutProvider(&app::versionReport);
-    app::EngineController controller(std::make_unique<app::EngineBackend>());
+    // One backend for every front end: the chat (controller), the moderation queue and the local API.
+    app::EngineController controller(std::make_shared<app::LocalBackend>());
     app::wireWindow(&window, &controller);
     auto* monitor = new ui::MonitorWidget(&window);
     QDockWidget* monitorDock = window.addMonitorDock(monitor);
@@ -131,7 +133,7 @@ int main(int argc, char** argv) {
     }
     app::wireMonitor(monitor, &controller);
 
-    // The local API shares the scheduler (one queue with the chat and the moderation queue).
+    // The local API shares the backend (one scheduler queue with the chat and the moderation queue).
     app::ApiHost api(controller.backend());
     auto* apiStatus = new QLabel(&window);
     window.statusBar()->addPermanentWidget(apiStatus);
@@ -144,43 +146,9 @@ int main(int argc, char** argv) {
     QObject::connect(&window, &ui::MainWindow::settingsChanged, &api, applyApi);
     window.show();
 
-    // Scripted runs (README screenshots): ask once loaded, grab the window at a moment, quit.
-    const QString shot = cli.value(shotOpt), when = cli.value(shotAtOpt);
-    auto grab = [&window, shot] {
-        window.grab().save(shot);
-        QTimer::singleShot(50, qApp, &QApplication::quit);
-    };
-    if (!shot.isEmpty() && when == QLatin1String("start")) QTimer::singleShot(500, &window, grab);
-    if (!shot.isEmpty() && when == QLatin1String("moderation"))
-        QObject::connect(&controller, &app::EngineController::modelLoaded, &window, [&] {
-            QTimer::singleShot(100, &window, [&] {
-                auto* wait = new QTimer(&window);
-                QObject::connect(wait, &QTimer::timeout, &window, [&, wait] {
-                    if (moderationCtl && !moderationCtl->running()) {
-                        wait->stop();
-                        QTimer::singleShot(300, &window, grab);
-                    }
-                });
-                wait->start(200);
-            });
-        });
-    if (cli.isSet(askOpt)) {
-        QObject::connect(&controller, &app::EngineController::modelLoaded, &window, [&] {
-            if (cli.isSet(imageOpt)) window.composer()->addImageFile(cli.value(imageOpt));
-            window.composer()->setText(cli.value(askOpt));
-            window.composer()->submit();  // once the image is read
-        });
-        if (!shot.isEmpty() && when == QLatin1String("streaming")) {
-            auto* once = new int(0);
-            QObject::connect(&controller, &app::EngineController::chunk, &window, [&window, &grab, once](quint64, const QString&) {
-                if ((*once)++ == 2) grab();  // synchronously: the window as it is mid-stream
-            });
-        }
-        if (!shot.isEmpty() && when == QLatin1String("done"))
-            QObject::connect(&controller, &app::EngineController::finished, &window, [&window, &grab] { QTimer::singleShot(300, &window, grab); });
-    }
+    app::scriptScreenshots(cli, scriptOpts, &window, &controller, [&moderationCtl] { return moderationCtl && !moderationCtl->running(); });
     if (!settings.modelDir.isEmpty()) controller.load(settings);
-    else if (shot.isEmpty() && QGuiApplication::platformName() != QLatin1String("offscreen"))
+    else if (!cli.isSet(scriptOpts.shot) && QGuiApplication::platformName() != QLatin1String("offscreen"))
         QTimer::singleShot(300, &window, [&window] { window.showFirstRunHelp(true); });
     return app.exec();
 }

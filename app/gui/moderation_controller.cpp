@@ -5,35 +5,12 @@
 #include <QTimer>
 
 #include "policy_dialog.h"
+#include "moderation_runner.h"
 #include "review_widget.h"
 
 #include <QFileInfo>
 
 namespace sightline::app {
-namespace {
-
-ui::ReviewItem toUi(const moderation::ItemRecord& r) {
-    ui::ReviewItem i;
-    i.id = QString::fromStdString(r.item.id);
-    i.imagePath = QString::fromStdString(r.item.imagePath);
-    i.title = QString::fromStdString(r.item.title);
-    i.text = QString::fromStdString(r.item.text);
-    i.status = QString::fromStdString(r.status);
-    i.error = QString::fromStdString(r.error);
-    i.raw = QString::fromStdString(r.raw);
-    i.decision = QString::fromStdString(r.decision);
-    i.note = QString::fromStdString(r.note);
-    i.duplicateOf = QString::fromStdString(r.item.duplicateOf);
-    if (r.verdict) {
-        i.verdict = QString::fromLatin1(moderation::verdictName(r.verdict->verdict));
-        for (const auto& s : r.verdict->reasons) i.reasons << QString::fromStdString(s);
-        for (const auto& s : r.verdict->categories) i.categories << QString::fromStdString(s);
-        i.confidence = r.verdict->confidence;
-    }
-    return i;
-}
-
-}  // namespace
 
 ModerationController::ModerationController(ui::ReviewWidget* widget, std::shared_ptr<const InferenceBackend> backend, const QString& dbPath,
                                            const QString& reviewer, QObject* parent, moderation::StoreOptions options)
@@ -47,12 +24,37 @@ ModerationController::ModerationController(ui::ReviewWidget* widget, std::shared
     connect(widget, &ui::ReviewWidget::runRequested, this, &ModerationController::run);
     connect(widget, &ui::ReviewWidget::pauseRequested, this, &ModerationController::setPaused);
     connect(widget, &ui::ReviewWidget::cancelRequested, this, &ModerationController::cancel);
+    qRegisterMetaType<ui::ReviewItem>();
+    m_runner = new ModerationRunner(m_backend, m_store.get(), &m_cancel, &m_pause);
+    m_runner->moveToThread(&m_thread);
+    m_thread.setObjectName(QStringLiteral("sightline-moderation"));
+    connect(&m_thread, &QThread::finished, m_runner, &QObject::deleteLater);
+    // Every connection across the thread boundary is explicitly queued.
+    connect(m_runner, &ModerationRunner::itemFinished, this, [this](const ui::ReviewItem& item) {
+        m_widget->updateItem(item);
+        scheduleMetrics();  // the footer counters move with the run
+    }, Qt::QueuedConnection);
+    connect(m_runner, &ModerationRunner::progress, this, [this](int done, int total, int errors, double perMinute, double eta) {
+        if (m_running.load()) m_widget->setRunProgress(done, total, errors, perMinute, eta);
+    }, Qt::QueuedConnection);
+    connect(m_runner, &ModerationRunner::warning, this, &ModerationController::problem, Qt::QueuedConnection);
+    connect(m_runner, &ModerationRunner::finished, this, [this](const QString& error) {
+        m_running.store(false);
+        if (!error.isEmpty()) Q_EMIT problem(error);
+        refresh();
+        const auto m = m_store->metrics();
+        m_widget->setRunState(m_cancel.load() ? tr("Cancelled; Run continues where it stopped")
+                                              : tr("Queue done · %1 judged · %2 errors").arg(m.judged).arg(m.errors),
+                              1, 1, false);
+    }, Qt::QueuedConnection);
+    m_thread.start();
     refresh();
 }
 
 ModerationController::~ModerationController() {
-    m_cancel.store(true);
-    if (m_thread.joinable()) m_thread.join();
+    m_cancel.store(true);  // run() returns once its items in flight resolve (cancelled)
+    m_thread.quit();
+    m_thread.wait();
     try {
         m_store->writeCheckpoint();  // the decisions of this session, signed outside the database
     } catch (...) {
@@ -62,7 +64,7 @@ ModerationController::~ModerationController() {
 
 void ModerationController::refresh() {
     QList<ui::ReviewItem> items;
-    for (const auto& r : m_store->items()) items << toUi(r);
+    for (const auto& r : m_store->items()) items << toReviewItem(r);
     m_widget->setItems(items);
     updateMetrics();
 }
@@ -114,57 +116,21 @@ void ModerationController::run() {
         Q_EMIT problem(tr("Load a model before running the queue."));
         return;
     }
-    auto model = m_backend->engineModel();
-    const std::string modelId = model ? model->config().architecture + ":" + model->config().modelDir : m_backend->summary();
-    if (m_thread.joinable()) m_thread.join();
     m_cancel.store(false);
     m_pause.store(false);
     m_running.store(true);
     m_widget->setRunProgress(0, int(m_store->pending().size()), 0, 0, 0);
     m_widget->setPaused(false);
-    m_thread = std::thread([this, modelId, backend = m_backend] {
-        QString error;
-        try {  // the thread's top: nothing may escape it (std::terminate)
-            moderation::RunOptions o;
-            o.policy = m_policy;
-            o.modelId = modelId;
-            o.params.sampling.temperature = 0;
-            o.params.maxNewTokens = 256;
-            o.params.enableThinking = false;
-            // Items go to the same scheduler as the chat, several in flight so they decode as a batch,
-            // one slot left for the chat so a question never waits behind the queue.
-            o.parallel = std::max(1, backend->batchSlots() - 1);
-            moderation::runModeration(
-                *m_store, [backend](const auto& m, const auto& p, const auto* c) { return backend->generate(RequestSource::Moderation, m, p, {}, c); }, o,
-                [this](const moderation::ItemRecord& r) {
-                    const ui::ReviewItem item = toUi(r);
-                    QMetaObject::invokeMethod(this, [this, item] {
-                        m_widget->updateItem(item);
-                        scheduleMetrics();  // the footer counters move with the run
-                    }, Qt::QueuedConnection);
-                },
-                [this](const moderation::RunProgress& p) {
-                    QMetaObject::invokeMethod(this, [this, p] {
-                        if (m_running.load()) m_widget->setRunProgress(int(p.done), int(p.total), int(p.errors), p.itemsPerMinute, p.etaSeconds);
-                        if (!p.warning.empty()) Q_EMIT problem(QString::fromStdString(repairUtf8(p.warning)));
-                    }, Qt::QueuedConnection);
-                },
-                &m_cancel, &m_pause);
-        } catch (const std::exception& e) {
-            error = QString::fromStdString(repairUtf8(e.what()));
-        } catch (...) {
-            error = tr("The moderation run stopped on an unknown error.");
-        }
-        m_running.store(false);
-        QMetaObject::invokeMethod(this, [this, error] {
-            if (!error.isEmpty()) Q_EMIT problem(error);
-            refresh();
-            const auto m = m_store->metrics();
-            m_widget->setRunState(m_cancel.load() ? tr("Cancelled; Run continues where it stopped")
-                                                  : tr("Queue done · %1 judged · %2 errors").arg(m.judged).arg(m.errors),
-                                  1, 1, false);
-        }, Qt::QueuedConnection);
-    });
+    moderation::RunOptions o;
+    o.policy = m_policy;
+    o.modelId = m_backend->modelInfo().id;
+    o.params.sampling.temperature = 0;
+    o.params.maxNewTokens = 256;
+    o.params.enableThinking = false;
+    // Items go to the same scheduler as the chat, several in flight so they decode as a batch, one
+    // slot left for the chat so a question never waits behind the queue.
+    o.parallel = std::max(1, m_backend->batchSlots() - 1);
+    QMetaObject::invokeMethod(m_runner, [runner = m_runner, o] { runner->run(o); }, Qt::QueuedConnection);
 }
 
 void ModerationController::editPolicy(QWidget* parent) {

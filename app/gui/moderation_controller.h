@@ -1,15 +1,16 @@
-// Joins the review widget (ui/) to the moderation store and pipeline (app/moderation). The queue
-// runs on its own thread with the loaded model (Model::generate is thread-safe, so chat stays
-// usable); results reach the widget through queued invocations. Pause and cancel are atomics.
-// Nothing thrown on the runner thread escapes it: a failing item is marked error by the pipeline,
-// anything else becomes a problem() message. The footer metrics are refreshed during a run
-// (coalesced to a few times a second).
+// Joins the review widget (ui/) to the moderation store and pipeline (app/moderation). Lives on the
+// GUI thread. The queue runs on a QThread of its own (ModerationRunner, moved there) that submits
+// the items through the shared backend, so they wait in the same scheduler queue as the chat, which
+// stays usable; results reach the widget through queued signals. Pause and cancel are atomics set
+// from the GUI thread. Nothing thrown on the runner thread escapes it: a failing item is marked
+// error by the pipeline, anything else becomes a problem() message. The footer metrics are
+// refreshed during a run (coalesced to a few times a second).
 #pragma once
 
 #include <QObject>
 #include <atomic>
 #include <memory>
-#include <thread>
+#include <QThread>
 
 #include "inference_backend.h"
 #include "moderation.h"
@@ -26,7 +27,7 @@ public:
     // options: audit key and checkpoint paths (defaults: see moderation::StoreOptions).
     ModerationController(ui::ReviewWidget* widget, std::shared_ptr<const InferenceBackend> backend, const QString& dbPath,
                          const QString& reviewer, QObject* parent = nullptr, moderation::StoreOptions options = {});
-    ~ModerationController() override;  // cancels and joins a running queue, writes an audit checkpoint
+    ~ModerationController() override;  // cancels, quits and waits for the runner thread, writes an audit checkpoint
 
     // Adds the queue's items; warnings (converted text, missing images) go to the widget's notice.
     void importQueue(const QString& path);
@@ -55,8 +56,9 @@ private:
     QString m_reviewer;
     QString m_policyPath;
     moderation::Policy m_policy;
-    std::thread m_thread;
     std::atomic<bool> m_pause{false}, m_cancel{false}, m_running{false};
+    QThread m_thread;                    // the runner's; started in the constructor
+    class ModerationRunner* m_runner;    // lives on m_thread; deleted by its finished → deleteLater
 };
 
 }  // namespace sightline::app

@@ -8,12 +8,13 @@
 // read only when they name a regular file under kMaxImageFileBytes (never blocking on a FIFO).
 //
 // Threads: a ModerationStore is one SQLite connection guarded by its own mutex: any thread may
-// call it. runModeration() may judge several items at once (one engine request each); an
+// call it. runModeration() may have several items in flight (one backend request each); an
 // exception while judging or recording one item fails that item, never the run or the process.
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -221,14 +222,22 @@ struct RunProgress {
     std::string warning;  // e.g. the checkpoint could not be written
 };
 
-// What judges one item: the engine in production, a script in tests.
+// What judges one item: queues the request and gives its future (the backend's submit in
+// production). May throw for a request it cannot queue (that item fails).
+using SubmitFn = std::function<std::future<GenerateResult>(const std::vector<ChatMessage>&, const GenerationParams&, const std::atomic<bool>*)>;
+// The same, synchronous (a script in tests): run one item at a time, when its result is needed.
 using JudgeFn = std::function<GenerateResult(const std::vector<ChatMessage>&, const GenerationParams&, const std::atomic<bool>*)>;
 
 // Judges every pending item of the store; each result is written as it completes (resumable).
 // onItem gets each finished record (for --json lines); pause is polled between items. Any
 // exception for one item (bad image, engine error, a store write that fails) marks that item
 // "error" with its message and the run goes on; only cancellation leaves items pending. A signed
-// checkpoint is written when the run ends.
+// checkpoint is written when the run ends. Runs on the calling thread, which only submits, waits
+// and writes: up to options.parallel items are in flight at once, decoded together by the
+// backend's scheduler (no thread per item).
+void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOptions& options,
+                   const std::function<void(const ItemRecord&)>& onItem = {}, const std::function<void(const RunProgress&)>& onProgress = {},
+                   const std::atomic<bool>* cancel = nullptr, const std::atomic<bool>* pause = nullptr);
 void runModeration(ModerationStore& store, const JudgeFn& judge, const RunOptions& options,
                    const std::function<void(const ItemRecord&)>& onItem = {}, const std::function<void(const RunProgress&)>& onProgress = {},
                    const std::atomic<bool>* cancel = nullptr, const std::atomic<bool>* pause = nullptr);

@@ -1,94 +1,133 @@
 // The moderation pipeline over a store's pending items.
 #include <chrono>
-#include <mutex>
-#include <optional>
+#include <future>
 #include <nlohmann/json.hpp>
-#include <system_error>
 #include <thread>
 
 #include "moderation.h"
+#include "sightline/request_rules.h"
 #include "sightline/untrusted.h"
 
 namespace sightline::moderation {
 
 std::vector<ChatMessage> buildItemMessages(const QueueItem& item, const Policy& policy, bool retry) {
-    std::vector<ChatMessage> m;
-    m.push_back(ChatMessage::text(Role::System, policy.render()));
-    ChatMessage user;
-    user.role = Role::User;
-    ContentPart img;
-    img.type = ContentPart::Type::Image;
-    img.imageSource = item.imagePath;
     // Read once, safely (regular files only, size-capped, never blocking), then decoded from memory.
     const std::string bytes = readImageFile(item.imagePath);
-    img.image = std::make_shared<RgbImage>(decodeImage(std::vector<uint8_t>(bytes.begin(), bytes.end()), item.imagePath));
-    user.content.push_back(img);
-    ContentPart t;
-    t.text = "Listing title: " + item.title + "\nListing description: " + item.text + "\n\nJudge this listing. Reply with the JSON object only.";
-    if (retry) t.text += " Your previous reply was not valid JSON of the required form: reply with exactly one JSON object.";
-    user.content.push_back(t);
-    m.push_back(std::move(user));
-    return m;
+    auto image = std::make_shared<RgbImage>(decodeImage(std::vector<uint8_t>(bytes.begin(), bytes.end()), item.imagePath));
+    std::string text = "Listing title: " + item.title + "\nListing description: " + item.text + "\n\nJudge this listing. Reply with the JSON object only.";
+    if (retry) text += " Your previous reply was not valid JSON of the required form: reply with exactly one JSON object.";
+    return {buildMessage(Role::System, policy.render()), buildMessage(Role::User, std::move(text), {imagePart(std::move(image), item.imagePath)})};
 }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One item on its way through the backend: its judgement so far and the attempt in flight.
+struct InFlight {
+    QueueItem item;
+    ModerationStore::Judgement judgement;
+    int attempt = 0;
+    Clock::time_point start;
+    std::future<GenerateResult> future;
+};
+
+enum class Outcome { Pending, Done, Cancelled };
+
+bool ready(std::future<GenerateResult>& f, std::chrono::milliseconds wait) {
+    // A deferred future (a synchronous judge) runs when asked for its result: ready now.
+    return f.wait_for(wait) != std::future_status::timeout;
+}
+
+}  // namespace
 
 void runModeration(ModerationStore& store, const JudgeFn& judge, const RunOptions& o, const std::function<void(const ItemRecord&)>& onItem,
                    const std::function<void(const RunProgress&)>& onProgress, const std::atomic<bool>* cancel,
                    const std::atomic<bool>* pause) {
+    // A synchronous judge runs when its result is asked for, on this thread, one item at a time.
+    const SubmitFn submit = [&judge](const std::vector<ChatMessage>& m, const GenerationParams& p, const std::atomic<bool>* c) {
+        return std::async(std::launch::deferred, [&judge, m, p, c] { return judge(m, p, c); });
+    };
+    runModeration(store, submit, o, onItem, onProgress, cancel, pause);
+}
+
+void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOptions& o, const std::function<void(const ItemRecord&)>& onItem,
+                   const std::function<void(const RunProgress&)>& onProgress, const std::atomic<bool>* cancel,
+                   const std::atomic<bool>* pause) {
     const std::vector<QueueItem> todo = store.pending();
-    std::mutex mutex;  // guards next, progress, callbacks
     size_t next = 0;
     RunProgress progress;
     progress.total = static_cast<int64_t>(todo.size());
-    const auto t0 = std::chrono::steady_clock::now();
-    nlohmann::json sampling = {{"temperature", o.params.sampling.temperature}, {"top_p", o.params.sampling.topP},
-                               {"top_k", o.params.sampling.topK}, {"repetition_penalty", o.params.sampling.repetitionPenalty},
-                               {"max_new_tokens", o.params.maxNewTokens}, {"thinking", o.params.enableThinking}};
+    const auto t0 = Clock::now();
+    const std::string sampling = nlohmann::json({{"temperature", o.params.sampling.temperature}, {"top_p", o.params.sampling.topP},
+                                                 {"top_k", o.params.sampling.topK}, {"repetition_penalty", o.params.sampling.repetitionPenalty},
+                                                 {"max_new_tokens", o.params.maxNewTokens}, {"thinking", o.params.enableThinking}})
+                                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    auto cancelled = [&] { return cancel && cancel->load(); };
 
-    // Judges one item into j. Returns false when the item was cancelled (left pending for the next
-    // run). Any other failure is this item's error: the queue goes on.
-    auto judgeItem = [&](const QueueItem& item, ModerationStore::Judgement& j) -> bool {
+    // Sends f's current attempt. A failure before it is queued (an unreadable image, no model) is
+    // this item's error: Done; while cancelling, Cancelled.
+    auto send = [&](InFlight& f) -> Outcome {
         GenerationParams params = o.params;
         params.topLogprobs = 0;
+        params.sampling.seed = o.params.sampling.seed + static_cast<uint64_t>(f.attempt);
+        f.judgement.seed = params.sampling.seed;
         try {
-            for (int attempt = 0; attempt <= o.retries; ++attempt) {
-                params.sampling.seed = o.params.sampling.seed + static_cast<uint64_t>(attempt);
-                j.seed = params.sampling.seed;
-                // Each item is its own request: a fresh conversation, no history between items.
-                const GenerateResult r = judge(buildItemMessages(item, o.policy, attempt > 0), params, cancel);
-                if (r.finishReason == FinishReason::Cancelled) return false;
-                j.raw = r.text;
-                j.promptTokens += r.promptTokens;
-                j.outputTokens += static_cast<int64_t>(r.outputIds.size());
-                std::string why;
-                auto v = parseVerdict(r.text, &why);
-                if (v) {
-                    v->confidence = verdictTokenProbability(r);
-                    j.verdict = v;
-                    j.error.clear();
-                    break;
-                }
-                j.error = "Model output could not be read: " + why;
+            // Each item is its own request: a fresh conversation, no history between items.
+            f.future = submit(buildItemMessages(f.item, o.policy, f.attempt > 0), params, cancel);
+            return Outcome::Pending;
+        } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Cancelled || cancelled()) return Outcome::Cancelled;
+            f.judgement.verdict.reset();
+            f.judgement.error = e.what();
+        } catch (const std::exception& e) {
+            if (cancelled()) return Outcome::Cancelled;
+            f.judgement.verdict.reset();
+            f.judgement.error = std::string("internal error: ") + e.what();
+        }
+        return Outcome::Done;
+    };
+
+    // Takes f's finished attempt: a verdict, a retry after malformed output, or the item's error.
+    auto receive = [&](InFlight& f) -> Outcome {
+        ModerationStore::Judgement& j = f.judgement;
+        try {
+            const GenerateResult r = f.future.get();
+            if (r.finishReason == FinishReason::Cancelled) return Outcome::Cancelled;
+            j.raw = r.text;
+            j.promptTokens += r.promptTokens;
+            j.outputTokens += static_cast<int64_t>(r.outputIds.size());
+            std::string why;
+            if (auto v = parseVerdict(r.text, &why)) {
+                v->confidence = verdictTokenProbability(r);
+                j.verdict = v;
+                j.error.clear();
+                return Outcome::Done;
             }
+            j.error = "Model output could not be read: " + why;
+            if (f.attempt >= o.retries) return Outcome::Done;
+            ++f.attempt;
+            return send(f);
         } catch (const Error& e) {
             // A request that fails while the run is being cancelled (model unloading) is cancelled.
-            if (e.kind() == ErrorKind::Cancelled || (cancel && cancel->load())) return false;
+            if (e.kind() == ErrorKind::Cancelled || cancelled()) return Outcome::Cancelled;
             j.verdict.reset();
             j.error = e.what();  // bad image, OOM, engine failure: this item fails, the queue goes on
         } catch (const std::exception& e) {
-            if (cancel && cancel->load()) return false;
+            if (cancelled()) return Outcome::Cancelled;
             j.verdict.reset();
             j.error = std::string("internal error: ") + e.what();
         } catch (...) {
-            if (cancel && cancel->load()) return false;
+            if (cancelled()) return Outcome::Cancelled;
             j.verdict.reset();
             j.error = "internal error (unknown exception)";
         }
-        return true;
+        return Outcome::Done;
     };
 
     // Writes j; when that fails (the text could not be stored, the database refused), the item is
     // written again as an error that names why. Returns whether a record was written.
-    std::string firstWriteError;  // guarded by mutex
+    std::string firstWriteError;
     auto record = [&](ModerationStore::Judgement& j) -> bool {
         try {
             return store.recordJudgement(j);
@@ -105,84 +144,87 @@ void runModeration(ModerationStore& store, const JudgeFn& judge, const RunOption
             failed.samplingJson.clear();
             return store.recordJudgement(failed);
         } catch (const std::exception& e) {
-            std::lock_guard lock(mutex);  // the database itself fails: the item stays pending for the next run
-            if (firstWriteError.empty()) firstWriteError = e.what();
+            if (firstWriteError.empty()) firstWriteError = e.what();  // the database itself fails: the item stays pending
         } catch (...) {
-            std::lock_guard lock(mutex);
             if (firstWriteError.empty()) firstWriteError = "unknown exception";
         }
         return false;
     };
 
-    // Time spent paused does not count towards the rate (guarded by mutex).
+    // Time spent paused does not count towards the rate.
     double pausedSeconds = 0;
-    std::optional<std::chrono::steady_clock::time_point> pausedSince;
-    auto notePause = [&](bool paused) {
-        std::lock_guard lock(mutex);
-        const auto now = std::chrono::steady_clock::now();
-        if (paused && !pausedSince) pausedSince = now;
-        if (!paused && pausedSince) {
-            pausedSeconds += std::chrono::duration<double>(now - *pausedSince).count();
-            pausedSince.reset();
+    auto finish = [&](InFlight& f) {
+        ModerationStore::Judgement& j = f.judgement;
+        j.latencyMs = std::chrono::duration<double, std::milli>(Clock::now() - f.start).count();
+        if (!record(j)) {
+            ++progress.failedWrites;
+            return;
+        }
+        ++progress.done;
+        if (!j.verdict) ++progress.errors;
+        const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count() - pausedSeconds;
+        progress.itemsPerMinute = elapsed > 0 ? 60.0 * static_cast<double>(progress.done) / elapsed : 0;
+        progress.etaSeconds =
+            progress.itemsPerMinute > 0 ? 60.0 * static_cast<double>(progress.total - progress.done) / progress.itemsPerMinute : 0;
+        try {
+            if (onItem)
+                if (auto rec = store.item(j.id)) onItem(*rec);
+            if (onProgress) onProgress(progress);
+        } catch (...) {
+            // A callback that throws (a closed pipe, a full GUI queue) must not end the run.
         }
     };
 
-    auto worker = [&] {
-        while (true) {
-            if (cancel && cancel->load()) return;
-            if (pause && pause->load()) {
-                notePause(true);
-                while (pause->load() && !(cancel && cancel->load())) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-                notePause(false);
-            }
-            if (cancel && cancel->load()) return;
-            QueueItem item;
-            {
-                std::lock_guard lock(mutex);
-                if (next >= todo.size()) return;
-                item = todo[next++];
-            }
-            ModerationStore::Judgement j;
-            j.id = item.id;
-            j.policyVersion = o.policy.version;
-            j.modelId = o.modelId;
-            j.samplingJson = sampling.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-            const auto start = std::chrono::steady_clock::now();
-            if (!judgeItem(item, j)) continue;  // cancelled: not written, judged on the next run
-            j.latencyMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-            const bool written = record(j);
-            try {
-                std::lock_guard lock(mutex);
-                if (!written) {
-                    ++progress.failedWrites;
-                    continue;
-                }
-                ++progress.done;
-                if (!j.verdict) ++progress.errors;
-                const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - pausedSeconds;
-                progress.itemsPerMinute = elapsed > 0 ? 60.0 * static_cast<double>(progress.done) / elapsed : 0;
-                progress.etaSeconds = progress.itemsPerMinute > 0
-                                          ? 60.0 * static_cast<double>(progress.total - progress.done) / progress.itemsPerMinute
-                                          : 0;
-                if (onItem)
-                    if (auto rec = store.item(j.id)) onItem(*rec);
-                if (onProgress) onProgress(progress);
-            } catch (...) {
-                // A callback that throws (a closed pipe, a full GUI queue) must not end the run.
-            }
+    // Up to `parallel` items in flight on the backend (its scheduler decodes them as one batch);
+    // this thread only submits, waits and writes. Pause stops new items, not those in flight.
+    const size_t width = static_cast<size_t>(std::max(1, o.parallel));
+    std::vector<InFlight> flight;
+    auto refill = [&] {
+        while (!cancelled() && !(pause && pause->load()) && flight.size() < width && next < todo.size()) {
+            InFlight f;
+            f.item = todo[next++];
+            f.judgement.id = f.item.id;
+            f.judgement.policyVersion = o.policy.version;
+            f.judgement.modelId = o.modelId;
+            f.judgement.samplingJson = sampling;
+            f.start = Clock::now();
+            const Outcome first = send(f);
+            if (first == Outcome::Done) finish(f);
+            else if (first == Outcome::Pending) flight.push_back(std::move(f));  // Cancelled: judged on the next run
         }
     };
-    const int n = std::max(1, o.parallel);
-    std::vector<std::thread> threads;
-    for (int i = 1; i < n; ++i) {
-        try {
-            threads.emplace_back(worker);
-        } catch (const std::system_error&) {
-            break;  // no more threads: the run goes on with fewer in flight
+    while (true) {
+        refill();
+        if (flight.empty()) {
+            if (cancelled() || next >= todo.size()) break;
+            const auto since = Clock::now();  // paused with nothing in flight
+            while (pause && pause->load() && !cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            pausedSeconds += std::chrono::duration<double>(Clock::now() - since).count();
+            continue;
         }
+        std::vector<InFlight> done;
+        bool progressed = false;
+        for (size_t i = 0; i < flight.size();) {
+            if (!ready(flight[i].future, std::chrono::milliseconds(0))) {
+                ++i;
+                continue;
+            }
+            progressed = true;
+            const Outcome out = receive(flight[i]);
+            if (out == Outcome::Pending) {  // a retry went out
+                ++i;
+                continue;
+            }
+            if (out == Outcome::Done) done.push_back(std::move(flight[i]));
+            flight.erase(flight.begin() + static_cast<std::ptrdiff_t>(i));  // cancelled: not written, judged on the next run
+        }
+        if (done.empty()) {
+            if (!progressed) ready(flight.front().future, std::chrono::milliseconds(20));  // nothing finished yet: wait a little
+            continue;
+        }
+        refill();  // the next items go out before this thread spends time writing the finished ones
+        for (InFlight& f : done) finish(f);
     }
-    worker();
-    for (auto& t : threads) t.join();
     if (!firstWriteError.empty())
         progress.warning = "items could not be written and stay pending: " + firstWriteError;
     // A signed (count, last hash) outside the database: a log cut short after this shows in verify.

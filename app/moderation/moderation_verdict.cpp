@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "moderation.h"
+#include "sightline/thinking.h"
 #include "sightline/untrusted.h"
 
 namespace sightline::moderation {
@@ -136,9 +137,9 @@ std::optional<Verdict> parseVerdict(const std::string& output, std::string* erro
         if (error) *error = why;
         return std::nullopt;
     };
-    std::string text = output;
-    if (const auto close = text.rfind("</think>"); close != std::string::npos) text = text.substr(close + 8);
-    else if (const auto open = text.find("<think>"); open != std::string::npos) return fail("the output is still reasoning (no answer after <think>)");
+    const ThinkingSplit split = splitThinking(output);  // the shared rule (sightline/thinking.h)
+    if (split.open) return fail("the output is still reasoning (no answer after <think>)");
+    const std::string& text = split.answer;
     bool truncated = false;
     const std::string object = extractObject(text, &truncated);
     if (object.empty()) return fail("no JSON object in the output");
@@ -182,8 +183,9 @@ double verdictTokenProbability(const GenerateResult& r) {
         text += t.textDelta;
         ends.push_back(text.size());
     }
-    size_t key = text.rfind("</think>");
-    key = text.find("\"verdict\"", key == std::string::npos ? 0 : key);
+    // The answer is a suffix of the output (splitThinking): search from where it starts.
+    const size_t answerAt = text.size() - splitThinking(text).answer.size();
+    const size_t key = text.find("\"verdict\"", answerAt);
     if (key == std::string::npos) return 0;
     size_t p = text.find(':', key);
     if (p == std::string::npos) return 0;

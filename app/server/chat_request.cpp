@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "sightline/error.h"
+#include "sightline/request_rules.h"
 
 namespace sightline::server {
 
@@ -47,7 +48,7 @@ std::vector<std::string> stopStrings(const json& r) {
 
 }  // namespace
 
-ChatRequest parseChatRequest(const json& r, const ModelConfig& config) {
+ChatRequest parseChatRequest(const json& r, const GenerationParams& defaults) {
     if (!r.is_object()) throwBadInput("the body must be a JSON object");
     if (!r.contains("messages") || !r["messages"].is_array() || r["messages"].empty()) throwBadInput("messages must be a non-empty list");
     if (present(r, "model") && !r["model"].is_string()) throwBadInput("model must be a string");
@@ -57,7 +58,7 @@ ChatRequest parseChatRequest(const json& r, const ModelConfig& config) {
     c.returnTokenIds = boolean(r, "return_token_ids").value_or(false);
 
     GenerationParams& p = c.params;
-    p = defaultGenerationParams(config);
+    p = defaults;
     auto number = [&](const char* key, double lo, double hi, bool integer = false) -> std::optional<double> {
         if (!present(r, key)) return std::nullopt;
         if (!r[key].is_number() || (integer && !r[key].is_number_integer())) throwBadInput(std::string(key) + (integer ? " must be an integer" : " must be a number"));
@@ -69,13 +70,17 @@ ChatRequest parseChatRequest(const json& r, const ModelConfig& config) {
         }
         return v;
     };
-    if (auto v = number("temperature", 0, 2)) p.sampling.temperature = *v;
-    if (auto v = number("top_p", 0, 1)) p.sampling.topP = *v > 0 ? *v : 1.0;
-    if (auto v = number("top_k", 0, 1e6, true)) p.sampling.topK = static_cast<int64_t>(*v);
-    if (auto v = number("repetition_penalty", 0.01, 10)) p.sampling.repetitionPenalty = *v;
+    // Ranges are the shared ones (sightline/request_rules.h), checked here to name the field the client
+    // sent; validateGenerationParams below applies the rest (top_p 0 is an error, as everywhere).
+    using L = GenerationLimits;
+    if (auto v = number("temperature", 0, L::kTemperatureMax)) p.sampling.temperature = *v;
+    if (auto v = number("top_p", 0, 1)) p.sampling.topP = *v;
+    if (auto v = number("top_k", 0, static_cast<double>(L::kTopKMax), true)) p.sampling.topK = static_cast<int64_t>(*v);
+    if (auto v = number("repetition_penalty", L::kRepetitionPenaltyMin, L::kRepetitionPenaltyMax)) p.sampling.repetitionPenalty = *v;
     if (auto v = number("seed", 0, 1.8e19, true)) p.sampling.seed = static_cast<uint64_t>(*v);
-    if (auto v = number("max_tokens", 1, 1e9, true)) p.maxNewTokens = static_cast<int64_t>(*v);
-    if (auto v = number("max_completion_tokens", 1, 1e9, true)) p.maxNewTokens = static_cast<int64_t>(*v);
+    const double maxTokens = static_cast<double>(L::kMaxNewTokensMax);
+    if (auto v = number("max_tokens", 1, maxTokens, true)) p.maxNewTokens = static_cast<int64_t>(*v);
+    if (auto v = number("max_completion_tokens", 1, maxTokens, true)) p.maxNewTokens = static_cast<int64_t>(*v);
     if (auto v = number("max_image_pixels", 0, 1e12, true)) p.maxImagePixels = static_cast<int64_t>(*v);
     if (present(r, "n") && !(r["n"].is_number_integer() && r["n"].get<int64_t>() == 1))
         throwBadInput("n must be 1 (one answer per request; send several requests, they are decoded together)");
@@ -85,6 +90,7 @@ ChatRequest parseChatRequest(const json& r, const ModelConfig& config) {
     if (const json* k = object(r, "chat_template_kwargs"))
         if (auto v = boolean(*k, "enable_thinking", "chat_template_kwargs.")) p.enableThinking = *v;
     c.stops = stopStrings(r);
+    validateGenerationParams(p);  // the checkpoint's defaults too: a broken generation_config.json is refused here
     return c;
 }
 

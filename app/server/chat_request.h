@@ -7,7 +7,6 @@
 #include <vector>
 #include <nlohmann/json.hpp>
 
-#include "sightline/config.h"
 #include "sightline/engine.h"
 
 namespace sightline::server {
@@ -21,7 +20,8 @@ struct ChatRequest {
 };
 
 // Throws Error(BadInput) naming the field. `messages` is checked for being a non-empty list here;
-// its parts are parsed by parseChatJson.
-ChatRequest parseChatRequest(const nlohmann::json& body, const ModelConfig& config);
+// its parts are parsed by parseChatJson. Fields the body leaves out take `defaults` (the backend's
+// defaultParams(): the checkpoint's generation_config.json).
+ChatRequest parseChatRequest(const nlohmann::json& body, const GenerationParams& defaults);
 
 }  // namespace sightline::server

@@ -11,6 +11,8 @@
 #include "image_inputs.h"
 #include "sightline/chat.h"
 #include "sightline/error.h"
+#include "sightline/request_rules.h"
+#include "sightline/thinking.h"
 #include "sightline/untrusted.h"
 
 namespace sightline::server {
@@ -58,51 +60,19 @@ struct Progress {
 
 }  // namespace
 
-SplitOutput splitThinking(const std::string& t) {
-    static const std::string open = "<think>", close = "</think>";
-    SplitOutput s;
-    const size_t start = t.find_first_not_of(" \n");
-    if (start == std::string::npos) return s;  // nothing but whitespace yet
-    const std::string_view rest = std::string_view(t).substr(start);
-    if (rest.size() < open.size() && open.compare(0, rest.size(), rest) == 0) {  // "<thi": wait for more
-        s.thinking = true;
-        return s;
-    }
-    if (rest.compare(0, open.size(), open) != 0) {
-        s.content = t.substr(start);
-        return s;
-    }
-    const size_t body = start + open.size();
-    const size_t end = t.find(close, body);
-    if (end == std::string::npos) {
-        s.thinking = true;
-        s.reasoning = t.substr(body);
-        for (size_t k = std::min(close.size() - 1, s.reasoning.size()); k > 0; --k)  // hold back a partial "</think"
-            if (s.reasoning.compare(s.reasoning.size() - k, k, close, 0, k) == 0) {
-                s.reasoning.resize(s.reasoning.size() - k);
-                break;
-            }
-        return s;
-    }
-    s.reasoning = t.substr(body, end - body);
-    s.content = t.substr(end + close.size());
-    s.content.erase(0, s.content.find_first_not_of('\n') == std::string::npos ? s.content.size() : s.content.find_first_not_of('\n'));
-    return s;
-}
-
-ApiService::ApiService(std::function<std::shared_ptr<Scheduler>()> scheduler, ApiOptions options)
-    : m_scheduler(std::move(scheduler)), m_options(std::move(options)) {}
+ApiService::ApiService(std::shared_ptr<const app::InferenceBackend> backend, ApiOptions options)
+    : m_backend(std::move(backend)), m_options(std::move(options)) {}
 
 void ApiService::handle(const HttpRequest& req, HttpResponder& out) {
     if (req.path == "/health" || req.path == "/v1/health") {
         if (req.method != "GET") return sendError(out, 405, "use GET");
         json h = {{"status", "ok"}, {"model_loaded", false}};
-        if (auto s = m_scheduler()) {
-            const SchedulerCounters n = s->counters();
+        if (m_backend->loaded()) {
+            const SchedulerCounters n = m_backend->counters().value_or(SchedulerCounters{});
             int64_t queued = 0;
             for (auto q : n.queued) queued += q;
             h = {{"status", "ok"}, {"model_loaded", true}, {"model", m_options.modelName}, {"queued", queued}, {"running", n.running},
-                 {"slots", n.slots > 0 ? n.slots : s->options().maxBatch}, {"completed", n.completed}};
+                 {"slots", n.slots > 0 ? n.slots : m_backend->batchSlots()}, {"completed", n.completed}};
         }
         out.send(200, "application/json", dumpJson(h));
         return;
@@ -110,7 +80,7 @@ void ApiService::handle(const HttpRequest& req, HttpResponder& out) {
     if (req.path == "/v1/models") {
         if (req.method != "GET") return sendError(out, 405, "use GET");
         json data = json::array();
-        if (m_scheduler()) data.push_back({{"id", m_options.modelName}, {"object", "model"}, {"created", 0}, {"owned_by", "sightline"}});
+        if (m_backend->loaded()) data.push_back({{"id", m_options.modelName}, {"object", "model"}, {"created", 0}, {"owned_by", "sightline"}});
         out.send(200, "application/json", dumpJson({{"object", "list"}, {"data", data}}));
         return;
     }
@@ -123,8 +93,7 @@ void ApiService::handle(const HttpRequest& req, HttpResponder& out) {
 }
 
 void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
-    std::shared_ptr<Scheduler> scheduler = m_scheduler();
-    if (!scheduler) return sendError(out, 503, "no model is loaded", "model_not_loaded");
+    if (!m_backend->loaded()) return sendError(out, 503, "no model is loaded", "model_not_loaded");
     json r;
     try {
         r = parseJsonLimited(req.body);  // a 100,000-deep body is refused here, not by a stack overflow later
@@ -135,7 +104,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
     std::vector<ChatMessage> messages;
     try {
         // Every field is checked before any image is read or decoded, and all before generating.
-        c = parseChatRequest(r, scheduler->model().config());
+        c = parseChatRequest(r, m_backend->defaultParams());
         prepareImages(r["messages"], m_options.imageLimits, m_options.localFileFolders);
         DecodeOptions decode;
         decode.maxPixels = m_options.imageLimits.maxImagePixels;
@@ -160,17 +129,23 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
     auto progress = std::make_shared<Progress>();
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     // The scheduler thread only appends and notifies; this connection's thread does the rest.
-    std::future<GenerateResult> future = scheduler->submit(
-        RequestSource::Api, messages, params,
-        [progress](const TokenEvent& ev) {
-            if (ev.textDelta.empty()) return;
-            {
-                std::lock_guard lock(progress->mutex);
-                progress->text += ev.textDelta;
-            }
-            progress->cv.notify_one();
-        },
-        cancel.get());
+    std::future<GenerateResult> future;
+    try {  // the prompt is prepared here, on this thread: a bad one (too long for the model) is refused now
+        future = m_backend->submit(
+            RequestSource::Api, messages, params,
+            [progress](const TokenEvent& ev) {
+                if (ev.textDelta.empty()) return;
+                {
+                    std::lock_guard lock(progress->mutex);
+                    progress->text += ev.textDelta;
+                }
+                progress->cv.notify_one();
+            },
+            cancel.get());
+    } catch (const Error& e) {
+        if (!m_backend->loaded()) return sendError(out, 503, "no model is loaded", "model_not_loaded");  // unloaded since the check
+        return sendError(out, statusFor(e), e.what(), typeFor(e));
+    }
 
     auto chunk = [&](const json& delta, const json& finish) {
         return "data: " +
@@ -184,27 +159,27 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
     // Applies stop strings to the answer (not the reasoning); while still running, holds back a
     // tail that could be the start of a stop string.
     auto visible = [&](const std::string& text, bool done) {
-        SplitOutput s = splitThinking(text);
+        ThinkingSplit s = splitThinking(text);
         for (const auto& st : stops)
-            if (size_t pos = s.content.find(st); pos != std::string::npos) {
-                s.content.resize(pos);
+            if (size_t pos = s.answer.find(st); pos != std::string::npos) {
+                s.answer.resize(pos);
                 stopHit = true;
             }
-        if (!done && !stopHit && maxStop > 1) s.content.resize(utf8Cut(s.content, s.content.size() >= maxStop - 1 ? s.content.size() - (maxStop - 1) : 0));
+        if (!done && !stopHit && maxStop > 1) s.answer.resize(utf8Cut(s.answer, s.answer.size() >= maxStop - 1 ? s.answer.size() - (maxStop - 1) : 0));
         return s;
     };
     size_t sentReasoning = 0, sentContent = 0;
     bool streamOk = true;
     if (stream) streamOk = out.beginStream(200, "text/event-stream") && out.write(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
-    auto emit = [&](const SplitOutput& s) {
+    auto emit = [&](const ThinkingSplit& s) {
         if (!stream || !streamOk) return;
         if (s.reasoning.size() > sentReasoning) {
             streamOk = out.write(chunk({{"reasoning_content", s.reasoning.substr(sentReasoning)}}, nullptr));
             sentReasoning = s.reasoning.size();
         }
-        if (streamOk && s.content.size() > sentContent) {
-            streamOk = out.write(chunk({{"content", s.content.substr(sentContent)}}, nullptr));
-            sentContent = s.content.size();
+        if (streamOk && s.answer.size() > sentContent) {
+            streamOk = out.write(chunk({{"content", s.answer.substr(sentContent)}}, nullptr));
+            sentContent = s.answer.size();
         }
     };
 
@@ -215,7 +190,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
             progress->cv.wait_for(lock, std::chrono::milliseconds(100));
             text = progress->text;
         }
-        const SplitOutput s = visible(text, false);
+        const ThinkingSplit s = visible(text, false);
         emit(s);
         if (stopHit || !streamOk || m_stopping || out.clientGone()) cancel->store(true);
     }
@@ -233,15 +208,13 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
         if (streamOk) out.write("data: " + dumpJson(errorBody(e.what(), type)) + "\n\ndata: [DONE]\n\n");
         return;
     }
-    const SplitOutput final = visible(result.text, true);
+    const ThinkingSplit final = visible(result.text, true);
     std::string finish = stopHit ? "stop" : finishReasonName(result.finishReason);
     const json usage = {{"prompt_tokens", result.promptTokens},
                         {"completion_tokens", result.stats.generatedTokens},
                         {"total_tokens", result.promptTokens + result.stats.generatedTokens},
                         {"prompt_tokens_details", {{"cached_tokens", result.stats.cachedPromptTokens}}}};
-    const json timings = {{"ttft_ms", result.stats.ttftMs},        {"prefill_ms", result.stats.prefillMs},
-                          {"vision_ms", result.stats.visionMs},    {"decode_tokens_per_s", result.stats.decodeTokensPerS},
-                          {"total_ms", result.stats.totalMs},      {"images_from_cache", result.stats.imagesFromCache}};
+    const json timings = requestStatsJson(result.stats);  // the one stats schema (docs/api.md)
     if (stream) {
         emit(final);
         if (!streamOk) return;
@@ -254,12 +227,12 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
         out.write(tail + "data: [DONE]\n\n");
         return;
     }
-    json message = {{"role", "assistant"}, {"content", final.content}};
+    json message = {{"role", "assistant"}, {"content", final.answer}};
     if (!final.reasoning.empty()) message["reasoning_content"] = final.reasoning;
     json choice = {{"index", 0}, {"message", message}, {"finish_reason", finish}, {"logprobs", nullptr}};
     if (c.returnTokenIds) choice["token_ids"] = result.outputIds;  // vLLM's extension
-    if (params.topLogprobs > 0) {
-        auto tok = scheduler->model().tokenizer();
+    if (params.topLogprobs > 0 && m_backend->tokenizer()) {
+        auto tok = m_backend->tokenizer();
         json content = json::array();
         for (const TokenEvent& ev : result.tokens) {
             if (ev.tokenId < 0) continue;

@@ -1,6 +1,6 @@
 // The local API: an OpenAI-compatible subset (GET /v1/models, POST /v1/chat/completions with
-// streaming, GET /health) over the shared Scheduler, so API requests wait in the same queue as the
-// chat and the moderation queue. Images come as data: URIs in image_url parts (local paths only
+// streaming, GET /health) over the shared InferenceBackend, so API requests wait in the same queue
+// as the chat and the moderation queue. Images come as data: URIs in image_url parts (local paths only
 // when allowed). GLM's <think>…</think> is returned as reasoning_content, as vLLM and LM Studio do.
 #pragma once
 
@@ -13,7 +13,7 @@
 
 #include "http_server.h"
 #include "image_inputs.h"
-#include "sightline/scheduler.h"
+#include "inference_backend.h"
 
 namespace sightline::server {
 
@@ -26,8 +26,9 @@ struct ApiOptions {
 
 class ApiService {
 public:
-    // scheduler() gives the current scheduler (null while no model is loaded).
-    ApiService(std::function<std::shared_ptr<Scheduler>()> scheduler, ApiOptions options);
+    // Requests go to `backend` (shared with the other front ends); while it has no model, /v1/models
+    // is empty and completions answer 503.
+    ApiService(std::shared_ptr<const app::InferenceBackend> backend, ApiOptions options);
     // Any connection thread. GET /health is quick and never blocks (HttpServer may answer it on
     // its loop thread: see quickPaths()).
     void handle(const HttpRequest& request, HttpResponder& out);
@@ -37,17 +38,10 @@ public:
 
 private:
     void chatCompletions(const HttpRequest& request, HttpResponder& out);
-    std::function<std::shared_ptr<Scheduler>()> m_scheduler;
+    std::shared_ptr<const app::InferenceBackend> m_backend;
     ApiOptions m_options;
     std::atomic<bool> m_stopping{false};
     std::atomic<uint64_t> m_nextId{1};
 };
-
-// <think>reasoning</think>answer → parts; while the think block is open, the reasoning so far.
-struct SplitOutput {
-    std::string reasoning, content;
-    bool thinking = false;  // inside an unclosed <think>
-};
-SplitOutput splitThinking(const std::string& text);
 
 }  // namespace sightline::server

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <thread>
 
+#include "fake_backend.h"
 #include "moderation_controller.h"
 #include "review_widget.h"
 
@@ -24,36 +25,31 @@ namespace {
 const QString kFixtures = QStringLiteral(SIGHTLINE_FIXTURES_DIR);
 QString fixtureImage(const char* name) { return kFixtures + QStringLiteral("/cases/images/") + QLatin1String(name); }
 
-// Answers every item by its listing title: "Throw…" throws, "Bytes…" answers invalid UTF-8,
-// "Hold…" waits until release() (to look at the widget mid-run), the rest reject.
-class ScriptedBackend : public app::InferenceBackend {
-public:
-    void load(const LoadOptions&) override {}
-    bool loaded() const override { return true; }
-    GenerateResult generate(RequestSource, const std::vector<ChatMessage>& messages, const GenerationParams&, const TokenCallback&,
-                            const std::atomic<bool>* cancel) const override {
-        const std::string prompt = messages.back().content.back().text;
-        const std::string title = prompt.substr(15, prompt.find('\n') - 15);
-        if (title.rfind("Throw", 0) == 0) throw std::runtime_error("scripted engine failure");
-        if (title.rfind("Hold", 0) == 0) {
-            held.store(true);
-            while (!m_release.load() && !(cancel && cancel->load())) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        GenerateResult r;
-        r.text = title.rfind("Bytes", 0) == 0 ? std::string("{\"verdict\": \"\xff\xfe\"}") : std::string(R"({"verdict": "reject", "reasons": ["r"]})");
-        TokenEvent ev;
-        ev.textDelta = r.text;
-        ev.logprob = -0.1f;
-        r.tokens.push_back(ev);
-        r.outputIds.push_back(1);
-        return r;
+// The shared fake answering every item by its listing title: "Throw…" throws, "Bytes…" answers
+// invalid UTF-8, "Hold…" waits until release (to look at the widget mid-run), the rest reject.
+struct ScriptedBackend : fakes::FakeBackend {
+    ScriptedBackend() {
+        load({});
+        script = [this](const std::vector<ChatMessage>& messages, const std::atomic<bool>* cancel) {
+            const std::string prompt = messages.back().content.back().text;
+            const std::string title = prompt.substr(15, prompt.find('\n') - 15);
+            if (title.rfind("Throw", 0) == 0) throw std::runtime_error("scripted engine failure");
+            if (title.rfind("Hold", 0) == 0) {
+                held.store(true);
+                while (!m_release.load() && !(cancel && cancel->load())) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+            GenerateResult r;
+            r.text = title.rfind("Bytes", 0) == 0 ? std::string("{\"verdict\": \"\xff\xfe\"}") : std::string(R"({"verdict": "reject", "reasons": ["r"]})");
+            TokenEvent ev;
+            ev.textDelta = r.text;
+            ev.logprob = -0.1f;
+            r.tokens.push_back(ev);
+            r.outputIds.push_back(1);
+            return r;
+        };
     }
-    std::string summary() const override { return "scripted"; }
-    std::string device() const override { return "cpu"; }
-    DeviceKind deviceKind() const override { return DeviceKind::Cpu; }
-    PreprocessedImage preflight(const RgbImage&, int64_t) const override { return {}; }
     void release() { m_release.store(true); }
-    mutable std::atomic<bool> held{false};
+    std::atomic<bool> held{false};
 
 private:
     std::atomic<bool> m_release{false};
@@ -245,6 +241,10 @@ void ModerationUiTest::runnerThreadSurvivesThrowsAndBadBytes() {
     QVERIFY(ctl.store().item("t1")->error.find("scripted engine failure") != std::string::npos);
     QCOMPARE(ctl.store().item("t2")->status, std::string("error"));
     QCOMPARE(ctl.store().item("t3")->status, std::string("judged"));
+    // Every item went through the shared backend as a moderation request (t2 once more: a retry
+    // after its unreadable output), none past it.
+    QCOMPARE(backend->calls.load(), 4);
+    QVERIFY(backend->requestSources() == std::vector<RequestSource>(4, RequestSource::Moderation));
     QCOMPARE(problems.count(), 0);
     QVERIFY(ctl.store().verifyAudit().ok);
 }

@@ -12,6 +12,7 @@
 #include "chat_store.h"
 #include "composer.h"
 #include "engine_controller.h"
+#include "local_backend.h"
 #include "main_window.h"
 #include "moderation_controller.h"
 #include "monitor_widget.h"
@@ -25,7 +26,7 @@ MonkeyApp::MonkeyApp(const QString& dataDir, const ui::GenerationSettings& setti
     m_window = std::make_unique<ui::MainWindow>(m_store.get(), settings);
     ui::MainWindow* window = m_window.get();
     window->composer()->setPasteFolder(pasteFolder());
-    m_controller = std::make_unique<app::EngineController>(std::make_unique<app::EngineBackend>());
+    m_controller = std::make_unique<app::EngineController>(std::make_shared<app::LocalBackend>());
     app::wireWindow(window, m_controller.get());
     m_monitor = new ui::MonitorWidget(window);
     m_monitorDock = window->addMonitorDock(m_monitor);

@@ -40,6 +40,8 @@
 #include "composer.h"
 #include "engine_controller.h"
 #include "fake_backend.h"
+#include "ui_harness.h"
+#include "local_backend.h"
 #include "main_window.h"
 #include "message_widget.h"
 #include "monitor_widget.h"
@@ -47,34 +49,12 @@
 #include "review_widget.h"
 
 using namespace sightline;
-using sightline::uitest::FakeBackend;
+using sightline::fakes::FakeBackend;
+using ui_harness::Harness;
 
 namespace {
 
 const QString kFixtures = QStringLiteral(SIGHTLINE_FIXTURES_DIR);
-
-struct Harness {
-    explicit Harness(std::unique_ptr<app::InferenceBackend> backend, ui::GenerationSettings settings = {}) {
-        store = std::make_unique<ui::ChatStore>(dir.filePath(QStringLiteral("chats.sqlite3")));
-        if (settings.modelDir.isEmpty()) settings.modelDir = QStringLiteral("/fake/model");
-        window = std::make_unique<ui::MainWindow>(store.get(), settings);
-        window->composer()->setPasteFolder(dir.filePath(QStringLiteral("images")));
-        controller = std::make_unique<app::EngineController>(std::move(backend));
-        app::wireWindow(window.get(), controller.get());
-        window->show();
-        controller->load(settings);
-    }
-    ~Harness() {
-        controller.reset();  // stop → quit → wait, before the window goes
-        window.reset();
-    }
-    bool waitLoaded() { return QTest::qWaitFor([&] { return window->modelReady(); }, 20000); }
-    bool waitIdle(int ms = 20000) { return QTest::qWaitFor([&] { return window->activeRequest() == 0; }, ms); }
-    QTemporaryDir dir;
-    std::unique_ptr<ui::ChatStore> store;
-    std::unique_ptr<ui::MainWindow> window;
-    std::unique_ptr<app::EngineController> controller;
-};
 
 // The tiny fixture model on the CPU, greedy, 24 tokens: answers are the fixture's reference tokens.
 ui::GenerationSettings tinyGreedySettings() {
@@ -109,6 +89,7 @@ QString lastAnswerText(ui::MainWindow* w) {
 class UiTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void settingsBreakingASamplingRuleFailTheRequest();
     void dropFilesAndImageData();
     void pasteImage();
     void corruptImageIsAClearMessage();
@@ -300,7 +281,7 @@ void UiTest::persistenceRoundTripAndExport() {
         a.parentId = uid;
         a.role = "assistant";
         a.text = "<think>look</think>A cat.";
-        a.stats = ui::MessageStats{10, 100, 50, 500, 30, 5, 1 << 20, "cpu"};
+        a.stats = ui::MessageStats{10, 100, 50, 500, 30, 5, 1 << 20, "cpu", "stop"};
         a.seed = 42;
         a.settings = ui::GenerationSettings{}.toJson();
         s.addMessage(chat, a);
@@ -365,7 +346,7 @@ void askCase01(Harness& h) {
 
 void UiTest::realEngineEndToEnd() {
     const ui::GenerationSettings s = tinyGreedySettings();
-    Harness h(std::make_unique<app::EngineBackend>(), s);
+    Harness h(std::make_unique<app::LocalBackend>(), s);
     ui::MonitorWidget monitor;
     app::wireMonitor(&monitor, h.controller.get());
     QVERIFY(h.waitLoaded());
@@ -383,7 +364,7 @@ void UiTest::chatAndModerationShareOneBatch() {
     // The moderation queue runs on the same engine as the chat: a question asked while the queue
     // runs is decoded in the same batch, and its answer is exactly what it is alone.
     const ui::GenerationSettings s = tinyGreedySettings();
-    Harness h(std::make_unique<app::EngineBackend>(), s);
+    Harness h(std::make_unique<app::LocalBackend>(), s);
     ui::MonitorWidget monitor;
     app::wireMonitor(&monitor, h.controller.get());
     QVERIFY(h.waitLoaded());
@@ -393,10 +374,10 @@ void UiTest::chatAndModerationShareOneBatch() {
     app::ModerationController moderation(&review, h.controller->backend(), h.dir.filePath("m.db"), "tester");
     moderation.importQueue(csv);
     moderation.run();
-    QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->schedulerCounters()->running > 0; }, 20000));
+    QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->counters()->running > 0; }, 20000));
     askCase01(h);
     QVERIFY(QTest::qWaitFor([&] { return !moderation.running(); }, 120000));
-    const SchedulerCounters n = *h.controller->backend()->schedulerCounters();
+    const SchedulerCounters n = *h.controller->backend()->counters();
     QCOMPARE(n.admitted[static_cast<size_t>(RequestSource::Chat)], 1);
     QVERIFY(n.admitted[static_cast<size_t>(RequestSource::Moderation)] >= 12);
     QCOMPARE(n.peakBatch, 4);  // three moderation items and the question, decoded together
@@ -455,7 +436,7 @@ void UiTest::localApiSharesTheScheduler() {
     ui::GenerationSettings s;
     s.modelDir = kFixtures + "/model";
     s.device = "cpu";
-    Harness h(std::make_unique<app::EngineBackend>(), s);
+    Harness h(std::make_unique<app::LocalBackend>(), s);
     QVERIFY(h.waitLoaded());
     app::ApiHost api(h.controller->backend());
     const int port = freePort();
@@ -473,7 +454,7 @@ void UiTest::localApiSharesTheScheduler() {
     const std::vector<int> ref = {444, 345, 275, 639, 1, 652, 211, 111, 106, 594, 519, 52, 381, 397, 529, 652, 243, 66, 275, 639, 1, 37, 377, 275};
     QCOMPARE(int(ids.size()), int(ref.size()));
     for (size_t i = 0; i < ref.size(); ++i) QCOMPARE(ids[int(i)].toInt(), ref[i]);
-    QCOMPARE(h.controller->backend()->schedulerCounters()->admitted[static_cast<size_t>(RequestSource::Api)], 1);
+    QCOMPARE(h.controller->backend()->counters()->admitted[static_cast<size_t>(RequestSource::Api)], 1);
     // Another port: the old one closes, the new one answers; 0 turns it off.
     const int port2 = freePort();
     QVERIFY(api.apply(port2, "tiny"));
@@ -488,7 +469,7 @@ void UiTest::reloadingTheModelStopsTheQueueCleanly() {
     // Loading a model while the moderation queue runs on the old one: the queue's requests end as
     // cancelled (their items stay pending for the next run), the new model loads, the chat answers.
     ui::GenerationSettings s = tinyGreedySettings();
-    Harness h(std::make_unique<app::EngineBackend>(), s);
+    Harness h(std::make_unique<app::LocalBackend>(), s);
     QVERIFY(h.waitLoaded());
     const QString csv = writeListingQueue(h.dir.filePath("q.csv"), 40);
     QVERIFY(QFile::exists(csv));
@@ -497,13 +478,13 @@ void UiTest::reloadingTheModelStopsTheQueueCleanly() {
     app::wireModeration(&moderation, h.controller.get());
     moderation.importQueue(csv);
     moderation.run();
-    QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->schedulerCounters()->running > 0; }, 20000));
-    const auto oldScheduler = h.controller->backend()->scheduler();
+    QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->counters()->running > 0; }, 20000));
+    QVERIFY(h.controller->backend()->modelInfo().id.find("model-sharded") == std::string::npos);
     QSignalSpy loaded(h.controller.get(), &app::EngineController::modelLoaded);
     s.modelDir = kFixtures + "/model-sharded";
     h.controller->load(s);
     QVERIFY(loaded.wait(30000));
-    QVERIFY(h.controller->backend()->scheduler() != oldScheduler);
+    QVERIFY(h.controller->backend()->modelInfo().id.find("model-sharded") != std::string::npos);
     QVERIFY(QTest::qWaitFor([&] { return !moderation.running(); }, 30000));  // the runner saw its requests cancelled
     QVERIFY(moderation.store().pending().size() > 0);                          // and left those items for the next run
     // No item was failed for the moment without a model, or judged by the new model in the old run.
@@ -520,7 +501,7 @@ void UiTest::badModelFolderNamesTheFile() {
     s.modelDir = empty.path();
     auto store = std::make_unique<ui::ChatStore>(empty.filePath("c.sqlite3"));
     ui::MainWindow w(store.get(), s);
-    app::EngineController c(std::make_unique<app::EngineBackend>());
+    app::EngineController c(std::make_unique<app::LocalBackend>());
     app::wireWindow(&w, &c);
     QSignalSpy failed(&c, &app::EngineController::loadFailed);
     c.load(s);
@@ -554,11 +535,14 @@ void UiTest::monitorRecordsRequestsAndMemory() {
     QCOMPARE(lines.size(), 4);
     QVERIFY(lines[0].startsWith("time,id,source"));
     QVERIFY(lines[1].contains(",chat,"));
-    // The Benchmark tab on a backend without an engine model reports, never crashes.
+    // The Benchmark tab runs through the same backend as the chat (here the fake: its figures).
     QSignalSpy done(h.controller.get(), &app::EngineController::benchmarkFinished);
+    const int before = static_cast<const FakeBackend*>(h.controller->backend().get())->calls.load();
     Q_EMIT monitor.benchmarkRequested(64, 64, "x", 2, 0, 1, 1);
     QVERIFY(done.wait(5000));
-    QVERIFY(done.first().first().toString().contains("Load a model first"));
+    const QString report = done.first().first().toString();
+    QVERIFY2(report.contains("sightline-bench  fake") && report.contains("\"ttft\""), qPrintable(report));
+    QCOMPARE(static_cast<const FakeBackend*>(h.controller->backend().get())->calls.load(), before + 1);
 }
 
 void UiTest::reviewKeysDecideAndPersist() {
@@ -936,6 +920,23 @@ void UiTest::chatListGroupsSearchesAndDeletes() {
     QTest::keyClick(panel->list(), Qt::Key_F2);
     QCOMPARE(h.store->chats()[0].title, QStringLiteral("Zoo"));
     QVERIFY(panel->itemFor(a)->text().startsWith("Zoo\n"));
+}
+
+void UiTest::settingsBreakingASamplingRuleFailTheRequest() {
+    // A settings file can hold what the dialog never offers (top_p 0): the chat applies the rule every
+    // front end shares, with its message, and sends nothing.
+    ui::GenerationSettings s;
+    s.topP = 0;
+    auto fake = std::make_unique<FakeBackend>(QStringList{"never"}, 1);
+    FakeBackend* raw = fake.get();
+    Harness h(std::move(fake), s);
+    QVERIFY(h.waitLoaded());
+    QSignalSpy failed(h.controller.get(), &app::EngineController::failed);
+    h.window->composer()->setText(QStringLiteral("hi"));
+    h.window->send();
+    QVERIFY(failed.wait(5000));
+    QCOMPARE(failed.first().at(1).toString(), QStringLiteral("top_p must be in (0, 1], got 0"));
+    QCOMPARE(raw->calls.load(), 0);
 }
 
 void UiTest::chatSystemPromptIsSent() {

@@ -34,12 +34,12 @@
 #include "notice_banner.h"
 #include "settings_dialog.h"
 #include "theme.h"
-#include "window_harness.h"
+#include "ui_harness.h"
 
 using namespace sightline;
-using window_test::FakeBackend;
-using window_test::Harness;
-using window_test::StallMeter;
+using ui_harness::FakeBackend;
+using ui_harness::Harness;
+using ui_harness::StallMeter;
 
 namespace {
 

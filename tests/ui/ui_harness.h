@@ -1,5 +1,5 @@
-// Support for window_test: a window wired to a controller over the scripted fake backend
-// (fake_backend.h).
+// Support for the UI tests (ui_test, window_test): a window wired to a controller over a backend
+// (the scripted fake of fake_backend.h, or the real engine), and a GUI-thread stall meter.
 #pragma once
 
 #include <QElapsedTimer>
@@ -15,11 +15,11 @@
 #include "fake_backend.h"
 #include "main_window.h"
 
-namespace window_test {
+namespace ui_harness {
 
 using namespace sightline;
 
-using sightline::uitest::FakeBackend;
+using sightline::fakes::FakeBackend;
 
 struct Harness {
     explicit Harness(std::unique_ptr<app::InferenceBackend> backend, ui::GenerationSettings settings = {}, QSize size = {}) {
@@ -66,4 +66,4 @@ private:
     qint64 m_maxGapMs = 0;
 };
 
-}  // namespace window_test
+}  // namespace ui_harness

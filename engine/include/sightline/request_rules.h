@@ -1,0 +1,56 @@
+// The rules every front end (sightline-cli, sightline-bench, the local API, the window, the
+// moderation queue) applies to a request before it reaches the scheduler, written once:
+// - generation parameters: one set of ranges and one message per rule;
+// - the "auto" dtype of a device;
+// - building image+text messages;
+// - the JSON schema of a request's statistics (docs/api.md, "Statistics").
+// The thinking split is in sightline/thinking.h. Torch-free (sightline_core); pure; any thread.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sightline/engine.h"
+
+namespace sightline {
+
+// Ranges of GenerationParams (names as in the API and the settings file).
+struct GenerationLimits {
+    static constexpr double kTemperatureMax = 2.0;          // temperature in [0, 2]; 0 = greedy
+    static constexpr int64_t kTopKMax = 1'000'000;           // top_k in [0, 1e6]; 0 = off
+    static constexpr double kRepetitionPenaltyMin = 0.01;    // repetition_penalty in [0.01, 10]
+    static constexpr double kRepetitionPenaltyMax = 10.0;
+    static constexpr int64_t kMaxNewTokensMax = 1'000'000'000;  // max_new_tokens in [1, 1e9]
+    // top_p in (0, 1]: 0 would keep no token (an error, as in vLLM and transformers), not "off".
+};
+
+// The first rule `params` break, as "top_p must be in (0, 1], got 0", or nothing.
+std::optional<std::string> generationParamsError(const GenerationParams& params);
+// Throws Error(BadInput) with generationParamsError's message.
+void validateGenerationParams(const GenerationParams& params);
+
+// The dtype "auto" means on a device: bfloat16 on CUDA, float32 on the CPU (where bf16 matmuls are
+// slow and parity is checked in f32).
+DType autoDType(DeviceKind device);
+// "auto" or a dtype name (parseDType's); nothing for an unknown name.
+std::optional<DType> resolveDType(const std::string& name, DeviceKind device);
+
+// One image of a message: decoded pixels and where they came from (a path, for history and errors).
+ContentPart imagePart(std::shared_ptr<const RgbImage> image, std::string source = {});
+// Reads and decodes a file (decodeImageFile's checks); throws Error(BadInput) naming it.
+ContentPart imageFilePart(const std::string& path);
+// A message of images then text, the order every front end uses (the GLM format puts an image's
+// tokens before the question). An assistant turn's "<think>…</think>" is split into `reasoning`
+// and the answer by splitThinking, so history renders the same whoever built it.
+ChatMessage buildMessage(Role role, std::string text, std::vector<ContentPart> images = {});
+
+// A finished request's statistics as JSON, the one schema (docs/api.md "Statistics"):
+// preprocess_ms, vision_ms, prefill_ms, ttft_ms, decode_ms, total_ms, prefill_tokens_per_s,
+// decode_tokens_per_s, prompt_tokens, cached_prompt_tokens, image_tokens, images_from_cache,
+// generated_tokens, peak_memory_bytes, device.
+nlohmann::json requestStatsJson(const RequestStats& stats);
+
+}  // namespace sightline

@@ -1,0 +1,123 @@
+// The front ends that are not windows — the local API, the benchmark runner, the moderation
+// pipeline — reach the model only through app::InferenceBackend: driven here by the shared fake
+// (tests/support/fake_backend.h), each must see the fake's answers and the fake must see their
+// requests, tagged with their source. A front end that went around the seam (to a Model or a
+// Scheduler of its own) would get no answer from the fake and fail these.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "bench_runner.h"
+#include "fake_backend.h"
+#include "moderation.h"
+#include "openai_api.h"
+#include "test_support.h"
+
+using namespace sightline;
+using nlohmann::json;
+
+namespace {
+
+// Runs one request through ApiService::handle and returns the raw HTTP response.
+std::string roundTrip(server::ApiService& api, const std::string& method, const std::string& path, const std::string& body = {}) {
+    int fds[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    server::HttpRequest req;
+    req.method = method;
+    req.path = path;
+    req.body = body;
+    {
+        server::HttpResponder out(fds[0]);
+        api.handle(req, out);
+    }
+    ::close(fds[0]);
+    std::string response;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fds[1], buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
+    ::close(fds[1]);
+    return response;
+}
+
+json bodyOf(const std::string& response) {
+    const size_t at = response.find("\r\n\r\n");
+    return at == std::string::npos ? json() : json::parse(response.substr(at + 4), nullptr, false);
+}
+
+}  // namespace
+
+TEST(BackendSeam, ApiServiceAnswersFromTheBackend) {
+    auto fake = std::make_shared<fakes::FakeBackend>(std::vector<std::string>{"<think>", "hmm", "</think>", "\n", "A cat."});
+    server::ApiService api(fake, {});
+    // No model yet: nothing listed, completions refused.
+    EXPECT_EQ(bodyOf(roundTrip(api, "GET", "/v1/models"))["data"].size(), 0u);
+    EXPECT_NE(roundTrip(api, "POST", "/v1/chat/completions", R"({"messages":[{"role":"user","content":"hi"}]})").find(" 503 "), std::string::npos);
+    fake->load({});
+    EXPECT_EQ(bodyOf(roundTrip(api, "GET", "/health"))["model_loaded"], true);
+    const json r = bodyOf(roundTrip(api, "POST", "/v1/chat/completions", R"({"messages":[{"role":"user","content":"what is it?"}],"seed":7})"));
+    ASSERT_TRUE(r.contains("choices")) << r.dump();
+    EXPECT_EQ(r["choices"][0]["message"]["content"], "A cat.");             // the fake's answer,
+    EXPECT_EQ(r["choices"][0]["message"]["reasoning_content"], "hmm");      // split by the shared rule
+    EXPECT_EQ(r["timings"]["ttft_ms"], 12);                                 // the fake's stats, in the one schema
+    EXPECT_TRUE(r["timings"].contains("cached_prompt_tokens"));
+    EXPECT_EQ(fake->lastSeed.load(), 7);
+    EXPECT_TRUE(fake->requestSources() == std::vector<RequestSource>{RequestSource::Api});
+}
+
+TEST(BackendSeam, ApiRefusesTopPZeroWithTheSharedMessage) {
+    auto fake = std::make_shared<fakes::FakeBackend>();
+    fake->load({});
+    server::ApiService api(fake, {});
+    const std::string response = roundTrip(api, "POST", "/v1/chat/completions", R"({"messages":[{"role":"user","content":"hi"}],"top_p":0})");
+    EXPECT_NE(response.find(" 400 "), std::string::npos) << response;
+    EXPECT_EQ(bodyOf(response)["error"]["message"], "top_p must be in (0, 1], got 0");
+    EXPECT_EQ(fake->calls.load(), 0);
+}
+
+TEST(BackendSeam, BenchmarkRunsEveryRequestThroughTheBackend) {
+    fakes::FakeBackend fake({"a", "b", "c"});
+    bench::Options o;
+    o.noImage = true;
+    o.warmup = 1;
+    o.loops = 2;
+    o.repeats = 2;
+    EXPECT_THROW(bench::run(fake, o), Error);  // no model loaded
+    fake.load({});
+    const json report = bench::run(fake, o);
+    EXPECT_EQ(fake.calls.load(), 1 + 2 * 2);
+    EXPECT_TRUE(fake.requestSources() == std::vector<RequestSource>(5, RequestSource::Benchmark));
+    EXPECT_EQ(report["ms"]["ttft"]["median"], 12);  // the fake's figures
+    EXPECT_EQ(report["settings"]["generated_tokens"], 3);
+    EXPECT_EQ(report["hardware"]["device"], "fake");
+    o.concurrency = 2;  // more than the fake decodes together
+    EXPECT_THROW(bench::run(fake, o), Error);
+}
+
+TEST(BackendSeam, ModerationSubmitsItemsAsFutures) {
+    const std::string dir = test::scratchDir("sightline-seam", "moderation");
+    const std::string image = test::fixturesDir() + "/cases/images/img_1x1.png";
+    test::writeFile(dir + "/q.csv", "id,image,title\na," + image + ",One\nb," + image + ",Two\nc," + image + ",Three\n");
+    moderation::ModerationStore store(dir + "/m.db", {dir + "/audit.key", dir + "/m.db.checkpoints"});
+    store.addItems(moderation::importQueue(dir + "/q.csv"));
+    fakes::FakeBackend fake({R"({"verdict": "approve", "reasons": [], "categories": []})"}, 20);
+    fake.slots = 3;
+    fake.load({});
+    moderation::RunOptions o;
+    o.parallel = 3;
+    std::atomic<int> inFlight{0}, peak{0};
+    const moderation::SubmitFn submit = [&](const std::vector<ChatMessage>& m, const GenerationParams& p, const std::atomic<bool>* c) {
+        auto f = fake.submit(RequestSource::Moderation, m, p, {}, c);
+        peak = std::max(peak.load(), ++inFlight);
+        return std::async(std::launch::deferred, [&inFlight, f = std::move(f)]() mutable {
+            GenerateResult r = f.get();
+            --inFlight;
+            return r;
+        });
+    };
+    moderation::runModeration(store, submit, o);
+    EXPECT_TRUE(store.pending().empty());
+    EXPECT_EQ(store.item("b")->status, "judged");
+    EXPECT_EQ(fake.calls.load(), 3);
+    EXPECT_EQ(peak.load(), 3);  // all three in flight at once, from one thread
+}
