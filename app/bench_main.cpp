@@ -37,7 +37,8 @@ int run(const cli::Args& a) {
         o.imagePath = *path;
     } else {
         const std::string size = a.value("--image-size").value_or("1024x768");
-        if (size == "none") o.noImage = true;
+        if (size == "none")
+            o.noImage = true;
         else if (std::sscanf(size.c_str(), "%dx%d", &o.imageWidth, &o.imageHeight) != 2 || o.imageWidth <= 0 || o.imageHeight <= 0)
             throwBadInput("--image-size expects WxH or none");
     }
@@ -70,8 +71,8 @@ int main(int argc, char** argv) {
     }
     try {
         return run(cli::Args(argc, argv, 1,
-                             {"--model", "--random-weights", "--image", "--image-size", "--prompt", "--max-new-tokens", "--warmup", "-n", "-r",
-                              "--concurrency", "--device", "--dtype", "--json", "--quantize"},
+                             {"--model", "--random-weights", "--image", "--image-size", "--prompt", "--max-new-tokens", "--warmup", "-n",
+                              "-r", "--concurrency", "--device", "--dtype", "--json", "--quantize"},
                              {"--ignore-eos", "--monitor-sampling"}));
     } catch (const Error& e) {
         std::fprintf(stderr, "sightline-bench: error: %s\n%s", repairUtf8(e.what()).c_str(), kUsage);

@@ -188,22 +188,44 @@ json run(const app::InferenceBackend& backend, const Options& o, const std::func
     const DeviceMemory mem = queryDeviceMemory(kind);
     const GpuUtilization util = queryGpuUtilization(0);
     json report = {
-        {"hardware", {{"device", model.device}, {"device_total_bytes", mem.deviceTotalBytes}, {"libtorch", libtorchVersion()},
-                      {"cpu_threads", std::thread::hardware_concurrency()}, {"nvml", util.note.empty() ? "available" : util.note}}},
-        {"settings", {{"dtype", model.dtype}, {"int8_weights", model.int8Weights}, {"image", imageDesc}, {"prompt_tokens", promptTokens}, {"image_tokens", imageTokens},
-                      {"generated_tokens", generated}, {"max_new_tokens", o.maxNewTokens}, {"warmup", o.warmup}, {"loops", o.loops},
-                      {"repeats", o.repeats}, {"parameters", model.parameters}, {"weight_bytes", model.weightBytes},
-                      // > 0 when the backend reused a prompt's KV (the app's shared scheduler keeps prefixes):
-                      // prefill then covers only the rest of the prompt.
-                      {"cached_prompt_tokens", cachedPromptTokens},
-                      {"monitor_sampling", o.monitorSampling}, {"monitor_samples", samples.load()}}},
-        {"ms", {{"preprocess", summaryJson(summarize(pre))}, {"vision", summaryJson(summarize(vis))},
-                {"prefill", summaryJson(summarize(prefill))}, {"ttft", summaryJson(summarize(ttft))},
-                {"decode_per_token", summaryJson(summarize(perTok))}, {"total", summaryJson(summarize(total))},
-                {"total_best_of_repeats", *std::min_element(repeatMeans.begin(), repeatMeans.end())}}},
+        {"hardware",
+         {{"device", model.device},
+          {"device_total_bytes", mem.deviceTotalBytes},
+          {"libtorch", libtorchVersion()},
+          {"cpu_threads", std::thread::hardware_concurrency()},
+          {"nvml", util.note.empty() ? "available" : util.note}}},
+        {"settings",
+         {{"dtype", model.dtype},
+          {"int8_weights", model.int8Weights},
+          {"image", imageDesc},
+          {"prompt_tokens", promptTokens},
+          {"image_tokens", imageTokens},
+          {"generated_tokens", generated},
+          {"max_new_tokens", o.maxNewTokens},
+          {"warmup", o.warmup},
+          {"loops", o.loops},
+          {"repeats", o.repeats},
+          {"parameters", model.parameters},
+          {"weight_bytes", model.weightBytes},
+          // > 0 when the backend reused a prompt's KV (the app's shared scheduler keeps prefixes):
+          // prefill then covers only the rest of the prompt.
+          {"cached_prompt_tokens", cachedPromptTokens},
+          {"monitor_sampling", o.monitorSampling},
+          {"monitor_samples", samples.load()}}},
+        {"ms",
+         {{"preprocess", summaryJson(summarize(pre))},
+          {"vision", summaryJson(summarize(vis))},
+          {"prefill", summaryJson(summarize(prefill))},
+          {"ttft", summaryJson(summarize(ttft))},
+          {"decode_per_token", summaryJson(summarize(perTok))},
+          {"total", summaryJson(summarize(total))},
+          {"total_best_of_repeats", *std::min_element(repeatMeans.begin(), repeatMeans.end())}}},
         {"decode_tokens_per_s", summaryJson(summarize(rate), Better::Higher)},
-        {"memory", {{"peak_bytes", summarize(peak).worst}, {"idle_allocated_bytes", idle.allocatedBytes},
-                    {"idle_reserved_bytes", idle.reservedBytes}, {"device_used_bytes", mem.deviceUsedBytes}}},
+        {"memory",
+         {{"peak_bytes", summarize(peak).worst},
+          {"idle_allocated_bytes", idle.allocatedBytes},
+          {"idle_reserved_bytes", idle.reservedBytes},
+          {"device_used_bytes", mem.deviceUsedBytes}}},
     };
     if (!concurrent.is_null()) report["concurrency"] = concurrent;
     return report;
@@ -216,15 +238,21 @@ std::string formatReport(const json& r) {
     std::snprintf(line, sizeof line, "sightline-bench  %s  %s  libtorch %s\n", r["hardware"]["device"].get<std::string>().c_str(),
                   s["dtype"].get<std::string>().c_str(), r["hardware"]["libtorch"].get<std::string>().c_str());
     out += line;
-    std::snprintf(line, sizeof line, "  %lld params (%s), image %s, %lld prompt tokens (%lld image), %lld generated; %d warm-up, %d x %d loops\n",
+    std::snprintf(line, sizeof line,
+                  "  %lld params (%s), image %s, %lld prompt tokens (%lld image), %lld generated; %d warm-up, %d x %d loops\n",
                   s["parameters"].get<long long>(), gib(s["weight_bytes"].get<double>()).c_str(), s["image"].get<std::string>().c_str(),
                   s["prompt_tokens"].get<long long>(), s["image_tokens"].get<long long>(), s["generated_tokens"].get<long long>(),
                   s["warmup"].get<int>(), s["repeats"].get<int>(), s["loops"].get<int>());
     out += line;
-    std::snprintf(line, sizeof line, "  %-18s %10s %10s %10s %10s %10s %10s\n", "phase (ms)", "best", "median", "mean", "stddev", "p95", "p99");
+    std::snprintf(line, sizeof line, "  %-18s %10s %10s %10s %10s %10s %10s\n", "phase (ms)", "best", "median", "mean", "stddev", "p95",
+                  "p99");
     out += line;
-    for (auto [key, name] : {std::pair{"preprocess", "preprocess"}, {"vision", "vision encode"}, {"prefill", "prefill"},
-                             {"ttft", "time to 1st token"}, {"decode_per_token", "decode / token"}, {"total", "total"}}) {
+    for (auto [key, name] : {std::pair{"preprocess", "preprocess"},
+                             {"vision", "vision encode"},
+                             {"prefill", "prefill"},
+                             {"ttft", "time to 1st token"},
+                             {"decode_per_token", "decode / token"},
+                             {"total", "total"}}) {
         const auto& m = r["ms"][key];
         std::snprintf(line, sizeof line, "  %-18s %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f\n", name, m["best"].get<double>(),
                       m["median"].get<double>(), m["mean"].get<double>(), m["stddev"].get<double>(), m["p95"].get<double>(),
@@ -232,8 +260,8 @@ std::string formatReport(const json& r) {
         out += line;
     }
     const auto& d = r["decode_tokens_per_s"];
-    std::snprintf(line, sizeof line, "  decode tokens/s: median %.2f, best %.2f; peak memory %s; idle allocated %s\n", d["median"].get<double>(),
-                  d["best"].get<double>(), gib(r["memory"]["peak_bytes"].get<double>()).c_str(),
+    std::snprintf(line, sizeof line, "  decode tokens/s: median %.2f, best %.2f; peak memory %s; idle allocated %s\n",
+                  d["median"].get<double>(), d["best"].get<double>(), gib(r["memory"]["peak_bytes"].get<double>()).c_str(),
                   gib(r["memory"]["idle_allocated_bytes"].get<double>()).c_str());
     out += line;
     if (r.contains("concurrency")) {

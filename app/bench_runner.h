@@ -15,7 +15,7 @@
 namespace sightline::bench {
 
 struct Options {
-    std::string imagePath;           // or a synthetic image of imageWidth x imageHeight
+    std::string imagePath;  // or a synthetic image of imageWidth x imageHeight
     int imageWidth = 1024, imageHeight = 768;
     bool noImage = false;
     std::string prompt = "Describe this image in detail, listing every object you can see and its colour.";

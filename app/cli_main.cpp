@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli_options.h"
 #include "local_backend.h"
@@ -22,7 +22,9 @@ namespace {
 
 std::atomic<bool> g_cancel{false};
 
-void onSignal(int) { g_cancel.store(true); }
+void onSignal(int) {
+    g_cancel.store(true);
+}
 
 const char* kUsage = R"(usage:
   sightline-cli ask --model DIR [--image PATH]... [--system TEXT] [--no-think] [--max-new-tokens N]
@@ -107,10 +109,10 @@ int cmdAsk(const cli::Args& a) {
     } else {
         std::cout << std::endl;
         const auto& s = r.stats;
-        std::fprintf(stderr, "[%s] ttft %.1f ms, prefill %.0f tok/s, decode %.1f tok/s, %lld+%lld tokens, %.1f ms total, peak %.1f MiB, %s\n",
-                     finishReasonName(r.finishReason), s.ttftMs, s.prefillTokensPerS, s.decodeTokensPerS,
-                     static_cast<long long>(s.promptTokens), static_cast<long long>(s.generatedTokens), s.totalMs,
-                     static_cast<double>(s.peakMemoryBytes) / (1 << 20), s.device.c_str());
+        std::fprintf(
+            stderr, "[%s] ttft %.1f ms, prefill %.0f tok/s, decode %.1f tok/s, %lld+%lld tokens, %.1f ms total, peak %.1f MiB, %s\n",
+            finishReasonName(r.finishReason), s.ttftMs, s.prefillTokensPerS, s.decodeTokensPerS, static_cast<long long>(s.promptTokens),
+            static_cast<long long>(s.generatedTokens), s.totalMs, static_cast<double>(s.peakMemoryBytes) / (1 << 20), s.device.c_str());
     }
     return 0;
 }
@@ -128,12 +130,23 @@ int cmdInspect(const cli::Args& a) {
     json out = {{"architecture", c.architecture},
                 {"model_type", c.modelType},
                 {"storage_dtype", c.storageDtype},
-                {"text", {{"layers", c.text.numLayers}, {"hidden_size", c.text.hiddenSize}, {"heads", c.text.numHeads},
-                          {"kv_heads", c.text.numKvHeads}, {"head_dim", c.text.headDim}, {"intermediate_size", c.text.intermediateSize},
-                          {"vocab_size", c.text.vocabSize}, {"rope_theta", c.text.ropeTheta}, {"mrope_section", c.text.mropeSection},
-                          {"max_position_embeddings", c.text.maxPositionEmbeddings}}},
-                {"vision", {{"depth", c.vision.depth}, {"hidden_size", c.vision.hiddenSize}, {"heads", c.vision.numHeads},
-                            {"patch_size", c.vision.patchSize}, {"merge_size", c.vision.spatialMergeSize}}},
+                {"text",
+                 {{"layers", c.text.numLayers},
+                  {"hidden_size", c.text.hiddenSize},
+                  {"heads", c.text.numHeads},
+                  {"kv_heads", c.text.numKvHeads},
+                  {"head_dim", c.text.headDim},
+                  {"intermediate_size", c.text.intermediateSize},
+                  {"vocab_size", c.text.vocabSize},
+                  {"rope_theta", c.text.ropeTheta},
+                  {"mrope_section", c.text.mropeSection},
+                  {"max_position_embeddings", c.text.maxPositionEmbeddings}}},
+                {"vision",
+                 {{"depth", c.vision.depth},
+                  {"hidden_size", c.vision.hiddenSize},
+                  {"heads", c.vision.numHeads},
+                  {"patch_size", c.vision.patchSize},
+                  {"merge_size", c.vision.spatialMergeSize}}},
                 {"image_limits", {{"min_pixels", c.image.minPixels}, {"max_pixels", c.image.maxPixels}}},
                 {"eos_token_ids", c.eosTokenIds}};
     json images = json::array();
@@ -179,17 +192,21 @@ int cmdModerate(const cli::Args& a) {
     o.params.enableThinking = a.flag("--think");
     validateGenerationParams(o.params);
     const auto pending = store.pending();
-    std::fprintf(stderr, "queue: %zu items (%d new), %zu to judge, policy %s\n", queue.size(), added, pending.size(), o.policy.version.c_str());
+    std::fprintf(stderr, "queue: %zu items (%d new), %zu to judge, policy %s\n", queue.size(), added, pending.size(),
+                 o.policy.version.c_str());
     mod::runModeration(
-        store,
-        mod::SubmitFn([&](const std::vector<ChatMessage>& m, const GenerationParams& p, const std::atomic<bool>* c) {
+        store, mod::SubmitFn([&](const std::vector<ChatMessage>& m, const GenerationParams& p, const std::atomic<bool>* c) {
             return backend.submit(RequestSource::Moderation, m, p, {}, c);
         }),
         o,
         [&](const mod::ItemRecord& r) {
             if (!asJson) return;
-            nlohmann::json j = {{"id", r.item.id}, {"status", r.status == "judged" ? "ok" : r.status}, {"latency_ms", r.latencyMs},
-                                {"prompt_tokens", r.promptTokens}, {"output_tokens", r.outputTokens}, {"policy_version", r.policyVersion},
+            nlohmann::json j = {{"id", r.item.id},
+                                {"status", r.status == "judged" ? "ok" : r.status},
+                                {"latency_ms", r.latencyMs},
+                                {"prompt_tokens", r.promptTokens},
+                                {"output_tokens", r.outputTokens},
+                                {"policy_version", r.policyVersion},
                                 {"duplicate_of", r.item.duplicateOf}};
             if (r.verdict) {
                 j["verdict"] = mod::verdictName(r.verdict->verdict);
@@ -228,7 +245,8 @@ int cmdDecide(const cli::Args& a) {
     if (d == "undo") {
         store.undoDecision(a.required("--id"), a.required("--reviewer"));
     } else {
-        const auto decision = d == "approve" ? mod::HumanDecision::Approve : d == "reject" ? mod::HumanDecision::Reject
+        const auto decision = d == "approve"    ? mod::HumanDecision::Approve
+                              : d == "reject"   ? mod::HumanDecision::Reject
                               : d == "escalate" ? mod::HumanDecision::Escalate
                                                 : throw Error(ErrorKind::BadInput, "--decision must be approve, reject, escalate or undo");
         store.recordDecision(a.required("--id"), decision, a.required("--reviewer"), a.value("--note").value_or(""), 0);
@@ -248,7 +266,8 @@ int cmdExport(const cli::Args& a) {
     if (auto p = a.value("--jsonl")) write(*p, store.exportJsonl());
     if (!a.value("--csv") && !a.value("--jsonl")) throwBadInput("export needs --csv OUT or --jsonl OUT");
     const auto m = store.metrics();
-    std::fprintf(stderr, "%lld items, %lld judged, %lld errors, %lld decided; agreement %.1f%%, override rate %.1f%%, median review %.0f ms\n",
+    std::fprintf(stderr,
+                 "%lld items, %lld judged, %lld errors, %lld decided; agreement %.1f%%, override rate %.1f%%, median review %.0f ms\n",
                  static_cast<long long>(m.items), static_cast<long long>(m.judged), static_cast<long long>(m.errors),
                  static_cast<long long>(m.decided), 100 * m.agreement, 100 * m.overrideRate, m.medianReviewMs);
     return 0;
@@ -331,17 +350,19 @@ int main(int argc, char** argv) {
         }
         if (cmd == "moderate") {
             std::set<std::string> v = common;
-            v.insert({"--input", "--db", "--policy", "--parallel", "--max-new-tokens", "--temperature", "--seed", "--audit-key", "--checkpoints"});
+            v.insert({"--input", "--db", "--policy", "--parallel", "--max-new-tokens", "--temperature", "--seed", "--audit-key",
+                      "--checkpoints"});
             return cmdModerate(cli::Args(argc, argv, 2, v, {"--json", "--think"}));
         }
         if (cmd == "serve") {
             std::set<std::string> v = common;
-            v.insert({"--host", "--port", "--parallel", "--slot-tokens", "--kv-cache-mb", "--model-name", "--allow-local-files", "--cors-origin",
-                      "--max-input-pixels", "--max-request-pixels", "--max-connections"});
+            v.insert({"--host", "--port", "--parallel", "--slot-tokens", "--kv-cache-mb", "--model-name", "--allow-local-files",
+                      "--cors-origin", "--max-input-pixels", "--max-request-pixels", "--max-connections"});
             return cmdServe(cli::Args(argc, argv, 2, v, {}));
         }
         if (cmd == "decide")
-            return cmdDecide(cli::Args(argc, argv, 2, {"--db", "--id", "--decision", "--reviewer", "--note", "--audit-key", "--checkpoints"}, {}));
+            return cmdDecide(
+                cli::Args(argc, argv, 2, {"--db", "--id", "--decision", "--reviewer", "--note", "--audit-key", "--checkpoints"}, {}));
         if (cmd == "export") return cmdExport(cli::Args(argc, argv, 2, {"--db", "--csv", "--jsonl", "--audit-key", "--checkpoints"}, {}));
         if (cmd == "audit") return cmdAudit(cli::Args(argc, argv, 2, {"--audit-key", "--checkpoints"}, {}));
         if (cmd == "tokenize") return cmdTokenize(cli::Args(argc, argv, 2, {"--model"}, {}));

@@ -151,7 +151,8 @@ int drive(const QString& dir, quint64 seed) {
         }
         u.id = store.addMessage(chat, u);
         if (u.id < 0) continue;
-        journal(QStringLiteral("msg %1 %2 %3 %4 %5").arg(u.id).arg(chat).arg(int(MessageState::Done)).arg(u.text.size()).arg(digest(u.text)));
+        journal(
+            QStringLiteral("msg %1 %2 %3 %4 %5").arg(u.id).arg(chat).arg(int(MessageState::Done)).arg(u.text.size()).arg(digest(u.text)));
         answer(chat, u.id);
     }
 }
@@ -180,7 +181,8 @@ int check(const QString& dir, QTextStream& out) {
                 keys.insert(key);
                 if (m.state == MessageState::Streaming) problems << QStringLiteral("message %1: still streaming").arg(m.id);
                 for (const auto& im : m.images)
-                    if (sha256OfFile(im.path) != im.sha256) problems << QStringLiteral("message %1: image copy %2 missing or damaged").arg(m.id).arg(im.path);
+                    if (sha256OfFile(im.path) != im.sha256)
+                        problems << QStringLiteral("message %1: image copy %2 missing or damaged").arg(m.id).arg(im.path);
             }
         }
         for (const auto& f : store.orphanImageFiles()) problems << QStringLiteral("orphan image file %1").arg(f);
@@ -249,7 +251,8 @@ int main(int argc, char** argv) {
             out << QStringLiteral("round %1: killed after %2 ms; ").arg(i + 1).arg(ms);
             failed += check(dir, out);
         }
-        out << (failed ? QStringLiteral("FAILED: %1 of %2 rounds\n").arg(failed).arg(rounds) : QStringLiteral("all %1 rounds consistent\n").arg(rounds));
+        out << (failed ? QStringLiteral("FAILED: %1 of %2 rounds\n").arg(failed).arg(rounds)
+                       : QStringLiteral("all %1 rounds consistent\n").arg(rounds));
         return failed ? 1 : 0;
     }
     std::fprintf(stderr, "usage: crash_chat drive DIR SEED | check DIR | run DIR|- ROUNDS [SEED]\n");

@@ -63,14 +63,16 @@ AboutDialog::AboutDialog(const QString& versions, QWidget* parent) : QDialog(par
 QList<QPair<QString, QString>> ShortcutsDialog::collect(QMainWindow* window) {
     QList<QPair<QString, QString>> rows;
     std::function<void(QMenu*, const QString&)> walk = [&](QMenu* menu, const QString& prefix) {
-        const QString here = prefix.isEmpty() ? menu->title().remove(QLatin1Char('&')) : prefix + QStringLiteral(" › ") + menu->title().remove(QLatin1Char('&'));
+        const QString here = prefix.isEmpty() ? menu->title().remove(QLatin1Char('&'))
+                                              : prefix + QStringLiteral(" › ") + menu->title().remove(QLatin1Char('&'));
         for (QAction* a : menu->actions()) {
             if (a->menu()) {
                 walk(a->menu(), here);
                 continue;
             }
             if (a->shortcut().isEmpty()) continue;
-            rows.append({here + QStringLiteral(" › ") + a->text().remove(QLatin1Char('&')), a->shortcut().toString(QKeySequence::NativeText)});
+            rows.append(
+                {here + QStringLiteral(" › ") + a->text().remove(QLatin1Char('&')), a->shortcut().toString(QKeySequence::NativeText)});
         }
     };
     for (QAction* a : window->menuBar()->actions())

@@ -21,10 +21,10 @@ struct AttachResult {
     quint64 ticket = 0;  // which pending attachment this answers
     QString path;        // absolute
     QString sha256;
-    QImage thumbnail;    // at most kThumbnailSide on its longer side
-    QSize size;          // the image's own size (after EXIF orientation), invalid if unknown
+    QImage thumbnail;  // at most kThumbnailSide on its longer side
+    QSize size;        // the image's own size (after EXIF orientation), invalid if unknown
     QString preflight;
-    QString error;       // non-empty: not attached, shown to the user
+    QString error;  // non-empty: not attached, shown to the user
 };
 
 constexpr int kThumbnailSide = 192;  // sharp at 96 px in a message on a 2× screen; stored with the chat

@@ -2,8 +2,8 @@
 
 #include <QBuffer>
 #include <QCryptographicHash>
-#include <QFile>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QHash>
 #include <QJsonDocument>
@@ -28,11 +28,16 @@ void exec(QSqlQuery& q, const QString& sql, const char* what) {
 
 QString stateName(MessageState s) {
     switch (s) {
-        case MessageState::Done: return QStringLiteral("done");
-        case MessageState::Streaming: return QStringLiteral("streaming");
-        case MessageState::Stopped: return QStringLiteral("stopped");
-        case MessageState::Failed: return QStringLiteral("failed");
-        case MessageState::Interrupted: return QStringLiteral("interrupted");
+        case MessageState::Done:
+            return QStringLiteral("done");
+        case MessageState::Streaming:
+            return QStringLiteral("streaming");
+        case MessageState::Stopped:
+            return QStringLiteral("stopped");
+        case MessageState::Failed:
+            return QStringLiteral("failed");
+        case MessageState::Interrupted:
+            return QStringLiteral("interrupted");
     }
     return QStringLiteral("done");
 }
@@ -61,7 +66,10 @@ QJsonArray imagesJson(const QList<ImageRef>& images, const QString& imageFolder)
     for (const auto& im : images) {
         const QFileInfo fi(im.path);
         const QString path = fi.isAbsolute() && fi.absolutePath() == QDir(imageFolder).absolutePath() ? fi.fileName() : im.path;
-        a.append(QJsonObject{{"path", path}, {"source", im.source}, {"sha256", im.sha256}, {"preflight", im.preflight},
+        a.append(QJsonObject{{"path", path},
+                             {"source", im.source},
+                             {"sha256", im.sha256},
+                             {"preflight", im.preflight},
                              {"thumbnail_png", QString::fromLatin1(pngBytes(im.thumbnail).toBase64())}});
     }
     return a;
@@ -83,7 +91,9 @@ QList<ImageRef> imagesFrom(const QByteArray& json, const QString& imageFolder) {
     return out;
 }
 
-QString nowUtc() { return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs); }
+QString nowUtc() {
+    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+}
 
 }  // namespace store
 
@@ -91,7 +101,8 @@ using namespace store;
 
 namespace {
 
-constexpr const char* kMessageColumns = "id, parent_id, selected, role, text, images, stats, state, error, error_phase, settings, seed, created";
+constexpr const char* kMessageColumns =
+    "id, parent_id, selected, role, text, images, stats, state, error, error_phase, settings, seed, created";
 
 struct Row {
     ChatMessageUi message;
@@ -117,7 +128,9 @@ Row readRow(const QSqlQuery& q, const QString& imageFolder) {
     return r;
 }
 
-QVariant parentValue(qint64 parentId) { return parentId < 0 ? QVariant(QMetaType::fromType<qint64>()) : QVariant(parentId); }
+QVariant parentValue(qint64 parentId) {
+    return parentId < 0 ? QVariant(QMetaType::fromType<qint64>()) : QVariant(parentId);
+}
 
 QString statsText(const ChatMessageUi& m) {
     return m.stats ? QString::fromUtf8(QJsonDocument(m.stats->toJson()).toJson(QJsonDocument::Compact)) : QString();
@@ -133,8 +146,7 @@ QString sha256OfFile(const QString& path) {
     return QString::fromLatin1(h.result().toHex());
 }
 
-ChatStore::ChatStore(const QString& path, QObject* parent)
-    : QObject(parent), m_path(path), m_connection(QUuid::createUuid().toString()) {
+ChatStore::ChatStore(const QString& path, QObject* parent) : QObject(parent), m_path(path), m_connection(QUuid::createUuid().toString()) {
     m_imageFolder = QFileInfo(path).absoluteDir().filePath(QStringLiteral("images-store"));
     QSqlDatabase d = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
     d.setDatabaseName(path);
@@ -155,7 +167,9 @@ ChatStore::~ChatStore() {
     QSqlDatabase::removeDatabase(m_connection);
 }
 
-QSqlDatabase ChatStore::db() const { return QSqlDatabase::database(m_connection); }
+QSqlDatabase ChatStore::db() const {
+    return QSqlDatabase::database(m_connection);
+}
 
 bool ChatStore::write(const char* what, const std::function<void(QSqlDatabase&)>& body) {
     QSqlDatabase d = db();
@@ -214,7 +228,8 @@ bool ChatStore::deleteChat(qint64 chatId) {
     QStringList shas;
     const bool ok = write("delete chat", [&](QSqlDatabase& d) {
         QSqlQuery q(d);
-        q.prepare(QStringLiteral("SELECT DISTINCT i.sha256 FROM message_images i JOIN messages m ON m.id = i.message_id WHERE m.chat_id=?"));
+        q.prepare(
+            QStringLiteral("SELECT DISTINCT i.sha256 FROM message_images i JOIN messages m ON m.id = i.message_id WHERE m.chat_id=?"));
         q.addBindValue(chatId);
         exec(q, "images of the chat");
         while (q.next()) shas.append(q.value(0).toString());
@@ -230,16 +245,20 @@ bool ChatStore::deleteChat(qint64 chatId) {
 QList<ChatSummary> ChatStore::chats(const QString& filter) const {
     QSqlQuery q(db());
     QString like = filter;
-    like.replace(QLatin1Char('\\'), QLatin1String("\\\\")).replace(QLatin1Char('%'), QLatin1String("\\%")).replace(QLatin1Char('_'), QLatin1String("\\_"));
+    like.replace(QLatin1Char('\\'), QLatin1String("\\\\"))
+        .replace(QLatin1Char('%'), QLatin1String("\\%"))
+        .replace(QLatin1Char('_'), QLatin1String("\\_"));
     like = QLatin1Char('%') + like + QLatin1Char('%');
-    q.prepare(QStringLiteral("SELECT id, title, updated FROM chats WHERE ?='' OR title LIKE ? ESCAPE '\\' OR EXISTS(SELECT 1 FROM messages m "
-                             "WHERE m.chat_id=chats.id AND m.text LIKE ? ESCAPE '\\') ORDER BY updated DESC, id DESC"));
+    q.prepare(
+        QStringLiteral("SELECT id, title, updated FROM chats WHERE ?='' OR title LIKE ? ESCAPE '\\' OR EXISTS(SELECT 1 FROM messages m "
+                       "WHERE m.chat_id=chats.id AND m.text LIKE ? ESCAPE '\\') ORDER BY updated DESC, id DESC"));
     q.addBindValue(nn(filter));
     q.addBindValue(like);
     q.addBindValue(like);
     exec(q, "list chats");
     QList<ChatSummary> out;
-    while (q.next()) out.append({q.value(0).toLongLong(), q.value(1).toString(), QDateTime::fromString(q.value(2).toString(), Qt::ISODateWithMs)});
+    while (q.next())
+        out.append({q.value(0).toLongLong(), q.value(1).toString(), QDateTime::fromString(q.value(2).toString(), Qt::ISODateWithMs)});
     return out;
 }
 
@@ -266,8 +285,9 @@ qint64 ChatStore::addMessage(qint64 chatId, const ChatMessageUi& m) {
             if (!p.next() || p.value(0).toLongLong() != chatId) throw std::runtime_error("the parent message is not in this chat");
         }
         QSqlQuery q(d);
-        q.prepare(QStringLiteral("INSERT INTO messages(chat_id, parent_id, selected, role, text, images, stats, state, error, error_phase, "
-                                 "settings, seed, created) VALUES(?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        q.prepare(
+            QStringLiteral("INSERT INTO messages(chat_id, parent_id, selected, role, text, images, stats, state, error, error_phase, "
+                           "settings, seed, created) VALUES(?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
         q.addBindValue(chatId);
         q.addBindValue(parentValue(m.parentId));
         q.addBindValue(nn(m.role));
@@ -326,8 +346,9 @@ bool ChatStore::updateMessage(const ChatMessageUi& m) {
 bool ChatStore::selectVersion(qint64 messageId) {
     return write("select version", [&](QSqlDatabase& d) {
         QSqlQuery q(d);
-        q.prepare(QStringLiteral("UPDATE messages SET selected=(id=?) WHERE chat_id=(SELECT chat_id FROM messages WHERE id=?) "
-                                 "AND parent_id IS (SELECT parent_id FROM messages WHERE id=?)"));
+        q.prepare(
+            QStringLiteral("UPDATE messages SET selected=(id=?) WHERE chat_id=(SELECT chat_id FROM messages WHERE id=?) "
+                           "AND parent_id IS (SELECT parent_id FROM messages WHERE id=?)"));
         for (int i = 0; i < 3; ++i) q.addBindValue(messageId);
         exec(q, "select version");
         if (q.numRowsAffected() < 1) throw std::runtime_error("the message does not exist");
@@ -336,8 +357,9 @@ bool ChatStore::selectVersion(qint64 messageId) {
 
 qint64 ChatStore::siblingVersion(qint64 messageId, int delta) const {
     QSqlQuery q(db());
-    q.prepare(QStringLiteral("SELECT s.id FROM messages s JOIN messages m ON m.id=? WHERE s.chat_id=m.chat_id AND s.parent_id IS m.parent_id "
-                             "ORDER BY s.id"));
+    q.prepare(
+        QStringLiteral("SELECT s.id FROM messages s JOIN messages m ON m.id=? WHERE s.chat_id=m.chat_id AND s.parent_id IS m.parent_id "
+                       "ORDER BY s.id"));
     q.addBindValue(messageId);
     exec(q, "read versions");
     QList<qint64> ids;

@@ -27,7 +27,8 @@ const char* const kCreate[] = {
     "CREATE TABLE messages(id INTEGER PRIMARY KEY AUTOINCREMENT, chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE, "
     "role TEXT NOT NULL, text TEXT NOT NULL, images TEXT NOT NULL DEFAULT '[]', stats TEXT, state TEXT NOT NULL, error TEXT NOT NULL "
     "DEFAULT '', settings TEXT NOT NULL DEFAULT '{}', seed INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL, "
-    "parent_id INTEGER REFERENCES messages(id) ON DELETE CASCADE, selected INTEGER NOT NULL DEFAULT 1, error_phase TEXT NOT NULL DEFAULT '')",
+    "parent_id INTEGER REFERENCES messages(id) ON DELETE CASCADE, selected INTEGER NOT NULL DEFAULT 1, error_phase TEXT NOT NULL DEFAULT "
+    "'')",
     "CREATE INDEX messages_chat ON messages(chat_id, id)",
 };
 // What schema 2 adds to schema 1 (also run after kCreate).
@@ -103,7 +104,8 @@ void ChatStore::migrate() {
             QSqlQuery rows(d);
             exec(rows, QStringLiteral("SELECT id, images FROM messages WHERE images<>'[]'"), "read images");
             QList<std::pair<qint64, QList<ImageRef>>> withImages;
-            while (rows.next()) withImages.append({rows.value(0).toLongLong(), imagesFrom(rows.value(1).toString().toUtf8(), m_imageFolder)});
+            while (rows.next())
+                withImages.append({rows.value(0).toLongLong(), imagesFrom(rows.value(1).toString().toUtf8(), m_imageFolder)});
             rows.finish();
             for (auto& [id, images] : withImages) {
                 for (auto& im : images) {
@@ -225,8 +227,7 @@ QString ChatStore::exportMarkdown(qint64 chatId) const {
         md += QStringLiteral("## %1\n\n").arg(m.role == QLatin1String("user") ? QStringLiteral("User") : QStringLiteral("Assistant"));
         for (const auto& im : m.images) md += QStringLiteral("![image](%1) <!-- sha256 %2 -->\n\n").arg(im.path, im.sha256);
         const ThinkSplit t = splitThinking(m.text);
-        if (!t.reasoning.isEmpty())
-            md += QStringLiteral("<details><summary>Reasoning</summary>\n\n%1\n\n</details>\n\n").arg(t.reasoning);
+        if (!t.reasoning.isEmpty()) md += QStringLiteral("<details><summary>Reasoning</summary>\n\n%1\n\n</details>\n\n").arg(t.reasoning);
         md += t.answer + QStringLiteral("\n\n");
         if (m.state == MessageState::Failed) md += QStringLiteral("*Error: %1*\n\n").arg(m.error);
         if (m.stats) md += QStringLiteral("*%1*\n\n").arg(m.stats->summary());

@@ -11,7 +11,9 @@
 namespace sightline::ui::store {
 
 // Qt binds a null QString as SQL NULL; the schema wants empty text instead.
-inline QString nn(const QString& s) { return s.isNull() ? QStringLiteral("") : s; }
+inline QString nn(const QString& s) {
+    return s.isNull() ? QStringLiteral("") : s;
+}
 // Executes a prepared query; throws std::runtime_error("what: SQL error").
 void exec(QSqlQuery& q, const char* what);
 void exec(QSqlQuery& q, const QString& sql, const char* what);

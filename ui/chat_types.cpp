@@ -9,9 +9,15 @@
 namespace sightline::ui {
 
 QJsonObject MessageStats::toJson() const {
-    return {{"ttft_ms", ttftMs},           {"prefill_tokens_per_s", prefillTokensPerS}, {"decode_tokens_per_s", decodeTokensPerS},
-            {"total_ms", totalMs},         {"prompt_tokens", promptTokens},             {"generated_tokens", generatedTokens},
-            {"peak_memory_bytes", peakMemoryBytes}, {"device", device}, {"finish_reason", finishReason}};
+    return {{"ttft_ms", ttftMs},
+            {"prefill_tokens_per_s", prefillTokensPerS},
+            {"decode_tokens_per_s", decodeTokensPerS},
+            {"total_ms", totalMs},
+            {"prompt_tokens", promptTokens},
+            {"generated_tokens", generatedTokens},
+            {"peak_memory_bytes", peakMemoryBytes},
+            {"device", device},
+            {"finish_reason", finishReason}};
 }
 
 MessageStats MessageStats::fromJson(const QJsonObject& o) {
@@ -38,15 +44,15 @@ QString MessageStats::summary() const {
     const bool cpu = device.startsWith(QLatin1String("cpu"));
     return QCoreApplication::translate("MessageStats",
                                        "TTFT %1 ms · prefill %2 tok/s · decode %3 tok/s · %4+%5 tokens · %6 s · peak %7 %8 · %9")
-        .arg(ttftMs, 0, 'f', 0)
-        .arg(prefillTokensPerS, 0, 'f', 0)
-        .arg(decodeTokensPerS, 0, 'f', 1)
-        .arg(promptTokens)
-        .arg(generatedTokens)
-        .arg(totalMs / 1000.0, 0, 'f', 2)
-        .arg(cpu ? QCoreApplication::translate("MessageStats", "RAM") : QCoreApplication::translate("MessageStats", "VRAM"))
-        .arg(humanBytes(peakMemoryBytes))
-        .arg(device) +
+               .arg(ttftMs, 0, 'f', 0)
+               .arg(prefillTokensPerS, 0, 'f', 0)
+               .arg(decodeTokensPerS, 0, 'f', 1)
+               .arg(promptTokens)
+               .arg(generatedTokens)
+               .arg(totalMs / 1000.0, 0, 'f', 2)
+               .arg(cpu ? QCoreApplication::translate("MessageStats", "RAM") : QCoreApplication::translate("MessageStats", "VRAM"))
+               .arg(humanBytes(peakMemoryBytes))
+               .arg(device) +
            (finishReason == QLatin1String("length")
                 ? QCoreApplication::translate("MessageStats", " · cut off at the token limit (raise “Max new tokens” in Settings)")
                 : QString());
@@ -59,10 +65,20 @@ ThinkSplit splitThinking(const QString& text) {
 }
 
 QJsonObject GenerationSettings::toJson() const {
-    return {{"model_dir", modelDir}, {"device", device}, {"dtype", dtype}, {"temperature", temperature}, {"top_p", topP},
-            {"top_k", topK}, {"repetition_penalty", repetitionPenalty}, {"max_new_tokens", maxNewTokens},
-            {"system_prompt", systemPrompt}, {"thinking", thinking}, {"max_image_pixels", maxImagePixels}, {"language", language},
-            {"api_port", apiPort}, {"seed", seed}};
+    return {{"model_dir", modelDir},
+            {"device", device},
+            {"dtype", dtype},
+            {"temperature", temperature},
+            {"top_p", topP},
+            {"top_k", topK},
+            {"repetition_penalty", repetitionPenalty},
+            {"max_new_tokens", maxNewTokens},
+            {"system_prompt", systemPrompt},
+            {"thinking", thinking},
+            {"max_image_pixels", maxImagePixels},
+            {"language", language},
+            {"api_port", apiPort},
+            {"seed", seed}};
 }
 
 qint64 GenerationSettings::requestSeed() const {

@@ -11,11 +11,11 @@
 namespace sightline::ui {
 
 struct ImageRef {
-    QString path;          // file on disk: once sent, the chat's own copy in the store's image folder
-    QString source;        // where the user's file was when it was attached (shown, never read again)
-    QString sha256;        // content hash, hex
-    QImage thumbnail;      // small cached preview
-    QString preflight;     // "1024×768 → 1036×756, 999 image tokens" (filled by the app)
+    QString path;       // file on disk: once sent, the chat's own copy in the store's image folder
+    QString source;     // where the user's file was when it was attached (shown, never read again)
+    QString sha256;     // content hash, hex
+    QImage thumbnail;   // small cached preview
+    QString preflight;  // "1024×768 → 1036×756, 999 image tokens" (filled by the app)
 };
 
 struct MessageStats {
@@ -42,8 +42,8 @@ enum class MessageState { Done, Streaming, Stopped, Failed, Interrupted };
 struct ChatMessageUi {
     qint64 id = -1;
     qint64 parentId = -1;  // -1: the chat's first turn
-    QString role;  // "system", "user", "assistant"
-    QString text;  // raw text; an assistant's may hold <think>…</think>
+    QString role;          // "system", "user", "assistant"
+    QString text;          // raw text; an assistant's may hold <think>…</think>
     QList<ImageRef> images;
     std::optional<MessageStats> stats;
     MessageState state = MessageState::Done;

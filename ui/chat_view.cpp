@@ -33,8 +33,9 @@ ChatView::ChatView(QWidget* parent) : QScrollArea(parent) {
     auto* cancel = new QPushButton(tr("Cancel edit"), m_editBar);
     eb->addWidget(m_editText, 1);
     eb->addWidget(cancel);
-    m_editBar->setStyleSheet(QStringLiteral("QWidget#editNotice { background: palette(alternate-base); border: 1px solid palette(mid); "
-                                            "border-radius: 6px; }"));
+    m_editBar->setStyleSheet(
+        QStringLiteral("QWidget#editNotice { background: palette(alternate-base); border: 1px solid palette(mid); "
+                       "border-radius: 6px; }"));
     m_editBar->setAttribute(Qt::WA_StyledBackground);
     m_editBar->setVisible(false);
     m_layout->addWidget(m_editBar);
@@ -92,8 +93,12 @@ bool ChatView::updateMessage(const ChatMessageUi& message) {
     return true;
 }
 
-int ChatView::count() const { return static_cast<int>(m_widgets.size()); }
-MessageWidget* ChatView::messageAt(int i) const { return i >= 0 && i < m_widgets.size() ? m_widgets[i].data() : nullptr; }
+int ChatView::count() const {
+    return static_cast<int>(m_widgets.size());
+}
+MessageWidget* ChatView::messageAt(int i) const {
+    return i >= 0 && i < m_widgets.size() ? m_widgets[i].data() : nullptr;
+}
 
 MessageWidget* ChatView::widgetFor(qint64 messageId) const {
     if (messageId < 0) return nullptr;

@@ -38,12 +38,16 @@ protected:
         return mimeHasImages(source) || QPlainTextEdit::canInsertFromMimeData(source);
     }
     void insertFromMimeData(const QMimeData* source) override {
-        if (mimeHasImages(source)) m_owner->addFromMimeData(source);
-        else QPlainTextEdit::insertFromMimeData(source);
+        if (mimeHasImages(source))
+            m_owner->addFromMimeData(source);
+        else
+            QPlainTextEdit::insertFromMimeData(source);
     }
     void dragEnterEvent(QDragEnterEvent* e) override {
-        if (mimeHasImages(e->mimeData())) e->ignore();  // propagates to the window
-        else QPlainTextEdit::dragEnterEvent(e);
+        if (mimeHasImages(e->mimeData()))
+            e->ignore();  // propagates to the window
+        else
+            QPlainTextEdit::dragEnterEvent(e);
     }
 
 private:
@@ -116,12 +120,16 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     connect(m_attach, &QPushButton::clicked, this, &Composer::openFileDialog);
     connect(m_send, &QPushButton::clicked, this, [this] {
-        if (m_busy) Q_EMIT stopRequested();
-        else submit();
+        if (m_busy)
+            Q_EMIT stopRequested();
+        else
+            submit();
     });
 }
 
-Composer::~Composer() { m_pool.waitForDone(); }
+Composer::~Composer() {
+    m_pool.waitForDone();
+}
 
 void Composer::setBusy(bool busy) {
     m_busy = busy;
@@ -129,14 +137,21 @@ void Composer::setBusy(bool busy) {
 }
 
 void Composer::updateSendButton() {
-    if (m_busy) m_send->setText(tr("Stop"));
-    else if (m_sendWhenSettled && !m_pending.isEmpty()) m_send->setText(tr("Reading…"));
-    else m_send->setText(tr("Send"));
+    if (m_busy)
+        m_send->setText(tr("Stop"));
+    else if (m_sendWhenSettled && !m_pending.isEmpty())
+        m_send->setText(tr("Reading…"));
+    else
+        m_send->setText(tr("Send"));
     m_send->setAccessibleName(m_send->text());
 }
 
-QString Composer::text() const { return m_edit->toPlainText(); }
-void Composer::setText(const QString& t) { m_edit->setPlainText(t); }
+QString Composer::text() const {
+    return m_edit->toPlainText();
+}
+void Composer::setText(const QString& t) {
+    m_edit->setPlainText(t);
+}
 
 void Composer::setImages(const QList<ImageRef>& images) {
     m_images = images;
@@ -176,7 +191,8 @@ bool Composer::addImageFile(const QString& path) {
     // pool is waited for in the destructor, so `this` outlives every job.
     m_pool.start([this, p, inspector = m_inspector] {
         AttachResult r = inspectAttachment(p.ticket, p.path, inspector);
-        QMetaObject::invokeMethod(this, [this, r = std::move(r)] { apply(r); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, r = std::move(r)] { apply(r); }, Qt::QueuedConnection);
     });
     return true;
 }
@@ -306,29 +322,36 @@ void Composer::rebuildThumbnails() {
     };
     for (int i = 0; i < m_images.size(); ++i) {
         const ImageRef& im = m_images[i];
-        const QString tip = QFileInfo(im.path).fileName() + QStringLiteral("\n") + im.preflight + QStringLiteral("\n") + tr("Click to view");
+        const QString tip =
+            QFileInfo(im.path).fileName() + QStringLiteral("\n") + im.preflight + QStringLiteral("\n") + tr("Click to view");
         const QString path = im.path;
-        addTile(im.thumbnail, tip, tr("Image %1").arg(i + 1), [this, path] {
-            // by path, not index: the list may have changed since the tile was made
-            for (int j = 0; j < m_images.size(); ++j)
-                if (m_images[j].path == path) {
-                    m_images.removeAt(j);
-                    break;
-                }
-            rebuildThumbnails();
-        }, [this, path] {
-            for (int j = 0; j < m_images.size(); ++j)
-                if (m_images[j].path == path) Q_EMIT imageActivated(j);
-        });
+        addTile(
+            im.thumbnail, tip, tr("Image %1").arg(i + 1),
+            [this, path] {
+                // by path, not index: the list may have changed since the tile was made
+                for (int j = 0; j < m_images.size(); ++j)
+                    if (m_images[j].path == path) {
+                        m_images.removeAt(j);
+                        break;
+                    }
+                rebuildThumbnails();
+            },
+            [this, path] {
+                for (int j = 0; j < m_images.size(); ++j)
+                    if (m_images[j].path == path) Q_EMIT imageActivated(j);
+            });
     }
     for (const Pending& p : m_pending) {
         const quint64 ticket = p.ticket;
-        addTile(QImage(), tr("Reading %1…").arg(QFileInfo(p.path).fileName()), tr("Image being read"), [this, ticket] {
-            m_pending.erase(std::remove_if(m_pending.begin(), m_pending.end(), [&](const Pending& q) { return q.ticket == ticket; }),
-                            m_pending.end());
-            rebuildThumbnails();
-            settleIfIdle();
-        }, {});
+        addTile(QImage(), tr("Reading %1…").arg(QFileInfo(p.path).fileName()), tr("Image being read"),
+                [this, ticket] {
+                    m_pending.erase(
+                        std::remove_if(m_pending.begin(), m_pending.end(), [&](const Pending& q) { return q.ticket == ticket; }),
+                        m_pending.end());
+                    rebuildThumbnails();
+                    settleIfIdle();
+                },
+                {});
     }
     m_thumbBar->setVisible(!m_images.isEmpty() || !m_pending.isEmpty());
 }

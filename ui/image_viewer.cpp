@@ -43,7 +43,7 @@ public:
         update();
         if (changed) changed();
     }
-    std::function<void()> changed;  // the zoom changed
+    std::function<void()> changed;            // the zoom changed
     void setZoom(double z, QPointF anchor) {  // anchor: widget position that keeps its image point
         if (m_pixmap.isNull()) return;
         const double old = zoom();
@@ -97,8 +97,10 @@ protected:
         if (m_fit && changed) changed();
     }
     void mouseDoubleClickEvent(QMouseEvent* e) override {
-        if (m_fit) setZoom(1.0, e->position());
-        else fit();
+        if (m_fit)
+            setZoom(1.0, e->position());
+        else
+            fit();
     }
 
 private:
@@ -160,7 +162,9 @@ ImageViewer::ImageViewer(QWidget* parent) : QDialog(parent) {
     resize(960, 720);
 }
 
-ImageViewer::~ImageViewer() { m_pool.waitForDone(); }
+ImageViewer::~ImageViewer() {
+    m_pool.waitForDone();
+}
 
 void ImageViewer::setImages(const QStringList& paths, int index) {
     m_paths = paths;
@@ -168,9 +172,15 @@ void ImageViewer::setImages(const QStringList& paths, int index) {
     load();
 }
 
-bool ImageViewer::imageLoaded() const { return m_canvas->hasImage(); }
-double ImageViewer::zoom() const { return m_canvas->zoom(); }
-bool ImageViewer::fitting() const { return m_canvas->fitting(); }
+bool ImageViewer::imageLoaded() const {
+    return m_canvas->hasImage();
+}
+double ImageViewer::zoom() const {
+    return m_canvas->zoom();
+}
+bool ImageViewer::fitting() const {
+    return m_canvas->fitting();
+}
 
 void ImageViewer::next() {
     if (m_index + 1 >= m_paths.size()) return;
@@ -184,10 +194,18 @@ void ImageViewer::previous() {
     load();
 }
 
-void ImageViewer::zoomIn() { m_canvas->zoomBy(1.25); }
-void ImageViewer::zoomOut() { m_canvas->zoomBy(0.8); }
-void ImageViewer::fitToWindow() { m_canvas->fit(); }
-void ImageViewer::actualSize() { m_canvas->setZoom(1.0, QPointF(m_canvas->width() / 2.0, m_canvas->height() / 2.0)); }
+void ImageViewer::zoomIn() {
+    m_canvas->zoomBy(1.25);
+}
+void ImageViewer::zoomOut() {
+    m_canvas->zoomBy(0.8);
+}
+void ImageViewer::fitToWindow() {
+    m_canvas->fit();
+}
+void ImageViewer::actualSize() {
+    m_canvas->setZoom(1.0, QPointF(m_canvas->width() / 2.0, m_canvas->height() / 2.0));
+}
 
 void ImageViewer::load() {
     const quint64 generation = ++m_generation;
@@ -201,19 +219,22 @@ void ImageViewer::load() {
     m_pool.start([this, path, generation] {
         QSize size;
         const QImage img = readScaledImage(path, QSize(kMaxSide, kMaxSide), &size);
-        QMetaObject::invokeMethod(this, [this, img, size, path, generation] {
-            if (generation != m_generation) return;  // the user moved on meanwhile
-            const QString name = QFileInfo(path).fileName();
-            if (img.isNull()) {
-                m_info = name;
-                m_canvas->setImage(QImage(), tr("Cannot show %1").arg(name));
-            } else {
-                m_info = tr("%1 · %2×%3 px").arg(name).arg(size.width()).arg(size.height());
-                m_canvas->setImage(img, {});
-            }
-            updateCaption();
-            Q_EMIT imageShown(m_index);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this, img, size, path, generation] {
+                if (generation != m_generation) return;  // the user moved on meanwhile
+                const QString name = QFileInfo(path).fileName();
+                if (img.isNull()) {
+                    m_info = name;
+                    m_canvas->setImage(QImage(), tr("Cannot show %1").arg(name));
+                } else {
+                    m_info = tr("%1 · %2×%3 px").arg(name).arg(size.width()).arg(size.height());
+                    m_canvas->setImage(img, {});
+                }
+                updateCaption();
+                Q_EMIT imageShown(m_index);
+            },
+            Qt::QueuedConnection);
     });
 }
 
@@ -227,20 +248,33 @@ void ImageViewer::updateCaption() {
 void ImageViewer::keyPressEvent(QKeyEvent* e) {
     switch (e->key()) {
         case Qt::Key_Plus:
-        case Qt::Key_Equal: zoomIn(); return;
-        case Qt::Key_Minus: zoomOut(); return;
+        case Qt::Key_Equal:
+            zoomIn();
+            return;
+        case Qt::Key_Minus:
+            zoomOut();
+            return;
         case Qt::Key_0:
-        case Qt::Key_F: fitToWindow(); return;
-        case Qt::Key_1: actualSize(); return;
+        case Qt::Key_F:
+            fitToWindow();
+            return;
+        case Qt::Key_1:
+            actualSize();
+            return;
         case Qt::Key_Right:
         case Qt::Key_Down:
         case Qt::Key_PageDown:
-        case Qt::Key_Space: next(); return;
+        case Qt::Key_Space:
+            next();
+            return;
         case Qt::Key_Left:
         case Qt::Key_Up:
         case Qt::Key_PageUp:
-        case Qt::Key_Backspace: previous(); return;
-        default: break;
+        case Qt::Key_Backspace:
+            previous();
+            return;
+        default:
+            break;
     }
     QDialog::keyPressEvent(e);  // Esc closes
 }

@@ -26,8 +26,8 @@ public:
     int index() const { return m_index; }
     int count() const { return int(m_paths.size()); }
     bool imageLoaded() const;
-    double zoom() const;     // device-independent pixels per image pixel
-    bool fitting() const;    // the zoom follows the window size
+    double zoom() const;   // device-independent pixels per image pixel
+    bool fitting() const;  // the zoom follows the window size
 
 public Q_SLOTS:
     void next();
@@ -53,7 +53,7 @@ private:
     QLabel* m_caption = nullptr;
     QLabel* m_zoomLabel = nullptr;
     QToolButton *m_prev = nullptr, *m_next = nullptr;
-    QString m_info;  // "name · W×H" or the error
+    QString m_info;      // "name · W×H" or the error
     QThreadPool m_pool;  // last member: waited for before the rest goes
 };
 

@@ -112,8 +112,10 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
 
     refreshChatList();
     const auto chats = m_store->chats();
-    if (!chats.isEmpty()) openChat(chats.first().id);
-    else m_view->setMessages({});
+    if (!chats.isEmpty())
+        openChat(chats.first().id);
+    else
+        m_view->setMessages({});
     showFirstRunHelp(false);
 }
 
@@ -130,8 +132,9 @@ void MainWindow::changeEvent(QEvent* event) {
 
 void MainWindow::showFirstRunHelp(bool askForFolder) {
     if (!m_settings.modelDir.isEmpty()) {
-        m_view->setPlaceholder(tr("<h2>Ask about an image</h2><p>Drop, paste or attach an image, type a question, "
-                                  "and press Ctrl+Enter.</p>"));
+        m_view->setPlaceholder(
+            tr("<h2>Ask about an image</h2><p>Drop, paste or attach an image, type a question, "
+               "and press Ctrl+Enter.</p>"));
         return;
     }
     m_view->setPlaceholder(
@@ -222,12 +225,18 @@ void MainWindow::onLoadFailed(const QString& message, bool cancelled) {
 }
 
 void MainWindow::onMemory(qint64 used, qint64 total, const QString& device) {
-    if (total > 0) m_memLabel->setText(tr("%1 · VRAM %2 / %3").arg(device, humanBytes(used), humanBytes(total)));
-    else m_memLabel->setText(tr("%1 · RAM %2").arg(device, humanBytes(used)));
+    if (total > 0)
+        m_memLabel->setText(tr("%1 · VRAM %2 / %3").arg(device, humanBytes(used), humanBytes(total)));
+    else
+        m_memLabel->setText(tr("%1 · RAM %2").arg(device, humanBytes(used)));
 }
 
-void MainWindow::showProblem(const QString& message) { m_notice->showError(message); }
+void MainWindow::showProblem(const QString& message) {
+    m_notice->showError(message);
+}
 
-void MainWindow::showInfo(const QString& message) { m_notice->showInfo(message); }
+void MainWindow::showInfo(const QString& message) {
+    m_notice->showInfo(message);
+}
 
 }  // namespace sightline::ui

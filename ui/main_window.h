@@ -145,7 +145,7 @@ private:
     // The answer being generated (or the last one): chunks of m_answerRequest go to m_answer.id.
     ChatMessageUi m_answer;
     quint64 m_answerRequest = 0;
-    QElapsedTimer m_sinceSave;   // the streamed text is saved every second or 200 characters
+    QElapsedTimer m_sinceSave;  // the streamed text is saved every second or 200 characters
     qsizetype m_unsavedChars = 0;
     quint64 m_stoppedRequest = 0;  // its final stats arrive after Stop
     ChatMessageUi m_stopped;

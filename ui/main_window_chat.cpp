@@ -15,7 +15,9 @@
 
 namespace sightline::ui {
 
-void MainWindow::refreshChatList() { m_chatList->refresh(m_chatId); }
+void MainWindow::refreshChatList() {
+    m_chatList->refresh(m_chatId);
+}
 
 void MainWindow::reloadConversation() {
     try {
@@ -27,8 +29,10 @@ void MainWindow::reloadConversation() {
 
 void MainWindow::stashDraft() {
     Draft d{m_composer->text(), m_composer->images()};
-    if (d.text.trimmed().isEmpty() && d.images.isEmpty()) m_drafts.remove(m_chatId);
-    else m_drafts.insert(m_chatId, d);
+    if (d.text.trimmed().isEmpty() && d.images.isEmpty())
+        m_drafts.remove(m_chatId);
+    else
+        m_drafts.insert(m_chatId, d);
 }
 
 void MainWindow::restoreDraft() {
@@ -86,8 +90,10 @@ void MainWindow::send() {
         user.role = QStringLiteral("user");
         user.text = text;
         user.images = m_composer->images();
-        if (m_editParent != kNotEditing) user.parentId = m_editParent;  // a new version of the edited message
-        else if (const auto path = m_store->messages(m_chatId); !path.isEmpty()) user.parentId = path.last().id;
+        if (m_editParent != kNotEditing)
+            user.parentId = m_editParent;  // a new version of the edited message
+        else if (const auto path = m_store->messages(m_chatId); !path.isEmpty())
+            user.parentId = path.last().id;
         cancelEdit();
         m_activeRequest = ++m_nextRequest;
         m_composer->clear();
@@ -110,9 +116,12 @@ void MainWindow::send() {
                 if (copy.path.isEmpty()) break;
                 im = copy;
             }
-            QMetaObject::invokeMethod(qApp, [self, requestId, chatId, user, error] {
-                if (self) self->continueSend(requestId, chatId, user, error);
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                qApp,
+                [self, requestId, chatId, user, error] {
+                    if (self) self->continueSend(requestId, chatId, user, error);
+                },
+                Qt::QueuedConnection);
         });
     } catch (const std::exception& e) {
         showProblem(tr("Could not save or read the chat history: %1").arg(QString::fromUtf8(e.what())));
@@ -313,7 +322,8 @@ void MainWindow::editAndResend(qint64 messageId) {
         m_editParent = m->parentId;
         const QString quoted = m->text.size() > 40 ? m->text.left(40) + QStringLiteral("…") : m->text;
         m_view->setEditNotice(tr("Editing “%1”: Send adds your text as a new version of it. The answers after it stay with the "
-                                 "old version (switch back with ‹ ›).").arg(quoted.simplified()));
+                                 "old version (switch back with ‹ ›).")
+                                  .arg(quoted.simplified()));
     } catch (const std::exception& e) {
         showProblem(tr("Could not save or read the chat history: %1").arg(QString::fromUtf8(e.what())));
     }

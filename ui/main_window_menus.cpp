@@ -66,7 +66,9 @@ void MainWindow::buildMenus() {
     about->setMenuRole(QAction::AboutRole);
 }
 
-QStringList MainWindow::recentModels() const { return QSettings().value(QStringLiteral("recentModels")).toStringList(); }
+QStringList MainWindow::recentModels() const {
+    return QSettings().value(QStringLiteral("recentModels")).toStringList();
+}
 
 void MainWindow::rememberModel(const QString& modelDir) {
     if (modelDir.isEmpty()) return;
@@ -83,10 +85,12 @@ void MainWindow::rebuildRecentMenu() {
     const QStringList list = recentModels();
     for (int i = 0; i < list.size(); ++i) {
         const QString dir = list[i];
-        QAction* a = m_recentMenu->addAction(QStringLiteral("&%1  %2").arg(i + 1).arg(QDir::toNativeSeparators(dir)), this, [this, dir] { loadModel(dir); });
+        QAction* a = m_recentMenu->addAction(QStringLiteral("&%1  %2").arg(i + 1).arg(QDir::toNativeSeparators(dir)), this,
+                                             [this, dir] { loadModel(dir); });
         a->setToolTip(dir);
     }
-    if (list.isEmpty()) m_recentMenu->addAction(tr("No recent models"))->setEnabled(false);
+    if (list.isEmpty())
+        m_recentMenu->addAction(tr("No recent models"))->setEnabled(false);
     else {
         m_recentMenu->addSeparator();
         m_recentMenu->addAction(tr("Clear list"), this, [this] {
@@ -118,13 +122,17 @@ void MainWindow::selectChatRow(int delta) {
     }
     if (ids.isEmpty()) return;
     const int at = static_cast<int>(ids.indexOf(m_chatId));
-    const int next = at < 0 ? (delta > 0 ? 0 : static_cast<int>(ids.size()) - 1)
-                            : std::clamp(at + delta, 0, static_cast<int>(ids.size()) - 1);
+    const int next =
+        at < 0 ? (delta > 0 ? 0 : static_cast<int>(ids.size()) - 1) : std::clamp(at + delta, 0, static_cast<int>(ids.size()) - 1);
     if (ids[next] != m_chatId) openChat(ids[next]);
 }
 
-void MainWindow::nextChat() { selectChatRow(+1); }
-void MainWindow::previousChat() { selectChatRow(-1); }
+void MainWindow::nextChat() {
+    selectChatRow(+1);
+}
+void MainWindow::previousChat() {
+    selectChatRow(-1);
+}
 
 void MainWindow::showAbout() {
     QString versions = m_aboutProvider ? m_aboutProvider() : QString();
@@ -157,8 +165,10 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
 }
 
 void MainWindow::dragMoveEvent(QDragMoveEvent* e) {
-    if (mimeHasImages(e->mimeData())) e->acceptProposedAction();
-    else e->ignore();
+    if (mimeHasImages(e->mimeData()))
+        e->acceptProposedAction();
+    else
+        e->ignore();
 }
 
 void MainWindow::dragLeaveEvent(QDragLeaveEvent* e) {

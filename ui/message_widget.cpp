@@ -1,7 +1,6 @@
 #include "message_widget.h"
 
 #include <QHBoxLayout>
-#include <cmath>
 #include <QIcon>
 #include <QLabel>
 #include <QRegularExpression>
@@ -9,6 +8,7 @@
 #include <QTextDocument>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <cmath>
 
 namespace sightline::ui {
 namespace {
@@ -38,7 +38,9 @@ protected:
     }
 };
 
-QTextBrowser* makeAutoHeightBrowser(QWidget* parent) { return new AutoHeightBrowser(parent); }
+QTextBrowser* makeAutoHeightBrowser(QWidget* parent) {
+    return new AutoHeightBrowser(parent);
+}
 
 QString firstCodeBlock(const QString& md) {
     static const QRegularExpression re(QStringLiteral("```[^\\n]*\\n(.*?)```"), QRegularExpression::DotMatchesEverythingOption);
@@ -101,8 +103,9 @@ MessageWidget::MessageWidget(const ChatMessageUi& message, QWidget* parent) : QF
     m_error->setObjectName(QStringLiteral("error"));
     m_error->setWordWrap(true);
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_error->setStyleSheet(QStringLiteral("QLabel#error { color: #9b1c1c; background: #fdecec; border: 1px solid #e8a5a5; "
-                                          "border-radius: 4px; padding: 6px; }"));
+    m_error->setStyleSheet(
+        QStringLiteral("QLabel#error { color: #9b1c1c; background: #fdecec; border: 1px solid #e8a5a5; "
+                       "border-radius: 4px; padding: 6px; }"));
     m_error->setVisible(false);
     v->addWidget(m_error);
     m_stats = new QLabel(this);
@@ -137,7 +140,9 @@ void MessageWidget::setMessage(const ChatMessageUi& message) {
     render();
 }
 
-QString MessageWidget::answerMarkdown() const { return splitThinking(m_message.text).answer; }
+QString MessageWidget::answerMarkdown() const {
+    return splitThinking(m_message.text).answer;
+}
 
 void MessageWidget::render() {
     const bool user = m_message.role == QLatin1String("user");
@@ -185,8 +190,10 @@ void MessageWidget::render() {
     // GLM wraps final answers in box markers; they are structure, not text to show.
     answer.remove(QStringLiteral("<|begin_of_box|>")).remove(QStringLiteral("<|end_of_box|>"));
     if (streaming) answer += QStringLiteral(" ▍");
-    if (user) m_answer->setPlainText(answer);
-    else m_answer->setMarkdown(answer);
+    if (user)
+        m_answer->setPlainText(answer);
+    else
+        m_answer->setMarkdown(answer);
     m_answer->setVisible(!answer.isEmpty());
 
     QString status;
@@ -194,13 +201,14 @@ void MessageWidget::render() {
     if (m_message.state == MessageState::Stopped)
         status = (unfinishedThought ? tr("Stopped while thinking, before any answer. ") : tr("Stopped. ")) + status;
     if (m_message.state == MessageState::Interrupted)
-        status = tr("Interrupted: Sightline closed while this answer was being written; what had arrived is kept. Regenerate for a full "
-                    "answer.");
+        status =
+            tr("Interrupted: Sightline closed while this answer was being written; what had arrived is kept. Regenerate for a full "
+               "answer.");
     const bool failed = m_message.state == MessageState::Failed;
     if (failed) {
-        const bool partWay = m_message.errorPhase == QLatin1String("stream") || (m_message.errorPhase.isEmpty() && !m_message.text.isEmpty());
-        const QString when = partWay ? tr("The answer failed part-way")
-                                                                             : tr("The answer failed before it started");
+        const bool partWay =
+            m_message.errorPhase == QLatin1String("stream") || (m_message.errorPhase.isEmpty() && !m_message.text.isEmpty());
+        const QString when = partWay ? tr("The answer failed part-way") : tr("The answer failed before it started");
         const bool oom = m_message.error.contains(QLatin1String("out of memory"), Qt::CaseInsensitive);
         const QString todo = oom ? tr("Lower “Max image pixels” in Settings or close other programs using the GPU, then press Retry.")
                                  : tr("Check the images and the model in Settings, then press Retry.");

@@ -28,7 +28,7 @@ Q_SIGNALS:
     void copyRequested(const QString& text);
     void regenerateRequested(qint64 messageId);
     void editRequested(qint64 messageId);
-    void versionRequested(qint64 messageId, int delta);  // -1: previous version, +1: next
+    void versionRequested(qint64 messageId, int delta);        // -1: previous version, +1: next
     void imageRequested(const QStringList& paths, int index);  // a thumbnail was clicked
 
 private:

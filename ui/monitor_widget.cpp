@@ -3,13 +3,13 @@
 #include <QChart>
 #include <QChartView>
 #include <QEvent>
-#include <QLegend>
 #include <QFile>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLegend>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QPlainTextEdit>
@@ -18,8 +18,8 @@
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 #include <algorithm>
 #include <cmath>
 
@@ -152,8 +152,12 @@ double percentileOf(QList<double> v, double q) {
     return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
 }
 
-int RequestTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
-int RequestTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : kCols; }
+int RequestTableModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+int RequestTableModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : kCols;
+}
 
 QVariant RequestTableModel::headerData(int section, Qt::Orientation o, int role) const {
     if (o != Qt::Horizontal || role != Qt::DisplayRole) return {};
@@ -169,20 +173,34 @@ QVariant RequestTableModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || role != Qt::DisplayRole) return {};
     const RequestRecord& r = m_rows[index.row()];
     switch (index.column()) {
-        case kTime: return r.time.toString(QStringLiteral("HH:mm:ss"));
-        case kId: return r.id;
-        case kSource: return r.source;
-        case kImageTokens: return r.imageTokens;
-        case kPrompt: return r.promptTokens;
-        case kOutput: return r.outputTokens;
-        case kPre: return QString::number(r.preprocessMs, 'f', 1);
-        case kVision: return QString::number(r.visionMs, 'f', 1);
-        case kPrefill: return QString::number(r.prefillMs, 'f', 1);
-        case kTtft: return QString::number(r.ttftMs, 'f', 1);
-        case kTotal: return QString::number(r.totalMs, 'f', 1);
-        case kDecode: return QString::number(r.decodeTokensPerS, 'f', 1);
-        case kPeak: return humanBytes(r.peakMemoryBytes);
-        case kDelta: return humanBytes(r.memoryDeltaBytes);
+        case kTime:
+            return r.time.toString(QStringLiteral("HH:mm:ss"));
+        case kId:
+            return r.id;
+        case kSource:
+            return r.source;
+        case kImageTokens:
+            return r.imageTokens;
+        case kPrompt:
+            return r.promptTokens;
+        case kOutput:
+            return r.outputTokens;
+        case kPre:
+            return QString::number(r.preprocessMs, 'f', 1);
+        case kVision:
+            return QString::number(r.visionMs, 'f', 1);
+        case kPrefill:
+            return QString::number(r.prefillMs, 'f', 1);
+        case kTtft:
+            return QString::number(r.ttftMs, 'f', 1);
+        case kTotal:
+            return QString::number(r.totalMs, 'f', 1);
+        case kDecode:
+            return QString::number(r.decodeTokensPerS, 'f', 1);
+        case kPeak:
+            return humanBytes(r.peakMemoryBytes);
+        case kDelta:
+            return humanBytes(r.memoryDeltaBytes);
     }
     return {};
 }
@@ -199,8 +217,9 @@ void RequestTableModel::add(const RequestRecord& r) {
 }
 
 QString RequestTableModel::toCsv() const {
-    QString csv = QStringLiteral("time,id,source,image_tokens,prompt_tokens,output_tokens,preprocess_ms,vision_ms,prefill_ms,ttft_ms,"
-                                 "total_ms,decode_tokens_per_s,peak_memory_bytes,memory_delta_bytes,device\n");
+    QString csv = QStringLiteral(
+        "time,id,source,image_tokens,prompt_tokens,output_tokens,preprocess_ms,vision_ms,prefill_ms,ttft_ms,"
+        "total_ms,decode_tokens_per_s,peak_memory_bytes,memory_delta_bytes,device\n");
     for (auto it = m_rows.crbegin(); it != m_rows.crend(); ++it) {  // oldest first
         const RequestRecord& r = *it;
         QString device = r.device;
@@ -265,7 +284,8 @@ MonitorWidget::MonitorWidget(QWidget* parent) : QWidget(parent) {
     m_util->setName(tr("GPU %"));
     m_latencyChart = makeChart(tr("Latency per request"), {m_ttft, m_total}, tr("ms"));
     m_speedChart = makeChart(tr("Throughput"), {m_decode}, tr("tokens/s"), {m_rate}, tr("requests/min"));
-    m_memoryChart = makeChart(tr("Memory and GPU utilisation"), {m_alloc, m_reserved, m_used, m_totalMem}, tr("GiB"), {m_util}, tr("GPU %"));
+    m_memoryChart =
+        makeChart(tr("Memory and GPU utilisation"), {m_alloc, m_reserved, m_used, m_totalMem}, tr("GiB"), {m_util}, tr("GPU %"));
     for (auto* series : {m_ttft, m_total, m_decode, m_rate}) series->setPointsVisible(true);  // one request is a point
     auto* charts = new QHBoxLayout;
     const QStringList tips = {tr("Time to first token and total latency of each request (ms)"),
@@ -356,7 +376,9 @@ void MonitorWidget::restyleCharts() {
     for (QChart* c : {m_latencyChart, m_speedChart, m_memoryChart}) styleChart(c, palette());
 }
 
-double MonitorWidget::secondsSinceStart() const { return double(QDateTime::currentMSecsSinceEpoch() - m_start) / 1000.0; }
+double MonitorWidget::secondsSinceStart() const {
+    return double(QDateTime::currentMSecsSinceEpoch() - m_start) / 1000.0;
+}
 
 void MonitorWidget::trim(QLineSeries* s, int keep) {
     if (s->count() > keep) s->removePoints(0, s->count() - keep);
@@ -422,10 +444,16 @@ void MonitorWidget::setSchedulerState(const SchedulerState& st) {
                              .arg(st.completed));
 }
 
-QString MonitorWidget::schedulerText() const { return m_scheduler->text(); }
+QString MonitorWidget::schedulerText() const {
+    return m_scheduler->text();
+}
 
-int MonitorWidget::memoryPointCount() const { return int(m_alloc->count()); }
-QString MonitorWidget::note() const { return m_note->text(); }
+int MonitorWidget::memoryPointCount() const {
+    return int(m_alloc->count());
+}
+QString MonitorWidget::note() const {
+    return m_note->text();
+}
 
 bool MonitorWidget::exportCsv(const QString& path) const {
     QFile f(path);
@@ -433,7 +461,9 @@ bool MonitorWidget::exportCsv(const QString& path) const {
     return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
 }
 
-void MonitorWidget::showBenchmarkProgress(const QString& text) { m_benchOut->setPlainText(text); }
+void MonitorWidget::showBenchmarkProgress(const QString& text) {
+    m_benchOut->setPlainText(text);
+}
 
 void MonitorWidget::showBenchmarkResult(const QString& text) {
     m_benchOut->setPlainText(text);

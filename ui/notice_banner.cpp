@@ -46,7 +46,9 @@ NoticeBanner::NoticeBanner(QWidget* parent) : QFrame(parent) {
     setVisible(false);
 }
 
-QString NoticeBanner::text() const { return m_text->text(); }
+QString NoticeBanner::text() const {
+    return m_text->text();
+}
 
 void NoticeBanner::showError(const QString& message, const QString& actionText, std::function<void()> action) {
     m_timer->stop();  // an error stays until the user dismisses it

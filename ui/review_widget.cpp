@@ -9,8 +9,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
-#include <QProgressBar>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTextEdit>
@@ -152,7 +152,9 @@ void ReviewWidget::updateItem(const ReviewItem& item) {
     Q_UNUSED(keep);
 }
 
-void ReviewWidget::setMetrics(const QString& text) { m_metrics->setText(text); }
+void ReviewWidget::setMetrics(const QString& text) {
+    m_metrics->setText(text);
+}
 
 void ReviewWidget::setRunState(const QString& text, int done, int total, bool running) {
     m_run.running = running;
@@ -176,7 +178,9 @@ void ReviewWidget::setRunProgress(int done, int total, int errors, double itemsP
     renderRunState();
 }
 
-void ReviewWidget::setPaused(bool paused) { m_pause->setChecked(paused); }
+void ReviewWidget::setPaused(bool paused) {
+    m_pause->setChecked(paused);
+}
 
 void ReviewWidget::renderRunState() {
     m_progress->setRange(0, std::max(1, m_run.total));
@@ -200,11 +204,21 @@ void ReviewWidget::setNotice(const QString& text) {
     m_notice->setVisible(!text.isEmpty());
 }
 
-QString ReviewWidget::runText() const { return m_runLabel->text(); }
-QString ReviewWidget::metricsText() const { return m_metrics->text(); }
-QString ReviewWidget::noticeText() const { return m_notice->text(); }
-QString ReviewWidget::detailsHtml() const { return m_details->text(); }
-QString ReviewWidget::rowText(int row) const { return row >= 0 && row < m_list->count() ? m_list->item(row)->text() : QString(); }
+QString ReviewWidget::runText() const {
+    return m_runLabel->text();
+}
+QString ReviewWidget::metricsText() const {
+    return m_metrics->text();
+}
+QString ReviewWidget::noticeText() const {
+    return m_notice->text();
+}
+QString ReviewWidget::detailsHtml() const {
+    return m_details->text();
+}
+QString ReviewWidget::rowText(int row) const {
+    return row >= 0 && row < m_list->count() ? m_list->item(row)->text() : QString();
+}
 QColor ReviewWidget::rowColor(int row) const {
     return row >= 0 && row < m_list->count() ? m_list->item(row)->foreground().color() : QColor();
 }
@@ -255,11 +269,20 @@ void ReviewWidget::rebuildList() {
     for (const auto& i : m_items) {
         bool ok = true;
         switch (m_filter) {
-            case Filter::All: break;
-            case Filter::Undecided: ok = i.decision.isEmpty(); break;
-            case Filter::Disagreements: ok = !i.decision.isEmpty() && !i.verdict.isEmpty() && !agrees(i); break;
-            case Filter::Errors: ok = i.status == QLatin1String("error"); break;
-            case Filter::LowConfidence: ok = i.confidence >= 0 && i.confidence < kLowConfidence; break;
+            case Filter::All:
+                break;
+            case Filter::Undecided:
+                ok = i.decision.isEmpty();
+                break;
+            case Filter::Disagreements:
+                ok = !i.decision.isEmpty() && !i.verdict.isEmpty() && !agrees(i);
+                break;
+            case Filter::Errors:
+                ok = i.status == QLatin1String("error");
+                break;
+            case Filter::LowConfidence:
+                ok = i.confidence >= 0 && i.confidence < kLowConfidence;
+                break;
         }
         if (ok) shown.append(&i);
     }
@@ -273,8 +296,10 @@ void ReviewWidget::rebuildList() {
     int select = 0;
     for (const ReviewItem* i : shown) {
         QString label = i->title.trimmed().isEmpty() ? i->id : i->title.simplified().left(80);
-        if (!i->verdict.isEmpty()) label += QStringLiteral(" · ") + i->verdict;
-        else if (i->status == QLatin1String("error")) label += QStringLiteral(" · ") + tr("error");
+        if (!i->verdict.isEmpty())
+            label += QStringLiteral(" · ") + i->verdict;
+        else if (i->status == QLatin1String("error"))
+            label += QStringLiteral(" · ") + tr("error");
         if (i->confidence >= 0) label += QStringLiteral(" (%1)").arg(i->confidence, 0, 'f', 2);
         if (!i->decision.isEmpty()) label += QStringLiteral(" → ") + i->decision;
         auto* item = new QListWidgetItem(label, m_list);
@@ -301,21 +326,25 @@ void ReviewWidget::showCurrent() {
     QImageReader reader(cur->imagePath);
     reader.setAutoTransform(true);
     const QImage img = reader.read();
-    if (img.isNull()) m_image->setText(tr("Cannot show %1").arg(cur->imagePath));
-    else m_image->setPixmap(QPixmap::fromImage(img).scaled(m_image->size().expandedTo(QSize(320, 240)), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+    if (img.isNull())
+        m_image->setText(tr("Cannot show %1").arg(cur->imagePath));
+    else
+        m_image->setPixmap(
+            QPixmap::fromImage(img).scaled(m_image->size().expandedTo(QSize(320, 240)), Qt::KeepAspectRatio, Qt::SmoothTransformation));
     QString html = QStringLiteral("<h3>%1</h3><p>%2</p>").arg(cur->title.toHtmlEscaped(), cur->text.toHtmlEscaped());
     if (!cur->duplicateOf.isEmpty()) html += tr("<p><i>Duplicate of %1</i></p>").arg(cur->duplicateOf.toHtmlEscaped());
     if (cur->status == QLatin1String("error")) {
         const QString why = cur->error.isEmpty() ? tr("Model output could not be read.") : cur->error;
         html += tr("<p><b>Not judged:</b> %1</p>").arg(why.left(600).toHtmlEscaped());
         if (!cur->raw.isEmpty())
-            html += tr("<p>Raw answer:</p><p style=\"white-space: pre-wrap; font-family: monospace;\">%1</p>").arg(cur->raw.left(600).toHtmlEscaped());
-    }
-    else if (!cur->verdict.isEmpty())
+            html += tr("<p>Raw answer:</p><p style=\"white-space: pre-wrap; font-family: monospace;\">%1</p>")
+                        .arg(cur->raw.left(600).toHtmlEscaped());
+    } else if (!cur->verdict.isEmpty())
         html += tr("<p><b>Model: %1</b> (confidence %2)<br>Reasons: %3<br>Categories: %4</p>")
                     .arg(cur->verdict, QString::number(cur->confidence, 'f', 2), cur->reasons.join(QStringLiteral("; ")).toHtmlEscaped(),
                          cur->categories.join(QStringLiteral(", ")).toHtmlEscaped());
-    else html += tr("<p><i>Not judged yet.</i></p>");
+    else
+        html += tr("<p><i>Not judged yet.</i></p>");
     if (!cur->decision.isEmpty()) html += tr("<p>Decision: <b>%1</b> %2</p>").arg(cur->decision, cur->note.toHtmlEscaped());
     m_details->setText(html);
     m_note->setText(cur->note);
@@ -355,12 +384,23 @@ bool ReviewWidget::handleReviewKey(QKeyEvent* e) {
     }
     if (mods != Qt::NoModifier) return false;
     switch (e->key()) {
-        case Qt::Key_A: decide(QStringLiteral("approve")); return true;
-        case Qt::Key_R: decide(QStringLiteral("reject")); return true;
-        case Qt::Key_E: decide(QStringLiteral("escalate")); return true;
-        case Qt::Key_N: move(1); return true;
-        case Qt::Key_P: move(-1); return true;
-        default: return false;
+        case Qt::Key_A:
+            decide(QStringLiteral("approve"));
+            return true;
+        case Qt::Key_R:
+            decide(QStringLiteral("reject"));
+            return true;
+        case Qt::Key_E:
+            decide(QStringLiteral("escalate"));
+            return true;
+        case Qt::Key_N:
+            move(1);
+            return true;
+        case Qt::Key_P:
+            move(-1);
+            return true;
+        default:
+            return false;
     }
 }
 

@@ -109,7 +109,7 @@ private:
     QProgressBar* m_progress = nullptr;
     QPushButton* m_pause = nullptr;
     QPushButton* m_undoButton = nullptr;  // enabled while m_undo is not empty
-    QElapsedTimer m_shownSince;  // review time of the current item
+    QElapsedTimer m_shownSince;           // review time of the current item
 };
 
 }  // namespace sightline::ui

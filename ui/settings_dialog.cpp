@@ -105,8 +105,9 @@ SettingsDialog::SettingsDialog(const GenerationSettings& s, QWidget* parent) : Q
     m_apiPort->setRange(0, 65535);
     m_apiPort->setSpecialValueText(tr("Off"));
     m_apiPort->setValue(s.apiPort);
-    m_apiPort->setToolTip(tr("Serve an OpenAI-compatible API (/v1/chat/completions) on 127.0.0.1 at this port. "
-                             "Its requests share the queue with the chat and the moderation queue."));
+    m_apiPort->setToolTip(
+        tr("Serve an OpenAI-compatible API (/v1/chat/completions) on 127.0.0.1 at this port. "
+           "Its requests share the queue with the chat and the moderation queue."));
     form->addRow(tr("Local API port"), m_apiPort);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -137,7 +138,9 @@ GenerationSettings SettingsDialog::settings() const {
     return s;
 }
 
-Theme SettingsDialog::theme() const { return themeFromKey(m_theme->currentData().toString()); }
+Theme SettingsDialog::theme() const {
+    return themeFromKey(m_theme->currentData().toString());
+}
 
 void SettingsDialog::done(int result) {
     if (result != QDialog::Accepted && theme() != m_themeBefore) applyTheme(m_themeBefore);

@@ -73,9 +73,12 @@ QPalette lightPalette() {
 
 QString themeKey(Theme t) {
     switch (t) {
-        case Theme::Light: return QStringLiteral("light");
-        case Theme::Dark: return QStringLiteral("dark");
-        case Theme::System: break;
+        case Theme::Light:
+            return QStringLiteral("light");
+        case Theme::Dark:
+            return QStringLiteral("dark");
+        case Theme::System:
+            break;
     }
     return QStringLiteral("system");
 }
@@ -86,9 +89,15 @@ Theme themeFromKey(const QString& key) {
     return Theme::System;
 }
 
-Theme loadTheme() { return themeFromKey(QSettings().value(QStringLiteral("ui/theme")).toString()); }
-void saveTheme(Theme t) { QSettings().setValue(QStringLiteral("ui/theme"), themeKey(t)); }
-Theme currentTheme() { return g_current; }
+Theme loadTheme() {
+    return themeFromKey(QSettings().value(QStringLiteral("ui/theme")).toString());
+}
+void saveTheme(Theme t) {
+    QSettings().setValue(QStringLiteral("ui/theme"), themeKey(t));
+}
+Theme currentTheme() {
+    return g_current;
+}
 
 void applyTheme(Theme t) {
     SystemLook& sys = systemLook();  // remembered before the first change
@@ -103,7 +112,9 @@ void applyTheme(Theme t) {
     QApplication::setPalette(pal);  // after setStyle: the style would reset it to its own
 }
 
-bool isDarkPalette(const QPalette& p) { return p.color(QPalette::Window).lightnessF() < 0.5; }
+bool isDarkPalette(const QPalette& p) {
+    return p.color(QPalette::Window).lightnessF() < 0.5;
+}
 
 QColor mixColors(const QColor& a, const QColor& b, double t) {
     return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * t), float(a.greenF() + (b.greenF() - a.greenF()) * t),
@@ -129,11 +140,12 @@ QString windowStyleSheet(const QPalette& p) {
     // The stats line is secondary but must stay readable: ~60 % of the way from the base to the text
     // (about 4.5:1 contrast on white, where palette(mid) gave under 3:1).
     const QColor stats = mixColors(base, text, 0.62);
-    return QStringLiteral("QFrame#userMessage { background: %1; border-radius: 10px; }"
-                          "QFrame#assistantMessage { background: %2; border: 1px solid %3; border-radius: 10px; }"
-                          "QLabel#stats { color: %4; }"
-                          "QListWidget#chatList::item { padding: 5px 6px; }"
-                          "QFrame#composerBox { background: %2; border: 1px solid %5; border-radius: 10px; }")
+    return QStringLiteral(
+               "QFrame#userMessage { background: %1; border-radius: 10px; }"
+               "QFrame#assistantMessage { background: %2; border: 1px solid %3; border-radius: 10px; }"
+               "QLabel#stats { color: %4; }"
+               "QListWidget#chatList::item { padding: 5px 6px; }"
+               "QFrame#composerBox { background: %2; border: 1px solid %5; border-radius: 10px; }")
         .arg(user.name(), base.name(), border.name(), stats.name(), mixColors(base, text, dark ? 0.30 : 0.25).name());
 }
 

@@ -12,12 +12,12 @@ namespace sightline::ui {
 
 enum class Theme { System, Light, Dark };
 
-QString themeKey(Theme theme);               // "system", "light", "dark"
-Theme themeFromKey(const QString& key);      // unknown: System
+QString themeKey(Theme theme);           // "system", "light", "dark"
+Theme themeFromKey(const QString& key);  // unknown: System
 Theme loadTheme();
 void saveTheme(Theme theme);
 void applyTheme(Theme theme);
-Theme currentTheme();                        // the last one applied (System before any)
+Theme currentTheme();  // the last one applied (System before any)
 
 bool isDarkPalette(const QPalette& palette);
 // A colour between a and b (t = 0: a, 1: b).

@@ -71,8 +71,9 @@ ModelInfo LocalBackend::modelInfo() const {
     return i;
 }
 
-std::future<GenerateResult> LocalBackend::submit(RequestSource source, const std::vector<ChatMessage>& messages, const GenerationParams& params,
-                                                 TokenCallback onToken, const std::atomic<bool>* cancel) const {
+std::future<GenerateResult> LocalBackend::submit(RequestSource source, const std::vector<ChatMessage>& messages,
+                                                 const GenerationParams& params, TokenCallback onToken,
+                                                 const std::atomic<bool>* cancel) const {
     std::shared_ptr<Scheduler> s;
     {
         std::lock_guard lock(m_mutex);

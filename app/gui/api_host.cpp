@@ -7,7 +7,9 @@ namespace sightline::app {
 
 ApiHost::ApiHost(std::shared_ptr<const InferenceBackend> backend, QObject* parent) : QObject(parent), m_backend(std::move(backend)) {}
 
-ApiHost::~ApiHost() { stop(); }
+ApiHost::~ApiHost() {
+    stop();
+}
 
 void ApiHost::stop() {
     if (m_api) m_api->shutdown();
@@ -40,7 +42,9 @@ bool ApiHost::apply(int port, const QString& modelName) {
     return true;
 }
 
-int ApiHost::port() const { return m_port; }
+int ApiHost::port() const {
+    return m_port;
+}
 
 QString ApiHost::status() const {
     return m_port ? tr("API: http://127.0.0.1:%1/v1").arg(m_port) : tr("API: off");

@@ -31,7 +31,8 @@ void wireWindow(ui::MainWindow* w, EngineController* c) {
     // and a copy of the image budget kept current from the GUI thread, never the window or the
     // controller (either may be gone before a late inspection ends).
     auto maxPixels = std::make_shared<std::atomic<qint64>>(w->settings().maxImagePixels);
-    QObject::connect(w, &ui::MainWindow::settingsChanged, w, [maxPixels](const ui::GenerationSettings& s) { maxPixels->store(s.maxImagePixels); });
+    QObject::connect(w, &ui::MainWindow::settingsChanged, w,
+                     [maxPixels](const ui::GenerationSettings& s) { maxPixels->store(s.maxImagePixels); });
     w->composer()->setInspector([backend = c->backend(), maxPixels](const QString& path, QString* error) {
         return EngineController::preflight(*backend, path, maxPixels->load(), error);
     });
@@ -58,10 +59,9 @@ void wireMonitor(ui::MonitorWidget* m, EngineController* c) {
                          r.device = s.device;
                          m->addRequest(r);
                      });
-    QObject::connect(c, &EngineController::memorySample, m,
-                     [m](qint64 a, qint64 r, qint64 u, qint64 t, int util, const QString& note) {
-                         m->addMemorySample({a, r, u, t, util, note});
-                     });
+    QObject::connect(c, &EngineController::memorySample, m, [m](qint64 a, qint64 r, qint64 u, qint64 t, int util, const QString& note) {
+        m->addMemorySample({a, r, u, t, util, note});
+    });
     QObject::connect(c, &EngineController::schedulerSample, m, &ui::MonitorWidget::setSchedulerState);
     QObject::connect(m, &ui::MonitorWidget::benchmarkRequested, c, &EngineController::runBenchmark);
     QObject::connect(c, &EngineController::benchmarkProgress, m, &ui::MonitorWidget::showBenchmarkProgress);

@@ -4,7 +4,7 @@
 namespace sightline::ui {
 class MainWindow;
 class MonitorWidget;
-}
+}  // namespace sightline::ui
 
 #include <QString>
 

@@ -20,27 +20,36 @@ EngineController::EngineController(std::shared_ptr<InferenceBackend> backend, QO
     connect(this, &EngineController::loadOnWorker, m_worker, &EngineWorker::load, Qt::QueuedConnection);
     connect(this, &EngineController::generateOnWorker, m_worker, &EngineWorker::generate, Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::loadProgress, this, &EngineController::loadProgress, Qt::QueuedConnection);
-    connect(m_worker, &EngineWorker::modelLoaded, this, [this](const QString& s, const QString& d, int kind) {
-        m_deviceKind = kind;
-        Q_EMIT modelLoaded(s, d);
-        sampleMemory();
-    }, Qt::QueuedConnection);
+    connect(
+        m_worker, &EngineWorker::modelLoaded, this,
+        [this](const QString& s, const QString& d, int kind) {
+            m_deviceKind = kind;
+            Q_EMIT modelLoaded(s, d);
+            sampleMemory();
+        },
+        Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::loadFailed, this, &EngineController::loadFailed, Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::chunk, this, &EngineController::chunk, Qt::QueuedConnection);
-    connect(m_worker, &EngineWorker::finished, this, [this](quint64 id, const ui::MessageStats& s, const QString& r) {
-        {
-            std::lock_guard lock(m_cancelMutex);
-            m_cancels.erase(id);
-        }
-        Q_EMIT finished(id, s, r);
-    }, Qt::QueuedConnection);
-    connect(m_worker, &EngineWorker::failed, this, [this](quint64 id, const QString& m, bool oom) {
-        {
-            std::lock_guard lock(m_cancelMutex);
-            m_cancels.erase(id);
-        }
-        Q_EMIT failed(id, m, oom);
-    }, Qt::QueuedConnection);
+    connect(
+        m_worker, &EngineWorker::finished, this,
+        [this](quint64 id, const ui::MessageStats& s, const QString& r) {
+            {
+                std::lock_guard lock(m_cancelMutex);
+                m_cancels.erase(id);
+            }
+            Q_EMIT finished(id, s, r);
+        },
+        Qt::QueuedConnection);
+    connect(
+        m_worker, &EngineWorker::failed, this,
+        [this](quint64 id, const QString& m, bool oom) {
+            {
+                std::lock_guard lock(m_cancelMutex);
+                m_cancels.erase(id);
+            }
+            Q_EMIT failed(id, m, oom);
+        },
+        Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::requestCompleted, this, &EngineController::requestCompleted, Qt::QueuedConnection);
     connect(this, &EngineController::benchmarkOnWorker, m_worker, &EngineWorker::runBenchmark, Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::benchmarkProgress, this, &EngineController::benchmarkProgress, Qt::QueuedConnection);
@@ -54,9 +63,10 @@ EngineController::EngineController(std::shared_ptr<InferenceBackend> backend, QO
         const ui::MessageStats st = toMessageStats(s);
         const quint64 id = m_otherRequests.fetch_add(1) + 1;
         const QString name = QString::fromLatin1(requestSourceName(source));
-        QMetaObject::invokeMethod(this, [this, id, name, st, s] {
-            Q_EMIT requestCompleted(id, name, st, s.imageTokens, s.preprocessMs, s.visionMs, s.prefillMs, 0);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this, id, name, st, s] { Q_EMIT requestCompleted(id, name, st, s.imageTokens, s.preprocessMs, s.visionMs, s.prefillMs, 0); },
+            Qt::QueuedConnection);
     });
     // Memory is sampled from the GUI thread (allocator statistics and cudaMemGetInfo are
     // thread-safe), so sampling never waits for a decode step.
@@ -83,7 +93,9 @@ void EngineController::load(const ui::GenerationSettings& settings) {
     Q_EMIT loadOnWorker(settings);
 }
 
-void EngineController::cancelLoad() { m_loadCancel.store(true); }
+void EngineController::cancelLoad() {
+    m_loadCancel.store(true);
+}
 
 void EngineController::generate(const ui::GenerationRequest& request) {
     auto flag = std::make_shared<std::atomic<bool>>(false);
@@ -111,7 +123,8 @@ void EngineController::sampleMemory() {
         st.slots = n->slots > 0 ? static_cast<int>(n->slots) : m_backend->batchSlots();
         st.queuedChat = static_cast<int>(n->queued[static_cast<size_t>(RequestSource::Chat)]);
         st.queuedModeration = static_cast<int>(n->queued[static_cast<size_t>(RequestSource::Moderation)]);
-        st.queuedOther = static_cast<int>(n->queued[static_cast<size_t>(RequestSource::Api)] + n->queued[static_cast<size_t>(RequestSource::Benchmark)]);
+        st.queuedOther =
+            static_cast<int>(n->queued[static_cast<size_t>(RequestSource::Api)] + n->queued[static_cast<size_t>(RequestSource::Benchmark)]);
         st.meanBatch = n->decodeSteps ? static_cast<double>(n->decodedRows) / static_cast<double>(n->decodeSteps) : 0;
         st.completed = n->completed;
         Q_EMIT schedulerSample(st);
@@ -121,7 +134,8 @@ void EngineController::sampleMemory() {
     if (kind == DeviceKind::Cuda) {
         const GpuUtilization u = queryGpuUtilization(0);
         Q_EMIT memory(m.deviceUsedBytes, m.deviceTotalBytes, QString::fromStdString(m.deviceName));
-        Q_EMIT memorySample(m.allocatedBytes, m.reservedBytes, m.deviceUsedBytes, m.deviceTotalBytes, u.gpuPercent, QString::fromStdString(u.note));
+        Q_EMIT memorySample(m.allocatedBytes, m.reservedBytes, m.deviceUsedBytes, m.deviceTotalBytes, u.gpuPercent,
+                            QString::fromStdString(u.note));
     } else {
         Q_EMIT memory(m.peakAllocatedBytes, 0, QStringLiteral("CPU"));
         Q_EMIT memorySample(m.peakAllocatedBytes, 0, m.peakAllocatedBytes, 0, -1,
@@ -132,8 +146,7 @@ void EngineController::sampleMemory() {
 QString EngineController::preflight(const InferenceBackend& backend, const QString& path, qint64 maxImagePixels, QString* error) {
     try {
         const RgbImage img = decodeImageFile(path.toStdString());
-        if (!backend.loaded())
-            return tr("%1×%2 px").arg(img.width).arg(img.height);
+        if (!backend.loaded()) return tr("%1×%2 px").arg(img.width).arg(img.height);
         const PreprocessedImage p = backend.preflight(img, maxImagePixels);
         return tr("%1×%2 → %3×%4 px, %5 image tokens")
             .arg(p.originalWidth)

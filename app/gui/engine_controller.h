@@ -76,7 +76,8 @@ private:
     std::map<quint64, std::shared_ptr<std::atomic<bool>>> m_cancels;
     QTimer m_memoryTimer;
     int m_deviceKind = 0;
-    std::atomic<quint64> m_otherRequests{0};  // ids of monitor rows for non-chat requests  // DeviceKind of the loaded model (GUI-thread copy)
+    std::atomic<quint64> m_otherRequests{
+        0};  // ids of monitor rows for non-chat requests  // DeviceKind of the loaded model (GUI-thread copy)
 };
 
 }  // namespace sightline::app

@@ -11,7 +11,9 @@ namespace sightline::app {
 std::vector<ChatMessage> toEngineMessages(const QList<ui::ChatMessageUi>& messages) {
     std::vector<ChatMessage> out;
     for (const auto& m : messages) {
-        const Role role = m.role == QLatin1String("system") ? Role::System : m.role == QLatin1String("assistant") ? Role::Assistant : Role::User;
+        const Role role = m.role == QLatin1String("system")      ? Role::System
+                          : m.role == QLatin1String("assistant") ? Role::Assistant
+                                                                 : Role::User;
         std::vector<ContentPart> images;
         for (const auto& im : m.images) images.push_back(imageFilePart(im.path.toStdString()));
         out.push_back(buildMessage(role, m.text.toStdString(), std::move(images)));
@@ -98,14 +100,17 @@ void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<st
         const auto params = toEngineParams(req.settings, req.seed);
         validateGenerationParams(params);  // settings from an old or edited settings file are checked too
         // Waits here (this thread has nothing else to do); tokens arrive on the scheduler's thread.
-        const auto result = m_backend->generate(RequestSource::Chat, messages, params, [&](const TokenEvent& ev) {
-            pending += QString::fromStdString(ev.textDelta);
-            if (sinceFlush.elapsed() >= 30 && !pending.isEmpty()) {  // coalesce: ~30 ms between chunks
-                Q_EMIT chunk(id, pending);
-                pending.clear();
-                sinceFlush.restart();
-            }
-        }, cancel.get());
+        const auto result = m_backend->generate(
+            RequestSource::Chat, messages, params,
+            [&](const TokenEvent& ev) {
+                pending += QString::fromStdString(ev.textDelta);
+                if (sinceFlush.elapsed() >= 30 && !pending.isEmpty()) {  // coalesce: ~30 ms between chunks
+                    Q_EMIT chunk(id, pending);
+                    pending.clear();
+                    sinceFlush.restart();
+                }
+            },
+            cancel.get());
         if (!pending.isEmpty()) Q_EMIT chunk(id, pending);
         const auto& s = result.stats;
         const ui::MessageStats st = toMessageStats(s);

@@ -1,9 +1,9 @@
 // sightline: the desktop app. Thin: settings, translations, the store, the window, the backend and
 // its front ends (chat controller, moderation, local API); scripted runs are in screenshot_script.cpp.
+#include <QAction>
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
-#include <QAction>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -26,10 +26,10 @@
 #include "chat_view.h"
 #include "composer.h"
 #include "engine_controller.h"
+#include "local_backend.h"
 #include "main_window.h"
 #include "moderation_controller.h"
 #include "monitor_widget.h"
-#include "local_backend.h"
 #include "review_widget.h"
 #include "screenshot_script.h"
 #include "settings_dialog.h"
@@ -52,10 +52,12 @@ int main(int argc, char** argv) {
     cli.setApplicationDescription(QStringLiteral("Local visual question answering with GLM-4.6V-Flash"));
     cli.addHelpOption();
     cli.addVersionOption();
-    QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("Model folder (overrides the saved setting)."), QStringLiteral("dir"));
+    QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("Model folder (overrides the saved setting)."),
+                                QStringLiteral("dir"));
     QCommandLineOption dataOpt(QStringLiteral("data-dir"), QStringLiteral("Where chats are stored."), QStringLiteral("dir"));
     QCommandLineOption monitorOpt(QStringLiteral("monitor"), QStringLiteral("Show the performance monitor at start."));
-    QCommandLineOption queueOpt(QStringLiteral("moderation-queue"), QStringLiteral("Import this queue (CSV/JSONL) and judge it once the model is loaded."),
+    QCommandLineOption queueOpt(QStringLiteral("moderation-queue"),
+                                QStringLiteral("Import this queue (CSV/JSONL) and judge it once the model is loaded."),
                                 QStringLiteral("file"));
     QCommandLineOption langOpt(QStringLiteral("lang"), QStringLiteral("UI language (en, zh_CN)."), QStringLiteral("code"));
     QCommandLineOption themeOpt(QStringLiteral("theme"), QStringLiteral("system, light or dark (overrides the setting for this run)."),
@@ -76,7 +78,8 @@ int main(int argc, char** argv) {
     QTranslator translator, qtTranslator;
     const QString lang = cli.isSet(langOpt) ? cli.value(langOpt) : settings.language;
     const QLocale locale = lang.isEmpty() ? QLocale::system() : QLocale(lang);
-    if (translator.load(locale, QStringLiteral("sightline"), QStringLiteral("_"), QStringLiteral(":/i18n"))) app.installTranslator(&translator);
+    if (translator.load(locale, QStringLiteral("sightline"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+        app.installTranslator(&translator);
     if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
         app.installTranslator(&qtTranslator);
 
@@ -86,7 +89,8 @@ int main(int argc, char** argv) {
     try {
         store = std::make_unique<ui::ChatStore>(dataDir + QStringLiteral("/chats.sqlite3"));
     } catch (const std::exception& e) {
-        QMessageBox::critical(nullptr, QObject::tr("Sightline"), QObject::tr("Cannot open the chat database: %1").arg(QString::fromUtf8(e.what())));
+        QMessageBox::critical(nullptr, QObject::tr("Sightline"),
+                              QObject::tr("Cannot open the chat database: %1").arg(QString::fromUtf8(e.what())));
         return 1;
     }
     ui::MainWindow window(store.get(), settings);
@@ -111,15 +115,18 @@ int main(int argc, char** argv) {
     if (reviewer.isEmpty()) reviewer = qEnvironmentVariable("USER", QStringLiteral("reviewer"));
     std::unique_ptr<app::ModerationController> moderationCtl;
     try {
-        moderationCtl = std::make_unique<app::ModerationController>(review, controller.backend(), dataDir + QStringLiteral("/moderation.sqlite3"), reviewer);
+        moderationCtl = std::make_unique<app::ModerationController>(review, controller.backend(),
+                                                                    dataDir + QStringLiteral("/moderation.sqlite3"), reviewer);
         QObject::connect(moderationCtl.get(), &app::ModerationController::problem, &window, &ui::MainWindow::showProblem);
         app::wireModeration(moderationCtl.get(), &controller);
         QObject::connect(review, &ui::ReviewWidget::importRequested, &window, [&] {
-            const QString p = QFileDialog::getOpenFileName(&window, QObject::tr("Import queue"), QString(), QObject::tr("Queues (*.csv *.jsonl)"));
+            const QString p =
+                QFileDialog::getOpenFileName(&window, QObject::tr("Import queue"), QString(), QObject::tr("Queues (*.csv *.jsonl)"));
             if (!p.isEmpty()) moderationCtl->importQueue(p);
         });
         QObject::connect(review, &ui::ReviewWidget::exportRequested, &window, [&] {
-            const QString p = QFileDialog::getSaveFileName(&window, QObject::tr("Export results"), QString(), QObject::tr("CSV (*.csv);;JSONL (*.jsonl)"));
+            const QString p = QFileDialog::getSaveFileName(&window, QObject::tr("Export results"), QString(),
+                                                           QObject::tr("CSV (*.csv);;JSONL (*.jsonl)"));
             if (!p.isEmpty()) moderationCtl->exportTo(p);
         });
     } catch (const std::exception& e) {
@@ -147,7 +154,8 @@ int main(int argc, char** argv) {
     window.show();
 
     app::scriptScreenshots(cli, scriptOpts, &window, &controller, [&moderationCtl] { return moderationCtl && !moderationCtl->running(); });
-    if (!settings.modelDir.isEmpty()) controller.load(settings);
+    if (!settings.modelDir.isEmpty())
+        controller.load(settings);
     else if (!cli.isSet(scriptOpts.shot) && QGuiApplication::platformName() != QLatin1String("offscreen"))
         QTimer::singleShot(300, &window, [&window] { window.showFirstRunHelp(true); });
     return app.exec();

@@ -4,8 +4,8 @@
 #include <QMetaObject>
 #include <QTimer>
 
-#include "policy_dialog.h"
 #include "moderation_runner.h"
+#include "policy_dialog.h"
 #include "review_widget.h"
 
 #include <QFileInfo>
@@ -30,23 +30,32 @@ ModerationController::ModerationController(ui::ReviewWidget* widget, std::shared
     m_thread.setObjectName(QStringLiteral("sightline-moderation"));
     connect(&m_thread, &QThread::finished, m_runner, &QObject::deleteLater);
     // Every connection across the thread boundary is explicitly queued.
-    connect(m_runner, &ModerationRunner::itemFinished, this, [this](const ui::ReviewItem& item) {
-        m_widget->updateItem(item);
-        scheduleMetrics();  // the footer counters move with the run
-    }, Qt::QueuedConnection);
-    connect(m_runner, &ModerationRunner::progress, this, [this](int done, int total, int errors, double perMinute, double eta) {
-        if (m_running.load()) m_widget->setRunProgress(done, total, errors, perMinute, eta);
-    }, Qt::QueuedConnection);
+    connect(
+        m_runner, &ModerationRunner::itemFinished, this,
+        [this](const ui::ReviewItem& item) {
+            m_widget->updateItem(item);
+            scheduleMetrics();  // the footer counters move with the run
+        },
+        Qt::QueuedConnection);
+    connect(
+        m_runner, &ModerationRunner::progress, this,
+        [this](int done, int total, int errors, double perMinute, double eta) {
+            if (m_running.load()) m_widget->setRunProgress(done, total, errors, perMinute, eta);
+        },
+        Qt::QueuedConnection);
     connect(m_runner, &ModerationRunner::warning, this, &ModerationController::problem, Qt::QueuedConnection);
-    connect(m_runner, &ModerationRunner::finished, this, [this](const QString& error) {
-        m_running.store(false);
-        if (!error.isEmpty()) Q_EMIT problem(error);
-        refresh();
-        const auto m = m_store->metrics();
-        m_widget->setRunState(m_cancel.load() ? tr("Cancelled; Run continues where it stopped")
-                                              : tr("Queue done · %1 judged · %2 errors").arg(m.judged).arg(m.errors),
-                              1, 1, false);
-    }, Qt::QueuedConnection);
+    connect(
+        m_runner, &ModerationRunner::finished, this,
+        [this](const QString& error) {
+            m_running.store(false);
+            if (!error.isEmpty()) Q_EMIT problem(error);
+            refresh();
+            const auto m = m_store->metrics();
+            m_widget->setRunState(m_cancel.load() ? tr("Cancelled; Run continues where it stopped")
+                                                  : tr("Queue done · %1 judged · %2 errors").arg(m.judged).arg(m.errors),
+                                  1, 1, false);
+        },
+        Qt::QueuedConnection);
     m_thread.start();
     refresh();
 }
@@ -130,7 +139,8 @@ void ModerationController::run() {
     // Items go to the same scheduler as the chat, several in flight so they decode as a batch, one
     // slot left for the chat so a question never waits behind the queue.
     o.parallel = std::max(1, m_backend->batchSlots() - 1);
-    QMetaObject::invokeMethod(m_runner, [runner = m_runner, o] { runner->run(o); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_runner, [runner = m_runner, o] { runner->run(o); }, Qt::QueuedConnection);
 }
 
 void ModerationController::editPolicy(QWidget* parent) {

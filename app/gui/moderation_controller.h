@@ -8,9 +8,9 @@
 #pragma once
 
 #include <QObject>
+#include <QThread>
 #include <atomic>
 #include <memory>
-#include <QThread>
 
 #include "inference_backend.h"
 #include "moderation.h"
@@ -57,8 +57,8 @@ private:
     QString m_policyPath;
     moderation::Policy m_policy;
     std::atomic<bool> m_pause{false}, m_cancel{false}, m_running{false};
-    QThread m_thread;                    // the runner's; started in the constructor
-    class ModerationRunner* m_runner;    // lives on m_thread; deleted by its finished → deleteLater
+    QThread m_thread;                  // the runner's; started in the constructor
+    class ModerationRunner* m_runner;  // lives on m_thread; deleted by its finished → deleteLater
 };
 
 }  // namespace sightline::app

@@ -10,7 +10,9 @@
 
 namespace sightline::app {
 
-void ScreenshotOptions::addTo(QCommandLineParser& parser) const { parser.addOptions({ask, image, shot, at}); }
+void ScreenshotOptions::addTo(QCommandLineParser& parser) const {
+    parser.addOptions({ask, image, shot, at});
+}
 
 void scriptScreenshots(const QCommandLineParser& cli, const ScreenshotOptions& opt, ui::MainWindow* window, EngineController* controller,
                        std::function<bool()> moderationIdle) {

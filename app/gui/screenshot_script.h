@@ -17,9 +17,11 @@ namespace sightline::app {
 class EngineController;
 
 struct ScreenshotOptions {
-    QCommandLineOption ask{QStringLiteral("ask"), QStringLiteral("Ask this once the model is loaded (demo, screenshots)."), QStringLiteral("text")};
+    QCommandLineOption ask{QStringLiteral("ask"), QStringLiteral("Ask this once the model is loaded (demo, screenshots)."),
+                           QStringLiteral("text")};
     QCommandLineOption image{QStringLiteral("image"), QStringLiteral("Attach this image to --ask."), QStringLiteral("path")};
-    QCommandLineOption shot{QStringLiteral("screenshot"), QStringLiteral("Save a screenshot of the window and quit."), QStringLiteral("png")};
+    QCommandLineOption shot{QStringLiteral("screenshot"), QStringLiteral("Save a screenshot of the window and quit."),
+                            QStringLiteral("png")};
     QCommandLineOption at{QStringLiteral("screenshot-at"), QStringLiteral("start | streaming | done | moderation"), QStringLiteral("when"),
                           QStringLiteral("done")};
     void addTo(QCommandLineParser& parser) const;

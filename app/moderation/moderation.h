@@ -37,10 +37,10 @@ struct QueueItem {
 
 // What an import noticed without refusing the queue.
 struct ImportReport {
-    std::vector<std::string> warnings;  // e.g. a row whose text was not UTF-8 (named by row/line)
-    int64_t missingImages = 0;          // images that do not exist or cannot be read as a file
+    std::vector<std::string> warnings;         // e.g. a row whose text was not UTF-8 (named by row/line)
+    int64_t missingImages = 0;                 // images that do not exist or cannot be read as a file
     std::vector<std::string> missingExamples;  // the first few of them, with the reason
-    std::string summary() const;        // one line for a person; "" when there is nothing to say
+    std::string summary() const;               // one line for a person; "" when there is nothing to say
 };
 
 // Folder of images (sorted by name), CSV with a header naming `image` and optional `title`,
@@ -73,8 +73,8 @@ struct Policy {
     std::vector<std::string> rules;
     std::string render() const;  // the system prompt the model sees
 };
-Policy defaultPolicy();                        // e-commerce listings
-Policy loadPolicy(const std::string& path);    // JSON {name, version?, system_prompt, rules[]} or plain text
+Policy defaultPolicy();                      // e-commerce listings
+Policy loadPolicy(const std::string& path);  // JSON {name, version?, system_prompt, rules[]} or plain text
 // Writes the policy as JSON with version "sha256:<12 hex>" of its content; returns that version.
 std::string savePolicy(const Policy& policy, const std::string& path);
 
@@ -85,7 +85,7 @@ struct Verdict {
     VerdictKind verdict = VerdictKind::Review;
     std::vector<std::string> reasons;
     std::vector<std::string> categories;
-    double confidence = 0;       // the model's probability of the verdict token
+    double confidence = 0;         // the model's probability of the verdict token
     double statedConfidence = -1;  // what the text claims (kept, not used)
     bool repaired = false;
 };
@@ -118,9 +118,9 @@ struct ItemRecord {
 
 struct Metrics {
     int64_t items = 0, judged = 0, errors = 0, decided = 0;
-    double itemsPerHour = 0;       // model judgements per hour of judging time
-    double agreement = 0;          // decided items where human == model (escalate vs review counts as agree)
-    double overrideRate = 0;       // 1 - agreement over decided items
+    double itemsPerHour = 0;  // model judgements per hour of judging time
+    double agreement = 0;     // decided items where human == model (escalate vs review counts as agree)
+    double overrideRate = 0;  // 1 - agreement over decided items
     double medianReviewMs = 0;
 };
 
@@ -196,10 +196,10 @@ public:
 private:
     void exec(const std::string& sql) const;
     void migrate();
-    std::optional<ItemRecord> findLocked(const std::string& id) const;  // caller holds m_mutex
+    std::optional<ItemRecord> findLocked(const std::string& id) const;           // caller holds m_mutex
     void appendAudit(const std::string& itemId, const std::string& recordJson);  // caller holds m_mutex, in a transaction
-    const std::string& auditKey();  // loads or creates the key file (caller holds m_mutex)
-    mutable std::mutex m_mutex;  // guards m_db and m_key
+    const std::string& auditKey();                                               // loads or creates the key file (caller holds m_mutex)
+    mutable std::mutex m_mutex;                                                  // guards m_db and m_key
     sqlite3* m_db = nullptr;
     std::string m_path;
     StoreOptions m_options;
@@ -209,14 +209,14 @@ private:
 struct RunOptions {
     Policy policy = defaultPolicy();
     std::string modelId;
-    GenerationParams params;   // temperature 0 (greedy) by default; seed recorded per item
-    int parallel = 1;          // requests in flight
-    int retries = 1;           // re-asks after malformed output
+    GenerationParams params;  // temperature 0 (greedy) by default; seed recorded per item
+    int parallel = 1;         // requests in flight
+    int retries = 1;          // re-asks after malformed output
 };
 
 struct RunProgress {
     int64_t done = 0, total = 0, errors = 0;  // done counts errors too
-    int64_t failedWrites = 0;                  // items not written: judged meanwhile by another process, or the store failed
+    int64_t failedWrites = 0;                 // items not written: judged meanwhile by another process, or the store failed
     double itemsPerMinute = 0;
     double etaSeconds = 0;
     std::string warning;  // e.g. the checkpoint could not be written
@@ -224,7 +224,8 @@ struct RunProgress {
 
 // What judges one item: queues the request and gives its future (the backend's submit in
 // production). May throw for a request it cannot queue (that item fails).
-using SubmitFn = std::function<std::future<GenerateResult>(const std::vector<ChatMessage>&, const GenerationParams&, const std::atomic<bool>*)>;
+using SubmitFn =
+    std::function<std::future<GenerateResult>(const std::vector<ChatMessage>&, const GenerationParams&, const std::atomic<bool>*)>;
 // The same, synchronous (a script in tests): run one item at a time, when its result is needed.
 using JudgeFn = std::function<GenerateResult(const std::vector<ChatMessage>&, const GenerationParams&, const std::atomic<bool>*)>;
 
@@ -236,11 +237,13 @@ using JudgeFn = std::function<GenerateResult(const std::vector<ChatMessage>&, co
 // and writes: up to options.parallel items are in flight at once, decoded together by the
 // backend's scheduler (no thread per item).
 void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOptions& options,
-                   const std::function<void(const ItemRecord&)>& onItem = {}, const std::function<void(const RunProgress&)>& onProgress = {},
-                   const std::atomic<bool>* cancel = nullptr, const std::atomic<bool>* pause = nullptr);
+                   const std::function<void(const ItemRecord&)>& onItem = {},
+                   const std::function<void(const RunProgress&)>& onProgress = {}, const std::atomic<bool>* cancel = nullptr,
+                   const std::atomic<bool>* pause = nullptr);
 void runModeration(ModerationStore& store, const JudgeFn& judge, const RunOptions& options,
-                   const std::function<void(const ItemRecord&)>& onItem = {}, const std::function<void(const RunProgress&)>& onProgress = {},
-                   const std::atomic<bool>* cancel = nullptr, const std::atomic<bool>* pause = nullptr);
+                   const std::function<void(const ItemRecord&)>& onItem = {},
+                   const std::function<void(const RunProgress&)>& onProgress = {}, const std::atomic<bool>* cancel = nullptr,
+                   const std::atomic<bool>* pause = nullptr);
 
 // The messages one item is judged with (no history: each item is an isolated request).
 std::vector<ChatMessage> buildItemMessages(const QueueItem& item, const Policy& policy, bool retry);

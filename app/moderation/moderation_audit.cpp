@@ -33,7 +33,9 @@ constexpr const char* kAlgLegacy = "sha256";
 constexpr size_t kKeyBytes = 32;
 const std::string kGenesis(64, '0');
 
-std::string keyId(const std::string& key) { return sha256Hex(key).substr(0, 16); }
+std::string keyId(const std::string& key) {
+    return sha256Hex(key).substr(0, 16);
+}
 
 std::string checkpointMac(const std::string& key, int64_t count, const std::string& lastHash) {
     return hmacSha256Hex(key, "sightline-audit-checkpoint\n" + std::to_string(count) + "\n" + lastHash);
@@ -126,7 +128,8 @@ std::string jsonString(const json& j, const char* key) {
 std::string defaultAuditKeyPath() {
     if (const char* p = std::getenv("SIGHTLINE_AUDIT_KEY"); p && *p) return p;
     std::string base;
-    if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) base = x;
+    if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
+        base = x;
     else {
         const char* home = std::getenv("HOME");
         if (!home || !*home)
@@ -173,8 +176,9 @@ void ModerationStore::migrate() {
     // then on, editing them breaks the keyed chain. (Read first: a database that needs nothing
     // is never written to, so a read-only copy can still be verified.)
     auto counts = [&](int64_t* legacy, int64_t* keyed, std::string* lastHash) {
-        Stmt s(m_db, "SELECT (SELECT COUNT(*) FROM audit WHERE alg='sha256'), (SELECT COUNT(*) FROM audit WHERE alg<>'sha256'), "
-                     "(SELECT hash FROM audit ORDER BY seq DESC LIMIT 1)");
+        Stmt s(m_db,
+               "SELECT (SELECT COUNT(*) FROM audit WHERE alg='sha256'), (SELECT COUNT(*) FROM audit WHERE alg<>'sha256'), "
+               "(SELECT hash FROM audit ORDER BY seq DESC LIMIT 1)");
         s.step();
         *legacy = s.integer(0);
         *keyed = s.integer(1);
@@ -224,7 +228,10 @@ int64_t ModerationStore::writeCheckpoint() {
     }
     if (count == 0) return 0;
     const std::string& key = auditKey();
-    const json line = {{"count", count}, {"last_hash", lastHash}, {"key_id", keyId(key)}, {"time", nowIso()},
+    const json line = {{"count", count},
+                       {"last_hash", lastHash},
+                       {"key_id", keyId(key)},
+                       {"time", nowIso()},
                        {"mac", checkpointMac(key, count, lastHash)}};
     const std::string text = dumpJson(line) + "\n";
     const int fd = ::open(m_options.checkpointPath.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -273,11 +280,15 @@ ModerationStore::AuditCheck ModerationStore::verifyAudit() const {
             j = parseJsonLimited(record);
         } catch (const json::exception&) {
         }
-        if (seq != expectedSeq) problem("record " + std::to_string(expectedSeq) + " is missing", seq);
-        else if (prevHash != prev) problem(at + " does not follow the previous record's hash", seq);
+        if (seq != expectedSeq)
+            problem("record " + std::to_string(expectedSeq) + " is missing", seq);
+        else if (prevHash != prev)
+            problem(at + " does not follow the previous record's hash", seq);
         else if (alg == kAlgLegacy) {
-            if (keyed > 0) problem(at + " uses the unkeyed legacy hash after keyed records began", seq);
-            else if (sha256Hex(prev + "\n" + record) != hash) problem(at + " was altered (hash mismatch)", seq);
+            if (keyed > 0)
+                problem(at + " uses the unkeyed legacy hash after keyed records began", seq);
+            else if (sha256Hex(prev + "\n" + record) != hash)
+                problem(at + " was altered (hash mismatch)", seq);
             ++c.legacyRecords;
         } else if (alg == kAlgKeyed) {
             if (keyed++ == 0 && c.legacyRecords > 0 &&
@@ -293,8 +304,10 @@ ModerationStore::AuditCheck ModerationStore::verifyAudit() const {
         } else {
             problem(at + " has an unknown hash algorithm \"" + alg + "\"", seq);
         }
-        if (!j.is_object()) problem(at + " is not valid JSON", seq);
-        else if (jsonString(j, "item_id") != itemId) problem(at + " names another item", seq);
+        if (!j.is_object())
+            problem(at + " is not valid JSON", seq);
+        else if (jsonString(j, "item_id") != itemId)
+            problem(at + " names another item", seq);
         else if (!itemId.empty()) {
             ItemState& st = state[itemId];
             const std::string event = jsonString(j, "event");
@@ -333,8 +346,8 @@ ModerationStore::AuditCheck ModerationStore::verifyAudit() const {
             if (count > c.checkpointCount) {
                 c.checkpointCount = count;
                 if (count > c.records)
-                    problem("the log has " + std::to_string(c.records) + " records but a signed checkpoint counted " + std::to_string(count) +
-                                ": records were removed from its end",
+                    problem("the log has " + std::to_string(c.records) + " records but a signed checkpoint counted " +
+                                std::to_string(count) + ": records were removed from its end",
                             c.records + 1);
                 else if (hashAt.count(count) && hashAt[count] != lastHash)
                     problem("record " + std::to_string(count) + " differs from the signed checkpoint", count);
@@ -353,7 +366,8 @@ ModerationStore::AuditCheck ModerationStore::verifyAudit() const {
             const ItemState st = f == state.end() ? ItemState{} : f->second;
             const std::string expectStatus = !st.judged ? "pending" : st.verdict.empty() ? "error" : "judged";
             const std::string name = "item \"" + toValidUtf8(id) + "\"";
-            if (status != expectStatus) problem(name + " is " + status + " but its audit log says " + expectStatus);
+            if (status != expectStatus)
+                problem(name + " is " + status + " but its audit log says " + expectStatus);
             else if (verdict != st.verdict)
                 problem(name + " has verdict \"" + verdict + "\" but its latest audit record says \"" + st.verdict + "\"");
             if (decision != st.decision)
@@ -372,7 +386,8 @@ ModerationStore::AuditCheck ModerationStore::verifyAudit() const {
 
     c.ok = problems.empty();
     if (c.ok) {
-        c.message = std::to_string(c.records) + " audit records, chain intact (HMAC-SHA256, key id " + (key.empty() ? "-" : keyId(key)) + ")";
+        c.message =
+            std::to_string(c.records) + " audit records, chain intact (HMAC-SHA256, key id " + (key.empty() ? "-" : keyId(key)) + ")";
         if (c.legacyRecords > 0) c.message += ", " + std::to_string(c.legacyRecords) + " legacy records sealed by an anchor";
         c.message += c.checkpointCount >= 0 ? ", latest checkpoint " + std::to_string(c.checkpointCount) + " records reached"
                                             : ", no checkpoint yet";

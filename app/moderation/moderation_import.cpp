@@ -99,7 +99,8 @@ std::string sha256Hex(const std::string& bytes) {
 std::string hmacSha256Hex(const std::string& key, const std::string& data) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &n))
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), md,
+              &n))
         throw Error(ErrorKind::Internal, "HMAC-SHA256 failed");
     return toHex(md, n);
 }
@@ -150,7 +151,9 @@ constexpr int64_t kMaxPolicyFileBytes = int64_t(16) << 20;
 
 }  // namespace
 
-std::string readImageFile(const std::string& path, int64_t maxBytes) { return readRegularFile(path, maxBytes, "image"); }
+std::string readImageFile(const std::string& path, int64_t maxBytes) {
+    return readRegularFile(path, maxBytes, "image");
+}
 
 std::string sha256OfFile(const std::string& path, std::string* error) {
     try {
@@ -164,7 +167,8 @@ std::string sha256OfFile(const std::string& path, std::string* error) {
 std::string ImportReport::summary() const {
     std::string s;
     if (missingImages > 0) {
-        s = std::to_string(missingImages) + (missingImages == 1 ? " image is" : " images are") + " missing or unreadable (those items will fail): ";
+        s = std::to_string(missingImages) + (missingImages == 1 ? " image is" : " images are") +
+            " missing or unreadable (those items will fail): ";
         for (size_t i = 0; i < missingExamples.size(); ++i) s += (i ? "; " : "") + missingExamples[i];
         if (missingImages > static_cast<int64_t>(missingExamples.size())) s += "; …";
     }
@@ -177,8 +181,10 @@ std::vector<QueueItem> importQueue(const std::string& path, ImportReport* report
     ImportReport& rep = report ? *report : localReport;
     constexpr size_t kMaxWarnings = 20;
     auto warn = [&](const std::string& w) {
-        if (rep.warnings.size() < kMaxWarnings) rep.warnings.push_back(w);
-        else if (rep.warnings.size() == kMaxWarnings) rep.warnings.push_back("more rows were converted; only the first " + std::to_string(kMaxWarnings) + " are named");
+        if (rep.warnings.size() < kMaxWarnings)
+            rep.warnings.push_back(w);
+        else if (rep.warnings.size() == kMaxWarnings)
+            rep.warnings.push_back("more rows were converted; only the first " + std::to_string(kMaxWarnings) + " are named");
     };
     std::error_code ec;
     std::vector<QueueItem> items;
@@ -191,7 +197,8 @@ std::vector<QueueItem> importQueue(const std::string& path, ImportReport* report
     } else {
         std::string ext = fs::path(path).extension().string();
         std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-        if (ext != ".jsonl" && ext != ".ndjson" && ext != ".csv") throwBadInput(path + ": a queue is a folder of images, a .csv or a .jsonl file");
+        if (ext != ".jsonl" && ext != ".ndjson" && ext != ".csv")
+            throwBadInput(path + ": a queue is a folder of images, a .csv or a .jsonl file");
         const std::string content = readRegularFile(path, kMaxQueueFileBytes, "queue");
         const std::string base = fs::path(path).parent_path().string();
         if (ext == ".jsonl" || ext == ".ndjson") {
@@ -223,7 +230,8 @@ std::vector<QueueItem> importQueue(const std::string& path, ImportReport* report
                 it.text = textField("text");
                 if (j.contains("id") && (j["id"].is_object() || j["id"].is_array()))
                     throwBadInput(path + ":" + std::to_string(n) + ": \"id\" must be a string or a number");
-                it.id = j.contains("id") ? (j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump()) : "line-" + std::to_string(n);
+                it.id =
+                    j.contains("id") ? (j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump()) : "line-" + std::to_string(n);
                 items.push_back(std::move(it));
             }
         } else if (ext == ".csv") {
@@ -256,7 +264,8 @@ std::vector<QueueItem> importQueue(const std::string& path, ImportReport* report
                 it.text = text("text");
                 it.id = text("id");
                 if (!convertedColumns.empty())
-                    warn(path + ": row " + std::to_string(i + 1) + ": " + convertedColumns + " not UTF-8; read as Windows-1252/Latin-1 and converted");
+                    warn(path + ": row " + std::to_string(i + 1) + ": " + convertedColumns +
+                         " not UTF-8; read as Windows-1252/Latin-1 and converted");
                 if (it.id.empty()) it.id = "row-" + std::to_string(i + 1);
                 items.push_back(std::move(it));
             }
@@ -300,12 +309,13 @@ Policy defaultPolicy() {
         "You are a content moderator for an online marketplace. You see one product listing: its image, title and description. "
         "Decide whether it may be published under the rules below. Reject clear violations, approve clean listings, and answer "
         "\"review\" when a human must look (unclear image, borderline case).";
-    p.rules = {"prohibited_goods: weapons, ammunition, explosives, drugs and drug paraphernalia, counterfeit goods, stolen goods, "
-               "tobacco and vaping products, recalled items, live animals, human remains",
-               "false_medical_claims: claims that a product cures, treats or prevents a disease, or replaces prescribed medicine",
-               "misleading_advertising: the image does not show the product described, fake discounts, bait-and-switch, fake reviews",
-               "adult_content: nudity, sexual content or sexual services",
-               "violence: graphic violence, gore, or content glorifying violence or hate"};
+    p.rules = {
+        "prohibited_goods: weapons, ammunition, explosives, drugs and drug paraphernalia, counterfeit goods, stolen goods, "
+        "tobacco and vaping products, recalled items, live animals, human remains",
+        "false_medical_claims: claims that a product cures, treats or prevents a disease, or replaces prescribed medicine",
+        "misleading_advertising: the image does not show the product described, fake discounts, bait-and-switch, fake reviews",
+        "adult_content: nudity, sexual content or sexual services",
+        "violence: graphic violence, gore, or content glorifying violence or hate"};
     std::string all = p.systemPrompt;
     for (const auto& r : p.rules) all += "\n" + r;
     p.version = "default-1:" + sha256Hex(all).substr(0, 12);

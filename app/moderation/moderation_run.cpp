@@ -14,9 +14,11 @@ std::vector<ChatMessage> buildItemMessages(const QueueItem& item, const Policy& 
     // Read once, safely (regular files only, size-capped, never blocking), then decoded from memory.
     const std::string bytes = readImageFile(item.imagePath);
     auto image = std::make_shared<RgbImage>(decodeImage(std::vector<uint8_t>(bytes.begin(), bytes.end()), item.imagePath));
-    std::string text = "Listing title: " + item.title + "\nListing description: " + item.text + "\n\nJudge this listing. Reply with the JSON object only.";
+    std::string text =
+        "Listing title: " + item.title + "\nListing description: " + item.text + "\n\nJudge this listing. Reply with the JSON object only.";
     if (retry) text += " Your previous reply was not valid JSON of the required form: reply with exactly one JSON object.";
-    return {buildMessage(Role::System, policy.render()), buildMessage(Role::User, std::move(text), {imagePart(std::move(image), item.imagePath)})};
+    return {buildMessage(Role::System, policy.render()),
+            buildMessage(Role::User, std::move(text), {imagePart(std::move(image), item.imagePath)})};
 }
 
 namespace {
@@ -51,17 +53,20 @@ void runModeration(ModerationStore& store, const JudgeFn& judge, const RunOption
     runModeration(store, submit, o, onItem, onProgress, cancel, pause);
 }
 
-void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOptions& o, const std::function<void(const ItemRecord&)>& onItem,
-                   const std::function<void(const RunProgress&)>& onProgress, const std::atomic<bool>* cancel,
-                   const std::atomic<bool>* pause) {
+void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOptions& o,
+                   const std::function<void(const ItemRecord&)>& onItem, const std::function<void(const RunProgress&)>& onProgress,
+                   const std::atomic<bool>* cancel, const std::atomic<bool>* pause) {
     const std::vector<QueueItem> todo = store.pending();
     size_t next = 0;
     RunProgress progress;
     progress.total = static_cast<int64_t>(todo.size());
     const auto t0 = Clock::now();
-    const std::string sampling = nlohmann::json({{"temperature", o.params.sampling.temperature}, {"top_p", o.params.sampling.topP},
-                                                 {"top_k", o.params.sampling.topK}, {"repetition_penalty", o.params.sampling.repetitionPenalty},
-                                                 {"max_new_tokens", o.params.maxNewTokens}, {"thinking", o.params.enableThinking}})
+    const std::string sampling = nlohmann::json({{"temperature", o.params.sampling.temperature},
+                                                 {"top_p", o.params.sampling.topP},
+                                                 {"top_k", o.params.sampling.topK},
+                                                 {"repetition_penalty", o.params.sampling.repetitionPenalty},
+                                                 {"max_new_tokens", o.params.maxNewTokens},
+                                                 {"thinking", o.params.enableThinking}})
                                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     auto cancelled = [&] { return cancel && cancel->load(); };
 
@@ -189,8 +194,10 @@ void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOpti
             f.judgement.samplingJson = sampling;
             f.start = Clock::now();
             const Outcome first = send(f);
-            if (first == Outcome::Done) finish(f);
-            else if (first == Outcome::Pending) flight.push_back(std::move(f));  // Cancelled: judged on the next run
+            if (first == Outcome::Done)
+                finish(f);
+            else if (first == Outcome::Pending)
+                flight.push_back(std::move(f));  // Cancelled: judged on the next run
         }
     };
     while (true) {
@@ -225,8 +232,7 @@ void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOpti
         refill();  // the next items go out before this thread spends time writing the finished ones
         for (InFlight& f : done) finish(f);
     }
-    if (!firstWriteError.empty())
-        progress.warning = "items could not be written and stay pending: " + firstWriteError;
+    if (!firstWriteError.empty()) progress.warning = "items could not be written and stay pending: " + firstWriteError;
     // A signed (count, last hash) outside the database: a log cut short after this shows in verify.
     try {
         store.writeCheckpoint();

@@ -16,7 +16,9 @@ std::string nowIso();
 
 // JSON text that is always valid UTF-8: strings were made valid on the way in (toValidUtf8), and
 // the replace handler is a second guard so a dump can never throw type_error 316.
-inline std::string dumpJson(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+inline std::string dumpJson(const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 // Prepared statement with RAII and typed binds.
 class Stmt {

@@ -24,8 +24,8 @@ std::string detail::nowIso() {
     std::tm tm{};
     gmtime_r(&tt, &tm);
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                  tm.tm_sec, static_cast<int>(ms));
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                  tm.tm_min, tm.tm_sec, static_cast<int>(ms));
     return buf;
 }
 
@@ -83,11 +83,23 @@ ItemRecord readItem(const Stmt& s) {
 }
 
 json recordJson(const ItemRecord& r) {
-    json j = {{"id", r.item.id}, {"image", r.item.imagePath}, {"image_sha256", r.item.imageSha256}, {"title", r.item.title},
-              {"text", r.item.text}, {"duplicate_of", r.item.duplicateOf}, {"status", r.status}, {"raw", r.raw},
-              {"latency_ms", r.latencyMs}, {"prompt_tokens", r.promptTokens}, {"output_tokens", r.outputTokens},
-              {"policy_version", r.policyVersion}, {"model_id", r.modelId}, {"decision", r.decision}, {"note", r.note},
-              {"reviewer", r.reviewer}, {"error", r.error}};
+    json j = {{"id", r.item.id},
+              {"image", r.item.imagePath},
+              {"image_sha256", r.item.imageSha256},
+              {"title", r.item.title},
+              {"text", r.item.text},
+              {"duplicate_of", r.item.duplicateOf},
+              {"status", r.status},
+              {"raw", r.raw},
+              {"latency_ms", r.latencyMs},
+              {"prompt_tokens", r.promptTokens},
+              {"output_tokens", r.outputTokens},
+              {"policy_version", r.policyVersion},
+              {"model_id", r.modelId},
+              {"decision", r.decision},
+              {"note", r.note},
+              {"reviewer", r.reviewer},
+              {"error", r.error}};
     if (r.verdict) {
         j["verdict"] = verdictName(r.verdict->verdict);
         j["reasons"] = r.verdict->reasons;
@@ -121,17 +133,23 @@ ModerationStore::ModerationStore(const std::string& path, StoreOptions options) 
     try {
         exec("PRAGMA journal_mode=WAL");
         exec("PRAGMA synchronous=FULL");  // a judged item survives a power cut, not just a kill
-        exec("CREATE TABLE IF NOT EXISTS items(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, image_path TEXT, "
-             "image_sha256 TEXT, title TEXT, text TEXT, duplicate_of TEXT, status TEXT NOT NULL DEFAULT 'pending', verdict TEXT, "
-             "reasons TEXT, categories TEXT, confidence REAL, raw TEXT, latency_ms REAL, prompt_tokens INTEGER, output_tokens INTEGER, "
-             "policy_version TEXT, model_id TEXT, judged_at TEXT, decision TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '', "
-             "reviewer TEXT NOT NULL DEFAULT '', review_ms REAL NOT NULL DEFAULT 0, decided_at TEXT, error TEXT NOT NULL DEFAULT '')");
+        exec(
+            "CREATE TABLE IF NOT EXISTS items(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, image_path TEXT, "
+            "image_sha256 TEXT, title TEXT, text TEXT, duplicate_of TEXT, status TEXT NOT NULL DEFAULT 'pending', verdict TEXT, "
+            "reasons TEXT, categories TEXT, confidence REAL, raw TEXT, latency_ms REAL, prompt_tokens INTEGER, output_tokens INTEGER, "
+            "policy_version TEXT, model_id TEXT, judged_at TEXT, decision TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '', "
+            "reviewer TEXT NOT NULL DEFAULT '', review_ms REAL NOT NULL DEFAULT 0, decided_at TEXT, error TEXT NOT NULL DEFAULT '')");
         // alg: "hmac-sha256" (keyed), or "sha256" for records written before keyed chaining.
-        exec("CREATE TABLE IF NOT EXISTS audit(seq INTEGER PRIMARY KEY AUTOINCREMENT, item_id TEXT NOT NULL, record TEXT NOT NULL, "
-             "prev_hash TEXT NOT NULL, hash TEXT NOT NULL, alg TEXT NOT NULL DEFAULT 'hmac-sha256')");
+        exec(
+            "CREATE TABLE IF NOT EXISTS audit(seq INTEGER PRIMARY KEY AUTOINCREMENT, item_id TEXT NOT NULL, record TEXT NOT NULL, "
+            "prev_hash TEXT NOT NULL, hash TEXT NOT NULL, alg TEXT NOT NULL DEFAULT 'hmac-sha256')");
         // Append-only: the database itself refuses edits and deletes of audit records.
-        exec("CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END");
-        exec("CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END");
+        exec(
+            "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); "
+            "END");
+        exec(
+            "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); "
+            "END");
     } catch (const Error& e) {
         sqlite3_close(m_db);
         m_db = nullptr;
@@ -218,8 +236,9 @@ bool ModerationStore::recordJudgement(const Judgement& j) {
             return false;
         }
         {
-            Stmt s(m_db, "UPDATE items SET status=?, verdict=?, reasons=?, categories=?, confidence=?, raw=?, latency_ms=?, prompt_tokens=?, "
-                         "output_tokens=?, policy_version=?, model_id=?, judged_at=? WHERE id=?");
+            Stmt s(m_db,
+                   "UPDATE items SET status=?, verdict=?, reasons=?, categories=?, confidence=?, raw=?, latency_ms=?, prompt_tokens=?, "
+                   "output_tokens=?, policy_version=?, model_id=?, judged_at=? WHERE id=?");
             s.bind(1, std::string(j.verdict ? "judged" : "error"));
             if (j.verdict) {
                 s.bind(2, std::string(verdictName(j.verdict->verdict)))
@@ -279,7 +298,11 @@ void ModerationStore::recordDecision(const std::string& id, HumanDecision d, con
         const ItemRecord r = *found;
         {
             Stmt s(m_db, "UPDATE items SET decision=?, note=?, reviewer=?, review_ms=?, decided_at=? WHERE id=?");
-            s.bind(1, std::string(decisionName(d))).bind(2, toValidUtf8(note)).bind(3, toValidUtf8(reviewer)).bind(4, reviewMs).bind(5, nowIso());
+            s.bind(1, std::string(decisionName(d)))
+                .bind(2, toValidUtf8(note))
+                .bind(3, toValidUtf8(reviewer))
+                .bind(4, reviewMs)
+                .bind(5, nowIso());
             s.bind(6, id);
             s.step();
         }
@@ -317,14 +340,10 @@ void ModerationStore::undoDecision(const std::string& id, const std::string& rev
             s.bind(1, id);
             s.step();
         }
-        json rec = {{"event", "decision_undone"},
-                    {"item_id", toValidUtf8(id)},
-                    {"image_sha256", r.item.imageSha256},
-                    {"verdict", r.verdict ? json(verdictName(r.verdict->verdict)) : json(nullptr)},
-                    {"human_decision", nullptr},
-                    {"undone_decision", r.decision},
-                    {"reviewer", toValidUtf8(reviewer)},
-                    {"time", nowIso()}};
+        json rec = {{"event", "decision_undone"},         {"item_id", toValidUtf8(id)},
+                    {"image_sha256", r.item.imageSha256}, {"verdict", r.verdict ? json(verdictName(r.verdict->verdict)) : json(nullptr)},
+                    {"human_decision", nullptr},          {"undone_decision", r.decision},
+                    {"reviewer", toValidUtf8(reviewer)},  {"time", nowIso()}};
         appendAudit(id, dumpJson(rec));
         exec("COMMIT");
     } catch (...) {
@@ -334,17 +353,19 @@ void ModerationStore::undoDecision(const std::string& id, const std::string& rev
 }
 
 std::string ModerationStore::exportCsv() const {
-    std::string out = "id,image,image_sha256,title,text,duplicate_of,status,verdict,reasons,categories,confidence,latency_ms,prompt_tokens,"
-                      "output_tokens,policy_version,model_id,decision,note,reviewer,error\n";
+    std::string out =
+        "id,image,image_sha256,title,text,duplicate_of,status,verdict,reasons,categories,confidence,latency_ms,prompt_tokens,"
+        "output_tokens,policy_version,model_id,decision,note,reviewer,error\n";
     for (const auto& r : items()) {
         char conf[32] = "";
         if (r.verdict) std::snprintf(conf, sizeof conf, "%.4f", r.verdict->confidence);
         out += csvField(r.item.id) + "," + csvField(r.item.imagePath) + "," + r.item.imageSha256 + "," + csvField(r.item.title) + "," +
                csvField(r.item.text) + "," + csvField(r.item.duplicateOf) + "," + r.status + "," +
-               (r.verdict ? verdictName(r.verdict->verdict) : "") + "," + csvField(r.verdict ? dumpJson(json(r.verdict->reasons)) : "") + "," +
-               csvField(r.verdict ? dumpJson(json(r.verdict->categories)) : "") + "," + conf + "," + std::to_string(r.latencyMs) + "," +
-               std::to_string(r.promptTokens) + "," + std::to_string(r.outputTokens) + "," + csvField(r.policyVersion) + "," +
-               csvField(r.modelId) + "," + r.decision + "," + csvField(r.note) + "," + csvField(r.reviewer) + "," + csvField(r.error) + "\n";
+               (r.verdict ? verdictName(r.verdict->verdict) : "") + "," + csvField(r.verdict ? dumpJson(json(r.verdict->reasons)) : "") +
+               "," + csvField(r.verdict ? dumpJson(json(r.verdict->categories)) : "") + "," + conf + "," + std::to_string(r.latencyMs) +
+               "," + std::to_string(r.promptTokens) + "," + std::to_string(r.outputTokens) + "," + csvField(r.policyVersion) + "," +
+               csvField(r.modelId) + "," + r.decision + "," + csvField(r.note) + "," + csvField(r.reviewer) + "," + csvField(r.error) +
+               "\n";
     }
     return out;
 }

@@ -16,13 +16,27 @@
 namespace sightline::moderation {
 namespace {
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
-bool isAlpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-bool isWord(char c) { return isDigit(c) || isAlpha(c) || c == '_'; }  // \w without Unicode
-bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
-bool isLocalChar(char c) { return isDigit(c) || isAlpha(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'; }
-bool isDomainChar(char c) { return isDigit(c) || isAlpha(c) || c == '.' || c == '-'; }
-bool isPhoneMiddle(char c) { return isDigit(c) || isSpace(c) || c == '(' || c == ')' || c == '.' || c == '-'; }
+bool isDigit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool isAlpha(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+bool isWord(char c) {
+    return isDigit(c) || isAlpha(c) || c == '_';
+}  // \w without Unicode
+bool isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+bool isLocalChar(char c) {
+    return isDigit(c) || isAlpha(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+bool isDomainChar(char c) {
+    return isDigit(c) || isAlpha(c) || c == '.' || c == '-';
+}
+bool isPhoneMiddle(char c) {
+    return isDigit(c) || isSpace(c) || c == '(' || c == ')' || c == '.' || c == '-';
+}
 
 // End of the e-mail address whose '@' is at `at`, or 0 when the domain part does not match.
 // The greedy domain run backs off to the last '.' that is followed by two or more letters.
@@ -64,7 +78,9 @@ bool digitsAt(const std::string& s, size_t i, size_t n) {
     return true;
 }
 
-bool boundaryAfter(const std::string& s, size_t end) { return end >= s.size() || !isWord(s[end]); }
+bool boundaryAfter(const std::string& s, size_t end) {
+    return end >= s.size() || !isWord(s[end]);
+}
 
 // Length of the ID-like number starting at i (a word boundary before it), or 0.
 size_t nationalIdLength(const std::string& s, size_t i) {
@@ -110,8 +126,10 @@ std::string maskPhones(const std::string& s) {
     size_t i = 0;
     while (i < s.size()) {
         size_t first = std::string::npos;
-        if (s[i] == '+' && i + 1 < s.size() && isDigit(s[i + 1])) first = i + 1;
-        else if (isDigit(s[i])) first = i;
+        if (s[i] == '+' && i + 1 < s.size() && isDigit(s[i + 1]))
+            first = i + 1;
+        else if (isDigit(s[i]))
+            first = i;
         // A failed "+" start is retried from its digit on the next step, as the regex would.
         const size_t end = first == std::string::npos ? 0 : phoneEnd(s, first);
         if (end == 0) {
@@ -120,17 +138,19 @@ std::string maskPhones(const std::string& s) {
         }
         size_t digits = 0;
         for (size_t k = i; k < end; ++k) digits += isDigit(s[k]) ? 1 : 0;
-        if (digits >= 7) out += "[phone]";
-        else out.append(s, i, end - i);
+        if (digits >= 7)
+            out += "[phone]";
+        else
+            out.append(s, i, end - i);
         i = end;
     }
     return out;
 }
 
 // Windows-1252 0x80-0x9F; 0 where the code page leaves the byte undefined (mapped to U+FFFD).
-constexpr std::array<uint16_t, 32> kCp1252High = {
-    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
-    0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+constexpr std::array<uint16_t, 32> kCp1252High = {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+                                                  0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+                                                  0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 void appendUtf8(std::string& out, uint32_t cp) {
     if (cp < 0x80) {
@@ -147,7 +167,9 @@ void appendUtf8(std::string& out, uint32_t cp) {
 
 }  // namespace
 
-std::string maskPersonalData(const std::string& text) { return maskPhones(maskNationalIds(maskEmails(text))); }
+std::string maskPersonalData(const std::string& text) {
+    return maskPhones(maskNationalIds(maskEmails(text)));
+}
 
 std::string decodeLegacyText(const std::string& bytes, bool* converted) {
     if (converted) *converted = false;
@@ -157,9 +179,12 @@ std::string decodeLegacyText(const std::string& bytes, bool* converted) {
     out.reserve(bytes.size() + bytes.size() / 4);
     for (const char ch : bytes) {
         const auto b = static_cast<unsigned char>(ch);
-        if (b < 0x80) out += ch;
-        else if (b < 0xA0) appendUtf8(out, kCp1252High[b - 0x80] ? kCp1252High[b - 0x80] : 0xFFFD);
-        else appendUtf8(out, b);  // Latin-1 = the first 256 code points
+        if (b < 0x80)
+            out += ch;
+        else if (b < 0xA0)
+            appendUtf8(out, kCp1252High[b - 0x80] ? kCp1252High[b - 0x80] : 0xFFFD);
+        else
+            appendUtf8(out, b);  // Latin-1 = the first 256 code points
     }
     return out;
 }

@@ -28,9 +28,12 @@ std::string extractObject(const std::string& s, bool* truncated) {
     for (size_t i = start; i < s.size(); ++i) {
         const char c = s[i];
         if (inString) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == quote) inString = false;
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == quote)
+                inString = false;
             continue;
         }
         if (c == '"' || c == '\'') {
@@ -51,9 +54,15 @@ std::string extractObject(const std::string& s, bool* truncated) {
     return out;
 }
 
-bool isJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
-bool isKeyStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
-bool isKeyChar(char c) { return isKeyStart(c) || (c >= '0' && c <= '9'); }
+bool isJsonSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+bool isKeyStart(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+bool isKeyChar(char c) {
+    return isKeyStart(c) || (c >= '0' && c <= '9');
+}
 
 // Single quotes (when there is no double quote), trailing commas (",\s*}" → "}") and bare keys
 // ("{key:" → "{\"key\":"). Linear scanners: model output may be long, and std::regex recursed
@@ -106,8 +115,10 @@ std::vector<std::string> stringList(const json& v) {
         if (!v.get<std::string>().empty()) out.push_back(v.get<std::string>());
     } else if (v.is_array()) {
         for (const auto& x : v)
-            if (x.is_string()) out.push_back(x.get<std::string>());
-            else if (!x.is_null()) out.push_back(x.dump());
+            if (x.is_string())
+                out.push_back(x.get<std::string>());
+            else if (!x.is_null())
+                out.push_back(x.dump());
     }
     return out;
 }
@@ -116,18 +127,24 @@ std::vector<std::string> stringList(const json& v) {
 
 const char* verdictName(VerdictKind v) {
     switch (v) {
-        case VerdictKind::Approve: return "approve";
-        case VerdictKind::Reject: return "reject";
-        case VerdictKind::Review: return "review";
+        case VerdictKind::Approve:
+            return "approve";
+        case VerdictKind::Reject:
+            return "reject";
+        case VerdictKind::Review:
+            return "review";
     }
     return "review";
 }
 
 const char* decisionName(HumanDecision d) {
     switch (d) {
-        case HumanDecision::Approve: return "approve";
-        case HumanDecision::Reject: return "reject";
-        case HumanDecision::Escalate: return "escalate";
+        case HumanDecision::Approve:
+            return "approve";
+        case HumanDecision::Reject:
+            return "reject";
+        case HumanDecision::Escalate:
+            return "escalate";
     }
     return "escalate";
 }
@@ -163,12 +180,18 @@ std::optional<Verdict> parseVerdict(const std::string& output, std::string* erro
             break;
         }
     Verdict out;
-    if (v == "approve" || v == "approved" || v == "allow") out.verdict = VerdictKind::Approve;
-    else if (v == "reject" || v == "rejected" || v == "deny" || v == "block") out.verdict = VerdictKind::Reject;
-    else if (v == "review" || v == "escalate" || v == "needs_review" || v == "human_review") out.verdict = VerdictKind::Review;
-    else return fail(v.empty() ? "no \"verdict\" field" : "unknown verdict \"" + v + "\"");
-    if (j.contains("reasons")) out.reasons = stringList(j["reasons"]);
-    else if (j.contains("reason")) out.reasons = stringList(j["reason"]);
+    if (v == "approve" || v == "approved" || v == "allow")
+        out.verdict = VerdictKind::Approve;
+    else if (v == "reject" || v == "rejected" || v == "deny" || v == "block")
+        out.verdict = VerdictKind::Reject;
+    else if (v == "review" || v == "escalate" || v == "needs_review" || v == "human_review")
+        out.verdict = VerdictKind::Review;
+    else
+        return fail(v.empty() ? "no \"verdict\" field" : "unknown verdict \"" + v + "\"");
+    if (j.contains("reasons"))
+        out.reasons = stringList(j["reasons"]);
+    else if (j.contains("reason"))
+        out.reasons = stringList(j["reason"]);
     if (j.contains("categories")) out.categories = stringList(j["categories"]);
     if (j.contains("confidence") && j["confidence"].is_number()) out.statedConfidence = j["confidence"].get<double>();
     out.repaired = repaired;

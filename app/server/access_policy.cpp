@@ -105,14 +105,18 @@ AccessDecision AccessPolicy::check(const HttpRequest& r) const {
     const std::string& host = r.header("host");
     if (host.empty()) return {400, "the request has no Host header", {}};
     if (!hostAllowed(host))
-        return {421, "Host \"" + host + "\" does not name this server (allowed: localhost, 127.0.0.1, [::1] or the address it listens on, port " +
-                         std::to_string(m_port) + "); requests through other names are refused against DNS rebinding",
+        return {421,
+                "Host \"" + host +
+                    "\" does not name this server (allowed: localhost, 127.0.0.1, [::1] or the address it listens on, port " +
+                    std::to_string(m_port) + "); requests through other names are refused against DNS rebinding",
                 {}};
     const std::string& origin = r.header("origin");
     bool listed = false;
     if (!origin.empty()) {
         if (!originAllowed(origin, listed))
-            return {403, "cross-origin request from " + origin + " refused (start the server with --cors-origin " + origin + " to allow it)", {}};
+            return {403,
+                    "cross-origin request from " + origin + " refused (start the server with --cors-origin " + origin + " to allow it)",
+                    {}};
         if (listed) {
             d.headers.emplace_back("Access-Control-Allow-Origin", origin);
             d.headers.emplace_back("Vary", "Origin");
@@ -122,7 +126,8 @@ AccessDecision AccessPolicy::check(const HttpRequest& r) const {
         d.status = 204;
         if (!origin.empty() && !r.header("access-control-request-method").empty()) {
             const std::string& asked = r.header("access-control-request-headers");
-            const bool plain = asked.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_, ") == std::string::npos;
+            const bool plain =
+                asked.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_, ") == std::string::npos;
             d.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
             d.headers.emplace_back("Access-Control-Allow-Headers", !asked.empty() && plain ? asked : "Content-Type, Authorization");
             d.headers.emplace_back("Access-Control-Max-Age", "600");
@@ -136,7 +141,8 @@ AccessDecision AccessPolicy::check(const HttpRequest& r) const {
         type = type.substr(0, type.find(';'));
         while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
         if (type != "application/json")
-            return {415, "POST bodies must be sent as Content-Type: application/json (got \"" + r.header("content-type") + "\")", d.headers};
+            return {415, "POST bodies must be sent as Content-Type: application/json (got \"" + r.header("content-type") + "\")",
+                    d.headers};
     }
     return d;
 }

@@ -13,7 +13,9 @@ namespace {
 
 using json = nlohmann::json;
 
-bool present(const json& r, const char* key) { return r.contains(key) && !r[key].is_null(); }
+bool present(const json& r, const char* key) {
+    return r.contains(key) && !r[key].is_null();
+}
 
 std::optional<bool> boolean(const json& r, const char* key, const std::string& where = {}) {
     if (!present(r, key)) return std::nullopt;
@@ -61,7 +63,8 @@ ChatRequest parseChatRequest(const json& r, const GenerationParams& defaults) {
     p = defaults;
     auto number = [&](const char* key, double lo, double hi, bool integer = false) -> std::optional<double> {
         if (!present(r, key)) return std::nullopt;
-        if (!r[key].is_number() || (integer && !r[key].is_number_integer())) throwBadInput(std::string(key) + (integer ? " must be an integer" : " must be a number"));
+        if (!r[key].is_number() || (integer && !r[key].is_number_integer()))
+            throwBadInput(std::string(key) + (integer ? " must be an integer" : " must be a number"));
         const double v = r[key].get<double>();
         if (!(v >= lo && v <= hi)) {
             char range[96];

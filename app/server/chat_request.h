@@ -3,9 +3,9 @@
 // Pure; any thread.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-#include <nlohmann/json.hpp>
 
 #include "sightline/engine.h"
 

@@ -24,8 +24,7 @@ std::string_view trim(std::string_view s) {
 bool isToken(std::string_view s) {
     if (s.empty()) return false;
     for (unsigned char c : s)
-        if (!(std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos))
-            return false;
+        if (!(std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos)) return false;
     return true;
 }
 
@@ -85,8 +84,7 @@ std::optional<HeadProblem> parseRequestHead(std::string_view head, size_t maxBod
         if (l.empty()) break;
         if (l[0] == ' ' || l[0] == '\t') return HeadProblem{400, "folded header lines are not accepted"};
         const size_t colon = l.find(':');
-        if (colon == std::string_view::npos || !isToken(l.substr(0, colon)))
-            return HeadProblem{400, "malformed header line"};
+        if (colon == std::string_view::npos || !isToken(l.substr(0, colon))) return HeadProblem{400, "malformed header line"};
         const std::string name = lower(l.substr(0, colon));
         const std::string value(trim(l.substr(colon + 1)));
         if (name == "content-length") ++contentLengths;
@@ -97,8 +95,7 @@ std::optional<HeadProblem> parseRequestHead(std::string_view head, size_t maxBod
     // Two lengths (even equal ones) are how requests are smuggled past proxies: refuse them.
     if (contentLengths > 1) return HeadProblem{400, "more than one Content-Length header"};
     if (hosts > 1) return HeadProblem{400, "more than one Host header"};
-    if (req.headers.count("transfer-encoding"))
-        return HeadProblem{411, "chunked request bodies are not supported; send Content-Length"};
+    if (req.headers.count("transfer-encoding")) return HeadProblem{411, "chunked request bodies are not supported; send Content-Length"};
     if (auto it = req.headers.find("content-length"); it != req.headers.end()) {
         const std::string& v = it->second;
         if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos)
@@ -108,7 +105,8 @@ std::optional<HeadProblem> parseRequestHead(std::string_view head, size_t maxBod
         return HeadProblem{411, "POST needs a Content-Length"};
     }
     if (length > maxBodyBytes)
-        return HeadProblem{413, "request body of " + std::to_string(length) + " bytes is over the limit of " + std::to_string(maxBodyBytes)};
+        return HeadProblem{413,
+                           "request body of " + std::to_string(length) + " bytes is over the limit of " + std::to_string(maxBodyBytes)};
     return std::nullopt;
 }
 

@@ -29,9 +29,12 @@ using Clock = std::chrono::steady_clock;
 std::string jsonEscape(const std::string& s) {
     std::string m;
     for (unsigned char c : s) {
-        if (c == '"' || c == '\\') m += '\\', m += static_cast<char>(c);
-        else if (c < 0x20) m += ' ';
-        else m += static_cast<char>(c);
+        if (c == '"' || c == '\\')
+            m += '\\', m += static_cast<char>(c);
+        else if (c < 0x20)
+            m += ' ';
+        else
+            m += static_cast<char>(c);
     }
     return m;
 }
@@ -40,21 +43,36 @@ std::string jsonEscape(const std::string& s) {
 
 const char* statusText(int s) {
     switch (s) {
-        case 200: return "OK";
-        case 204: return "No Content";
-        case 400: return "Bad Request";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 408: return "Request Timeout";
-        case 411: return "Length Required";
-        case 413: return "Payload Too Large";
-        case 415: return "Unsupported Media Type";
-        case 421: return "Misdirected Request";
-        case 431: return "Request Header Fields Too Large";
-        case 500: return "Internal Server Error";
-        case 503: return "Service Unavailable";
-        case 507: return "Insufficient Storage";
+        case 200:
+            return "OK";
+        case 204:
+            return "No Content";
+        case 400:
+            return "Bad Request";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 408:
+            return "Request Timeout";
+        case 411:
+            return "Length Required";
+        case 413:
+            return "Payload Too Large";
+        case 415:
+            return "Unsupported Media Type";
+        case 421:
+            return "Misdirected Request";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
+        case 507:
+            return "Insufficient Storage";
     }
     return "Unknown";
 }
@@ -92,7 +110,9 @@ bool HttpResponder::beginStream(int status, const std::string& contentType) {
                     "\r\nCache-Control: no-cache\r\n" + m_extraHeaders + "Connection: close\r\n\r\n");
 }
 
-bool HttpResponder::write(const std::string& data) { return writeAll(data); }
+bool HttpResponder::write(const std::string& data) {
+    return writeAll(data);
+}
 
 bool HttpResponder::clientGone() {
     if (m_gone) return true;
@@ -107,11 +127,11 @@ struct HttpServer::Pending {
     std::string peer;
     std::string buf;
     Clock::time_point deadline;  // of the head, then of the body
-    size_t scanFrom = 0;  // where the search for the head's end resumes
+    size_t scanFrom = 0;         // where the search for the head's end resumes
     size_t bodyStart = std::string::npos;
     size_t length = 0;
     HttpRequest request;
-    AccessDecision access;  // decided as soon as the head is complete
+    AccessDecision access;   // decided as soon as the head is complete
     bool lingering = false;  // answered early: what the client still sends is read and dropped until deadline
     bool done = false;       // answered or handed to a handler: leaves the loop
 };
@@ -119,7 +139,9 @@ struct HttpServer::Pending {
 HttpServer::HttpServer(HttpHandler handler, HttpLimits limits, AccessOptions access)
     : m_handler(std::move(handler)), m_limits(limits), m_access(std::move(access)) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+    stop();
+}
 
 void HttpServer::start(const std::string& host, int port) {
     addrinfo hints{};
@@ -160,7 +182,8 @@ void HttpServer::stop() {
     if (m_listen < 0) return;
     m_stopping = true;
     const uint64_t one = 1;
-    if (m_wake >= 0 && ::write(m_wake, &one, sizeof one) < 0) {}  // the loop also polls m_stopping every 200 ms
+    if (m_wake >= 0 && ::write(m_wake, &one, sizeof one) < 0) {
+    }                                                  // the loop also polls m_stopping every 200 ms
     if (m_loopThread.joinable()) m_loopThread.join();  // closes the pending connections
     ::close(m_listen);
     m_listen = -1;
@@ -184,7 +207,9 @@ void HttpServer::loop() {
         for (Pending& c : pending) {
             if (now >= c.deadline && !c.done) {
                 if (!c.lingering)
-                    HttpResponder(c.fd).send(408, "application/json", errorJson(c.bodyStart == std::string::npos ? "request head timed out" : "request body timed out"));
+                    HttpResponder(c.fd).send(
+                        408, "application/json",
+                        errorJson(c.bodyStart == std::string::npos ? "request head timed out" : "request body timed out"));
                 c.done = true;
             }
             m_pendingBytes += c.buf.size();
@@ -227,7 +252,8 @@ void HttpServer::loop() {
             if (live >= static_cast<size_t>(m_limits.maxPendingConnections)) {
                 for (Pending& c : pending)
                     if (!c.done && !c.lingering) {
-                        HttpResponder(c.fd).send(503, "application/json", errorJson("too many connections; this one was the slowest", "server_busy"));
+                        HttpResponder(c.fd).send(503, "application/json",
+                                                 errorJson("too many connections; this one was the slowest", "server_busy"));
                         c.done = true;
                         break;
                     }
@@ -248,7 +274,8 @@ void HttpServer::readFrom(Pending& c) {
     try {
         readSome(c);
     } catch (const std::exception& e) {  // out of memory for a buffer, a thread: this connection fails, the loop lives
-        HttpResponder(c.fd).send(503, "application/json", errorJson(std::string("cannot take this request now: ") + e.what(), "server_error"));
+        HttpResponder(c.fd).send(503, "application/json",
+                                 errorJson(std::string("cannot take this request now: ") + e.what(), "server_error"));
         c.done = true;
     }
 }
@@ -321,8 +348,9 @@ void HttpServer::dispatch(Pending& c) {
         return;
     }
     if (m_active.load() >= m_limits.maxHandlers) {
-        HttpResponder(c.fd).send(503, "application/json",
-                                 errorJson("the server is answering " + std::to_string(m_limits.maxHandlers) + " requests already; try again", "server_busy"));
+        HttpResponder(c.fd).send(
+            503, "application/json",
+            errorJson("the server is answering " + std::to_string(m_limits.maxHandlers) + " requests already; try again", "server_busy"));
         return;
     }
     // The handler thread owns the socket from here: blocking, with a send timeout.
@@ -349,7 +377,7 @@ void HttpServer::dispatch(Pending& c) {
             serve(fd, request, access);
             finish();
         }).detach();
-        c.fd = -1;  // closed by the thread
+        c.fd = -1;                        // closed by the thread
     } catch (const std::system_error&) {  // no thread to be had: refuse this request, keep serving
         HttpResponder(fd).send(503, "application/json", errorJson("the server cannot start another thread now; try again", "server_busy"));
         {

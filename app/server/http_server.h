@@ -51,13 +51,13 @@ private:
 
 struct HttpLimits {
     size_t maxHeaderBytes = 64 * 1024;
-    size_t maxBodyBytes = 64 * 1024 * 1024;  // base64 images
-    int maxHandlers = 64;             // requests answered at once (one thread each); more get 503
-    int maxPendingConnections = 256;  // connections still sending their request; a new one drops the oldest
+    size_t maxBodyBytes = 64 * 1024 * 1024;    // base64 images
+    int maxHandlers = 64;                      // requests answered at once (one thread each); more get 503
+    int maxPendingConnections = 256;           // connections still sending their request; a new one drops the oldest
     size_t maxPendingBytes = size_t(1) << 30;  // all of those requests' bytes together; more gets 503
-    int headTimeoutMs = 10000;        // the whole request head, from accept
-    int bodyTimeoutMs = 60000;        // the whole body, from the end of the head
-    int writeTimeoutSeconds = 30;     // per send: a client that stops reading is dropped
+    int headTimeoutMs = 10000;                 // the whole request head, from accept
+    int bodyTimeoutMs = 60000;                 // the whole body, from the end of the head
+    int writeTimeoutSeconds = 30;              // per send: a client that stops reading is dropped
 };
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponder&)>;

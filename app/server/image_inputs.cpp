@@ -12,7 +12,6 @@
 #include "sightline/error.h"
 #include "sightline/image.h"
 
-
 namespace sightline::server {
 
 namespace {
@@ -63,7 +62,8 @@ std::string base64DecodeLoose(std::string_view in) {
 std::string percentDecode(const std::string& s) {
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) && std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
             out += static_cast<char>(std::strtol(s.substr(i + 1, 2).c_str(), nullptr, 16));
             i += 2;
         } else {
@@ -82,7 +82,8 @@ bool under(const std::string& path, const std::vector<std::string>& folders) {
 // Reads an allowed local file. Every way of not getting a file inside the folders gives the same
 // message (missing, a symlink out, unreadable, not a regular file).
 std::string readAllowedFile(const std::string& ref, const std::string& where, const std::vector<std::string>& folders, int64_t maxBytes) {
-    const std::string refusal = where + ": cannot read \"" + ref + "\": it must be a readable regular file under a folder given to --allow-local-files";
+    const std::string refusal =
+        where + ": cannot read \"" + ref + "\": it must be a readable regular file under a folder given to --allow-local-files";
     std::string path = ref.rfind("file://", 0) == 0 ? percentDecode(ref.substr(7)) : ref;
     char resolved[PATH_MAX];
     if (path.empty() || path.find('\0') != std::string::npos || !::realpath(path.c_str(), resolved) || !under(resolved, folders))
@@ -103,7 +104,8 @@ std::string readAllowedFile(const std::string& ref, const std::string& where, co
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || n <= 0 || !under(std::string(opened, static_cast<size_t>(n)), folders))
         throwBadInput(refusal);
     if (st.st_size > maxBytes)
-        throw HttpError(413, where + ": the file is " + std::to_string(st.st_size) + " bytes, over the limit of " + std::to_string(maxBytes) + " bytes a file");
+        throw HttpError(413, where + ": the file is " + std::to_string(st.st_size) + " bytes, over the limit of " +
+                                 std::to_string(maxBytes) + " bytes a file");
     std::string bytes(static_cast<size_t>(st.st_size), '\0');
     size_t got = 0;
     while (got < bytes.size()) {
@@ -151,7 +153,8 @@ void prepareImages(json& messages, const ImageLimits& limits, const std::vector<
         json& parts = m["content"];
         for (size_t k = 0; k < parts.size(); ++k) {
             json& part = parts[k];
-            const std::string type = part.is_object() && part.contains("type") && part["type"].is_string() ? part["type"].get<std::string>() : "";
+            const std::string type =
+                part.is_object() && part.contains("type") && part["type"].is_string() ? part["type"].get<std::string>() : "";
             if (type != "image" && type != "image_url") continue;
             const std::string where = "messages[" + std::to_string(i) + "].content[" + std::to_string(k) + "]";
             // The reference, found by the keys parseChatJson reads, in its order.
@@ -160,8 +163,10 @@ void prepareImages(json& messages, const ImageLimits& limits, const std::vector<
                 if (!ref && part.contains(key) && part[key].is_string()) ref = &part[key];
             if (!ref && part.contains("image_url")) {
                 json& iu = part["image_url"];
-                if (iu.is_string()) ref = &iu;
-                else if (iu.is_object() && iu.contains("url") && iu["url"].is_string()) ref = &iu["url"];
+                if (iu.is_string())
+                    ref = &iu;
+                else if (iu.is_object() && iu.contains("url") && iu["url"].is_string())
+                    ref = &iu["url"];
             }
             if (!ref) continue;
             const std::string text = ref->get<std::string>();

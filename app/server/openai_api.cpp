@@ -21,9 +21,13 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string dumpJson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dumpJson(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
-json errorBody(const std::string& message, const std::string& type) { return {{"error", {{"message", message}, {"type", type}}}}; }
+json errorBody(const std::string& message, const std::string& type) {
+    return {{"error", {{"message", message}, {"type", type}}}};
+}
 
 void sendError(HttpResponder& out, int status, const std::string& message, const std::string& type = "invalid_request_error") {
     out.send(status, "application/json", dumpJson(errorBody(message, type)));
@@ -31,16 +35,21 @@ void sendError(HttpResponder& out, int status, const std::string& message, const
 
 int statusFor(const Error& e) {
     switch (e.kind()) {
-        case ErrorKind::BadInput: return 400;
-        case ErrorKind::OutOfMemory: return 503;
-        default: return 500;
+        case ErrorKind::BadInput:
+            return 400;
+        case ErrorKind::OutOfMemory:
+            return 503;
+        default:
+            return 500;
     }
 }
 
 const char* typeFor(const Error& e) {
     switch (e.kind()) {
-        case ErrorKind::BadInput: return "invalid_request_error";
-        default: return "server_error";  // out of memory included: the server's state, not the request
+        case ErrorKind::BadInput:
+            return "invalid_request_error";
+        default:
+            return "server_error";  // out of memory included: the server's state, not the request
     }
 }
 
@@ -71,8 +80,9 @@ void ApiService::handle(const HttpRequest& req, HttpResponder& out) {
             const SchedulerCounters n = m_backend->counters().value_or(SchedulerCounters{});
             int64_t queued = 0;
             for (auto q : n.queued) queued += q;
-            h = {{"status", "ok"}, {"model_loaded", true}, {"model", m_options.modelName}, {"queued", queued}, {"running", n.running},
-                 {"slots", n.slots > 0 ? n.slots : m_backend->batchSlots()}, {"completed", n.completed}};
+            h = {{"status", "ok"},          {"model_loaded", true}, {"model", m_options.modelName},
+                 {"queued", queued},        {"running", n.running}, {"slots", n.slots > 0 ? n.slots : m_backend->batchSlots()},
+                 {"completed", n.completed}};
         }
         out.send(200, "application/json", dumpJson(h));
         return;
@@ -80,7 +90,8 @@ void ApiService::handle(const HttpRequest& req, HttpResponder& out) {
     if (req.path == "/v1/models") {
         if (req.method != "GET") return sendError(out, 405, "use GET");
         json data = json::array();
-        if (m_backend->loaded()) data.push_back({{"id", m_options.modelName}, {"object", "model"}, {"created", 0}, {"owned_by", "sightline"}});
+        if (m_backend->loaded())
+            data.push_back({{"id", m_options.modelName}, {"object", "model"}, {"created", 0}, {"owned_by", "sightline"}});
         out.send(200, "application/json", dumpJson({{"object", "list"}, {"data", data}}));
         return;
     }
@@ -149,7 +160,10 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
 
     auto chunk = [&](const json& delta, const json& finish) {
         return "data: " +
-               dumpJson({{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", m_options.modelName},
+               dumpJson({{"id", id},
+                         {"object", "chat.completion.chunk"},
+                         {"created", created},
+                         {"model", m_options.modelName},
                          {"choices", json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}})}}) +
                "\n\n";
     };
@@ -165,7 +179,8 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
                 s.answer.resize(pos);
                 stopHit = true;
             }
-        if (!done && !stopHit && maxStop > 1) s.answer.resize(utf8Cut(s.answer, s.answer.size() >= maxStop - 1 ? s.answer.size() - (maxStop - 1) : 0));
+        if (!done && !stopHit && maxStop > 1)
+            s.answer.resize(utf8Cut(s.answer, s.answer.size() >= maxStop - 1 ? s.answer.size() - (maxStop - 1) : 0));
         return s;
     };
     size_t sentReasoning = 0, sentContent = 0;
@@ -221,8 +236,13 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
         std::string tail = chunk(json::object(), finish);
         if (includeUsage)
             tail += "data: " +
-                    dumpJson({{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", m_options.modelName},
-                              {"choices", json::array()}, {"usage", usage}, {"timings", timings}}) +
+                    dumpJson({{"id", id},
+                              {"object", "chat.completion.chunk"},
+                              {"created", created},
+                              {"model", m_options.modelName},
+                              {"choices", json::array()},
+                              {"usage", usage},
+                              {"timings", timings}}) +
                     "\n\n";
         out.write(tail + "data: [DONE]\n\n");
         return;
@@ -243,8 +263,13 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
         choice["logprobs"] = {{"content", content}};
     }
     out.send(200, "application/json",
-             dumpJson({{"id", id}, {"object", "chat.completion"}, {"created", created}, {"model", m_options.modelName},
-                       {"choices", json::array({choice})}, {"usage", usage}, {"timings", timings}}));
+             dumpJson({{"id", id},
+                       {"object", "chat.completion"},
+                       {"created", created},
+                       {"model", m_options.modelName},
+                       {"choices", json::array({choice})},
+                       {"usage", usage},
+                       {"timings", timings}}));
 }
 
 }  // namespace sightline::server

@@ -3,16 +3,14 @@
 #include <c10/core/InferenceMode.h>
 #include <c10/util/Exception.h>
 
-
 #include "model/glm4v_weights.h"
 #include "model/model_impl.h"
-#include "runtime/guarded.h"
 #include "runtime/device.h"
+#include "runtime/guarded.h"
 #include "sightline/engine.h"
 #include "util/files.h"
 
 namespace sightline {
-
 
 GenerationParams defaultGenerationParams(const ModelConfig& c) {
     GenerationParams p;
@@ -25,14 +23,16 @@ GenerationParams defaultGenerationParams(const ModelConfig& c) {
     return p;
 }
 
-
 namespace {
 
 at::ScalarType toScalar(DType d) {
     switch (d) {
-        case DType::Float32: return at::kFloat;
-        case DType::BFloat16: return at::kBFloat16;
-        case DType::Float16: return at::kHalf;
+        case DType::Float32:
+            return at::kFloat;
+        case DType::BFloat16:
+            return at::kBFloat16;
+        case DType::Float16:
+            return at::kHalf;
     }
     return at::kFloat;
 }
@@ -42,7 +42,9 @@ at::ScalarType toScalar(DType d) {
 Model::Model(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Model::~Model() = default;
 
-const Model::Impl& modelImpl(const Model& model) { return *model.m_impl; }
+const Model::Impl& modelImpl(const Model& model) {
+    return *model.m_impl;
+}
 
 std::shared_ptr<Model> Model::load(const LoadOptions& o) {
     c10::InferenceMode inference;
@@ -100,13 +102,27 @@ std::shared_ptr<Model> Model::load(const LoadOptions& o) {
     return std::shared_ptr<Model>(new Model(std::move(impl)));
 }
 
-const ModelConfig& Model::config() const { return m_impl->config; }
-std::shared_ptr<const Tokenizer> Model::tokenizer() const { return m_impl->tokenizer; }
-std::string Model::deviceName() const { return runtime::describeDevice(m_impl->device); }
-DType Model::dtype() const { return m_impl->dtype; }
-int64_t Model::parameterCount() const { return m_impl->weights.parameterCount; }
-int64_t Model::weightBytes() const { return m_impl->weights.bytes; }
-bool Model::int8Weights() const { return m_impl->weights.text.lmHeadScale.defined(); }
+const ModelConfig& Model::config() const {
+    return m_impl->config;
+}
+std::shared_ptr<const Tokenizer> Model::tokenizer() const {
+    return m_impl->tokenizer;
+}
+std::string Model::deviceName() const {
+    return runtime::describeDevice(m_impl->device);
+}
+DType Model::dtype() const {
+    return m_impl->dtype;
+}
+int64_t Model::parameterCount() const {
+    return m_impl->weights.parameterCount;
+}
+int64_t Model::weightBytes() const {
+    return m_impl->weights.bytes;
+}
+bool Model::int8Weights() const {
+    return m_impl->weights.text.lmHeadScale.defined();
+}
 
 PreprocessedImage Model::preprocess(const RgbImage& image, int64_t maxImagePixels) const {
     return preprocessImage(image, m_impl->config.image, maxImagePixels);

@@ -39,7 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t contentLength = 0;
     const auto problem = parseRequestHead(buffer.substr(0, whole), kMaxBody, request, contentLength);
     if (problem) {
-        if (problem->status < 400 || problem->status > 499 || problem->message.empty()) fail("a refusal without a 4xx status and a message");
+        if (problem->status < 400 || problem->status > 499 || problem->message.empty())
+            fail("a refusal without a 4xx status and a message");
         return 0;
     }
     if (request.method.empty()) fail("accepted a head without a method");

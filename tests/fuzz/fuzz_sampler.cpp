@@ -17,12 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         return v;
     };
     SamplingParams params;
-    params.temperature = (u32(0) % 2001) / 1000.0;         // [0, 2], as openai_api accepts
-    params.topP = (u32(4) % 1001) / 1000.0;                // [0, 1]
-    params.topK = u32(8) % 1000001;                         // [0, 1e6]
+    params.temperature = (u32(0) % 2001) / 1000.0;               // [0, 2], as openai_api accepts
+    params.topP = (u32(4) % 1001) / 1000.0;                      // [0, 1]
+    params.topK = u32(8) % 1000001;                              // [0, 1e6]
     params.repetitionPenalty = 0.5 + (u32(12) % 2001) / 1000.0;  // generation_config values seen in the wild
     params.seed = u32(16);
-    const int topN = static_cast<int>(u32(20) % 21);       // top_logprobs [0, 20]
+    const int topN = static_cast<int>(u32(20) % 21);  // top_logprobs [0, 20]
     std::vector<float> logits((size - 24) / 4);
     std::memcpy(logits.data(), data + 24, logits.size() * 4);
     std::vector<int64_t> history;

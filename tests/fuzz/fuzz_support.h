@@ -33,9 +33,9 @@ public:
         namespace fs = std::filesystem;
         const char* tmp = std::getenv("TMPDIR");
         const char* chosen = std::getenv("SIGHTLINE_FUZZ_SCRATCH");  // tools/fuzz.sh: removed after the run
-        const fs::path base = chosen && *chosen ? fs::path(chosen)
+        const fs::path base = chosen && *chosen              ? fs::path(chosen)
                               : fs::is_directory("/dev/shm") ? fs::path("/dev/shm")
-                                                              : fs::path(tmp && *tmp ? tmp : "/tmp");
+                                                             : fs::path(tmp && *tmp ? tmp : "/tmp");
         m_path = (base / "sightline-fuzz-XXXXXX").string();
         if (!mkdtemp(m_path.data())) std::abort();
     }

@@ -2,7 +2,8 @@
 // encode, then decode. The tokenizer has no normalizer and maps bytes one to one (byte-level
 // BPE), so for valid UTF-8 text decode(encode(text)) must give the text back exactly; for invalid
 // text it must give toValidUtf8(text). The decoded text and a streamed decode must be valid UTF-8
-// and agree. Invalid UTF-8 may be refused with an Error; valid text may not. Ids from the input's tail (any value, also out of range) are decoded too.
+// and agree. Invalid UTF-8 may be refused with an Error; valid text may not. Ids from the input's tail (any value, also out of range) are
+// decoded too.
 #include <cstring>
 
 #include "fuzz_support.h"

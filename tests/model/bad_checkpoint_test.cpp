@@ -239,4 +239,3 @@ TEST(BadCheckpoint, TokenizerWithAnIdOutsideItsArrays) {
 }
 
 }  // namespace
-

@@ -7,9 +7,9 @@
 
 #include "arch/glm4v_rope.h"
 #include "golden.h"
+#include "kv/image_cache.h"
 #include "model/glm4v_forward.h"
 #include "model/model_impl.h"
-#include "kv/image_cache.h"
 #include "scheduler/lane.h"
 #include "sightline/engine.h"
 #include "sightline/scheduler.h"
@@ -131,7 +131,8 @@ TEST_P(FixtureParity, VisionAndDecoderIntermediatesWithinTolerance) {
             // Golden pixel values in, so the model check does not depend on the resize.
             imageEmbeds = glm4vVisionForward(impl.weights, impl.config, g["pixel_values"], grids, &trace);
             EXPECT_TRUE(at::equal(trace["vis_pos_ids"].cpu(), g["vis_pos_ids"]));
-            for (const char* k : {"vis_patch_embed", "vis_embeddings", "vis_block0", "vis_post_layernorm", "vis_downsample", "image_embeds"})
+            for (const char* k :
+                 {"vis_patch_embed", "vis_embeddings", "vis_block0", "vis_post_layernorm", "vis_downsample", "image_embeds"})
                 EXPECT_LT(test::maxAbsDiff(trace[k], g[k]), m_setup.tol) << k;
         }
         at::Tensor ids = g["input_ids"].to(impl.device);
@@ -311,8 +312,8 @@ TEST_P(FixtureParity, Int8WeightsReportLogitErrorAndGreedyAgreement) {
         size_t same = 0;
         while (same < std::min(r.outputIds.size(), expected.size()) && r.outputIds[same] == expected[same]) ++same;
         if (same == expected.size() && r.outputIds.size() == expected.size()) ++identicalCases;
-        std::printf("[ int8 ] %s: prefill logits max|diff| %.4f vs float32 reference; %zu of %zu greedy tokens identical\n", name.c_str(), err,
-                    same, expected.size());
+        std::printf("[ int8 ] %s: prefill logits max|diff| %.4f vs float32 reference; %zu of %zu greedy tokens identical\n", name.c_str(),
+                    err, same, expected.size());
         // Per-channel INT8 keeps logits within a few hundredths on this model; the error is reported above.
         EXPECT_LT(err, m_setup.dtype == DType::Float32 ? 0.15 : 0.4) << name;
         EXPECT_EQ(r.outputIds[0], expected[0]) << name;
@@ -337,8 +338,8 @@ TEST_P(FixtureParity, GreedyGenerationMatchesReferenceTokens) {
             EXPECT_EQ(result.outputIds[0], expected[0]) << "first greedy token under " << dtypeName(m_setup.dtype);
             size_t same = 0;
             while (same < std::min(result.outputIds.size(), expected.size()) && result.outputIds[same] == expected[same]) ++same;
-            std::printf("[ info ] %s %s: %zu of %zu greedy tokens identical to the float32 reference\n", c["name"].get<std::string>().c_str(),
-                        dtypeName(m_setup.dtype), same, expected.size());
+            std::printf("[ info ] %s %s: %zu of %zu greedy tokens identical to the float32 reference\n",
+                        c["name"].get<std::string>().c_str(), dtypeName(m_setup.dtype), same, expected.size());
         }
         EXPECT_EQ(result.promptTokens, c["num_prompt_tokens"].get<int64_t>());
         EXPECT_GT(result.stats.totalMs, 0);
@@ -349,9 +350,12 @@ TEST_P(FixtureParity, CancelledRequestStopsAndKeepsTokens) {
     const auto& c = m_cases["cases"][0];
     std::atomic<bool> cancel{false};
     int seen = 0;
-    const auto r = generateOnce(m_model, caseMessages(c), caseParams(c), [&](const TokenEvent&) {
-        if (++seen == 3) cancel = true;
-    }, &cancel);
+    const auto r = generateOnce(
+        m_model, caseMessages(c), caseParams(c),
+        [&](const TokenEvent&) {
+            if (++seen == 3) cancel = true;
+        },
+        &cancel);
     EXPECT_EQ(r.finishReason, FinishReason::Cancelled);
     EXPECT_EQ(r.outputIds.size(), 3u);
 }

@@ -64,8 +64,7 @@ TEST_P(ReferenceModel, MatchesTransformers) {
         std::vector<ImageGrid> grids;
         for (const auto& im : images) grids.push_back({im.gridT, im.gridH, im.gridW});
         const auto rope = glm4vRopeIndex(ids, grids, impl.config);
-        for (int s = 0; s < 3; ++s)
-            EXPECT_TRUE(at::equal(at::tensor(rope.pos[s], at::kLong), g["position_ids"][s])) << "stream " << s;
+        for (int s = 0; s < 3; ++s) EXPECT_TRUE(at::equal(at::tensor(rope.pos[s], at::kLong), g["position_ids"][s])) << "stream " << s;
         EXPECT_EQ(rope.ropeDelta, c["rope_delta"].get<int64_t>());
 
         at::Tensor imageEmbeds;
@@ -86,13 +85,12 @@ TEST_P(ReferenceModel, MatchesTransformers) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, ReferenceModel, ::testing::ValuesIn(referenceModels()),
-                         [](const auto& info) {
-                             std::string n = info.param;
-                             for (auto& ch : n)
-                                 if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                             return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Shapes, ReferenceModel, ::testing::ValuesIn(referenceModels()), [](const auto& info) {
+    std::string n = info.param;
+    for (auto& ch : n)
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    return n;
+});
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ReferenceModel);
 
 TEST(TokenizerCorpus, IdenticalToHuggingFaceTokenizers) {

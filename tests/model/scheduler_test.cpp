@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
-#include <thread>
 #include <mutex>
+#include <thread>
 
 #include "sightline/engine.h"
 #include "sightline/scheduler.h"
@@ -194,8 +194,12 @@ TEST_F(SchedulerTest, ABurstOfNewRequestsDoesNotStallTheRunningOnes) {
         if (++seen == 3) gate.hold();
     });
     gate.waitEntered();
-    auto b = s.submit(RequestSource::Moderation, messages(c), one, [&](const TokenEvent& ev) { if (ev.tokenId >= 0) log("B"); });
-    auto d = s.submit(RequestSource::Moderation, messages(c), one, [&](const TokenEvent& ev) { if (ev.tokenId >= 0) log("C"); });
+    auto b = s.submit(RequestSource::Moderation, messages(c), one, [&](const TokenEvent& ev) {
+        if (ev.tokenId >= 0) log("B");
+    });
+    auto d = s.submit(RequestSource::Moderation, messages(c), one, [&](const TokenEvent& ev) {
+        if (ev.tokenId >= 0) log("C");
+    });
     gate.release();
     b.get();
     d.get();
@@ -233,9 +237,12 @@ TEST_F(SchedulerTest, CancellingOneRequestLeavesTheOthersIntact) {
 
     std::atomic<bool> stop{false};
     std::atomic<int> count{0};
-    auto cancelled = s.submit(RequestSource::Chat, messages(c), longRun, [&](const TokenEvent&) {
-        if (++count == 5) stop = true;
-    }, &stop);
+    auto cancelled = s.submit(
+        RequestSource::Chat, messages(c), longRun,
+        [&](const TokenEvent&) {
+            if (++count == 5) stop = true;
+        },
+        &stop);
     auto beside = s.submit(RequestSource::Chat, messages(m_cases[3]), greedy(m_cases[3]));
     const GenerateResult x = cancelled.get();
     EXPECT_EQ(x.finishReason, FinishReason::Cancelled);
@@ -419,7 +426,8 @@ TEST_F(SchedulerTest, AThrowingTokenCallbackFailsOnlyItsRequest) {
     EXPECT_EQ(s.counters().failed, 3);
     // generateOnce reports it the same way, to its caller.
     std::future<GenerateResult> alone = std::async(std::launch::deferred, [&] {
-        return generateOnce(m_model, messages(m_cases[0]), greedy(m_cases[0]), [](const TokenEvent&) { throw std::runtime_error("stream closed"); });
+        return generateOnce(m_model, messages(m_cases[0]), greedy(m_cases[0]),
+                            [](const TokenEvent&) { throw std::runtime_error("stream closed"); });
     });
     EXPECT_NE(failureOf(alone, ErrorKind::Internal).find("stream closed"), std::string::npos);
 }
@@ -480,7 +488,8 @@ TEST_F(SchedulerTest, StreamedAndFinalTextIsValidUtf8EvenWhenCutMidCharacter) {
         p.maxNewTokens = 32;
         p.ignoreEos = true;
         params.push_back(p);
-        futures.push_back(s.submit(RequestSource::Api, messages(c), p, [&, i](const TokenEvent& ev) { streamed[i].chunks.push_back(ev.textDelta); }));
+        futures.push_back(
+            s.submit(RequestSource::Api, messages(c), p, [&, i](const TokenEvent& ev) { streamed[i].chunks.push_back(ev.textDelta); }));
     }
     int brokenRaw = 0;
     int cutRun = -1;
@@ -513,7 +522,8 @@ TEST_F(SchedulerTest, StreamedAndFinalTextIsValidUtf8EvenWhenCutMidCharacter) {
     GenerationParams p = params[static_cast<size_t>(cutRun)];
     p.maxNewTokens = cutAt;
     Streamed cut;
-    const GenerateResult r = s.submit(RequestSource::Api, messages(c), p, [&](const TokenEvent& ev) { cut.chunks.push_back(ev.textDelta); }).get();
+    const GenerateResult r =
+        s.submit(RequestSource::Api, messages(c), p, [&](const TokenEvent& ev) { cut.chunks.push_back(ev.textDelta); }).get();
     ASSERT_EQ(r.outputIds.size(), static_cast<size_t>(cutAt));
     EXPECT_EQ(r.finishReason, FinishReason::Length);
     for (const auto& chunk : cut.chunks) EXPECT_TRUE(isValidUtf8(chunk));
@@ -541,4 +551,3 @@ TEST_F(SchedulerTest, EveryStreamedChunkOfTheFixtureCasesIsValidUtf8) {
         EXPECT_TRUE(isValidUtf8(r.text));
     }
 }
-

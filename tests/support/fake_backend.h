@@ -26,7 +26,7 @@ public:
     FakeBackend(std::vector<std::string> tokens = {"fake"}, int delayMs = 0) : m_tokens(std::move(tokens)), m_delayMs(delayMs) {}
     // Any list of strings with toStdString() (a QStringList in the UI tests).
     template <class List>
-        requires requires(const List& l) { l.begin()->toStdString(); }
+    requires requires(const List& l) { l.begin()->toStdString(); }
     FakeBackend(const List& tokens, int delayMs) : m_delayMs(delayMs) {
         for (const auto& t : tokens) m_tokens.push_back(t.toStdString());
     }
@@ -109,8 +109,8 @@ public:
     mutable std::mutex mutex;  // guards lastMessages, sources, m_observer
     mutable std::vector<ChatMessage> lastMessages;
     mutable std::vector<RequestSource> sources;
-    mutable std::atomic<int> calls{0};     // "{n}" in a token becomes this request's number
-    mutable std::atomic<int> failNext{0};  // the next n requests throw before any token
+    mutable std::atomic<int> calls{0};          // "{n}" in a token becomes this request's number
+    mutable std::atomic<int> failNext{0};       // the next n requests throw before any token
     mutable std::atomic<int64_t> lastSeed{-1};  // the sampling seed of the last request
     FinishReason endReason = FinishReason::Stop;
 

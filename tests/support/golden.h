@@ -16,12 +16,23 @@ inline std::map<std::string, at::Tensor> loadGolden(const std::string& path) {
     for (const auto& [name, info] : f->tensors()) {
         at::ScalarType st = at::kFloat;
         switch (info.dtype) {
-            case StorageDType::F32: st = at::kFloat; break;
-            case StorageDType::I64: st = at::kLong; break;
-            case StorageDType::I32: st = at::kInt; break;
-            case StorageDType::BF16: st = at::kBFloat16; break;
-            case StorageDType::F16: st = at::kHalf; break;
-            default: continue;
+            case StorageDType::F32:
+                st = at::kFloat;
+                break;
+            case StorageDType::I64:
+                st = at::kLong;
+                break;
+            case StorageDType::I32:
+                st = at::kInt;
+                break;
+            case StorageDType::BF16:
+                st = at::kBFloat16;
+                break;
+            case StorageDType::F16:
+                st = at::kHalf;
+                break;
+            default:
+                continue;
         }
         out[name] = at::from_blob(const_cast<uint8_t*>(info.data), info.shape, at::TensorOptions().dtype(st)).clone();
     }

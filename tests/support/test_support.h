@@ -26,7 +26,9 @@ inline std::string scratchDir(const std::string& prefix, const std::string& tag)
         // libc only: at exit, std::filesystem may resolve into libtorch's copy, already torn down.
         ~Registry() {
             for (const auto& d : dirs)
-                ::nftw(d.c_str(), [](const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }, 16, FTW_DEPTH | FTW_PHYS);
+                ::nftw(
+                    d.c_str(), [](const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }, 16,
+                    FTW_DEPTH | FTW_PHYS);
         }
     };
     static Registry registry;
@@ -56,7 +58,9 @@ inline std::string readFile(const std::string& path) {
     return ss.str();
 }
 
-inline nlohmann::json readJson(const std::string& path) { return nlohmann::json::parse(readFile(path)); }
+inline nlohmann::json readJson(const std::string& path) {
+    return nlohmann::json::parse(readFile(path));
+}
 
 inline void writeFile(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary);

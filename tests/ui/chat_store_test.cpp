@@ -90,8 +90,8 @@ void ChatStoreTest::migratesFromEveryEarlierSchema() {
         QCOMPARE(chats[2].title, QStringLiteral("What breed is this cat?"));
         QCOMPARE(s.chatSystemPrompt(chats[2].id), QStringLiteral("Be brief."));
         const auto a = s.messages(chats[2].id);
-        QCOMPARE(texts(a), (QStringList{"What breed is this cat?", "<think>Orange, striped.</think>A **ginger tabby**.", "And its age? 年龄",
-                                        "<think>Hard to say"}));
+        QCOMPARE(texts(a), (QStringList{"What breed is this cat?", "<think>Orange, striped.</think>A **ginger tabby**.",
+                                        "And its age? 年龄", "<think>Hard to say"}));
         QCOMPARE(a[0].parentId, -1);
         for (int i = 1; i < a.size(); ++i) QCOMPARE(a[i].parentId, a[i - 1].id);
         QCOMPARE(a[1].stats->generatedTokens, 64);
@@ -109,7 +109,7 @@ void ChatStoreTest::migratesFromEveryEarlierSchema() {
         QCOMPARE(b[1].error, QStringLiteral("CUDA out of memory"));
         QCOMPARE(b[0].images.size(), 2);
         QCOMPARE(b[0].images[0].path, QStringLiteral("/home/ana/Downloads/receipt.jpg"));  // missing: kept as it was
-        QCOMPARE(b[0].images[1].path, a[0].images[0].path);                              // one copy for both uses
+        QCOMPARE(b[0].images[1].path, a[0].images[0].path);                                // one copy for both uses
         QCOMPARE(QDir(s.imageFolder()).entryList(QDir::Files).size(), 1);
         QVERIFY(s.messages(chats[0].id).isEmpty());
         // The migrated file takes new turns and versions.
@@ -147,7 +147,8 @@ void ChatStoreTest::failedWriteRollsBackAndReports() {
     const qint64 first = s.addMessage(chat, msg("user", "kept", -1));
     QVERIFY(first > 0);
     // The second statement of addMessage (touching the chat) fails after the insert succeeded.
-    rawSql(path, {QStringLiteral("CREATE TRIGGER no_touch BEFORE UPDATE OF updated ON chats BEGIN SELECT RAISE(ABORT, 'disk says no'); END")});
+    rawSql(path,
+           {QStringLiteral("CREATE TRIGGER no_touch BEFORE UPDATE OF updated ON chats BEGIN SELECT RAISE(ABORT, 'disk says no'); END")});
     QCOMPARE(s.addMessage(chat, msg("assistant", "half written", first)), -1);
     QCOMPARE(failures.count(), 1);
     QVERIFY(failures.first().first().toString().contains("disk says no"));

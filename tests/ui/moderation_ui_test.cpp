@@ -23,7 +23,9 @@ using namespace sightline;
 namespace {
 
 const QString kFixtures = QStringLiteral(SIGHTLINE_FIXTURES_DIR);
-QString fixtureImage(const char* name) { return kFixtures + QStringLiteral("/cases/images/") + QLatin1String(name); }
+QString fixtureImage(const char* name) {
+    return kFixtures + QStringLiteral("/cases/images/") + QLatin1String(name);
+}
 
 // The shared fake answering every item by its listing title: "Throw…" throws, "Bytes…" answers
 // invalid UTF-8, "Hold…" waits until release (to look at the widget mid-run), the rest reject.
@@ -39,7 +41,8 @@ struct ScriptedBackend : fakes::FakeBackend {
                 while (!m_release.load() && !(cancel && cancel->load())) std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
             GenerateResult r;
-            r.text = title.rfind("Bytes", 0) == 0 ? std::string("{\"verdict\": \"\xff\xfe\"}") : std::string(R"({"verdict": "reject", "reasons": ["r"]})");
+            r.text = title.rfind("Bytes", 0) == 0 ? std::string("{\"verdict\": \"\xff\xfe\"}")
+                                                  : std::string(R"({"verdict": "reject", "reasons": ["r"]})");
             TokenEvent ev;
             ev.textDelta = r.text;
             ev.logprob = -0.1f;
@@ -58,7 +61,8 @@ private:
 QString writeQueue(const QTemporaryDir& dir, const QStringList& rows) {
     const QString path = dir.filePath(QStringLiteral("q.csv"));
     QFile f(path);
-    if (f.open(QIODevice::WriteOnly)) f.write((QStringLiteral("id,image,title\n") + rows.join(QLatin1Char('\n')) + QLatin1Char('\n')).toUtf8());
+    if (f.open(QIODevice::WriteOnly))
+        f.write((QStringLiteral("id,image,title\n") + rows.join(QLatin1Char('\n')) + QLatin1Char('\n')).toUtf8());
     return path;
 }
 
@@ -155,7 +159,7 @@ void ModerationUiTest::undoTakesADecisionBack() {
     QVERIFY(undoButton && undoButton->isEnabled());
     undoButton->click();  // the button does the same
     QCOMPARE(ctl.store().item("u1")->decision, std::string(""));
-    QVERIFY(!undoButton->isEnabled());  // nothing left to undo
+    QVERIFY(!undoButton->isEnabled());          // nothing left to undo
     QCOMPARE(ctl.store().auditCount("u1"), 2);  // decision + undo, both audited
     QVERIFY2(ctl.store().verifyAudit().ok, ctl.store().verifyAudit().message.c_str());
 }
@@ -190,10 +194,12 @@ void ModerationUiTest::pausedRunShowsNoRate() {
     ui::ReviewWidget review;
     QSignalSpy paused(&review, &ui::ReviewWidget::pauseRequested);
     review.setRunProgress(3, 10, 1, 12.5, 34);
-    QVERIFY2(review.runText().contains(QStringLiteral("items/min")) && review.runText().contains(QStringLiteral("ETA")), qPrintable(review.runText()));
+    QVERIFY2(review.runText().contains(QStringLiteral("items/min")) && review.runText().contains(QStringLiteral("ETA")),
+             qPrintable(review.runText()));
     review.setPaused(true);
     QCOMPARE(paused.count(), 1);
-    QVERIFY2(!review.runText().contains(QStringLiteral("items/min")) && !review.runText().contains(QStringLiteral("ETA")), qPrintable(review.runText()));
+    QVERIFY2(!review.runText().contains(QStringLiteral("items/min")) && !review.runText().contains(QStringLiteral("ETA")),
+             qPrintable(review.runText()));
     QVERIFY(review.runText().contains(QStringLiteral("Paused")));
     review.setRunProgress(3, 10, 1, 12.5, 34);  // a late progress report while paused
     QVERIFY(!review.runText().contains(QStringLiteral("ETA")));
@@ -211,14 +217,15 @@ void ModerationUiTest::footerCountersMoveDuringARun() {
     ui::ReviewWidget review;
     auto backend = std::make_shared<ScriptedBackend>();
     app::ModerationController ctl(&review, backend, dir.filePath(QStringLiteral("m.db")), QStringLiteral("tester"), nullptr, keyIn(dir));
-    ctl.importQueue(writeQueue(dir, {QStringLiteral("f1,%1,One").arg(fixtureImage("img_1x1.png")),
-                                     QStringLiteral("f2,%1,Two").arg(fixtureImage("img_1x1.png")),
-                                     QStringLiteral("f3,%1,Hold here").arg(fixtureImage("img_1x1.png"))}));
+    ctl.importQueue(writeQueue(
+        dir, {QStringLiteral("f1,%1,One").arg(fixtureImage("img_1x1.png")), QStringLiteral("f2,%1,Two").arg(fixtureImage("img_1x1.png")),
+              QStringLiteral("f3,%1,Hold here").arg(fixtureImage("img_1x1.png"))}));
     QVERIFY(review.metricsText().contains(QStringLiteral("0 judged")));
     ctl.run();
     QVERIFY(QTest::qWaitFor([&] { return backend->held.load(); }, 20000));
     // The run is still going (item 3 is held); the footer already counts the first two.
-    QVERIFY2(QTest::qWaitFor([&] { return review.metricsText().contains(QStringLiteral("2 judged")); }, 5000), qPrintable(review.metricsText()));
+    QVERIFY2(QTest::qWaitFor([&] { return review.metricsText().contains(QStringLiteral("2 judged")); }, 5000),
+             qPrintable(review.metricsText()));
     QVERIFY(ctl.running());
     QVERIFY2(review.runText().startsWith(QStringLiteral("2/3")), qPrintable(review.runText()));
     backend->release();

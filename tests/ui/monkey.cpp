@@ -24,7 +24,7 @@
 namespace sightline::monkey {
 namespace {
 
-constexpr int kDeepEvery = 20;       // full checks every this many actions (and after restarts)
+constexpr int kDeepEvery = 20;  // full checks every this many actions (and after restarts)
 constexpr int kLoadTimeoutMs = 120000;
 constexpr int kTailOnFailure = 400;  // log lines printed on failure (all of them are in the file)
 
@@ -40,14 +40,16 @@ QImage makeImage(Rng& rng, int w, int h) {
     const QColor b = QColor::fromHsv(rng.below(360), 80 + rng.below(170), 100 + rng.below(155));
     for (int y = 0; y < h; ++y) {
         const double t = h > 1 ? double(y) / (h - 1) : 0;
-        const QRgb c = qRgb(int(a.red() * (1 - t) + b.red() * t), int(a.green() * (1 - t) + b.green() * t), int(a.blue() * (1 - t) + b.blue() * t));
+        const QRgb c =
+            qRgb(int(a.red() * (1 - t) + b.red() * t), int(a.green() * (1 - t) + b.green() * t), int(a.blue() * (1 - t) + b.blue() * t));
         auto* line = reinterpret_cast<QRgb*>(img.scanLine(y));
         std::fill(line, line + w, c);
     }
     QPainter p(&img);
     for (int i = rng.between(1, 4); i > 0; --i) {
         p.setBrush(QColor::fromHsv(rng.below(360), 200, 220));
-        p.drawEllipse(rng.below(std::max(1, w)), rng.below(std::max(1, h)), 1 + rng.below(std::max(1, w / 2)), 1 + rng.below(std::max(1, h / 2)));
+        p.drawEllipse(rng.below(std::max(1, w)), rng.below(std::max(1, h)), 1 + rng.below(std::max(1, w / 2)),
+                      1 + rng.below(std::max(1, h / 2)));
     }
     return img;
 }
@@ -69,13 +71,25 @@ Monkey::~Monkey() {
     m_heartbeat.reset();
 }
 
-QString Monkey::questionTag() const { return QStringLiteral("[q%1-s%2]").arg(m_step).arg(m_options.seed); }
-QString Monkey::poolDir() const { return m_dataDir + QStringLiteral("/pool"); }
-QString Monkey::poolImage(Rng& rng) const { return rng.pick(m_pool); }
-QString Monkey::badFile(Rng& rng) const { return rng.pick(m_bad); }
+QString Monkey::questionTag() const {
+    return QStringLiteral("[q%1-s%2]").arg(m_step).arg(m_options.seed);
+}
+QString Monkey::poolDir() const {
+    return m_dataDir + QStringLiteral("/pool");
+}
+QString Monkey::poolImage(Rng& rng) const {
+    return rng.pick(m_pool);
+}
+QString Monkey::badFile(Rng& rng) const {
+    return rng.pick(m_bad);
+}
 
-void Monkey::note(const QString& line) { m_log.line(line); }
-void Monkey::violation(const QString& what) { m_actionViolations << what; }
+void Monkey::note(const QString& line) {
+    m_log.line(line);
+}
+void Monkey::violation(const QString& what) {
+    m_actionViolations << what;
+}
 
 void Monkey::makePool() {
     QDir().mkpath(poolDir());
@@ -242,7 +256,8 @@ bool Monkey::checkAfter(int step, const QString& what) {
     QTest::qWait(5);  // let queued results of the action land
     for (const QString& e : m_dialogs->takeEvents()) m_log.line(QStringLiteral("dialog: ") + e);
     // What the window told the person (its notice line), once per new text.
-    if (auto* notice = m_app->window()->findChild<QLabel*>(QStringLiteral("notice")); notice && notice->isVisible() && notice->text() != m_lastNotice) {
+    if (auto* notice = m_app->window()->findChild<QLabel*>(QStringLiteral("notice"));
+        notice && notice->isVisible() && notice->text() != m_lastNotice) {
         m_lastNotice = notice->text();
         m_log.line(QStringLiteral("notice: ") + m_lastNotice.left(300).replace(QLatin1Char('\n'), QStringLiteral("⏎")));
     }
@@ -263,8 +278,7 @@ bool Monkey::checkAfter(int step, const QString& what) {
         m_maxStallAt = QStringLiteral("#%1 %2").arg(step).arg(what);
     }
     m_maxRawGapMs = std::max(m_maxRawGapMs, w.rawGapMs);
-    if (w.stallMs > m_options.maxStallMs)
-        violations << QStringLiteral("heartbeat: the GUI thread did not answer for ") + stallText;
+    if (w.stallMs > m_options.maxStallMs) violations << QStringLiteral("heartbeat: the GUI thread did not answer for ") + stallText;
     m_heartbeat->pause();
     const bool deep = step % kDeepEvery == 0 || what == QLatin1String("restart") || step == m_options.actions;
     violations << m_checks.run(*m_app, m_checkState, deep);
@@ -313,17 +327,18 @@ int Monkey::run() {
     const double seconds = clock.elapsed() / 1000.0;
     QString counts;
     for (const auto& [name, n] : m_performed) counts += QStringLiteral(" %1=%2").arg(name).arg(n);
-    const QString summary = QStringLiteral("seed %1: %2 actions (%10 skipped), %3 restarts, %4 s, max GUI stall %5 ms (at %6; raw gap %7 ms), %8 violations;%9")
-                                .arg(m_options.seed)
-                                .arg(std::min(m_step - 1, m_options.actions))
-                                .arg(m_restarts)
-                                .arg(seconds, 0, 'f', 1)
-                                .arg(m_maxStallMs, 0, 'f', 0)
-                                .arg(m_maxStallAt.isEmpty() ? QStringLiteral("-") : m_maxStallAt)
-                                .arg(m_maxRawGapMs, 0, 'f', 0)
-                                .arg(m_violations)
-                                .arg(counts)
-                                .arg(m_skipped);
+    const QString summary =
+        QStringLiteral("seed %1: %2 actions (%10 skipped), %3 restarts, %4 s, max GUI stall %5 ms (at %6; raw gap %7 ms), %8 violations;%9")
+            .arg(m_options.seed)
+            .arg(std::min(m_step - 1, m_options.actions))
+            .arg(m_restarts)
+            .arg(seconds, 0, 'f', 1)
+            .arg(m_maxStallMs, 0, 'f', 0)
+            .arg(m_maxStallAt.isEmpty() ? QStringLiteral("-") : m_maxStallAt)
+            .arg(m_maxRawGapMs, 0, 'f', 0)
+            .arg(m_violations)
+            .arg(counts)
+            .arg(m_skipped);
     m_log.line(summary);
     out() << "monkey: " << summary << "\n";
     out().flush();

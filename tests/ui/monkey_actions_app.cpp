@@ -16,7 +16,9 @@
 namespace sightline::monkey {
 namespace {
 
-ui::MainWindow* win(Monkey& m) { return m.app().window(); }
+ui::MainWindow* win(Monkey& m) {
+    return m.app().window();
+}
 
 QAction* menuAction(Monkey& m, const QString& text) {
     for (auto* a : win(m)->findChildren<QAction*>())
@@ -62,12 +64,16 @@ QString reloadModel(Monkey& m, Rng& rng) {
     const bool cancel = rng.chance(0.1);
     m.dialogs().plan(cancel ? DialogAnswerer::cancel() : DialogAnswerer::chooseFile(folder));
     menuAction(m, QStringLiteral("Open model folder"))->trigger();
-    QString detail = cancel ? QStringLiteral("cancelled") : bad ? QStringLiteral("a folder that is not a model") : QStringLiteral("the model");
+    QString detail = cancel ? QStringLiteral("cancelled")
+                     : bad  ? QStringLiteral("a folder that is not a model")
+                            : QStringLiteral("the model");
     if (rng.chance(0.5)) detail += m.waitLoaded(60000) ? QStringLiteral(", waited: loaded") : QStringLiteral(", waited: not loaded");
     return detail;
 }
 
-QAbstractButton* cancelLoadButton(Monkey& m) { return m.findButton(QStringLiteral("Cancel"), win(m)->statusBar()); }
+QAbstractButton* cancelLoadButton(Monkey& m) {
+    return m.findButton(QStringLiteral("Cancel"), win(m)->statusBar());
+}
 
 }  // namespace
 
@@ -84,7 +90,8 @@ void registerAppActions(ActionRegistry& r) {
                return m.app().monitorDock()->isVisible() ? QStringLiteral("shown") : QStringLiteral("hidden");
            }});
     r.add({QStringLiteral("settings"), 2, [](Monkey& m) { return menuAction(m, QStringLiteral("Settings")) != nullptr; }, openSettings});
-    r.add({QStringLiteral("reloadModel"), 2, [](Monkey& m) { return menuAction(m, QStringLiteral("Open model folder")) != nullptr; }, reloadModel});
+    r.add({QStringLiteral("reloadModel"), 2, [](Monkey& m) { return menuAction(m, QStringLiteral("Open model folder")) != nullptr; },
+           reloadModel});
     r.add({QStringLiteral("cancelLoad"), 1, [](Monkey& m) { return cancelLoadButton(m) != nullptr; },
            [](Monkey& m, Rng&) {
                m.click(cancelLoadButton(m));

@@ -26,9 +26,13 @@
 namespace sightline::monkey {
 namespace {
 
-ui::MainWindow* win(Monkey& m) { return m.app().window(); }
+ui::MainWindow* win(Monkey& m) {
+    return m.app().window();
+}
 
-QString someFile(Monkey& m, Rng& rng) { return rng.chance(0.8) ? m.poolImage(rng) : m.badFile(rng); }
+QString someFile(Monkey& m, Rng& rng) {
+    return rng.chance(0.8) ? m.poolImage(rng) : m.badFile(rng);
+}
 
 QImage someImage(Rng& rng) {
     QImage img(rng.between(8, 160), rng.between(8, 160), QImage::Format_ARGB32);
@@ -81,7 +85,8 @@ QString dropAt(QWidget* root, const QPoint& pos, QMimeData* mime) {
     QApplication::sendEvent(target, &move);
     QDropEvent drop(QPointF(local), enter.dropAction(), mime, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(target, &drop);
-    return QStringLiteral("on %1%2").arg(QString::fromLatin1(target->metaObject()->className()), drop.isAccepted() ? QString() : QStringLiteral(" (not taken)"));
+    return QStringLiteral("on %1%2").arg(QString::fromLatin1(target->metaObject()->className()),
+                                         drop.isAccepted() ? QString() : QStringLiteral(" (not taken)"));
 }
 
 QString dropImages(Monkey& m, Rng& rng) {
@@ -139,13 +144,17 @@ QString attachByDialog(Monkey& m, Rng& rng) {
     const int before = int(win(m)->composer()->images().size());
     m.click(m.findButton(QStringLiteral("Attach image"), win(m)->composer()));
     QTest::qWait(rng.below(200));
-    return QStringLiteral("%1; images %2 → %3").arg(cancel ? QStringLiteral("cancelled") : QFileInfo(f).fileName()).arg(before).arg(win(m)->composer()->images().size());
+    return QStringLiteral("%1; images %2 → %3")
+        .arg(cancel ? QStringLiteral("cancelled") : QFileInfo(f).fileName())
+        .arg(before)
+        .arg(win(m)->composer()->images().size());
 }
 
 QList<QAbstractButton*> removeButtons(Monkey& m) {
     QList<QAbstractButton*> out;
     for (auto* b : win(m)->composer()->findChildren<QAbstractButton*>())
-        if (b->isVisible() && b->isEnabled() && b->accessibleName().startsWith(ui::Composer::tr("Remove image %1").arg(QString()))) out << b;
+        if (b->isVisible() && b->isEnabled() && b->accessibleName().startsWith(ui::Composer::tr("Remove image %1").arg(QString())))
+            out << b;
     return out;
 }
 
@@ -167,8 +176,8 @@ QString mutateSource(Monkey& m, Rng& rng) {
 void registerAttachActions(ActionRegistry& r) {
     r.add({QStringLiteral("dropImages"), 6, [](Monkey&) { return true; }, dropImages});
     r.add({QStringLiteral("paste"), 4, [](Monkey&) { return true; }, paste});
-    r.add({QStringLiteral("attachByDialog"), 3, [](Monkey& m) { return m.findButton(QStringLiteral("Attach image"), win(m)->composer()) != nullptr; },
-           attachByDialog});
+    r.add({QStringLiteral("attachByDialog"), 3,
+           [](Monkey& m) { return m.findButton(QStringLiteral("Attach image"), win(m)->composer()) != nullptr; }, attachByDialog});
     r.add({QStringLiteral("removeImage"), 2, [](Monkey& m) { return !removeButtons(m).isEmpty(); },
            [](Monkey& m, Rng& rng) {
                QAbstractButton* b = rng.pick(removeButtons(m));
@@ -176,7 +185,8 @@ void registerAttachActions(ActionRegistry& r) {
                m.click(b);
                return name;
            }});
-    r.add({QStringLiteral("mutateSource"), 2, [](Monkey&) { return true; }, mutateSource, [](const MonkeyOptions& o) { return o.mutateSources; }});
+    r.add({QStringLiteral("mutateSource"), 2, [](Monkey&) { return true; }, mutateSource,
+           [](const MonkeyOptions& o) { return o.mutateSources; }});
 }
 
 }  // namespace sightline::monkey

@@ -12,9 +12,9 @@
 #include <QPlainTextEdit>
 #include <QTest>
 
+#include "chat_list_panel.h"
 #include "chat_view.h"
 #include "composer.h"
-#include "chat_list_panel.h"
 #include "main_window.h"
 #include "message_widget.h"
 #include "monkey.h"
@@ -24,9 +24,15 @@
 namespace sightline::monkey {
 namespace {
 
-ui::MainWindow* win(Monkey& m) { return m.app().window(); }
-bool idle(Monkey& m) { return win(m)->activeRequest() == 0; }
-QPlainTextEdit* promptEdit(Monkey& m) { return win(m)->composer()->findChild<QPlainTextEdit*>(); }
+ui::MainWindow* win(Monkey& m) {
+    return m.app().window();
+}
+bool idle(Monkey& m) {
+    return win(m)->activeRequest() == 0;
+}
+QPlainTextEdit* promptEdit(Monkey& m) {
+    return win(m)->composer()->findChild<QPlainTextEdit*>();
+}
 // The composer's Send button, which reads Stop while an answer streams.
 QAbstractButton* sendButton(Monkey& m) {
     QAbstractButton* b = m.findButton(QStringLiteral("Send"), win(m)->composer());
@@ -84,12 +90,17 @@ QString send(Monkey& m, Rng& rng) {
     const int images = int(win(m)->composer()->images().size());
     const bool byKey = rng.chance(0.5);
     QAbstractButton* button = byKey ? nullptr : sendButton(m);
-    const QString how = byKey ? QStringLiteral("Ctrl+Enter") : button ? button->text().remove(QLatin1Char('&')) : QStringLiteral("no button");
+    const QString how = byKey    ? QStringLiteral("Ctrl+Enter")
+                        : button ? button->text().remove(QLatin1Char('&'))
+                                 : QStringLiteral("no button");
     const quint64 before = win(m)->activeRequest();
-    if (byKey) QTest::keyClick(edit, Qt::Key_Return, Qt::ControlModifier);
-    else m.click(button);
+    if (byKey)
+        QTest::keyClick(edit, Qt::Key_Return, Qt::ControlModifier);
+    else
+        m.click(button);
     const bool started = win(m)->activeRequest() != 0 && win(m)->activeRequest() != before;
-    QString detail = QStringLiteral("\"%1\" + %2 image(s) by %3, %4").arg(q.left(40)).arg(images).arg(how, started ? "streaming" : "not sent");
+    QString detail =
+        QStringLiteral("\"%1\" + %2 image(s) by %3, %4").arg(q.left(40)).arg(images).arg(how, started ? "streaming" : "not sent");
     if (started) detail += maybeWait(m, rng);
     return detail;
 }
@@ -97,8 +108,10 @@ QString send(Monkey& m, Rng& rng) {
 QString stop(Monkey& m, Rng& rng) {
     const quint64 id = win(m)->activeRequest();
     const bool byButton = rng.chance(0.7);
-    if (byButton) m.click(m.findButton(QStringLiteral("Stop"), win(m)->composer()));
-    else QTest::keyClick(win(m), Qt::Key_Escape);
+    if (byButton)
+        m.click(m.findButton(QStringLiteral("Stop"), win(m)->composer()));
+    else
+        QTest::keyClick(win(m), Qt::Key_Escape);
     if (byButton && win(m)->activeRequest() == id && id != 0) m.violation(QStringLiteral("Stop left answer %1 streaming").arg(id));
     return QStringLiteral("answer %1 by %2").arg(id).arg(byButton ? "Stop" : "Escape");
 }
@@ -161,13 +174,16 @@ QString switchChat(Monkey& m, Rng& rng) {
 // Chat actions named by objectName or text in the window (menus, context menus): "Delete chat".
 QAction* windowAction(Monkey& m, const QString& objectName, const QString& text) {
     for (auto* a : win(m)->findChildren<QAction*>())
-        if (a->isEnabled() && ((!objectName.isEmpty() && a->objectName() == objectName) || a->text().remove(QLatin1Char('&')).startsWith(text)))
+        if (a->isEnabled() &&
+            ((!objectName.isEmpty() && a->objectName() == objectName) || a->text().remove(QLatin1Char('&')).startsWith(text)))
             return a;
     return nullptr;
 }
 
 // Chats in the list (day headers carry id -1).
-QListWidget* chatPanelList(Monkey& m) { return win(m)->chatList() ? win(m)->chatList()->list() : nullptr; }
+QListWidget* chatPanelList(Monkey& m) {
+    return win(m)->chatList() ? win(m)->chatList()->list() : nullptr;
+}
 
 QList<QListWidgetItem*> chatItems(Monkey& m) {
     QList<QListWidgetItem*> items;
@@ -202,8 +218,10 @@ QString exportChat(Monkey& m, Rng& rng) {
     windowAction(m, QString(), json ? QStringLiteral("Export chat as JSON") : QStringLiteral("Export chat as Markdown"))->trigger();
     if (win(m)->currentChat() < 0) return QStringLiteral("no chat shown");
     QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) m.violation(QStringLiteral("export of chat %1 wrote nothing to %2").arg(win(m)->currentChat()).arg(path));
-    else if (json && QJsonDocument::fromJson(f.readAll()).isNull()) m.violation(QStringLiteral("export %1 is not JSON").arg(path));
+    if (!f.open(QIODevice::ReadOnly))
+        m.violation(QStringLiteral("export of chat %1 wrote nothing to %2").arg(win(m)->currentChat()).arg(path));
+    else if (json && QJsonDocument::fromJson(f.readAll()).isNull())
+        m.violation(QStringLiteral("export %1 is not JSON").arg(path));
     return QStringLiteral("%1 of chat %2").arg(json ? "JSON" : "Markdown").arg(win(m)->currentChat());
 }
 
@@ -212,9 +230,10 @@ QString exportChat(Monkey& m, Rng& rng) {
 void registerChatActions(ActionRegistry& r) {
     r.add({QStringLiteral("send"), 14, [](Monkey&) { return true; }, send});
     r.add({QStringLiteral("stop"), 6, [](Monkey& m) { return !idle(m); }, stop});
-    r.add({QStringLiteral("regenerate"), 5,
-           [](Monkey& m) { return !messagesWithButton(m, QStringLiteral("assistant"), QStringLiteral("Regenerate this answer")).isEmpty(); },
-           regenerate});
+    r.add(
+        {QStringLiteral("regenerate"), 5,
+         [](Monkey& m) { return !messagesWithButton(m, QStringLiteral("assistant"), QStringLiteral("Regenerate this answer")).isEmpty(); },
+         regenerate});
     r.add({QStringLiteral("editAndResend"), 4,
            [](Monkey& m) { return !messagesWithButton(m, QStringLiteral("user"), QStringLiteral("Edit and resend")).isEmpty(); },
            editAndResend});

@@ -23,9 +23,15 @@
 namespace sightline::monkey {
 namespace {
 
-ui::ReviewWidget* review(Monkey& m) { return m.app().review(); }
-app::ModerationController* ctl(Monkey& m) { return m.app().moderation(); }
-bool shown(Monkey& m) { return m.app().reviewDock()->isVisible(); }
+ui::ReviewWidget* review(Monkey& m) {
+    return m.app().review();
+}
+app::ModerationController* ctl(Monkey& m) {
+    return m.app().moderation();
+}
+bool shown(Monkey& m) {
+    return m.app().reviewDock()->isVisible();
+}
 // A person opens the Moderation dock before using it.
 void showDock(Monkey& m) {
     if (!shown(m)) m.app().reviewDock()->toggleViewAction()->trigger();
@@ -37,8 +43,8 @@ QString csvField(const QString& s) {
     return QLatin1Char('"') + q + QLatin1Char('"');
 }
 
-const QStringList kTitles{QStringLiteral("Vintage lamp"), QStringLiteral("Running shoes, size 42"), QStringLiteral("手工茶杯"),
-                          QStringLiteral("Call 555-0100 now!!!"), QStringLiteral("Quote \"best\" price"), QStringLiteral("Line\nbreak")};
+const QStringList kTitles{QStringLiteral("Vintage lamp"),         QStringLiteral("Running shoes, size 42"), QStringLiteral("手工茶杯"),
+                          QStringLiteral("Call 555-0100 now!!!"), QStringLiteral("Quote \"best\" price"),   QStringLiteral("Line\nbreak")};
 
 // Writes a queue of 1–5 items to <data>/queues; returns its path.
 QString writeQueue(Monkey& m, Rng& rng, QString* what) {
@@ -49,11 +55,14 @@ QString writeQueue(Monkey& m, Rng& rng, QString* what) {
     QByteArray data = jsonl ? QByteArray() : QByteArray("id,image,title,text\n");
     for (int i = 0; i < n; ++i) {
         // Now and then an id seen before (the store keeps the first), a missing or unreadable image.
-        const QString id = rng.chance(0.1) ? QStringLiteral("s%1-0").arg(rng.between(1, std::max(1, m.step()))) : QStringLiteral("s%1-%2").arg(m.step()).arg(i);
+        const QString id = rng.chance(0.1) ? QStringLiteral("s%1-0").arg(rng.between(1, std::max(1, m.step())))
+                                           : QStringLiteral("s%1-%2").arg(m.step()).arg(i);
         const QString image = rng.chance(0.85) ? m.poolImage(rng) : m.badFile(rng);
         const QString title = rng.pick(kTitles), text = QStringLiteral("Item %1 of step %2, mail me at a@b.example").arg(i).arg(m.step());
         if (jsonl)
-            data += QJsonDocument(QJsonObject{{"id", id}, {"image", image}, {"title", title}, {"text", text}}).toJson(QJsonDocument::Compact) + '\n';
+            data +=
+                QJsonDocument(QJsonObject{{"id", id}, {"image", image}, {"title", title}, {"text", text}}).toJson(QJsonDocument::Compact) +
+                '\n';
         else
             data += (QStringList{id, csvField(image), csvField(title), csvField(text)}.join(QLatin1Char(',')) + QLatin1Char('\n')).toUtf8();
     }

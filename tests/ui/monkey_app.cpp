@@ -37,16 +37,19 @@ MonkeyApp::MonkeyApp(const QString& dataDir, const ui::GenerationSettings& setti
     m_reviewDock->setObjectName(QStringLiteral("moderationDock"));
     window->tabifyDockWidget(m_monitorDock, m_reviewDock);
     try {
-        m_moderation = std::make_unique<app::ModerationController>(m_review, m_controller->backend(), moderationDbPath(), QStringLiteral("monkey"));
+        m_moderation =
+            std::make_unique<app::ModerationController>(m_review, m_controller->backend(), moderationDbPath(), QStringLiteral("monkey"));
         app::ModerationController* moderation = m_moderation.get();
         QObject::connect(moderation, &app::ModerationController::problem, window, &ui::MainWindow::showProblem);
         app::wireModeration(moderation, m_controller.get());
         QObject::connect(m_review, &ui::ReviewWidget::importRequested, window, [window, moderation] {
-            const QString p = QFileDialog::getOpenFileName(window, QObject::tr("Import queue"), QString(), QObject::tr("Queues (*.csv *.jsonl)"));
+            const QString p =
+                QFileDialog::getOpenFileName(window, QObject::tr("Import queue"), QString(), QObject::tr("Queues (*.csv *.jsonl)"));
             if (!p.isEmpty()) moderation->importQueue(p);
         });
         QObject::connect(m_review, &ui::ReviewWidget::exportRequested, window, [window, moderation] {
-            const QString p = QFileDialog::getSaveFileName(window, QObject::tr("Export results"), QString(), QObject::tr("CSV (*.csv);;JSONL (*.jsonl)"));
+            const QString p =
+                QFileDialog::getSaveFileName(window, QObject::tr("Export results"), QString(), QObject::tr("CSV (*.csv);;JSONL (*.jsonl)"));
             if (!p.isEmpty()) moderation->exportTo(p);
         });
     } catch (const std::exception& e) {
@@ -77,8 +80,14 @@ MonkeyApp::~MonkeyApp() {
     m_store.reset();
 }
 
-QString MonkeyApp::chatDbPath() const { return m_dataDir + QStringLiteral("/chats.sqlite3"); }
-QString MonkeyApp::moderationDbPath() const { return m_dataDir + QStringLiteral("/moderation.sqlite3"); }
-QString MonkeyApp::pasteFolder() const { return m_dataDir + QStringLiteral("/images"); }
+QString MonkeyApp::chatDbPath() const {
+    return m_dataDir + QStringLiteral("/chats.sqlite3");
+}
+QString MonkeyApp::moderationDbPath() const {
+    return m_dataDir + QStringLiteral("/moderation.sqlite3");
+}
+QString MonkeyApp::pasteFolder() const {
+    return m_dataDir + QStringLiteral("/images");
+}
 
 }  // namespace sightline::monkey

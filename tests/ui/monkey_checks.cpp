@@ -1,7 +1,6 @@
 #include "monkey_checks.h"
 
 #include <QFileInfo>
-#include <algorithm>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -10,11 +9,12 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <algorithm>
 
+#include <QLineEdit>
 #include "chat_store.h"
 #include "chat_view.h"
 #include "composer.h"
-#include <QLineEdit>
 
 #include "chat_list_panel.h"
 #include "main_window.h"
@@ -30,8 +30,10 @@ void withReadOnly(const QString& path, const QString& name, QStringList& out, co
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
         db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
         db.setDatabaseName(path);
-        if (!db.open()) out << QStringLiteral("cannot open %1 read-only: %2").arg(path, db.lastError().text());
-        else fn(db);
+        if (!db.open())
+            out << QStringLiteral("cannot open %1 read-only: %2").arg(path, db.lastError().text());
+        else
+            fn(db);
         db.close();
     }
     QSqlDatabase::removeDatabase(name);
@@ -50,16 +52,20 @@ void integrity(QSqlDatabase& db, const QString& what, QStringList& out) {
         if (q.value(0).toString() != QLatin1String("ok")) out << what + QStringLiteral(" integrity: ") + q.value(0).toString();
     QSqlQuery fk = select(db, QStringLiteral("PRAGMA foreign_key_check"), out);
     while (fk.next())
-        out << QStringLiteral("%1: orphan row %2 in table %3 (no %4)").arg(what, fk.value(1).toString(), fk.value(0).toString(), fk.value(2).toString());
+        out << QStringLiteral("%1: orphan row %2 in table %3 (no %4)")
+                   .arg(what, fk.value(1).toString(), fk.value(0).toString(), fk.value(2).toString());
 }
 
 void chatDatabase(MonkeyApp& app, CheckState& state, bool, QStringList& out) {
     withReadOnly(app.chatDbPath(), QStringLiteral("monkey-ro-chats"), out, [&](QSqlDatabase& db) {
         integrity(db, QStringLiteral("chats.sqlite3"), out);
-        QSqlQuery orphans = select(db, QStringLiteral("SELECT m.id, m.chat_id FROM messages m LEFT JOIN chats c ON c.id = m.chat_id "
-                                                      "WHERE c.id IS NULL"), out);
+        QSqlQuery orphans = select(db,
+                                   QStringLiteral("SELECT m.id, m.chat_id FROM messages m LEFT JOIN chats c ON c.id = m.chat_id "
+                                                  "WHERE c.id IS NULL"),
+                                   out);
         while (orphans.next())
-            out << QStringLiteral("message %1 belongs to chat %2, which does not exist").arg(orphans.value(0).toString(), orphans.value(1).toString());
+            out << QStringLiteral("message %1 belongs to chat %2, which does not exist")
+                       .arg(orphans.value(0).toString(), orphans.value(1).toString());
         static const QSet<QString> roles{QStringLiteral("user"), QStringLiteral("assistant"), QStringLiteral("system")};
         // "interrupted": an answer a crash or kill cut off, recovered at the next start.
         static const QSet<QString> states{QStringLiteral("done"), QStringLiteral("stopped"), QStringLiteral("failed"),
@@ -73,7 +79,8 @@ void chatDatabase(MonkeyApp& app, CheckState& state, bool, QStringList& out) {
             if (!roles.contains(q.value(2).toString())) out << QStringLiteral("message %1 has role '%2'").arg(id, q.value(2).toString());
             if (q.value(3).toString() == QLatin1String("streaming")) {
                 if (!answering || ++streaming > 1)
-                    out << QStringLiteral("message %1 is stored as 'streaming' with %2").arg(id, answering ? QStringLiteral("another one streaming") : QStringLiteral("no answer running"));
+                    out << QStringLiteral("message %1 is stored as 'streaming' with %2")
+                               .arg(id, answering ? QStringLiteral("another one streaming") : QStringLiteral("no answer running"));
             } else if (!states.contains(q.value(3).toString())) {
                 out << QStringLiteral("message %1 is stored as '%2'").arg(id, q.value(3).toString());
             }
@@ -93,20 +100,25 @@ void chatDatabase(MonkeyApp& app, CheckState& state, bool, QStringList& out) {
                     continue;
                 }
                 if (!sha.isEmpty() && state.sha256Of(path) != sha)
-                    out << QStringLiteral("message %1 (chat %2): image %3 no longer has its recorded sha256").arg(id, q.value(1).toString(), path);
+                    out << QStringLiteral("message %1 (chat %2): image %3 no longer has its recorded sha256")
+                               .arg(id, q.value(1).toString(), path);
             }
             if (!q.value(5).isNull() && !QJsonDocument::fromJson(q.value(5).toString().toUtf8()).isObject())
                 out << QStringLiteral("message %1: stats are not a JSON object").arg(id);
         }
         // The same message written twice: identical rows but for the id.
-        QSqlQuery dup = select(db, QStringLiteral("SELECT chat_id, role, substr(text, 1, 60), COUNT(*) FROM messages "
-                                                  "GROUP BY chat_id, role, text, images, created HAVING COUNT(*) > 1"), out);
+        QSqlQuery dup = select(db,
+                               QStringLiteral("SELECT chat_id, role, substr(text, 1, 60), COUNT(*) FROM messages "
+                                              "GROUP BY chat_id, role, text, images, created HAVING COUNT(*) > 1"),
+                               out);
         while (dup.next())
             out << QStringLiteral("chat %1: %2 message stored %3 times: %4")
                        .arg(dup.value(0).toString(), dup.value(1).toString(), dup.value(3).toString(), dup.value(2).toString());
         // Every question the monkey asks carries a tag of its own ("[q<step>-s<seed>]"): one row each.
-        QSqlQuery tags = select(db, QStringLiteral("SELECT substr(text, 1, 60), COUNT(*) FROM messages WHERE role = 'user' AND text LIKE '[q%' "
-                                                   "GROUP BY text HAVING COUNT(*) > 1"), out);
+        QSqlQuery tags = select(db,
+                                QStringLiteral("SELECT substr(text, 1, 60), COUNT(*) FROM messages WHERE role = 'user' AND text LIKE '[q%' "
+                                               "GROUP BY text HAVING COUNT(*) > 1"),
+                                out);
         while (tags.next()) out << QStringLiteral("question stored %1 times: %2").arg(tags.value(1).toString(), tags.value(0).toString());
     });
 }
@@ -119,8 +131,10 @@ void chatsLoad(MonkeyApp& app, CheckState&, bool deep, QStringList& out) {
             const auto messages = app.store()->messages(c.id);
             QSet<qint64> ids;
             for (const auto& m : messages)
-                if (ids.contains(m.id)) out << QStringLiteral("chat %1 lists message %2 twice").arg(c.id).arg(m.id);
-                else ids.insert(m.id);
+                if (ids.contains(m.id))
+                    out << QStringLiteral("chat %1 lists message %2 twice").arg(c.id).arg(m.id);
+                else
+                    ids.insert(m.id);
         } catch (const std::exception& e) {
             out << QStringLiteral("chat %1 does not load: %2").arg(c.id).arg(QString::fromUtf8(e.what()));
         }
@@ -146,7 +160,8 @@ void windowMatchesStore(MonkeyApp& app, CheckState& state, bool, QStringList& ou
         out << QStringLiteral("the window shows chat %1, which is not in the store").arg(current);
     const bool streaming = w->activeRequest() != 0;
     if (w->composer()->busy() != streaming)
-        out << QStringLiteral("Send/Stop shows %1 while %2").arg(w->composer()->busy() ? "Stop" : "Send", streaming ? "an answer streams" : "nothing streams");
+        out << QStringLiteral("Send/Stop shows %1 while %2")
+                   .arg(w->composer()->busy() ? "Stop" : "Send", streaming ? "an answer streams" : "nothing streams");
     if (!streaming && current >= 0) {
         const int stored = int(app.store()->messages(current).size());
         // A failed answer without text is shown with its error but not stored (MainWindow::finishActive):
@@ -156,8 +171,7 @@ void windowMatchesStore(MonkeyApp& app, CheckState& state, bool, QStringList& ou
             const ui::ChatMessageUi& msg = w->chatView()->messageAt(i)->message();
             if (!(msg.id < 0 && msg.state == ui::MessageState::Failed)) ++shown;
         }
-        if (shown != stored)
-            out << QStringLiteral("chat %1 shows %2 saved messages, the store has %3").arg(current).arg(shown).arg(stored);
+        if (shown != stored) out << QStringLiteral("chat %1 shows %2 saved messages, the store has %3").arg(current).arg(shown).arg(stored);
     }
     if (!streaming) {
         state.watchedRequest = 0;
@@ -201,6 +215,8 @@ void registerChatChecks(CheckRegistry& r) {
     r.add({QStringLiteral("chats-load"), chatsLoad});
 }
 
-void registerWindowChecks(CheckRegistry& r) { r.add({QStringLiteral("window"), windowMatchesStore}); }
+void registerWindowChecks(CheckRegistry& r) {
+    r.add({QStringLiteral("window"), windowMatchesStore});
+}
 
 }  // namespace sightline::monkey

@@ -40,7 +40,8 @@ void items(MonkeyApp& app, CheckState& state, bool deep, QStringList& out) {
         if (deep) {
             const int64_t expected = (status != QLatin1String("pending") ? 1 : 0) + (decision.isEmpty() ? 0 : 1);
             const int64_t records = store.auditCount(r.item.id);
-            if (records < expected) out << QStringLiteral("item %1 has %2 audit records, expected at least %3").arg(id).arg(records).arg(expected);
+            if (records < expected)
+                out << QStringLiteral("item %1 has %2 audit records, expected at least %3").arg(id).arg(records).arg(expected);
         }
     }
     const auto audit = store.verifyAudit();
@@ -81,7 +82,8 @@ void databaseFile(MonkeyApp& app, CheckState&, bool deep, QStringList& out) {
             QSqlQuery q(db);
             if (!q.exec(QStringLiteral("PRAGMA quick_check"))) out << QStringLiteral("quick_check failed: ") + q.lastError().text();
             while (q.next())
-                if (q.value(0).toString() != QLatin1String("ok")) out << QStringLiteral("moderation.sqlite3 integrity: ") + q.value(0).toString();
+                if (q.value(0).toString() != QLatin1String("ok"))
+                    out << QStringLiteral("moderation.sqlite3 integrity: ") + q.value(0).toString();
         }
         db.close();
     }

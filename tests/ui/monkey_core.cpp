@@ -1,7 +1,7 @@
 #include "monkey_core.h"
 
-#include <QTextStream>
 #include <unistd.h>
+#include <QTextStream>
 
 #include <algorithm>
 #include <cstdio>
@@ -64,20 +64,34 @@ bool parseOptions(const QStringList& args, MonkeyOptions* o, QString* error) {
         };
         QString v;
         bool ok = true;
-        if (a == QLatin1String("--model")) ok = value(&o->modelDir);
-        else if (a == QLatin1String("--seed")) ok = number(&o->seed, 0);
-        else if (a == QLatin1String("--actions")) ok = number(&o->actions, 0);
-        else if (a == QLatin1String("--restart-every")) ok = number(&o->restartEvery, 0);
-        else if (a == QLatin1String("--data")) ok = value(&o->dataDir);
-        else if (a == QLatin1String("--log")) ok = value(&o->logPath);
-        else if (a == QLatin1String("--max-stall-ms")) ok = number(&o->maxStallMs, 1);
-        else if (a == QLatin1String("--hang-ms")) ok = number(&o->hangMs, 1000);
-        else if (a == QLatin1String("--max-new-tokens")) ok = number(&o->maxNewTokens, 1);
-        else if (a == QLatin1String("--keep-going")) o->keepGoing = true;
-        else if (a == QLatin1String("--mutate-sources")) o->mutateSources = true;
-        else if (a == QLatin1String("--sabotage")) ok = value(&o->sabotage);
-        else if (a == QLatin1String("--only") && (ok = value(&v))) o->only = v.split(QLatin1Char(','), Qt::SkipEmptyParts);
-        else if (a == QLatin1String("--without") && (ok = value(&v))) o->without = v.split(QLatin1Char(','), Qt::SkipEmptyParts);
+        if (a == QLatin1String("--model"))
+            ok = value(&o->modelDir);
+        else if (a == QLatin1String("--seed"))
+            ok = number(&o->seed, 0);
+        else if (a == QLatin1String("--actions"))
+            ok = number(&o->actions, 0);
+        else if (a == QLatin1String("--restart-every"))
+            ok = number(&o->restartEvery, 0);
+        else if (a == QLatin1String("--data"))
+            ok = value(&o->dataDir);
+        else if (a == QLatin1String("--log"))
+            ok = value(&o->logPath);
+        else if (a == QLatin1String("--max-stall-ms"))
+            ok = number(&o->maxStallMs, 1);
+        else if (a == QLatin1String("--hang-ms"))
+            ok = number(&o->hangMs, 1000);
+        else if (a == QLatin1String("--max-new-tokens"))
+            ok = number(&o->maxNewTokens, 1);
+        else if (a == QLatin1String("--keep-going"))
+            o->keepGoing = true;
+        else if (a == QLatin1String("--mutate-sources"))
+            o->mutateSources = true;
+        else if (a == QLatin1String("--sabotage"))
+            ok = value(&o->sabotage);
+        else if (a == QLatin1String("--only") && (ok = value(&v)))
+            o->only = v.split(QLatin1Char(','), Qt::SkipEmptyParts);
+        else if (a == QLatin1String("--without") && (ok = value(&v)))
+            o->without = v.split(QLatin1Char(','), Qt::SkipEmptyParts);
         else if (a != QLatin1String("--only") && a != QLatin1String("--without")) {
             *error = QStringLiteral("unknown option %1").arg(a);
             ok = false;
@@ -102,9 +116,15 @@ quint64 Rng::next() {
     return z ^ (z >> 31);
 }
 
-int Rng::below(int n) { return n <= 1 ? 0 : static_cast<int>(next() % static_cast<quint64>(n)); }
-int Rng::between(int lo, int hi) { return lo + below(hi - lo + 1); }
-bool Rng::chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
+int Rng::below(int n) {
+    return n <= 1 ? 0 : static_cast<int>(next() % static_cast<quint64>(n));
+}
+int Rng::between(int lo, int hi) {
+    return lo + below(hi - lo + 1);
+}
+bool Rng::chance(double p) {
+    return static_cast<double>(next() >> 11) * 0x1.0p-53 < p;
+}
 
 quint64 stepSeed(quint64 seed, int step) {
     Rng r(seed * 0x100000001B3ULL + static_cast<quint64>(step));
@@ -123,7 +143,9 @@ void MonkeyLog::action(int step, const QString& name, const QString& rawDetail) 
     remember(QStringLiteral("#%1 %2%3").arg(step).arg(name, detail.isEmpty() ? QString() : QStringLiteral(": ") + detail));
 }
 
-void MonkeyLog::line(const QString& text) { remember(QStringLiteral("   ") + text); }
+void MonkeyLog::line(const QString& text) {
+    remember(QStringLiteral("   ") + text);
+}
 
 void MonkeyLog::remember(const QString& text) {
     m_lines.append(text);
@@ -134,7 +156,9 @@ void MonkeyLog::remember(const QString& text) {
     toTail(text);
 }
 
-void MonkeyLog::starting(int step, const QString& name) { toTail(QStringLiteral("#%1 %2 … (running)").arg(step).arg(name)); }
+void MonkeyLog::starting(int step, const QString& name) {
+    toTail(QStringLiteral("#%1 %2 … (running)").arg(step).arg(name));
+}
 
 void MonkeyLog::toTail(const QString& text) {
     const QByteArray b = text.toUtf8().left(kTailWidth - 2);

@@ -13,18 +13,18 @@ struct MonkeyOptions {
     QString modelDir;
     quint64 seed = 1;
     int actions = 200;
-    int restartEvery = 0;     // 0: only when the random choice says so
-    QString dataDir;          // "": a fresh temporary folder, removed after a clean run
-    QString logPath;          // "": <data>/monkey.log
-    int maxStallMs = 1000;    // the GUI thread must answer within this (runqueue wait excluded)
-    int hangMs = 120000;      // no answer for this long: the run is declared hung and aborted
+    int restartEvery = 0;   // 0: only when the random choice says so
+    QString dataDir;        // "": a fresh temporary folder, removed after a clean run
+    QString logPath;        // "": <data>/monkey.log
+    int maxStallMs = 1000;  // the GUI thread must answer within this (runqueue wait excluded)
+    int hangMs = 120000;    // no answer for this long: the run is declared hung and aborted
     int maxNewTokens = 48;
-    bool keepGoing = false;   // log violations and go on instead of stopping at the first
+    bool keepGoing = false;      // log violations and go on instead of stopping at the first
     bool mutateSources = false;  // also delete/overwrite the originals of attached images
-    QStringList only;         // when set: only these actions (plus restart when --restart-every)
-    QStringList without;      // actions left out
-    QString sabotage;         // break this invariant on purpose at step 3 (tests of the checks)
-    QString program;          // argv[0], for the replay line
+    QStringList only;            // when set: only these actions (plus restart when --restart-every)
+    QStringList without;         // actions left out
+    QString sabotage;            // break this invariant on purpose at step 3 (tests of the checks)
+    QString program;             // argv[0], for the replay line
     QString replayCommand() const;
 };
 
@@ -41,7 +41,9 @@ public:
     int between(int lo, int hi);  // [lo, hi]
     bool chance(double p);        // true with probability p
     template <typename T>
-    const T& pick(const QList<T>& list) { return list[below(int(list.size()))]; }
+    const T& pick(const QList<T>& list) {
+        return list[below(int(list.size()))];
+    }
 
 private:
     quint64 m_state;
@@ -55,7 +57,7 @@ class MonkeyLog {
 public:
     bool open(const QString& path);
     void action(int step, const QString& name, const QString& detail);
-    void line(const QString& text);  // notes and violations, unnumbered
+    void line(const QString& text);                // notes and violations, unnumbered
     void starting(int step, const QString& name);  // crash tail only: the action now running
     const QStringList& lines() const { return m_lines; }
     // Prints the seed, the replay command and the log (the last `tail` lines) to stderr.

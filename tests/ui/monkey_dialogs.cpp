@@ -1,11 +1,11 @@
 #include "monkey_dialogs.h"
 
+#include <QAbstractButton>
 #include <QApplication>
 #include <QDialog>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLineEdit>
-#include <QAbstractButton>
 #include <QMessageBox>
 
 namespace sightline::monkey {
@@ -22,8 +22,10 @@ QString describe(QWidget* w) {
 }
 
 void closeDialog(QWidget* w) {
-    if (auto* d = qobject_cast<QDialog*>(w)) d->reject();
-    else w->close();
+    if (auto* d = qobject_cast<QDialog*>(w))
+        d->reject();
+    else
+        w->close();
 }
 
 }  // namespace
@@ -34,7 +36,9 @@ DialogAnswerer::DialogAnswerer(QObject* parent) : QObject(parent) {
     m_timer.start();
 }
 
-void DialogAnswerer::plan(Answer answer) { m_plans.append(std::move(answer)); }
+void DialogAnswerer::plan(Answer answer) {
+    m_plans.append(std::move(answer));
+}
 
 QStringList DialogAnswerer::takeEvents() {
     QStringList out;
@@ -85,7 +89,7 @@ DialogAnswerer::Answer DialogAnswerer::chooseFile(const QString& path) {
         if (auto* edit = fd->findChild<QLineEdit*>(QStringLiteral("fileNameEdit")))
             edit->setText(fd->fileMode() == QFileDialog::Directory ? info.absoluteFilePath() : path);
         static_cast<QDialog*>(fd)->accept();  // QFileDialog::accept is protected; virtual through QDialog
-        if (fd->isVisible()) {  // refused (e.g. not there): cancel like a person would
+        if (fd->isVisible()) {                // refused (e.g. not there): cancel like a person would
             fd->reject();
             return QStringLiteral("file dialog refused %1, cancelled").arg(path);
         }
@@ -104,8 +108,10 @@ DialogAnswerer::Answer DialogAnswerer::cancel() {
 DialogAnswerer::Answer DialogAnswerer::acceptAsIs() {
     return [](QWidget* w) {
         const QString what = describe(w);
-        if (auto* d = qobject_cast<QDialog*>(w)) d->accept();
-        else w->close();
+        if (auto* d = qobject_cast<QDialog*>(w))
+            d->accept();
+        else
+            w->close();
         return QStringLiteral("accepted ") + what;
     };
 }
@@ -122,8 +128,10 @@ DialogAnswerer::Answer DialogAnswerer::confirm() {
                 }
             }
         }
-        if (auto* d = qobject_cast<QDialog*>(w)) d->accept();
-        else w->close();
+        if (auto* d = qobject_cast<QDialog*>(w))
+            d->accept();
+        else
+            w->close();
         return QStringLiteral("accepted ") + what;
     };
 }

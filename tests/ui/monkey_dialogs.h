@@ -34,9 +34,9 @@ public:
 
     // Ready-made answers.
     static Answer chooseFile(const QString& path);  // a QFileDialog: select this file/folder, accept
-    static Answer cancel();                          // reject whatever it is
-    static Answer acceptAsIs();                      // a QDialog: accept unchanged
-    static Answer confirm();                         // a question box: Yes / OK / the accept button
+    static Answer cancel();                         // reject whatever it is
+    static Answer acceptAsIs();                     // a QDialog: accept unchanged
+    static Answer confirm();                        // a question box: Yes / OK / the accept button
 
 private:
     void poll();

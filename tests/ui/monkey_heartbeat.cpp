@@ -70,7 +70,9 @@ void onFatalSignal(int sig) {
 
 }  // namespace
 
-void setCrashContext(const char* replay) { g_replay.store(replay); }
+void setCrashContext(const char* replay) {
+    g_replay.store(replay);
+}
 
 void installCrashHandler(const char* replay) {
     setCrashContext(replay);

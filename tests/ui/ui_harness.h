@@ -37,8 +37,12 @@ struct Harness {
         controller.reset();  // stop → quit → wait, before the window goes
         window.reset();
     }
-    bool waitLoaded() { return QTest::qWaitFor([&] { return window->modelReady(); }, 20000); }
-    bool waitIdle(int ms = 20000) { return QTest::qWaitFor([&] { return window->activeRequest() == 0; }, ms); }
+    bool waitLoaded() {
+        return QTest::qWaitFor([&] { return window->modelReady(); }, 20000);
+    }
+    bool waitIdle(int ms = 20000) {
+        return QTest::qWaitFor([&] { return window->activeRequest() == 0; }, ms);
+    }
     QTemporaryDir dir;
     std::unique_ptr<ui::ChatStore> store;
     std::unique_ptr<ui::MainWindow> window;
@@ -52,9 +56,7 @@ public:
     StallMeter() {
         m_timer.setInterval(5);
         m_timer.setTimerType(Qt::PreciseTimer);
-        QObject::connect(&m_timer, &QTimer::timeout, this, [this] {
-            m_maxGapMs = std::max(m_maxGapMs, m_clock.restart());
-        });
+        QObject::connect(&m_timer, &QTimer::timeout, this, [this] { m_maxGapMs = std::max(m_maxGapMs, m_clock.restart()); });
         m_clock.start();
         m_timer.start();
     }

@@ -1,52 +1,52 @@
 // Offscreen Qt Tests of the window, the composer, the controller/worker threading and the store.
 // Timing-sensitive cases drive a scripted fake backend; one test drives the real engine on the
 // tiny fixture model end to end.
-#include <QApplication>
-#include <QClipboard>
-#include <QDropEvent>
-#include <QElapsedTimer>
-#include <QJsonArray>
-#include <QLabel>
-#include <QJsonDocument>
-#include <QMimeData>
-#include <QPlainTextEdit>
-#include <QSignalSpy>
-#include <QTemporaryDir>
-#include <QTest>
-#include <QInputDialog>
-#include <QListWidget>
-#include <QLineEdit>
-#include <QMessageBox>
-#include <QPointer>
-#include <QPushButton>
-#include <QSqlDatabase>
-#include <QSqlQuery>
-#include <QTextBrowser>
-#include <QTimer>
-#include <QToolButton>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <QApplication>
+#include <QClipboard>
+#include <QDropEvent>
+#include <QElapsedTimer>
+#include <QInputDialog>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTextBrowser>
+#include <QTimer>
+#include <QToolButton>
 
 #include <thread>
 
 #include "api_host.h"
 #include "app_wiring.h"
-#include "notice_banner.h"
 #include "chat_list_panel.h"
 #include "chat_store.h"
 #include "chat_view.h"
 #include "composer.h"
 #include "engine_controller.h"
 #include "fake_backend.h"
-#include "ui_harness.h"
 #include "local_backend.h"
 #include "main_window.h"
 #include "message_widget.h"
-#include "monitor_widget.h"
 #include "moderation_controller.h"
+#include "monitor_widget.h"
+#include "notice_banner.h"
 #include "review_widget.h"
+#include "ui_harness.h"
 
 using namespace sightline;
 using sightline::fakes::FakeBackend;
@@ -70,14 +70,17 @@ ui::GenerationSettings tinyGreedySettings() {
 // A moderation queue CSV of n listings (ids p0.., one small fixture image each); returns its path.
 QString writeListingQueue(const QString& path, int n) {
     QString rows = QStringLiteral("id,image,title,text\n");
-    for (int i = 0; i < n; ++i) rows += QStringLiteral("p%1,%2,Item %1,Great product number %1\n").arg(i).arg(kFixtures + "/cases/images/img_57x91.png");
+    for (int i = 0; i < n; ++i)
+        rows += QStringLiteral("p%1,%2,Item %1,Great product number %1\n").arg(i).arg(kFixtures + "/cases/images/img_57x91.png");
     QFile f(path);
     if (f.open(QIODevice::WriteOnly)) f.write(rows.toUtf8());
     return path;
 }
 
 // Images are read off the GUI thread: wait until none is pending.
-bool waitAttached(ui::Composer* c) { return QTest::qWaitFor([c] { return c->pendingCount() == 0; }, 20000); }
+bool waitAttached(ui::Composer* c) {
+    return QTest::qWaitFor([c] { return c->pendingCount() == 0; }, 20000);
+}
 
 QString lastAnswerText(ui::MainWindow* w) {
     auto* m = w->chatView()->messageAt(w->chatView()->count() - 1);
@@ -127,7 +130,8 @@ void UiTest::dropFilesAndImageData() {
     QVERIFY(h.waitLoaded());
     ui::Composer* c = h.window->composer();
     QMimeData files;
-    files.setUrls({QUrl::fromLocalFile(kFixtures + "/cases/images/img_300x200.png"), QUrl::fromLocalFile(kFixtures + "/cases/images/img_1x1.png")});
+    files.setUrls(
+        {QUrl::fromLocalFile(kFixtures + "/cases/images/img_300x200.png"), QUrl::fromLocalFile(kFixtures + "/cases/images/img_1x1.png")});
     QSignalSpy problems(c, &ui::Composer::problem);
     QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &files, Qt::LeftButton, Qt::NoModifier);
     QApplication::sendEvent(c, &enter);
@@ -221,7 +225,7 @@ void UiTest::staleChunksAreDropped() {
     const quint64 first = h.window->activeRequest();
     QVERIFY(h.waitIdle());
     const QString before = lastAnswerText(h.window.get());
-    h.window->onChunk(first, QStringLiteral("LATE"));       // a finished request
+    h.window->onChunk(first, QStringLiteral("LATE"));         // a finished request
     h.window->onChunk(first + 100, QStringLiteral("ALIEN"));  // an unknown one
     QCOMPARE(lastAnswerText(h.window.get()), before);
 }
@@ -340,7 +344,8 @@ void askCase01(Harness& h) {
     h.window->send();
     QVERIFY(h.waitIdle(60000));
     const auto tok = Tokenizer::fromFile((kFixtures + "/model/tokenizer.json").toStdString());
-    const std::vector<int64_t> ref = {28, 571, 177, 238, 266, 613, 228, 594, 266, 20, 359, 29, 354, 188, 612, 345, 563, 672, 345, 357, 509, 352, 612, 540};
+    const std::vector<int64_t> ref = {28,  571, 177, 238, 266, 613, 228, 594, 266, 20,  359, 29,
+                                      354, 188, 612, 345, 563, 672, 345, 357, 509, 352, 612, 540};
     QCOMPARE(lastAnswerText(h.window.get()), QString::fromStdString(tok->decode(ref)));
 }
 
@@ -356,7 +361,8 @@ void UiTest::realEngineEndToEnd() {
     QCOMPARE(saved.last().stats->generatedTokens, 24);
     QCOMPARE(saved.last().stats->promptTokens, 38);
     // The monitor shows the shared scheduler: the request went through it and it is idle again.
-    QVERIFY2(QTest::qWaitFor([&] { return monitor.schedulerText().contains("1 requests done"); }, 3000), qPrintable(monitor.schedulerText()));
+    QVERIFY2(QTest::qWaitFor([&] { return monitor.schedulerText().contains("1 requests done"); }, 3000),
+             qPrintable(monitor.schedulerText()));
     QVERIFY(monitor.schedulerText().contains("0 of 4 slots decoding"));
 }
 
@@ -451,7 +457,8 @@ void UiTest::localApiSharesTheScheduler() {
     QVERIFY2(response.rfind("HTTP/1.1 200", 0) == 0, response.c_str());
     const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(response.substr(response.find("\r\n\r\n") + 4)));
     QJsonArray ids = doc["choices"][0]["token_ids"].toArray();
-    const std::vector<int> ref = {444, 345, 275, 639, 1, 652, 211, 111, 106, 594, 519, 52, 381, 397, 529, 652, 243, 66, 275, 639, 1, 37, 377, 275};
+    const std::vector<int> ref = {444, 345, 275, 639, 1,   652, 211, 111, 106, 594, 519, 52,
+                                  381, 397, 529, 652, 243, 66,  275, 639, 1,   37,  377, 275};
     QCOMPARE(int(ids.size()), int(ref.size()));
     for (size_t i = 0; i < ref.size(); ++i) QCOMPARE(ids[int(i)].toInt(), ref[i]);
     QCOMPARE(h.controller->backend()->counters()->admitted[static_cast<size_t>(RequestSource::Api)], 1);
@@ -486,7 +493,7 @@ void UiTest::reloadingTheModelStopsTheQueueCleanly() {
     QVERIFY(loaded.wait(30000));
     QVERIFY(h.controller->backend()->modelInfo().id.find("model-sharded") != std::string::npos);
     QVERIFY(QTest::qWaitFor([&] { return !moderation.running(); }, 30000));  // the runner saw its requests cancelled
-    QVERIFY(moderation.store().pending().size() > 0);                          // and left those items for the next run
+    QVERIFY(moderation.store().pending().size() > 0);                        // and left those items for the next run
     // No item was failed for the moment without a model, or judged by the new model in the old run.
     for (const auto& r : moderation.store().items()) {
         QVERIFY2(r.raw.find("no model") == std::string::npos, r.raw.c_str());
@@ -563,7 +570,8 @@ void UiTest::reviewKeysDecideAndPersist() {
     ctl.importQueue(csv);
     QCOMPARE(review.visibleIds(), (QStringList{"x1", "x2", "x3"}));
     // Model verdicts for two items (as a run would write them).
-    for (auto [id, verdict, conf] : {std::tuple{"x1", moderation::VerdictKind::Reject, 0.9}, std::tuple{"x2", moderation::VerdictKind::Approve, 0.3}}) {
+    for (auto [id, verdict, conf] :
+         {std::tuple{"x1", moderation::VerdictKind::Reject, 0.9}, std::tuple{"x2", moderation::VerdictKind::Approve, 0.3}}) {
         moderation::ModerationStore::Judgement j;
         j.id = id;
         moderation::Verdict v;

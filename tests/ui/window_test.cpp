@@ -51,7 +51,9 @@ const QString kSmallImage = kFixtures + "/cases/images/img_300x200.png";
 // SIGHTLINE_STALL_LIMIT_MS). Reading an 8000×6000 JPEG on the GUI thread takes several times this.
 // The goal is < 50 ms (the printed figure); the test only fails on a stall that means work on the GUI
 // thread (decoding the 8000×6000 JPEG there blocks ~1 s), not on a busy machine's scheduling noise.
-qint64 stallLimitMs() { return qEnvironmentVariableIsSet("SIGHTLINE_STALL_LIMIT_MS") ? qEnvironmentVariableIntValue("SIGHTLINE_STALL_LIMIT_MS") : 600; }
+qint64 stallLimitMs() {
+    return qEnvironmentVariableIsSet("SIGHTLINE_STALL_LIMIT_MS") ? qEnvironmentVariableIntValue("SIGHTLINE_STALL_LIMIT_MS") : 600;
+}
 
 // An 8000×6000 photo-like JPEG (detail everywhere, so decoding costs what a real photo costs).
 QString writeBigJpeg(const QString& path) {
@@ -283,13 +285,12 @@ void WindowTest::smallWindowKeepsComposerChatAndStatusBar() {
         QVERIFY2(h.window->chatView()->height() >= 150,
                  qPrintable(QStringLiteral("%1: conversation %2 px").arg(when).arg(h.window->chatView()->height())));
         QStatusBar* sb = h.window->statusBar();
-        QVERIFY2(sb->isVisible() && sb->height() >= sb->minimumSizeHint().height() && sb->geometry().bottom() < h.window->height(),
-                 when);
+        QVERIFY2(sb->isVisible() && sb->height() >= sb->minimumSizeHint().height() && sb->geometry().bottom() < h.window->height(), when);
         for (auto* d : h.window->findChildren<QDockWidget*>())  // nothing drawn over the status bar
             if (d->isVisible()) QVERIFY2(d->geometry().bottom() < sb->geometry().top(), when);
         QVERIFY2(c->geometry().bottom() < sb->geometry().top(), when);
-        QVERIFY2(h.window->width() <= 800 && h.window->height() <= 600, qPrintable(QStringLiteral("%1: window grew to %2x%3").arg(when)
-                                                                                     .arg(h.window->width()).arg(h.window->height())));
+        QVERIFY2(h.window->width() <= 800 && h.window->height() <= 600,
+                 qPrintable(QStringLiteral("%1: window grew to %2x%3").arg(when).arg(h.window->width()).arg(h.window->height())));
     };
     check("800x600");
     dock->show();
@@ -401,16 +402,20 @@ void WindowTest::imageViewerZoomFitNextAndEscape() {
     h.window->send();
     QVERIFY(h.waitIdle());
     QToolButton* inMessage = nullptr;
-    QVERIFY(QTest::qWaitFor([&] {
-        for (auto* b : h.window->chatView()->findChildren<QToolButton*>())
-            if (b->accessibleName().startsWith(QStringLiteral("Attached image")) && b->isVisible()) inMessage = b;
-        return inMessage != nullptr;
-    }, 5000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            for (auto* b : h.window->chatView()->findChildren<QToolButton*>())
+                if (b->accessibleName().startsWith(QStringLiteral("Attached image")) && b->isVisible()) inMessage = b;
+            return inMessage != nullptr;
+        },
+        5000));
     inMessage->click();
-    QVERIFY(QTest::qWaitFor([&] {
-        auto* v = h.window->findChild<ui::ImageViewer*>();
-        return v && v->isVisible() && v->count() == 2;
-    }, 5000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            auto* v = h.window->findChild<ui::ImageViewer*>();
+            return v && v->isVisible() && v->count() == 2;
+        },
+        5000));
     h.window->findChild<ui::ImageViewer*>()->close();
 }
 
@@ -494,7 +499,7 @@ void WindowTest::errorBannerStaysInfoGoes() {
     QCOMPARE(n->kind(), ui::NoticeBanner::Kind::Info);
     n->showInfo(QStringLiteral("short"), 50);
     QVERIFY(QTest::qWaitFor([&] { return !n->isVisible(); }, 2000));  // info goes by itself
-    n->showInfo(QStringLiteral("short again"), 50);  // its timer runs…
+    n->showInfo(QStringLiteral("short again"), 50);                   // its timer runs…
     h.window->showProblem(QStringLiteral("Cannot read broken.png"));  // …and an error replaces it
     QCOMPARE(n->kind(), ui::NoticeBanner::Kind::Error);
     QVERIFY(n->styleSheet().contains(ui::noticeColors(n->palette(), true).background.name()));

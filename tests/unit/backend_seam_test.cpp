@@ -52,14 +52,16 @@ TEST(BackendSeam, ApiServiceAnswersFromTheBackend) {
     server::ApiService api(fake, {});
     // No model yet: nothing listed, completions refused.
     EXPECT_EQ(bodyOf(roundTrip(api, "GET", "/v1/models"))["data"].size(), 0u);
-    EXPECT_NE(roundTrip(api, "POST", "/v1/chat/completions", R"({"messages":[{"role":"user","content":"hi"}]})").find(" 503 "), std::string::npos);
+    EXPECT_NE(roundTrip(api, "POST", "/v1/chat/completions", R"({"messages":[{"role":"user","content":"hi"}]})").find(" 503 "),
+              std::string::npos);
     fake->load({});
     EXPECT_EQ(bodyOf(roundTrip(api, "GET", "/health"))["model_loaded"], true);
-    const json r = bodyOf(roundTrip(api, "POST", "/v1/chat/completions", R"({"messages":[{"role":"user","content":"what is it?"}],"seed":7})"));
+    const json r =
+        bodyOf(roundTrip(api, "POST", "/v1/chat/completions", R"({"messages":[{"role":"user","content":"what is it?"}],"seed":7})"));
     ASSERT_TRUE(r.contains("choices")) << r.dump();
-    EXPECT_EQ(r["choices"][0]["message"]["content"], "A cat.");             // the fake's answer,
-    EXPECT_EQ(r["choices"][0]["message"]["reasoning_content"], "hmm");      // split by the shared rule
-    EXPECT_EQ(r["timings"]["ttft_ms"], 12);                                 // the fake's stats, in the one schema
+    EXPECT_EQ(r["choices"][0]["message"]["content"], "A cat.");         // the fake's answer,
+    EXPECT_EQ(r["choices"][0]["message"]["reasoning_content"], "hmm");  // split by the shared rule
+    EXPECT_EQ(r["timings"]["ttft_ms"], 12);                             // the fake's stats, in the one schema
     EXPECT_TRUE(r["timings"].contains("cached_prompt_tokens"));
     EXPECT_EQ(fake->lastSeed.load(), 7);
     EXPECT_TRUE(fake->requestSources() == std::vector<RequestSource>{RequestSource::Api});
@@ -69,7 +71,8 @@ TEST(BackendSeam, ApiRefusesTopPZeroWithTheSharedMessage) {
     auto fake = std::make_shared<fakes::FakeBackend>();
     fake->load({});
     server::ApiService api(fake, {});
-    const std::string response = roundTrip(api, "POST", "/v1/chat/completions", R"({"messages":[{"role":"user","content":"hi"}],"top_p":0})");
+    const std::string response =
+        roundTrip(api, "POST", "/v1/chat/completions", R"({"messages":[{"role":"user","content":"hi"}],"top_p":0})");
     EXPECT_NE(response.find(" 400 "), std::string::npos) << response;
     EXPECT_EQ(bodyOf(response)["error"]["message"], "top_p must be in (0, 1], got 0");
     EXPECT_EQ(fake->calls.load(), 0);

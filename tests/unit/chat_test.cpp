@@ -29,8 +29,9 @@ TEST(ChatTemplate, ThinkingHistoryAndSystem) {
     EXPECT_EQ(renderGlmChat(m, o),
               "[gMASK]<sop><|system|>\nBe brief.<|user|>\nHi<|assistant|>\n<think></think>\nHello!<|user|>\nMore<|assistant|>\n");
     o.enableThinking = false;
-    EXPECT_EQ(renderGlmChat(m, o), "[gMASK]<sop><|system|>\nBe brief.<|user|>\nHi/nothink<|assistant|>\n<think></think>\nHello!<|user|>\n"
-                                   "More/nothink<|assistant|>\n<think></think>\n");
+    EXPECT_EQ(renderGlmChat(m, o),
+              "[gMASK]<sop><|system|>\nBe brief.<|user|>\nHi/nothink<|assistant|>\n<think></think>\nHello!<|user|>\n"
+              "More/nothink<|assistant|>\n<think></think>\n");
     // Reasoning after the last user turn is kept.
     std::vector<ChatMessage> tail = {ChatMessage::text(Role::User, "Q"), ChatMessage::text(Role::Assistant, "<think> r </think> A ")};
     o.enableThinking = true;
@@ -43,7 +44,8 @@ TEST(ChatJson, FormatsAndErrors) {
     auto a = parseChatJson(R"([{"role":"user","content":"plain"}])", dir);
     ASSERT_EQ(a.size(), 1u);
     EXPECT_EQ(a[0].content[0].text, "plain");
-    auto b = parseChatJson(R"({"messages":[{"role":"user","content":[{"type":"image","path":"images/img_1x1.png"},{"type":"text","text":"q"}]}]})", dir);
+    auto b = parseChatJson(
+        R"({"messages":[{"role":"user","content":[{"type":"image","path":"images/img_1x1.png"},{"type":"text","text":"q"}]}]})", dir);
     ASSERT_EQ(b[0].content.size(), 2u);
     EXPECT_EQ(b[0].content[0].image->width, 1);
     auto c = parseChatJson(R"([{"role":"user","content":[{"type":"image","url":"file://)" + dir + R"(/images/img_1x1.png"}]}])", "");
@@ -53,7 +55,8 @@ TEST(ChatJson, FormatsAndErrors) {
     static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string b64;
     for (size_t i = 0; i < png.size(); i += 3) {
-        uint32_t v = uint8_t(png[i]) << 16 | (i + 1 < png.size() ? uint8_t(png[i + 1]) << 8 : 0) | (i + 2 < png.size() ? uint8_t(png[i + 2]) : 0);
+        uint32_t v =
+            uint8_t(png[i]) << 16 | (i + 1 < png.size() ? uint8_t(png[i + 1]) << 8 : 0) | (i + 2 < png.size() ? uint8_t(png[i + 2]) : 0);
         b64 += tbl[v >> 18 & 63];
         b64 += tbl[v >> 12 & 63];
         b64 += i + 1 < png.size() ? tbl[v >> 6 & 63] : '=';
@@ -150,4 +153,3 @@ TEST(ChatJson, ImagePixelsAreCappedPerConversationBeforeDecoding) {
 }
 
 }  // namespace
-

@@ -89,8 +89,8 @@ TEST(ConfigUntrusted, DeeplyNestedEosIsRefused) {
 
 TEST(ConfigUntrusted, HugeNegativeAndZeroSizesAreRefusedBeforeUse) {
     const std::pair<const char*, const char*> cases[] = {
-        {"/text_config/hidden_size", "1099511627776"},            // 2^40
-        {"/text_config/hidden_size", "1e308"},                    // a float cast to int64 was undefined behaviour
+        {"/text_config/hidden_size", "1099511627776"},  // 2^40
+        {"/text_config/hidden_size", "1e308"},          // a float cast to int64 was undefined behaviour
         {"/text_config/hidden_size", "96.5"},
         {"/text_config/vocab_size", "9223372036854775807"},
         {"/text_config/num_attention_heads", "-3"},

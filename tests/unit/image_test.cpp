@@ -19,7 +19,9 @@ using namespace sightline;
 
 namespace {
 
-std::string dataDir() { return SIGHTLINE_TEST_DATA_DIR; }
+std::string dataDir() {
+    return SIGHTLINE_TEST_DATA_DIR;
+}
 
 ImageProcessorConfig fixtureProcessor() {
     static const ModelConfig c = loadModelConfig(test::fixturesDir() + "/model");
@@ -169,7 +171,9 @@ std::vector<uint8_t> pngClaiming(uint32_t width, uint32_t height, size_t bodyByt
     // A PNG signature and IHDR declaring width x height RGB, then an IDAT of garbage: enough for any
     // header reader, and an attempt to decode it would fail as corrupt, not as too large.
     std::string b = "\x89PNG\r\n\x1A\n";
-    auto be32 = [&](uint32_t v) { for (int s = 24; s >= 0; s -= 8) b += static_cast<char>((v >> s) & 0xFF); };
+    auto be32 = [&](uint32_t v) {
+        for (int s = 24; s >= 0; s -= 8) b += static_cast<char>((v >> s) & 0xFF);
+    };
     be32(13);
     b += "IHDR";
     be32(width);
@@ -187,8 +191,10 @@ std::vector<uint8_t> pngClaiming(uint32_t width, uint32_t height, size_t bodyByt
 }
 
 TEST(ImageProbe, ReadsFormatAndSizeOfEveryFormat) {
-    const std::pair<const char*, ImageFormat> files[] = {{"pattern_40x20.png", ImageFormat::Png}, {"pattern_40x20.jpg", ImageFormat::Jpeg},
-                                                         {"pattern_40x20.gif", ImageFormat::Gif}, {"pattern_40x20.bmp", ImageFormat::Bmp},
+    const std::pair<const char*, ImageFormat> files[] = {{"pattern_40x20.png", ImageFormat::Png},
+                                                         {"pattern_40x20.jpg", ImageFormat::Jpeg},
+                                                         {"pattern_40x20.gif", ImageFormat::Gif},
+                                                         {"pattern_40x20.bmp", ImageFormat::Bmp},
                                                          {"pattern_40x20.webp", ImageFormat::WebP}};
     for (const auto& [f, format] : files) {
         SCOPED_TRACE(f);
@@ -217,7 +223,8 @@ TEST(ImageProbe, ReadsFormatAndSizeOfEveryFormat) {
     const std::string png = test::readFile(dataDir() + "/pattern_40x20.png");
     for (size_t n : {0, 3, 8, 12, 20, 23}) {
         SCOPED_TRACE(n);
-        EXPECT_NE(errorOf([&] { probeImage(reinterpret_cast<const uint8_t*>(png.data()), n, "cut.png"); }).find("cut.png"), std::string::npos);
+        EXPECT_NE(errorOf([&] { probeImage(reinterpret_cast<const uint8_t*>(png.data()), n, "cut.png"); }).find("cut.png"),
+                  std::string::npos);
     }
     EXPECT_NE(errorOf([&] { probeImage(std::vector<uint8_t>{'a', 'b', 'c'}, "x"); }).find("not a supported image"), std::string::npos);
     EXPECT_NE(errorOf([&] { probeImage(pngClaiming(0, 10, 10), "zero.png"); }).find("no pixels"), std::string::npos);

@@ -15,7 +15,9 @@ using namespace sightline::moderation;
 
 namespace {
 
-std::string img(const std::string& name) { return test::fixturesDir() + "/cases/images/" + name; }
+std::string img(const std::string& name) {
+    return test::fixturesDir() + "/cases/images/" + name;
+}
 
 GenerateResult rejectAll(const std::vector<ChatMessage>&, const GenerationParams&, const std::atomic<bool>*) {
     GenerateResult r;
@@ -176,21 +178,26 @@ TEST(ModerationAudit, LegacyDatabaseIsAnchored) {
         ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
         std::string prev(64, '0');
         std::string script =
-            "CREATE TABLE items(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, image_path TEXT, image_sha256 TEXT, title TEXT, "
-            "text TEXT, duplicate_of TEXT, status TEXT NOT NULL DEFAULT 'pending', verdict TEXT, reasons TEXT, categories TEXT, confidence REAL, "
+            "CREATE TABLE items(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, image_path TEXT, image_sha256 TEXT, title "
+            "TEXT, "
+            "text TEXT, duplicate_of TEXT, status TEXT NOT NULL DEFAULT 'pending', verdict TEXT, reasons TEXT, categories TEXT, confidence "
+            "REAL, "
             "raw TEXT, latency_ms REAL, prompt_tokens INTEGER, output_tokens INTEGER, policy_version TEXT, model_id TEXT, judged_at TEXT, "
             "decision TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '', reviewer TEXT NOT NULL DEFAULT '', review_ms REAL NOT NULL "
             "DEFAULT 0, decided_at TEXT);"
-            "CREATE TABLE audit(seq INTEGER PRIMARY KEY AUTOINCREMENT, item_id TEXT NOT NULL, record TEXT NOT NULL, prev_hash TEXT NOT NULL, "
+            "CREATE TABLE audit(seq INTEGER PRIMARY KEY AUTOINCREMENT, item_id TEXT NOT NULL, record TEXT NOT NULL, prev_hash TEXT NOT "
+            "NULL, "
             "hash TEXT NOT NULL);"
             "INSERT INTO items(id, status, verdict, reasons, categories, raw) VALUES('old1', 'judged', 'approve', '[]', '[]', ''), "
             "('old2', 'error', NULL, NULL, NULL, 'garbage');";
         const std::vector<std::pair<std::string, std::string>> records = {
             {"old1", R"({"event":"model_verdict","item_id":"old1","verdict":"approve","human_decision":null})"},
-            {"old2", R"({"event":"model_verdict","item_id":"old2","verdict":null,"error":"no JSON object in the output","human_decision":null})"}};
+            {"old2",
+             R"({"event":"model_verdict","item_id":"old2","verdict":null,"error":"no JSON object in the output","human_decision":null})"}};
         for (const auto& [id, rec] : records) {
             const std::string hash = sha256Hex(prev + "\n" + rec);
-            script += "INSERT INTO audit(item_id, record, prev_hash, hash) VALUES('" + id + "', '" + rec + "', '" + prev + "', '" + hash + "');";
+            script +=
+                "INSERT INTO audit(item_id, record, prev_hash, hash) VALUES('" + id + "', '" + rec + "', '" + prev + "', '" + hash + "');";
             prev = hash;
         }
         ASSERT_EQ(sqlite3_exec(h, script.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
@@ -199,7 +206,7 @@ TEST(ModerationAudit, LegacyDatabaseIsAnchored) {
     const StoreOptions o{dir + "/audit.key", db + ".checkpoints"};
     {
         ModerationStore store(db, o);
-        EXPECT_EQ(store.auditCount(), 3);  // two legacy records + the anchor
+        EXPECT_EQ(store.auditCount(), 3);                                      // two legacy records + the anchor
         EXPECT_EQ(store.item("old2")->error, "no JSON object in the output");  // the reason moved into the item
         const auto c = store.verifyAudit();
         EXPECT_TRUE(c.ok) << c.message;

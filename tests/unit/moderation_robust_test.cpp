@@ -24,10 +24,16 @@ using namespace sightline::moderation;
 
 namespace {
 
-std::string tempDir(const std::string& tag) { return test::scratchDir("sightline-modrobust", tag); }
-std::string img(const std::string& name) { return test::fixturesDir() + "/cases/images/" + name; }
+std::string tempDir(const std::string& tag) {
+    return test::scratchDir("sightline-modrobust", tag);
+}
+std::string img(const std::string& name) {
+    return test::fixturesDir() + "/cases/images/" + name;
+}
 
-StoreOptions keyIn(const std::string& dir) { return {dir + "/audit.key", dir + "/m.db.checkpoints"}; }
+StoreOptions keyIn(const std::string& dir) {
+    return {dir + "/audit.key", dir + "/m.db.checkpoints"};
+}
 
 // Answers by listing title; a title starting with "throw" throws, as a broken engine would.
 struct TitleJudge {
@@ -99,14 +105,14 @@ TEST(ModerationRun, UnwritableStoreLeavesItemsPendingWithAWarning) {
 // Issue #11 (2): Latin-1 text in a queue is converted (CSV and JSONL) with a warning naming the row.
 TEST(ModerationImportEncoding, Latin1IsConvertedAndNamed) {
     const auto dir = tempDir("latin1");
-    test::writeFile(dir + "/q.csv", "id,image,title,text\nx," + img("img_1x1.png") + ",caf\xe9,\x93quoted\x94 na\xefve\ny," + img("img_1x1.png") +
-                                        ",plain,caf\xc3\xa9\n");
+    test::writeFile(dir + "/q.csv", "id,image,title,text\nx," + img("img_1x1.png") + ",caf\xe9,\x93quoted\x94 na\xefve\ny," +
+                                        img("img_1x1.png") + ",plain,caf\xc3\xa9\n");
     ImportReport report;
     const auto items = importQueue(dir + "/q.csv", &report);
     ASSERT_EQ(items.size(), 2u);
     EXPECT_EQ(items[0].title, "caf\xc3\xa9");
     EXPECT_EQ(items[0].text, "\xe2\x80\x9cquoted\xe2\x80\x9d na\xc3\xafve");  // Windows-1252 quotes
-    EXPECT_EQ(items[1].text, "caf\xc3\xa9");                                   // UTF-8 stays as it is
+    EXPECT_EQ(items[1].text, "caf\xc3\xa9");                                  // UTF-8 stays as it is
     ASSERT_EQ(report.warnings.size(), 1u);
     EXPECT_NE(report.warnings[0].find("row 2"), std::string::npos) << report.warnings[0];
     EXPECT_NE(report.warnings[0].find("title, text"), std::string::npos) << report.warnings[0];
@@ -195,7 +201,8 @@ TEST(ModerationMasking, OneMegabyteInputs) {
     EXPECT_EQ(maskPersonalData(dots), dots);  // matches the pattern but has 2 digits: kept
     // Through the store: a judged item with a 1 MB title writes its masked audit record.
     const auto dir = tempDir("bigtitle");
-    test::writeFile(dir + "/q.jsonl", "{\"id\": \"big\", \"image\": \"" + img("img_1x1.png") + "\", \"title\": \"" + digitsAndSpaces + "\"}\n");
+    test::writeFile(dir + "/q.jsonl",
+                    "{\"id\": \"big\", \"image\": \"" + img("img_1x1.png") + "\", \"title\": \"" + digitsAndSpaces + "\"}\n");
     ModerationStore store(dir + "/m.db", keyIn(dir));
     store.addItems(importQueue(dir + "/q.jsonl"));
     runModeration(store, TitleJudge{}, RunOptions{});
@@ -258,7 +265,9 @@ TEST(ModerationImages, DevicesAndFifosAreRefusedQuickly) {
     EXPECT_NE(csv.find("no such image file"), std::string::npos);
 }
 
-std::string nested(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+std::string nested(size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+}
 
 // Issue #11 (5): deeply nested JSON in a queue id, a policy rule or a verdict is a clear error.
 TEST(ModerationJson, DeepNestingIsAClearError) {

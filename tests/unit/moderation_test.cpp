@@ -15,17 +15,29 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string tempDir(const std::string& tag) { return test::scratchDir("sightline-mod", tag); }
+std::string tempDir(const std::string& tag) {
+    return test::scratchDir("sightline-mod", tag);
+}
 
-std::string img(const std::string& name) { return test::fixturesDir() + "/cases/images/" + name; }
+std::string img(const std::string& name) {
+    return test::fixturesDir() + "/cases/images/" + name;
+}
 
 std::string writeQueueCsv(const std::string& dir) {
     const std::string path = dir + "/queue.csv";
-    test::writeFile(path, "id,image,title,text\n"
-                          "a," + img("img_300x200.png") + ",\"Chair, red\",\"Mail x@y.com\"\n"
-                          "b," + img("img_57x91.png") + ",Pills,\"Cures \"\"everything\"\"\nfast\"\n"
-                          "c," + img("img_300x200.png") + ",\"Chair, red\",\"Mail x@y.com\"\n"
-                          "d," + img("img_1x1.png") + ",Dot,\n");
+    test::writeFile(path,
+                    "id,image,title,text\n"
+                    "a," +
+                        img("img_300x200.png") +
+                        ",\"Chair, red\",\"Mail x@y.com\"\n"
+                        "b," +
+                        img("img_57x91.png") +
+                        ",Pills,\"Cures \"\"everything\"\"\nfast\"\n"
+                        "c," +
+                        img("img_300x200.png") +
+                        ",\"Chair, red\",\"Mail x@y.com\"\n"
+                        "d," +
+                        img("img_1x1.png") + ",Dot,\n");
     return path;
 }
 
@@ -46,7 +58,7 @@ struct ScriptedJudge {
             return r;
         }
         return scriptedAnswer(answers.count(title) ? answers[title]
-                                                        : R"({"verdict": "approve", "reasons": [], "categories": [], "confidence": 0.9})");
+                                                   : R"({"verdict": "approve", "reasons": [], "categories": [], "confidence": 0.9})");
     }
 };
 
@@ -114,8 +126,8 @@ TEST(ModerationVerdict, GoodMalformedTruncatedAndWrapped) {
 
 TEST(ModerationVerdict, ConfidenceIsTheVerdictTokenProbability) {
     GenerateResult r;
-    const std::vector<std::pair<std::string, float>> toks = {{"{\"", -0.1f}, {"verdict", -0.01f}, {"\": \"", -0.02f}, {"rej", -0.3f},
-                                                             {"ect\"}", -0.05f}};
+    const std::vector<std::pair<std::string, float>> toks = {
+        {"{\"", -0.1f}, {"verdict", -0.01f}, {"\": \"", -0.02f}, {"rej", -0.3f}, {"ect\"}", -0.05f}};
     for (auto [t, lp] : toks) {
         TokenEvent ev;
         ev.textDelta = t;
@@ -157,7 +169,8 @@ TEST(ModerationStore, ResumeAfterKillJudgesEachItemOnce) {
     {
         ModerationStore store(dir + "/m.db");  // restart
         EXPECT_EQ(store.addItems(queue), 0);   // re-import adds nothing
-        runModeration(store, std::ref(judge), o, [&](const ItemRecord& r) { seen.push_back(r.item.id); }, {}, &cancel);
+        runModeration(
+            store, std::ref(judge), o, [&](const ItemRecord& r) { seen.push_back(r.item.id); }, {}, &cancel);
         EXPECT_EQ(seen, (std::vector<std::string>{"b", "c", "d"}));
         EXPECT_TRUE(store.pending().empty());
         for (const char* id : {"a", "b", "c", "d"}) EXPECT_EQ(store.auditCount(id), 1) << id;
@@ -193,7 +206,8 @@ TEST(ModerationStore, AuditChainDetectsAnEditedRecord) {
     EXPECT_NE(sqlite3_exec(store.rawHandle(), "UPDATE audit SET record='{}' WHERE seq=2", nullptr, nullptr, nullptr), SQLITE_OK);
     // ...and an edit made around that (trigger dropped, file edited) is detected by the chain.
     ASSERT_EQ(sqlite3_exec(store.rawHandle(), "DROP TRIGGER audit_no_update", nullptr, nullptr, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(store.rawHandle(), "UPDATE audit SET record=replace(record, 'approve', 'reject') WHERE seq=2", nullptr, nullptr, nullptr),
+    ASSERT_EQ(sqlite3_exec(store.rawHandle(), "UPDATE audit SET record=replace(record, 'approve', 'reject') WHERE seq=2", nullptr, nullptr,
+                           nullptr),
               SQLITE_OK);
     const auto c = store.verifyAudit();
     EXPECT_FALSE(c.ok);
@@ -225,9 +239,9 @@ TEST(ModerationStore, ExportAndMetrics) {
     ScriptedJudge judge;
     judge.answers["Pills"] = R"({"verdict": "reject", "reasons": ["false medical claim"], "categories": ["false_medical_claims"]})";
     runModeration(store, std::ref(judge), RunOptions{});
-    store.recordDecision("a", HumanDecision::Approve, "r", "", 1000);   // agrees
-    store.recordDecision("b", HumanDecision::Approve, "r", "", 3000);   // overrides a reject
-    store.recordDecision("d", HumanDecision::Approve, "r", "", 2000);   // agrees
+    store.recordDecision("a", HumanDecision::Approve, "r", "", 1000);  // agrees
+    store.recordDecision("b", HumanDecision::Approve, "r", "", 3000);  // overrides a reject
+    store.recordDecision("d", HumanDecision::Approve, "r", "", 2000);  // agrees
     const Metrics m = store.metrics();
     EXPECT_EQ(m.items, 4);
     EXPECT_EQ(m.judged, 4);
@@ -248,7 +262,8 @@ TEST(ModerationPolicy, DefaultAndFiles) {
     EXPECT_EQ(p.rules.size(), 5u);
     EXPECT_NE(p.render().find("\"verdict\""), std::string::npos);
     const auto dir = tempDir("policy");
-    test::writeFile(dir + "/p.json", R"({"name": "strict", "version": "v7", "system_prompt": "Be strict.", "rules": ["no_pets: no animals"]})");
+    test::writeFile(dir + "/p.json",
+                    R"({"name": "strict", "version": "v7", "system_prompt": "Be strict.", "rules": ["no_pets: no animals"]})");
     const Policy j = loadPolicy(dir + "/p.json");
     EXPECT_EQ(j.version, "v7");
     EXPECT_EQ(j.rules.size(), 1u);

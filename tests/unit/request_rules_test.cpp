@@ -62,7 +62,9 @@ TEST(SplitThinking, StreamingPrefixesNeverShowHalfATag) {
     EXPECT_EQ(splitThinking(full).answer, "the answer");
 }
 
-TEST(GenerationParamsRules, DefaultsAreValid) { EXPECT_EQ(generationParamsError(GenerationParams{}), std::nullopt); }
+TEST(GenerationParamsRules, DefaultsAreValid) {
+    EXPECT_EQ(generationParamsError(GenerationParams{}), std::nullopt);
+}
 
 TEST(GenerationParamsRules, EachRangeHasOneMessage) {
     auto err = [](auto edit) {
@@ -144,10 +146,21 @@ TEST(RequestStatsJson, OneSchema) {
     s.generatedTokens = 7;
     s.device = "cpu";
     const nlohmann::json j = requestStatsJson(s);
-    const std::vector<std::string> keys = {"preprocess_ms",       "vision_ms",     "prefill_ms",           "ttft_ms",      "decode_ms",
-                                           "total_ms",            "prefill_tokens_per_s", "decode_tokens_per_s", "prompt_tokens",
-                                           "cached_prompt_tokens", "image_tokens", "images_from_cache",    "generated_tokens",
-                                           "peak_memory_bytes",   "device"};
+    const std::vector<std::string> keys = {"preprocess_ms",
+                                           "vision_ms",
+                                           "prefill_ms",
+                                           "ttft_ms",
+                                           "decode_ms",
+                                           "total_ms",
+                                           "prefill_tokens_per_s",
+                                           "decode_tokens_per_s",
+                                           "prompt_tokens",
+                                           "cached_prompt_tokens",
+                                           "image_tokens",
+                                           "images_from_cache",
+                                           "generated_tokens",
+                                           "peak_memory_bytes",
+                                           "device"};
     EXPECT_EQ(j.size(), keys.size());
     for (const auto& k : keys) EXPECT_TRUE(j.contains(k)) << k;
     EXPECT_EQ(j["ttft_ms"], 12.5);
@@ -158,8 +171,8 @@ TEST(RequestStatsJson, OneSchema) {
 TEST(SplitThinking, TheChatTemplateSplitsModelOutputTheSameWay) {
     // renderGlmChat keeps chat_template.jinja's own split of a raw assistant text (prompt parity with
     // transformers); on what the model produces it must agree with the shared rule.
-    for (const std::string raw : {"<think>look</think>\nA cat.", "<think>\nlook\n</think>\n\nA cat.", "A cat.", "look</think>A cat.",
-                                  "<think></think>\nA cat."}) {
+    for (const std::string raw :
+         {"<think>look</think>\nA cat.", "<think>\nlook\n</think>\n\nA cat.", "A cat.", "look</think>A cat.", "<think></think>\nA cat."}) {
         for (bool last : {true, false}) {
             std::vector<ChatMessage> a = {ChatMessage::text(Role::User, "q"), ChatMessage::text(Role::Assistant, raw)};
             std::vector<ChatMessage> b = {ChatMessage::text(Role::User, "q"), buildMessage(Role::Assistant, raw)};

@@ -112,7 +112,8 @@ TEST(AccessPolicy, HostOriginContentType) {
     EXPECT_EQ(check("GET", {}).status, 400);
     EXPECT_EQ(check("GET", {{"host", "localhost"}, {"origin", "http://evil.example"}}).status, 403);
     EXPECT_EQ(check("GET", {{"host", "localhost"}, {"origin", "http://127.0.0.1:8080"}}).status, 0);  // same origin
-    const AccessDecision cors = check("OPTIONS", {{"host", "localhost"}, {"origin", "http://app.example:3000"}, {"access-control-request-method", "POST"}});
+    const AccessDecision cors =
+        check("OPTIONS", {{"host", "localhost"}, {"origin", "http://app.example:3000"}, {"access-control-request-method", "POST"}});
     EXPECT_EQ(cors.status, 204);
     EXPECT_FALSE(cors.headers.empty());
     EXPECT_EQ(check("POST", {{"host", "localhost"}, {"content-type", "text/plain"}}).status, 415);

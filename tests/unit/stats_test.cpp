@@ -13,7 +13,7 @@ TEST(Stats, KnownSamplesMatchNumpy) {
     EXPECT_DOUBLE_EQ(s.worst, 10);
     EXPECT_DOUBLE_EQ(s.mean, 5.5);
     EXPECT_DOUBLE_EQ(s.median, 5.5);
-    EXPECT_NEAR(s.p95, 9.55, 1e-12);               // numpy.percentile(range(1,11), 95)
+    EXPECT_NEAR(s.p95, 9.55, 1e-12);  // numpy.percentile(range(1,11), 95)
     EXPECT_NEAR(s.p99, 9.91, 1e-12);
     EXPECT_NEAR(s.stddev, 3.0276503540974917, 1e-12);  // numpy.std(ddof=1)
     EXPECT_DOUBLE_EQ(percentile({42}, 99), 42);

@@ -111,7 +111,9 @@ std::string badInputOf(const std::function<void()>& f) {
     return {};
 }
 
-nlohmann::json fixtureTokenizerJson() { return test::readJson(test::fixturesDir() + "/model/tokenizer.json"); }
+nlohmann::json fixtureTokenizerJson() {
+    return test::readJson(test::fixturesDir() + "/model/tokenizer.json");
+}
 
 TEST(TokenizerUntrusted, BadTokenIdsAreRefusedNamingTheToken) {
     // Each used to index (and write) the id arrays unchecked: -1 and 2^31 wrote outside them
@@ -261,7 +263,9 @@ TEST(TokenizerUtf8, StreamingByteTokensOfChineseCharacters) {
     // Each byte token alone (how logprob alternatives are shown) is text too.
     for (int64_t id : ids) EXPECT_TRUE(isValidUtf8(tok->decode({id}))) << id;
     // A stray continuation byte in the middle is replaced, not passed on.
-    EXPECT_EQ(tok->decode({byteIds.at('a'), byteIds.at(0xB8), byteIds.at('b')}), "a\xEF\xBF\xBD" "b");
+    EXPECT_EQ(tok->decode({byteIds.at('a'), byteIds.at(0xB8), byteIds.at('b')}),
+              "a\xEF\xBF\xBD"
+              "b");
 }
 
 }  // namespace

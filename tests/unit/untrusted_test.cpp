@@ -49,18 +49,20 @@ TEST(JsonLimit, DepthLimitIsExact) {
 TEST(Utf8, Validates) {
     EXPECT_TRUE(isValidUtf8("plain ascii"));
     EXPECT_TRUE(isValidUtf8("caf\xC3\xA9 \xE4\xB8\xAD\xE6\x96\x87 \xF0\x9F\x98\x80"));
-    EXPECT_FALSE(isValidUtf8("caf\xE9"));          // Latin-1
-    EXPECT_FALSE(isValidUtf8("\xC0\xAF"));         // overlong '/'
-    EXPECT_FALSE(isValidUtf8("\xED\xA0\x80"));     // surrogate
-    EXPECT_FALSE(isValidUtf8("\xF4\x90\x80\x80")); // above U+10FFFF
-    EXPECT_FALSE(isValidUtf8("\xE4\xB8"));         // truncated
+    EXPECT_FALSE(isValidUtf8("caf\xE9"));           // Latin-1
+    EXPECT_FALSE(isValidUtf8("\xC0\xAF"));          // overlong '/'
+    EXPECT_FALSE(isValidUtf8("\xED\xA0\x80"));      // surrogate
+    EXPECT_FALSE(isValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+    EXPECT_FALSE(isValidUtf8("\xE4\xB8"));          // truncated
 }
 
 TEST(Utf8, ReplacesMaximalSubparts) {
     EXPECT_EQ(toValidUtf8("caf\xE9"), "caf" + kFffd);
-    EXPECT_EQ(toValidUtf8("a\xE4\xB8" "b"), "a" + kFffd + "b");  // one U+FFFD for the broken character
-    EXPECT_EQ(toValidUtf8("\xC0\xAF"), kFffd + kFffd);            // as Python's errors="replace"
-    EXPECT_EQ(toValidUtf8("\xE4\xB8"), kFffd);                    // cut at the end
+    EXPECT_EQ(toValidUtf8("a\xE4\xB8"
+                          "b"),
+              "a" + kFffd + "b");                       // one U+FFFD for the broken character
+    EXPECT_EQ(toValidUtf8("\xC0\xAF"), kFffd + kFffd);  // as Python's errors="replace"
+    EXPECT_EQ(toValidUtf8("\xE4\xB8"), kFffd);          // cut at the end
     const std::string good = "\xE4\xB8\xAD\xE6\x96\x87";
     EXPECT_EQ(toValidUtf8(good), good);
 }

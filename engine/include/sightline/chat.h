@@ -14,9 +14,9 @@ enum class Role { System, User, Assistant, Observation };
 struct ContentPart {
     enum class Type { Text, Image };
     Type type = Type::Text;
-    std::string text;                           // Type::Text
-    std::shared_ptr<const RgbImage> image;      // Type::Image, decoded
-    std::string imageSource;                    // where it came from, for messages and history
+    std::string text;                       // Type::Text
+    std::shared_ptr<const RgbImage> image;  // Type::Image, decoded
+    std::string imageSource;                // where it came from, for messages and history
 };
 
 struct ChatMessage {
@@ -46,8 +46,8 @@ std::string renderGlmChat(const std::vector<ChatMessage>& messages, const ChatTe
 // fault; JSON nested deeper than kJsonMaxDepth is refused.
 // localFilesRefusal not empty: only data: URIs are accepted; a part naming a file is refused with
 // this explanation, a remote URL as never fetched (a server reading messages from clients).
-std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::string& baseDir,
-                                       const DecodeOptions& decode = {}, const std::string& localFilesRefusal = {});
+std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::string& baseDir, const DecodeOptions& decode = {},
+                                       const std::string& localFilesRefusal = {});
 
 const char* roleName(Role role);
 

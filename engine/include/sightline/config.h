@@ -25,7 +25,7 @@ struct TextConfig {
     double ropeTheta = 0;
     double partialRotaryFactor = 1.0;
     std::vector<int64_t> mropeSection;  // frequency pairs per stream (t, h, w)
-    bool attentionBias = true;  // informational: HF's Glm4v text attention always has q/k/v biases
+    bool attentionBias = true;          // informational: HF's Glm4v text attention always has q/k/v biases
     std::string hiddenAct;
 };
 

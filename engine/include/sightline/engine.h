@@ -32,10 +32,10 @@ std::optional<DeviceKind> parseDevice(const std::string& name);
 bool cudaAvailable();
 
 struct LoadProgress {
-    std::string stage;      // "config", "tokenizer", "weights", "ready"
-    int64_t done = 0;       // tensors (or bytes) done
+    std::string stage;  // "config", "tokenizer", "weights", "ready"
+    int64_t done = 0;   // tensors (or bytes) done
     int64_t total = 0;
-    std::string detail;     // current file or tensor
+    std::string detail;  // current file or tensor
 };
 
 struct LoadOptions {
@@ -94,7 +94,7 @@ struct RequestStats {
     double totalMs = 0;
     int64_t promptTokens = 0;
     int64_t imageTokens = 0;
-    int64_t imagesFromCache = 0;  // images whose embeddings came from the image cache
+    int64_t imagesFromCache = 0;     // images whose embeddings came from the image cache
     int64_t cachedPromptTokens = 0;  // prompt positions whose KV was reused from an earlier request
     int64_t generatedTokens = 0;
     int64_t peakMemoryBytes = 0;  // device peak (CUDA allocator) or process peak RSS on CPU

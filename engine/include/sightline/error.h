@@ -27,6 +27,8 @@ private:
     ErrorKind m_kind;
 };
 
-[[noreturn]] inline void throwBadInput(const std::string& message) { throw Error(ErrorKind::BadInput, message); }
+[[noreturn]] inline void throwBadInput(const std::string& message) {
+    throw Error(ErrorKind::BadInput, message);
+}
 
 }  // namespace sightline

@@ -41,7 +41,7 @@ const char* imageFormatName(ImageFormat format);  // "jpeg", "png", "webp", "bmp
 // What an image's header says, read without decoding a pixel (microseconds, no allocation).
 struct ImageProbe {
     ImageFormat format = ImageFormat::Png;
-    int64_t width = 0;   // as decoded: after EXIF orientation when options.applyExifOrientation
+    int64_t width = 0;  // as decoded: after EXIF orientation when options.applyExifOrientation
     int64_t height = 0;
     // Saturates: header sizes reach 2^32 - 1 (PNG), whose product does not fit in int64.
     int64_t pixels() const {
@@ -64,8 +64,7 @@ void checkImagePixels(const ImageProbe& probe, int64_t maxPixels, const std::str
 // alpha dropped (PIL convert("RGB")). Throws Error(BadInput) naming the file on any failure.
 // decodeImageFile reads regular files only (never blocks on a FIFO, refuses /dev/zero and folders)
 // and checks options.maxFileBytes before reading.
-RgbImage decodeImage(const std::vector<uint8_t>& bytes, const std::string& nameForErrors,
-                     const DecodeOptions& options = {});
+RgbImage decodeImage(const std::vector<uint8_t>& bytes, const std::string& nameForErrors, const DecodeOptions& options = {});
 RgbImage decodeImageFile(const std::string& path, const DecodeOptions& options = {});
 // "jpeg", "png", "webp", "bmp", "gif": whether this build decodes it (WebP needs libwebp).
 bool imageFormatSupported(const std::string& format);
@@ -88,8 +87,8 @@ struct ResizeResult {
 };
 
 // HF smart_resize (Python round = half to even). Throws Error(BadInput) for aspect ratio > 200.
-ResizeResult smartResize(int height, int width, int factor, int64_t minPixels, int64_t maxPixels,
-                         int temporalFactor = 2, int numFrames = 2);
+ResizeResult smartResize(int height, int width, int factor, int64_t minPixels, int64_t maxPixels, int temporalFactor = 2,
+                         int numFrames = 2);
 
 // Port of PIL Image.resize(size, BICUBIC) on 8-bit RGB: fixed-point, antialiased, two-pass.
 RgbImage resizeBicubicPil(const RgbImage& image, int newWidth, int newHeight);
@@ -100,13 +99,12 @@ struct PreprocessedImage {
     int resizedWidth = 0;
     int resizedHeight = 0;
     int64_t gridT = 1, gridH = 0, gridW = 0;  // image_grid_thw (in patches)
-    int64_t numTokens = 0;                     // gridT*gridH*gridW / mergeSize^2
-    int rowSize = 0;                           // C * temporalPatchSize * patch * patch (1176)
-    std::vector<float> pixelValues;            // [gridT*gridH*gridW, rowSize] float32
+    int64_t numTokens = 0;                    // gridT*gridH*gridW / mergeSize^2
+    int rowSize = 0;                          // C * temporalPatchSize * patch * patch (1176)
+    std::vector<float> pixelValues;           // [gridT*gridH*gridW, rowSize] float32
 };
 
 // maxPixelsOverride > 0 lowers the budget below the checkpoint's (never raises it).
-PreprocessedImage preprocessImage(const RgbImage& image, const ImageProcessorConfig& config,
-                                  int64_t maxPixelsOverride = 0);
+PreprocessedImage preprocessImage(const RgbImage& image, const ImageProcessorConfig& config, int64_t maxPixelsOverride = 0);
 
 }  // namespace sightline

@@ -19,9 +19,9 @@ namespace sightline {
 
 // Ranges of GenerationParams (names as in the API and the settings file).
 struct GenerationLimits {
-    static constexpr double kTemperatureMax = 2.0;          // temperature in [0, 2]; 0 = greedy
-    static constexpr int64_t kTopKMax = 1'000'000;           // top_k in [0, 1e6]; 0 = off
-    static constexpr double kRepetitionPenaltyMin = 0.01;    // repetition_penalty in [0.01, 10]
+    static constexpr double kTemperatureMax = 2.0;         // temperature in [0, 2]; 0 = greedy
+    static constexpr int64_t kTopKMax = 1'000'000;         // top_k in [0, 1e6]; 0 = off
+    static constexpr double kRepetitionPenaltyMin = 0.01;  // repetition_penalty in [0.01, 10]
     static constexpr double kRepetitionPenaltyMax = 10.0;
     static constexpr int64_t kMaxNewTokensMax = 1'000'000'000;  // max_new_tokens in [1, 1e9]
     // top_p in (0, 1]: 0 would keep no token (an error, as in vLLM and transformers), not "off".

@@ -51,7 +51,7 @@ struct SchedulerCounters {
     int64_t completed = 0;
     int64_t failed = 0;
     int64_t decodeSteps = 0;
-    int64_t decodedRows = 0;  // sum over steps of the batch size (decodedRows / decodeSteps = mean batch)
+    int64_t decodedRows = 0;   // sum over steps of the batch size (decodedRows / decodeSteps = mean batch)
     double decodeSeconds = 0;  // wall time inside decode steps (decodedRows / decodeSeconds = batch decode rate)
     int64_t peakBatch = 0;
 };

@@ -13,7 +13,9 @@ namespace {
 
 using nlohmann::json;
 
-bool isPySpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool isPySpace(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 // Python str.strip() for the ASCII whitespace the template can meet.
 std::string pyStrip(const std::string& s) {
@@ -30,8 +32,10 @@ bool endsWith(const std::string& s, const std::string& suffix) {
 std::string flatten(const ChatMessage& m) {
     std::string text;
     for (const auto& part : m.content) {
-        if (part.type == ContentPart::Type::Image) text += "<|begin_of_image|><|image|><|end_of_image|>";
-        else text += part.text;
+        if (part.type == ContentPart::Type::Image)
+            text += "<|begin_of_image|><|image|><|end_of_image|>";
+        else
+            text += part.text;
     }
     return text;
 }
@@ -89,12 +93,14 @@ ImageBytes readImageRef(const std::string& ref, const std::string& baseDir, cons
         throwBadInput(where + ": images must be data: URIs (base64); " + localFilesRefusal);
     }
     std::string path = ref;
-    if (path.rfind("file://", 0) == 0) path = percentDecode(path.substr(7));
+    if (path.rfind("file://", 0) == 0)
+        path = percentDecode(path.substr(7));
     else if (path.find("://") != std::string::npos)
         throwBadInput(where + ": \"" + ref + "\" is a remote URL; Sightline reads local files only");
     if (!path.empty() && path[0] != '/' && !baseDir.empty()) path = util::joinPath(baseDir, path);
-    return {util::readBinaryFile(path, decode.maxFileBytes, decode.uniformFileErrors ? util::FileErrors::Uniform : util::FileErrors::Detailed),
-            path};
+    return {
+        util::readBinaryFile(path, decode.maxFileBytes, decode.uniformFileErrors ? util::FileErrors::Uniform : util::FileErrors::Detailed),
+        path};
 }
 
 Role parseRole(const std::string& r, const std::string& where) {
@@ -118,10 +124,14 @@ ChatMessage ChatMessage::text(Role role, std::string text) {
 
 const char* roleName(Role role) {
     switch (role) {
-        case Role::System: return "system";
-        case Role::User: return "user";
-        case Role::Assistant: return "assistant";
-        case Role::Observation: return "observation";
+        case Role::System:
+            return "system";
+        case Role::User:
+            return "user";
+        case Role::Assistant:
+            return "assistant";
+        case Role::Observation:
+            return "observation";
     }
     return "user";
 }
@@ -199,8 +209,7 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
     for (size_t i = 0; i < list->size(); ++i) {
         const json& jm = (*list)[i];
         const std::string where = "messages[" + std::to_string(i) + "]";
-        if (!jm.is_object() || !jm.contains("role") || !jm["role"].is_string())
-            throwBadInput(where + ": needs a string \"role\"");
+        if (!jm.is_object() || !jm.contains("role") || !jm["role"].is_string()) throwBadInput(where + ": needs a string \"role\"");
         ChatMessage m;
         m.role = parseRole(jm["role"].get<std::string>(), where);
         if (jm.contains("reasoning_content") && jm["reasoning_content"].is_string())
@@ -256,8 +265,7 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
         throwBadInput("the " + std::to_string(pending.size()) + " images of this conversation have " + std::to_string(total) +
                       " pixels together, over the limit of " + std::to_string(decode.maxTotalPixels));
     for (Pending& im : pending) {
-        messages[im.message].content[im.part].image =
-            std::make_shared<RgbImage>(decodeImage(im.image.bytes, im.image.name, decode));
+        messages[im.message].content[im.part].image = std::make_shared<RgbImage>(decodeImage(im.image.bytes, im.image.name, decode));
         im.image.bytes = {};  // the decoded copy is what stays
     }
     return messages;

@@ -13,8 +13,8 @@ namespace {
 constexpr int kThreads = 256;
 
 template <typename T>
-__global__ void __launch_bounds__(kThreads) rmsNormKernel(const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ res,
-                                                          T* __restrict__ out, int cols, float eps) {
+__global__ void __launch_bounds__(kThreads)
+    rmsNormKernel(const T* __restrict__ x, const T* __restrict__ w, const T* __restrict__ res, T* __restrict__ out, int cols, float eps) {
     const int row = blockIdx.x;
     const T* xr = x + static_cast<size_t>(row) * cols;
     float ss = 0.f;
@@ -45,7 +45,8 @@ __global__ void __launch_bounds__(kThreads) rmsNormKernel(const T* __restrict__ 
 template <typename T>
 __global__ void siluMulKernel(const T* __restrict__ gu, T* __restrict__ out, int rows, int inner) {
     const size_t n = static_cast<size_t>(rows) * inner;
-    for (size_t idx = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; idx < n; idx += static_cast<size_t>(gridDim.x) * blockDim.x) {
+    for (size_t idx = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; idx < n;
+         idx += static_cast<size_t>(gridDim.x) * blockDim.x) {
         const size_t row = idx / inner, i = idx % inner;
         const float g = toF(gu[row * 2 * inner + i]), u = toF(gu[row * 2 * inner + inner + i]);
         out[idx] = fromF<T>(roundTo<T>(g / (1.f + __expf(-g))) * u);
@@ -80,9 +81,15 @@ void rmsLaunch(const void* x, const void* w, const void* res, void* out, int row
 bool rmsNorm(const void* x, const void* w, const void* residual, void* out, int rows, int cols, float eps, Float type, void* stream) {
     auto st = static_cast<cudaStream_t>(stream);
     switch (type) {
-        case Float::F32: rmsLaunch<float>(x, w, residual, out, rows, cols, eps, st); break;
-        case Float::F16: rmsLaunch<__half>(x, w, residual, out, rows, cols, eps, st); break;
-        case Float::BF16: rmsLaunch<__nv_bfloat16>(x, w, residual, out, rows, cols, eps, st); break;
+        case Float::F32:
+            rmsLaunch<float>(x, w, residual, out, rows, cols, eps, st);
+            break;
+        case Float::F16:
+            rmsLaunch<__half>(x, w, residual, out, rows, cols, eps, st);
+            break;
+        case Float::BF16:
+            rmsLaunch<__nv_bfloat16>(x, w, residual, out, rows, cols, eps, st);
+            break;
     }
     return cudaGetLastError() == cudaSuccess;
 }
@@ -91,10 +98,15 @@ bool siluMul(const void* gateUp, void* out, int rows, int inner, Float type, voi
     auto st = static_cast<cudaStream_t>(stream);
     const int threads = 256, blocks = std::min(1024, (rows * inner + threads - 1) / threads);
     switch (type) {
-        case Float::F32: siluMulKernel<float><<<blocks, threads, 0, st>>>(static_cast<const float*>(gateUp), static_cast<float*>(out), rows, inner); break;
-        case Float::F16: siluMulKernel<__half><<<blocks, threads, 0, st>>>(static_cast<const __half*>(gateUp), static_cast<__half*>(out), rows, inner); break;
+        case Float::F32:
+            siluMulKernel<float><<<blocks, threads, 0, st>>>(static_cast<const float*>(gateUp), static_cast<float*>(out), rows, inner);
+            break;
+        case Float::F16:
+            siluMulKernel<__half><<<blocks, threads, 0, st>>>(static_cast<const __half*>(gateUp), static_cast<__half*>(out), rows, inner);
+            break;
         case Float::BF16:
-            siluMulKernel<__nv_bfloat16><<<blocks, threads, 0, st>>>(static_cast<const __nv_bfloat16*>(gateUp), static_cast<__nv_bfloat16*>(out), rows, inner);
+            siluMulKernel<__nv_bfloat16>
+                <<<blocks, threads, 0, st>>>(static_cast<const __nv_bfloat16*>(gateUp), static_cast<__nv_bfloat16*>(out), rows, inner);
             break;
     }
     return cudaGetLastError() == cudaSuccess;
@@ -106,16 +118,17 @@ bool ropeInterleaved(void* x, const void* c, const void* s, int rows, int rowStr
     const int n = rows * heads * rotDim / 2, threads = 128, blocks = (n + threads - 1) / threads;
     switch (type) {
         case Float::F32:
-            ropeKernel<float><<<blocks, threads, 0, st>>>(static_cast<float*>(x), static_cast<const float*>(c), static_cast<const float*>(s), rows,
-                                                          rowStride, heads, headDim, rotDim);
+            ropeKernel<float><<<blocks, threads, 0, st>>>(static_cast<float*>(x), static_cast<const float*>(c),
+                                                          static_cast<const float*>(s), rows, rowStride, heads, headDim, rotDim);
             break;
         case Float::F16:
-            ropeKernel<__half><<<blocks, threads, 0, st>>>(static_cast<__half*>(x), static_cast<const __half*>(c), static_cast<const __half*>(s),
-                                                           rows, rowStride, heads, headDim, rotDim);
+            ropeKernel<__half><<<blocks, threads, 0, st>>>(static_cast<__half*>(x), static_cast<const __half*>(c),
+                                                           static_cast<const __half*>(s), rows, rowStride, heads, headDim, rotDim);
             break;
         case Float::BF16:
             ropeKernel<__nv_bfloat16><<<blocks, threads, 0, st>>>(static_cast<__nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(c),
-                                                                  static_cast<const __nv_bfloat16*>(s), rows, rowStride, heads, headDim, rotDim);
+                                                                  static_cast<const __nv_bfloat16*>(s), rows, rowStride, heads, headDim,
+                                                                  rotDim);
             break;
     }
     return cudaGetLastError() == cudaSuccess;

@@ -87,16 +87,24 @@ void launch(const void* x, const int8_t* q, const void* scale, void* y, int m, i
 
 }  // namespace
 
-bool int8KernelsAvailable() { return true; }
+bool int8KernelsAvailable() {
+    return true;
+}
 
 bool int8Gemv(const void* x, const int8_t* q, const void* scale, void* y, int m, int n, int k, Float type, void* cudaStream) {
     if (m < 1 || m > kMaxRows || k % 16 != 0 || (reinterpret_cast<uintptr_t>(q) & 15) != 0 || (reinterpret_cast<uintptr_t>(x) & 15) != 0)
         return false;
     auto stream = static_cast<cudaStream_t>(cudaStream);
     switch (type) {
-        case Float::F32: launch<float>(x, q, scale, y, m, n, k, stream); break;
-        case Float::F16: launch<__half>(x, q, scale, y, m, n, k, stream); break;
-        case Float::BF16: launch<__nv_bfloat16>(x, q, scale, y, m, n, k, stream); break;
+        case Float::F32:
+            launch<float>(x, q, scale, y, m, n, k, stream);
+            break;
+        case Float::F16:
+            launch<__half>(x, q, scale, y, m, n, k, stream);
+            break;
+        case Float::BF16:
+            launch<__nv_bfloat16>(x, q, scale, y, m, n, k, stream);
+            break;
     }
     return cudaGetLastError() == cudaSuccess;
 }

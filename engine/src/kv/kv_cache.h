@@ -83,9 +83,9 @@ public:
     void restore(const Match& match, SlotKvCache& to, int64_t slot);
 
 private:
-    SlotKvCache m_kept;                 // [entries] slots of the batch's capacity
-    std::vector<PrefixKey> m_keys;      // what each holds (empty ids: nothing)
-    std::vector<uint64_t> m_use;        // last use, for LRU
+    SlotKvCache m_kept;             // [entries] slots of the batch's capacity
+    std::vector<PrefixKey> m_keys;  // what each holds (empty ids: nothing)
+    std::vector<uint64_t> m_use;    // last use, for LRU
     uint64_t m_useClock = 0;
 };
 

@@ -28,10 +28,10 @@ json parseJson(const std::string& text, const std::string& name) {
 // Sane bounds for sizes read from the files: every product the engine forms from them (weights,
 // KV cache, rotary tables) stays far from int64 overflow, and a file claiming hidden_size 2^40 is
 // refused here instead of at an allocation.
-constexpr int64_t kMaxWidth = int64_t(1) << 18;       // hidden / intermediate sizes (real: < 60,000)
-constexpr int64_t kMaxCount = 1024;                    // layers, heads (real: < 200)
+constexpr int64_t kMaxWidth = int64_t(1) << 18;  // hidden / intermediate sizes (real: < 60,000)
+constexpr int64_t kMaxCount = 1024;              // layers, heads (real: < 200)
 constexpr int64_t kMaxHeadDim = 4096;
-constexpr int64_t kMaxPositions = int64_t(1) << 24;   // max_position_embeddings (real: <= 1M)
+constexpr int64_t kMaxPositions = int64_t(1) << 24;  // max_position_embeddings (real: <= 1M)
 constexpr int64_t kMaxImagePixelsBudget = int64_t(1) << 32;
 
 std::string shortDump(const json& v) {
@@ -73,7 +73,8 @@ std::optional<int64_t> intKey(const json& obj, const char* key, const std::strin
 
 int64_t inRange(int64_t v, const char* key, int64_t lo, int64_t hi, const std::string& where) {
     if (v < lo || v > hi)
-        throwBadInput(where + ": \"" + key + "\" is " + std::to_string(v) + ", outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+        throwBadInput(where + ": \"" + key + "\" is " + std::to_string(v) + ", outside [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                      "]");
     return v;
 }
 
@@ -90,8 +91,8 @@ int64_t optInt(const json& obj, const char* key, int64_t fallback, int64_t lo, i
 // A real-valued key: finite and inside (lo, hi] (or [lo, hi] when closed).
 double realIn(double v, const char* key, double lo, double hi, bool closedLow, const std::string& where) {
     if (!std::isfinite(v) || v > hi || v < lo || (!closedLow && v == lo))
-        throwBadInput(where + ": \"" + key + "\" is " + std::to_string(v) + ", outside " + (closedLow ? "[" : "(") + std::to_string(lo) + ", " +
-                      std::to_string(hi) + "]");
+        throwBadInput(where + ": \"" + key + "\" is " + std::to_string(v) + ", outside " + (closedLow ? "[" : "(") + std::to_string(lo) +
+                      ", " + std::to_string(hi) + "]");
     return v;
 }
 
@@ -130,11 +131,15 @@ TextConfig parseText(const json& root, const std::string& where) {
 
     // Rope settings: v5 rope_parameters, or the older rope_theta + rope_scaling.
     const json* rp = nullptr;
-    if (t.contains("rope_parameters") && t["rope_parameters"].is_object()) rp = &t["rope_parameters"];
-    else if (root.contains("rope_parameters") && root["rope_parameters"].is_object()) rp = &root["rope_parameters"];
+    if (t.contains("rope_parameters") && t["rope_parameters"].is_object())
+        rp = &t["rope_parameters"];
+    else if (root.contains("rope_parameters") && root["rope_parameters"].is_object())
+        rp = &root["rope_parameters"];
     const json* rs = nullptr;
-    if (t.contains("rope_scaling") && t["rope_scaling"].is_object()) rs = &t["rope_scaling"];
-    else if (root.contains("rope_scaling") && root["rope_scaling"].is_object()) rs = &root["rope_scaling"];
+    if (t.contains("rope_scaling") && t["rope_scaling"].is_object())
+        rs = &t["rope_scaling"];
+    else if (root.contains("rope_scaling") && root["rope_scaling"].is_object())
+        rs = &root["rope_scaling"];
 
     c.ropeTheta = rp ? opt<double>(*rp, "rope_theta", 0.0) : 0.0;
     if (c.ropeTheta == 0) c.ropeTheta = opt<double>(t, "rope_theta", opt<double>(root, "rope_theta", 0.0));
@@ -150,7 +155,8 @@ TextConfig parseText(const json& root, const std::string& where) {
             if (!ms.is_array()) throwBadInput(w + ": mrope_section must list 3 sizes (t, h, w)");
             for (const auto& x : ms) {
                 const std::optional<int64_t> v = jsonInt64(x);
-                if (!v || *v < 0 || *v > c.headDim) throwBadInput(w + ": mrope_section has " + shortDump(x) + ", not a size in [0, head_dim]");
+                if (!v || *v < 0 || *v > c.headDim)
+                    throwBadInput(w + ": mrope_section has " + shortDump(x) + ", not a size in [0, head_dim]");
                 c.mropeSection.push_back(*v);
             }
             break;

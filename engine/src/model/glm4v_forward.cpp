@@ -81,12 +81,13 @@ at::Tensor glm4vNormAdd(const TextConfig& tc, const at::Tensor& x, const at::Ten
 at::Tensor glm4vDecoderLayer(const TextLayerWeights& L, const TextConfig& tc, int64_t layer, const at::Tensor& h, const LayerRope& rope,
                              LayerAttention& attention, bool fused) {
     const int64_t T = h.size(0), D = tc.headDim, Hq = tc.numHeads, Hkv = tc.numKvHeads;
-    at::Tensor qkv = ops::linearQ(glm4vNormAdd(tc, h, L.inputNorm, {}, fused), L.qkv, L.qkvScale, L.qkvBias).contiguous();  // [T, (Hq+2Hkv)*D]
+    at::Tensor qkv =
+        ops::linearQ(glm4vNormAdd(tc, h, L.inputNorm, {}, fused), L.qkv, L.qkvScale, L.qkvBias).contiguous();  // [T, (Hq+2Hkv)*D]
     at::Tensor q, k;
     if (fused) {  // rotate the q and k heads of every row in place in the projection output
-        kernels::ropeInterleaved(qkv.data_ptr(), rope.cos.data_ptr(), rope.sin.data_ptr(), static_cast<int>(T), static_cast<int>(qkv.size(1)),
-                                 static_cast<int>(Hq + Hkv), static_cast<int>(D), static_cast<int>(rope.rotDim),
-                                 ops::kernelType(qkv.scalar_type()), ops::currentStream(qkv));
+        kernels::ropeInterleaved(qkv.data_ptr(), rope.cos.data_ptr(), rope.sin.data_ptr(), static_cast<int>(T),
+                                 static_cast<int>(qkv.size(1)), static_cast<int>(Hq + Hkv), static_cast<int>(D),
+                                 static_cast<int>(rope.rotDim), ops::kernelType(qkv.scalar_type()), ops::currentStream(qkv));
         q = qkv.slice(-1, 0, Hq * D).view({T, Hq, D});
         k = qkv.slice(-1, Hq * D, (Hq + Hkv) * D).view({T, Hkv, D});
     } else {
@@ -102,8 +103,8 @@ at::Tensor glm4vDecoderLayer(const TextLayerWeights& L, const TextConfig& tc, in
     if (fused) {
         at::Tensor guc = gu.contiguous();
         act = at::empty({T, guc.size(-1) / 2}, guc.options());
-        kernels::siluMul(guc.data_ptr(), act.data_ptr(), static_cast<int>(T), static_cast<int>(act.size(-1)), ops::kernelType(guc.scalar_type()),
-                         ops::currentStream(guc));
+        kernels::siluMul(guc.data_ptr(), act.data_ptr(), static_cast<int>(T), static_cast<int>(act.size(-1)),
+                         ops::kernelType(guc.scalar_type()), ops::currentStream(guc));
     } else {
         act = ops::siluMul(gu);
     }
@@ -154,9 +155,9 @@ at::Tensor glm4vTextForward(const Glm4vWeights& w, const ModelConfig& c, const a
         for (int s = 0; s < 3; ++s)
             for (int64_t k = 0; k < tc.mropeSection[s]; ++k) streamOf.push_back(s);
         at::Tensor sel = at::tensor(streamOf, at::TensorOptions().dtype(at::kLong)).to(dev);  // [rotDim/2]
-        at::Tensor p = pos.to(at::kFloat).index_select(0, sel);                                  // [rotDim/2, S]
-        at::Tensor freqs = p.transpose(0, 1) * invFreq.unsqueeze(0);                             // [S, rotDim/2]
-        rope.cos = freqs.cos().to(dtype).repeat_interleave(2, -1);                               // [S, rotDim]
+        at::Tensor p = pos.to(at::kFloat).index_select(0, sel);                               // [rotDim/2, S]
+        at::Tensor freqs = p.transpose(0, 1) * invFreq.unsqueeze(0);                          // [S, rotDim/2]
+        rope.cos = freqs.cos().to(dtype).repeat_interleave(2, -1);                            // [S, rotDim]
         rope.sin = freqs.sin().to(dtype).repeat_interleave(2, -1);
     }
     PrefillAttention attention(tc, cache, S, dev);

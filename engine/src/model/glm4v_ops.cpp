@@ -24,7 +24,9 @@ kernels::Float kernelType(at::ScalarType st) {
     return st == at::kBFloat16 ? kernels::Float::BF16 : st == at::kHalf ? kernels::Float::F16 : kernels::Float::F32;
 }
 
-void* currentStream(const at::Tensor& x) { return c10::cuda::getCurrentCUDAStream(x.device().index()).stream(); }
+void* currentStream(const at::Tensor& x) {
+    return c10::cuda::getCurrentCUDAStream(x.device().index()).stream();
+}
 
 // SIGHTLINE_FUSED=0 turns the fused decode kernels off (A/B measurements, bisecting).
 bool fusedKernelsEnabled() {
@@ -89,7 +91,9 @@ at::Tensor rotateHalfInterleaved(const at::Tensor& x) {
 }
 
 // Text M-RoPE: the first rotDim values of each head rotate (interleaved pairs), the rest pass.
-int64_t textRotaryDim(const TextConfig& tc) { return static_cast<int64_t>(static_cast<double>(tc.headDim) * tc.partialRotaryFactor); }
+int64_t textRotaryDim(const TextConfig& tc) {
+    return static_cast<int64_t>(static_cast<double>(tc.headDim) * tc.partialRotaryFactor);
+}
 
 // Inverse frequencies [rotDim/2] float32, computed on the CPU (as HF's buffer is) and moved.
 at::Tensor textInvFreq(const TextConfig& tc, const at::Device& device) {

@@ -19,7 +19,7 @@ at::Tensor siluMul(const at::Tensor& gateUp);  // [..., 2I] → silu(first half)
 
 kernels::Float kernelType(at::ScalarType st);
 void* currentStream(const at::Tensor& x);  // the current CUDA stream of x's device
-bool fusedKernelsEnabled();                 // CUDA fused decode kernels built and not turned off (SIGHTLINE_FUSED=0)
+bool fusedKernelsEnabled();                // CUDA fused decode kernels built and not turned off (SIGHTLINE_FUSED=0)
 
 // Text M-RoPE: the first rotDim values of each head rotate (interleaved pairs), the rest pass.
 int64_t textRotaryDim(const TextConfig& tc);

@@ -47,8 +47,7 @@ at::Tensor glm4vVisionForward(const Glm4vWeights& w, const ModelConfig& c, const
     const int64_t n = pixelValues.size(0);
     int64_t expected = 0;
     for (const auto& g : grids) expected += g.t * g.h * g.w;
-    if (expected != n || pixelValues.size(1) != vw.patchEmbed.size(1))
-        throwBadInput("pixel values do not match the image grids");
+    if (expected != n || pixelValues.size(1) != vw.patchEmbed.size(1)) throwBadInput("pixel values do not match the image grids");
 
     at::Tensor x = denseLinear(pixelValues.to(dev, dtype), vw.patchEmbed, vw.patchEmbedBias);  // [N, Hv]
     x = rmsNorm(x, vw.postConvNorm, vc.rmsNormEps);

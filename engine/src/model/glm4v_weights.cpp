@@ -1,8 +1,8 @@
 #include "model/glm4v_weights.h"
 
 #include <map>
-#include <tuple>
 #include <set>
+#include <tuple>
 
 #include "model/safetensors.h"
 #include "sightline/error.h"
@@ -18,11 +18,16 @@ std::string shapeString(const std::vector<int64_t>& s) {
 
 at::ScalarType scalarType(StorageDType t, const std::string& name) {
     switch (t) {
-        case StorageDType::F32: return at::kFloat;
-        case StorageDType::F16: return at::kHalf;
-        case StorageDType::BF16: return at::kBFloat16;
-        case StorageDType::F64: return at::kDouble;
-        default: throwBadInput("tensor \"" + name + "\" has dtype " + storageDTypeName(t) + ", expected a floating type");
+        case StorageDType::F32:
+            return at::kFloat;
+        case StorageDType::F16:
+            return at::kHalf;
+        case StorageDType::BF16:
+            return at::kBFloat16;
+        case StorageDType::F64:
+            return at::kDouble;
+        default:
+            throwBadInput("tensor \"" + name + "\" has dtype " + storageDTypeName(t) + ", expected a floating type");
     }
 }
 
@@ -116,10 +121,14 @@ Glm4vWeights loadGlm4vWeights(const ModelConfig& c, const LoadOptions& o, const 
             checkCancel(o);
             at::Tensor t;
             const bool isNorm = name.find("norm") != std::string::npos && name.find(".weight") != std::string::npos;
-            if (isNorm) t = at::ones(shape, target);
-            else if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0) t = at::zeros(shape, target);
-            else if (target.device().is_cpu()) t = at::normal(0.0, 0.02, shape, gen, target);
-            else t = at::empty(shape, target).normal_(0.0, 0.02);
+            if (isNorm)
+                t = at::ones(shape, target);
+            else if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0)
+                t = at::zeros(shape, target);
+            else if (target.device().is_cpu())
+                t = at::normal(0.0, 0.02, shape, gen, target);
+            else
+                t = at::empty(shape, target).normal_(0.0, 0.02);
             loaded[name] = t;
             progress(++i, name);
         }

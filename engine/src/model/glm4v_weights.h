@@ -30,33 +30,33 @@ struct VisionWeights {
     at::Tensor postConvNorm;       // [Hv]
     at::Tensor positionEmbedding;  // [(image_size/P)^2, Hv]
     std::vector<VisionBlockWeights> blocks;
-    at::Tensor postNorm;           // [Hv]
-    at::Tensor downsample;         // [Ov, Hv*M*M] (Conv2d weight viewed as a linear over [C][mh][mw])
-    at::Tensor downsampleBias;     // [Ov]
-    at::Tensor mergerProj;         // [Ov, Ov]
+    at::Tensor postNorm;                  // [Hv]
+    at::Tensor downsample;                // [Ov, Hv*M*M] (Conv2d weight viewed as a linear over [C][mh][mw])
+    at::Tensor downsampleBias;            // [Ov]
+    at::Tensor mergerProj;                // [Ov, Ov]
     at::Tensor mergerNormW, mergerNormB;  // [Ov] LayerNorm
-    at::Tensor mergerGateUp;       // [2*I, Ov]
-    at::Tensor mergerDown;         // [Ov, I]
+    at::Tensor mergerGateUp;              // [2*I, Ov]
+    at::Tensor mergerDown;                // [Ov, I]
 };
 
 struct TextLayerWeights {
     at::Tensor inputNorm, postSelfAttnNorm, postAttnNorm, postMlpNorm;  // [H]
-    at::Tensor qkv;      // [(Hq + 2*Hkv)*D, H]
-    at::Tensor qkvBias;  // [(Hq + 2*Hkv)*D]
-    at::Tensor o;        // [H, Hq*D]
-    at::Tensor gateUp;   // [2*I, H]
-    at::Tensor down;     // [H, I]
+    at::Tensor qkv;                                                     // [(Hq + 2*Hkv)*D, H]
+    at::Tensor qkvBias;                                                 // [(Hq + 2*Hkv)*D]
+    at::Tensor o;                                                       // [H, Hq*D]
+    at::Tensor gateUp;                                                  // [2*I, H]
+    at::Tensor down;                                                    // [H, I]
     // INT8 weight-only mode: the four matrices above are int8 and these hold one scale per output
     // row ([N], compute dtype); undefined otherwise.
     at::Tensor qkvScale, oScale, gateUpScale, downScale;
 };
 
 struct TextWeights {
-    at::Tensor embed;        // [V, H] (int8 in INT8 mode)
-    at::Tensor embedScale;   // [V] in INT8 mode
+    at::Tensor embed;       // [V, H] (int8 in INT8 mode)
+    at::Tensor embedScale;  // [V] in INT8 mode
     std::vector<TextLayerWeights> layers;
-    at::Tensor norm;    // [H]
-    at::Tensor lmHead;  // [V, H] (int8 in INT8 mode)
+    at::Tensor norm;         // [H]
+    at::Tensor lmHead;       // [V, H] (int8 in INT8 mode)
     at::Tensor lmHeadScale;  // [V] in INT8 mode
 };
 

@@ -18,29 +18,42 @@ namespace sightline {
 size_t storageDTypeSize(StorageDType t) {
     switch (t) {
         case StorageDType::F64:
-        case StorageDType::I64: return 8;
+        case StorageDType::I64:
+            return 8;
         case StorageDType::F32:
-        case StorageDType::I32: return 4;
+        case StorageDType::I32:
+            return 4;
         case StorageDType::F16:
-        case StorageDType::BF16: return 2;
+        case StorageDType::BF16:
+            return 2;
         case StorageDType::U8:
         case StorageDType::I8:
-        case StorageDType::Bool: return 1;
+        case StorageDType::Bool:
+            return 1;
     }
     return 1;
 }
 
 const char* storageDTypeName(StorageDType t) {
     switch (t) {
-        case StorageDType::F64: return "F64";
-        case StorageDType::F32: return "F32";
-        case StorageDType::F16: return "F16";
-        case StorageDType::BF16: return "BF16";
-        case StorageDType::I64: return "I64";
-        case StorageDType::I32: return "I32";
-        case StorageDType::U8: return "U8";
-        case StorageDType::I8: return "I8";
-        case StorageDType::Bool: return "BOOL";
+        case StorageDType::F64:
+            return "F64";
+        case StorageDType::F32:
+            return "F32";
+        case StorageDType::F16:
+            return "F16";
+        case StorageDType::BF16:
+            return "BF16";
+        case StorageDType::I64:
+            return "I64";
+        case StorageDType::I32:
+            return "I32";
+        case StorageDType::U8:
+            return "U8";
+        case StorageDType::I8:
+            return "I8";
+        case StorageDType::Bool:
+            return "BOOL";
     }
     return "?";
 }
@@ -96,9 +109,9 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
         t.file = path;
         const std::string dt = v["dtype"].is_string() ? v["dtype"].get<std::string>() : "";
         static const std::map<std::string, StorageDType> kDtypes = {
-            {"F32", StorageDType::F32}, {"F16", StorageDType::F16}, {"BF16", StorageDType::BF16}, {"I64", StorageDType::I64},
-            {"I32", StorageDType::I32}, {"U8", StorageDType::U8},   {"I8", StorageDType::I8},     {"BOOL", StorageDType::Bool},
-            {"F64", StorageDType::F64}};
+            {"F32", StorageDType::F32}, {"F16", StorageDType::F16},   {"BF16", StorageDType::BF16},
+            {"I64", StorageDType::I64}, {"I32", StorageDType::I32},   {"U8", StorageDType::U8},
+            {"I8", StorageDType::I8},   {"BOOL", StorageDType::Bool}, {"F64", StorageDType::F64}};
         auto it = kDtypes.find(dt);
         if (it == kDtypes.end()) throwBadInput(where + " has unsupported dtype \"" + dt + "\"");
         t.dtype = it->second;
@@ -109,7 +122,8 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
             if (!n || *n < 0) throwBadInput(where + " has a bad shape");
             t.shape.push_back(*n);
             // The element count must not wrap: a wrapped count could match a small data range.
-            if (__builtin_mul_overflow(count, static_cast<uint64_t>(*n), &count)) throwBadInput(where + " has a shape too large to address");
+            if (__builtin_mul_overflow(count, static_cast<uint64_t>(*n), &count))
+                throwBadInput(where + " has a shape too large to address");
         }
         uint64_t needBytes = 0;
         if (__builtin_mul_overflow(count, static_cast<uint64_t>(storageDTypeSize(t.dtype)), &needBytes))
@@ -119,11 +133,11 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
             throwBadInput(where + " has malformed data_offsets");
         const auto b = off[0].get<uint64_t>(), e = off[1].get<uint64_t>();
         if (b > e || e > dataSize)
-            throwBadInput(where + " has data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
-                          "] outside the file's " + std::to_string(dataSize) + " data bytes (truncated file?)");
+            throwBadInput(where + " has data_offsets [" + std::to_string(b) + ", " + std::to_string(e) + "] outside the file's " +
+                          std::to_string(dataSize) + " data bytes (truncated file?)");
         if (e - b != needBytes)
-            throwBadInput(where + ": shape and dtype need " + std::to_string(needBytes) +
-                          " bytes but data_offsets give " + std::to_string(e - b));
+            throwBadInput(where + ": shape and dtype need " + std::to_string(needBytes) + " bytes but data_offsets give " +
+                          std::to_string(e - b));
         t.data = base + dataStart + b;
         t.bytes = e - b;
         ranges.emplace_back(b, e);

@@ -5,9 +5,12 @@ namespace sightline {
 
 const char* dtypeName(DType d) {
     switch (d) {
-        case DType::Float32: return "float32";
-        case DType::BFloat16: return "bfloat16";
-        case DType::Float16: return "float16";
+        case DType::Float32:
+            return "float32";
+        case DType::BFloat16:
+            return "bfloat16";
+        case DType::Float16:
+            return "float16";
     }
     return "float32";
 }
@@ -27,9 +30,12 @@ std::optional<DeviceKind> parseDevice(const std::string& s) {
 
 const char* finishReasonName(FinishReason r) {
     switch (r) {
-        case FinishReason::Stop: return "stop";
-        case FinishReason::Length: return "length";
-        case FinishReason::Cancelled: return "cancelled";
+        case FinishReason::Stop:
+            return "stop";
+        case FinishReason::Length:
+            return "length";
+        case FinishReason::Cancelled:
+            return "cancelled";
     }
     return "stop";
 }

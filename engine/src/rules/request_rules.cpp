@@ -24,7 +24,8 @@ std::optional<std::string> generationParamsError(const GenerationParams& p) {
     if (!(s.temperature >= 0 && s.temperature <= L::kTemperatureMax))
         return "temperature must be between 0 and " + fmt(L::kTemperatureMax) + ", got " + fmt(s.temperature);
     if (!(s.topP > 0 && s.topP <= 1)) return "top_p must be in (0, 1], got " + fmt(s.topP);
-    if (s.topK < 0 || s.topK > L::kTopKMax) return "top_k must be between 0 (off) and " + fmt(double(L::kTopKMax)) + ", got " + std::to_string(s.topK);
+    if (s.topK < 0 || s.topK > L::kTopKMax)
+        return "top_k must be between 0 (off) and " + fmt(double(L::kTopKMax)) + ", got " + std::to_string(s.topK);
     if (!(s.repetitionPenalty >= L::kRepetitionPenaltyMin && s.repetitionPenalty <= L::kRepetitionPenaltyMax))
         return "repetition_penalty must be between " + fmt(L::kRepetitionPenaltyMin) + " and " + fmt(L::kRepetitionPenaltyMax) + ", got " +
                fmt(s.repetitionPenalty);
@@ -39,7 +40,9 @@ void validateGenerationParams(const GenerationParams& p) {
     if (auto e = generationParamsError(p)) throwBadInput(*e);
 }
 
-DType autoDType(DeviceKind device) { return device == DeviceKind::Cuda ? DType::BFloat16 : DType::Float32; }
+DType autoDType(DeviceKind device) {
+    return device == DeviceKind::Cuda ? DType::BFloat16 : DType::Float32;
+}
 
 std::optional<DType> resolveDType(const std::string& name, DeviceKind device) {
     if (name == "auto") return autoDType(device);
@@ -54,7 +57,9 @@ ContentPart imagePart(std::shared_ptr<const RgbImage> image, std::string source)
     return p;
 }
 
-ContentPart imageFilePart(const std::string& path) { return imagePart(std::make_shared<RgbImage>(decodeImageFile(path)), path); }
+ContentPart imageFilePart(const std::string& path) {
+    return imagePart(std::make_shared<RgbImage>(decodeImageFile(path)), path);
+}
 
 ChatMessage buildMessage(Role role, std::string text, std::vector<ContentPart> images) {
     ChatMessage m;

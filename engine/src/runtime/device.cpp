@@ -45,7 +45,8 @@ void releaseCachedMemory(const at::Device& device) {
 std::string describeDevice(const at::Device& device) {
     if (!device.is_cuda()) return "cpu";
     cudaDeviceProp prop{};
-    if (cudaGetDeviceProperties(&prop, device.index()) == cudaSuccess) return std::string("cuda:") + std::to_string(device.index()) + " (" + prop.name + ")";
+    if (cudaGetDeviceProperties(&prop, device.index()) == cudaSuccess)
+        return std::string("cuda:") + std::to_string(device.index()) + " (" + prop.name + ")";
     return "cuda:" + std::to_string(device.index());
 }
 
@@ -86,7 +87,9 @@ DeviceMemory queryDeviceMemory(DeviceKind kind, int index) {
     return m;
 }
 
-std::string libtorchVersion() { return TORCH_VERSION; }
+std::string libtorchVersion() {
+    return TORCH_VERSION;
+}
 
 RuntimeVersions runtimeVersions() {
     auto cudaVersionText = [](int v) { return v > 0 ? std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10) : std::string(); };

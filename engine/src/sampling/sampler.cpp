@@ -30,8 +30,8 @@ std::vector<float> logSoftmax(const std::vector<float>& logits) {
 
 Sampler::Sampler(const SamplingParams& params) : m_params(params), m_rng(params.seed) {}
 
-int64_t Sampler::next(std::vector<float>& logits, const std::vector<int64_t>& history, float* logprob,
-                      std::vector<TokenLogprob>* top, int topN) {
+int64_t Sampler::next(std::vector<float>& logits, const std::vector<int64_t>& history, float* logprob, std::vector<TokenLogprob>* top,
+                      int topN) {
     std::vector<float> raw;
     if (logprob || (top && topN > 0)) raw = logSoftmax(logits);
     if (top && topN > 0) {

@@ -21,8 +21,9 @@ namespace sightline {
 class Sequence {
 public:
     using Clock = std::chrono::steady_clock;
-    Sequence(const ModelConfig& config, std::shared_ptr<const Tokenizer> tokenizer, const GenerationParams& params, std::vector<int64_t> promptIds,
-             int64_t maxNew, TokenCallback onToken, const std::atomic<bool>* cancel, Clock::time_point start);
+    Sequence(const ModelConfig& config, std::shared_ptr<const Tokenizer> tokenizer, const GenerationParams& params,
+             std::vector<int64_t> promptIds, int64_t maxNew, TokenCallback onToken, const std::atomic<bool>* cancel,
+             Clock::time_point start);
 
     // True when the device's argmax and its logprob are all this request needs (greedy, no
     // repetition penalty, no top-N alternatives): then no logits cross to the host.

@@ -10,7 +10,9 @@ namespace sightline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+double msSince(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 // Each sequence takes its next token from row i: the device pick for greedy requests (one small
 // transfer for all of them), the logits row on the host for sampled ones.

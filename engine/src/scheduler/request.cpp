@@ -11,7 +11,8 @@ PreparedRequest prepareRequest(const Model& model, const std::vector<ChatMessage
     r.ids = model.promptIds(messages, params, &r.images);
     const auto n = static_cast<int64_t>(r.ids.size());
     if (n >= c.text.maxPositionEmbeddings)
-        throwBadInput("the prompt has " + std::to_string(n) + " tokens, the model's context is " + std::to_string(c.text.maxPositionEmbeddings));
+        throwBadInput("the prompt has " + std::to_string(n) + " tokens, the model's context is " +
+                      std::to_string(c.text.maxPositionEmbeddings));
     r.maxNew = std::max<int64_t>(0, std::min(params.maxNewTokens, c.text.maxPositionEmbeddings - n));
     for (const auto& im : r.images) r.grids.push_back({im.gridT, im.gridH, im.gridW});
     r.rope = glm4vRopeIndex(r.ids, r.grids, c);
@@ -23,7 +24,8 @@ void Request::prepare(const Model& model, const std::vector<ChatMessage>& messag
     prompt = prepareRequest(model, messages, params);
     // A client's callback must not take the batch down with it: the Sequence catches what it
     // throws and the request fails with that message.
-    seq = std::make_unique<Sequence>(model.config(), model.tokenizer(), params, prompt.ids, prompt.maxNew, std::move(onToken), cancel, start);
+    seq =
+        std::make_unique<Sequence>(model.config(), model.tokenizer(), params, prompt.ids, prompt.maxNew, std::move(onToken), cancel, start);
     RequestStats& st = seq->stats();
     st.device = model.deviceName();
     st.preprocessMs = std::chrono::duration<double, std::milli>(Sequence::Clock::now() - start).count();
@@ -32,7 +34,9 @@ void Request::prepare(const Model& model, const std::vector<ChatMessage>& messag
     usePrefixCache = params.usePrefixCache;
 }
 
-int64_t Request::cacheNeed() const { return static_cast<int64_t>(prompt.ids.size()) + std::max<int64_t>(prompt.maxNew, 1); }
+int64_t Request::cacheNeed() const {
+    return static_cast<int64_t>(prompt.ids.size()) + std::max<int64_t>(prompt.maxNew, 1);
+}
 
 void Request::cancelUnadmitted() {
     seq->markCancelled();

@@ -21,10 +21,14 @@ namespace sightline {
 
 const char* requestSourceName(RequestSource s) {
     switch (s) {
-        case RequestSource::Chat: return "chat";
-        case RequestSource::Moderation: return "moderation";
-        case RequestSource::Api: return "api";
-        case RequestSource::Benchmark: return "benchmark";
+        case RequestSource::Chat:
+            return "chat";
+        case RequestSource::Moderation:
+            return "moderation";
+        case RequestSource::Api:
+            return "api";
+        case RequestSource::Benchmark:
+            return "benchmark";
     }
     return "chat";
 }
@@ -74,11 +78,14 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, SchedulerOptions option
     m_impl->model = std::move(model);
     m_impl->core = &modelImpl(*m_impl->model);
     m_impl->options = options;
-    m_impl->kv = std::make_unique<KvManager>(*m_impl->core, KvOptions{options.maxBatch, options.slotTokens, options.kvCacheBytes, options.keptPrefixes});
+    m_impl->kv = std::make_unique<KvManager>(*m_impl->core,
+                                             KvOptions{options.maxBatch, options.slotTokens, options.kvCacheBytes, options.keptPrefixes});
     m_impl->thread = std::thread([impl = m_impl.get()] { impl->run(); });
 }
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+    stop();
+}
 
 void Scheduler::stop() {
     {
@@ -89,8 +96,12 @@ void Scheduler::stop() {
     if (m_impl->thread.joinable() && m_impl->thread.get_id() != std::this_thread::get_id()) m_impl->thread.join();
 }
 
-const Model& Scheduler::model() const { return *m_impl->model; }
-const SchedulerOptions& Scheduler::options() const { return m_impl->options; }
+const Model& Scheduler::model() const {
+    return *m_impl->model;
+}
+const SchedulerOptions& Scheduler::options() const {
+    return m_impl->options;
+}
 
 void Scheduler::setCompletionObserver(CompletionObserver observer) {
     std::lock_guard lock(m_impl->mutex);
@@ -102,8 +113,8 @@ SchedulerCounters Scheduler::counters() const {
     return m_impl->counters;
 }
 
-std::future<GenerateResult> Scheduler::submit(RequestSource source, const std::vector<ChatMessage>& messages, const GenerationParams& params,
-                                              TokenCallback onToken, const std::atomic<bool>* cancel) {
+std::future<GenerateResult> Scheduler::submit(RequestSource source, const std::vector<ChatMessage>& messages,
+                                              const GenerationParams& params, TokenCallback onToken, const std::atomic<bool>* cancel) {
     const auto t0 = Sequence::Clock::now();
     auto request = std::make_unique<Request>();
     std::future<GenerateResult> future = request->promise.get_future();

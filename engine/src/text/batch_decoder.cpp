@@ -40,7 +40,9 @@ at::Tensor greedyPick(const at::Tensor& logits) {
 
 namespace {
 
-int64_t roundUp(int64_t x, int64_t to) { return (x + to - 1) / to * to; }  // x >= 0
+int64_t roundUp(int64_t x, int64_t to) {
+    return (x + to - 1) / to * to;
+}  // x >= 0
 
 int64_t nextPow2(int64_t x) {
     int64_t p = 1;
@@ -59,11 +61,14 @@ BatchDecoder::BatchDecoder(const Glm4vWeights& w, const ModelConfig& c, const at
 
 BatchDecoder::~BatchDecoder() = default;
 
-int64_t BatchDecoder::capturedGraphs() const { return m_graphs ? static_cast<int64_t>(m_graphs->byShape.size()) : 0; }
+int64_t BatchDecoder::capturedGraphs() const {
+    return m_graphs ? static_cast<int64_t>(m_graphs->byShape.size()) : 0;
+}
 
 BatchDecoder::Output BatchDecoder::step(const std::vector<Row>& rows) {
     const int64_t n = static_cast<int64_t>(rows.size());
-    if (n < 1 || n > slots()) throw Error(ErrorKind::Internal, "decode batch of " + std::to_string(n) + " rows for " + std::to_string(slots()) + " slots");
+    if (n < 1 || n > slots())
+        throw Error(ErrorKind::Internal, "decode batch of " + std::to_string(n) + " rows for " + std::to_string(slots()) + " slots");
     int64_t maxIndex = 0;
     for (const Row& r : rows) {
         if (r.index < 0 || r.index >= capacity()) throw Error(ErrorKind::Internal, "decode position past the KV cache capacity");

@@ -37,7 +37,7 @@ public:
     int64_t slots() const { return m_cache.slots; }
     int64_t capacity() const { return m_cache.capacity; }
     KvCache slotCache(int64_t slot) { return slotView(m_cache, slot); }  // for the prefill of a new sequence
-    SlotKvCache& cache() { return m_cache; }                              // slot copies (kv/kv_cache.h, prefix cache)
+    SlotKvCache& cache() { return m_cache; }                             // slot copies (kv/kv_cache.h, prefix cache)
     // rows[i] is the sequence in slot i. Outputs stay valid until the next step().
     Output step(const std::vector<Row>& rows);
     int64_t capturedGraphs() const;
@@ -56,6 +56,5 @@ private:
 
 bool cudaGraphsEnabled();                         // SIGHTLINE_CUDA_GRAPHS=0 turns them off
 at::Tensor greedyPick(const at::Tensor& logits);  // [B, V] → [B, 2]: argmax id and its logprob per row
-
 
 }  // namespace sightline

@@ -11,8 +11,8 @@
 #include <climits>
 #include <cstdio>
 #include <mutex>
-#include <queue>
 #include <nlohmann/json.hpp>
+#include <queue>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -81,19 +81,23 @@ struct PairHash {
 }  // namespace
 
 // The UTF-8 rule lives in sightline/utf8.h; these names stay for the tokenizer's callers.
-size_t completeUtf8Prefix(std::string_view bytes) { return utf8CompletePrefix(bytes); }
-std::string repairUtf8(std::string_view bytes) { return toValidUtf8(bytes); }
+size_t completeUtf8Prefix(std::string_view bytes) {
+    return utf8CompletePrefix(bytes);
+}
+std::string repairUtf8(std::string_view bytes) {
+    return toValidUtf8(bytes);
+}
 
 struct Tokenizer::Impl {
-    std::unordered_map<std::string, int32_t> vocab;     // byte-level-encoded token → id
-    std::vector<std::string> idToToken;                  // id → byte-level string (or added content)
-    std::vector<std::string> idToBytes;                  // id → raw bytes
+    std::unordered_map<std::string, int32_t> vocab;  // byte-level-encoded token → id
+    std::vector<std::string> idToToken;              // id → byte-level string (or added content)
+    std::vector<std::string> idToBytes;              // id → raw bytes
     std::unordered_map<std::pair<int32_t, int32_t>, std::pair<int32_t, int32_t>, PairHash> merges;  // → (rank, merged id)
-    std::vector<std::pair<std::string, int32_t>> added;  // sorted longest first
+    std::vector<std::pair<std::string, int32_t>> added;                                             // sorted longest first
     std::unordered_set<int32_t> specialIds;
     std::unordered_map<std::string, int32_t> addedByContent;
     std::array<uint32_t, 256> byteToUnicode{};
-    std::array<int32_t, 256> byteTokenIds{};  // the vocabulary id of each single byte (checked at load)
+    std::array<int32_t, 256> byteTokenIds{};          // the vocabulary id of each single byte (checked at load)
     static constexpr size_t kCachedPieceBytes = 256;  // longer pieces are rare and would bloat the cache
     std::unordered_map<uint32_t, uint8_t> unicodeToByte;
     pcre2_code* regex = nullptr;
@@ -135,7 +139,8 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int64_t>& out) con
     const auto n = static_cast<int32_t>(piece.size());
     std::vector<Symbol> sym;
     sym.reserve(piece.size());
-    for (int32_t i = 0; i < n; ++i) sym.push_back({byteTokenIds[static_cast<unsigned char>(piece[static_cast<size_t>(i)])], i - 1, i + 1 < n ? i + 1 : -1});
+    for (int32_t i = 0; i < n; ++i)
+        sym.push_back({byteTokenIds[static_cast<unsigned char>(piece[static_cast<size_t>(i)])], i - 1, i + 1 < n ? i + 1 : -1});
     std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
     auto consider = [&](int32_t pos) {
         const int32_t next = sym[static_cast<size_t>(pos)].next;
@@ -171,7 +176,7 @@ void Tokenizer::Impl::bpe(std::string_view piece, std::vector<int64_t>& out) con
 void Tokenizer::Impl::encodeOrdinary(std::string_view text, std::vector<int64_t>& out) const {
     if (text.empty()) return;
     const std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data*)> md(pcre2_match_data_create_from_pattern(regex, nullptr),
-                                                                           pcre2_match_data_free);
+                                                                            pcre2_match_data_free);
     if (!md) throw Error(ErrorKind::OutOfMemory, "out of host memory during tokenization");
     size_t pos = 0;
     const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
@@ -220,7 +225,8 @@ std::string quotedToken(const std::string& token) {
 int32_t tokenIdFrom(const json& v, const std::string& token, const std::string& where) {
     const std::optional<int64_t> id = jsonInt64(v);
     if (!id || *id < 0 || *id >= kMaxVocabSize)
-        throwBadInput(where + ": token " + quotedToken(token) + " has id " + v.dump() + ", not an integer in [0, " + std::to_string(kMaxVocabSize) + ")");
+        throwBadInput(where + ": token " + quotedToken(token) + " has id " + v.dump() + ", not an integer in [0, " +
+                      std::to_string(kMaxVocabSize) + ")");
     return static_cast<int32_t>(*id);
 }
 
@@ -320,8 +326,8 @@ std::shared_ptr<const Tokenizer> Tokenizer::fromJson(const std::string& text, co
             auto ia = impl->vocab.find(a), ib = impl->vocab.find(b), im = impl->vocab.find(a + b);
             for (const auto& [it, tok] : {std::pair{ia, &a}, {ib, &b}, {im, nullptr}})
                 if (it == impl->vocab.end())
-                    throwBadInput(where + ": merge " + std::to_string(rank) + " (" + quotedToken(a) + " + " + quotedToken(b) + ") names token " +
-                                  quotedToken(tok ? *tok : a + b) + ", which is not in the vocabulary");
+                    throwBadInput(where + ": merge " + std::to_string(rank) + " (" + quotedToken(a) + " + " + quotedToken(b) +
+                                  ") names token " + quotedToken(tok ? *tok : a + b) + ", which is not in the vocabulary");
             impl->merges.emplace(std::pair{ia->second, ib->second}, std::pair{rank, im->second});
             ++rank;
         }
@@ -330,8 +336,8 @@ std::shared_ptr<const Tokenizer> Tokenizer::fromJson(const std::string& text, co
             const auto& [content, id] = addedTokens[k];
             const auto [prev, fresh] = addedById.emplace(id, content);
             if (!fresh && prev->second != content)
-                throwBadInput(where + ": added tokens " + quotedToken(prev->second) + " and " + quotedToken(content) + " have the same id " +
-                              std::to_string(id));
+                throwBadInput(where + ": added tokens " + quotedToken(prev->second) + " and " + quotedToken(content) +
+                              " have the same id " + std::to_string(id));
             if (!fresh) continue;
             impl->added.emplace_back(content, id);
             impl->addedByContent[content] = id;
@@ -359,8 +365,8 @@ std::shared_ptr<const Tokenizer> Tokenizer::fromJson(const std::string& text, co
         if (pattern.empty()) throwBadInput(where + ": no Split regex pre-tokenizer found");
         int err = 0;
         PCRE2_SIZE errOffset = 0;
-        impl->regex = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()), pattern.size(),
-                                    PCRE2_UTF | PCRE2_UCP, &err, &errOffset, nullptr);
+        impl->regex =
+            pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()), pattern.size(), PCRE2_UTF | PCRE2_UCP, &err, &errOffset, nullptr);
         if (!impl->regex) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(err, msg, sizeof msg);
@@ -420,8 +426,12 @@ std::optional<int64_t> Tokenizer::tokenId(std::string_view token) const {
     return std::nullopt;
 }
 
-bool Tokenizer::isSpecial(int64_t id) const { return m_impl->specialIds.count(static_cast<int32_t>(id)) > 0; }
-int64_t Tokenizer::vocabSize() const { return static_cast<int64_t>(m_impl->idToBytes.size()); }
+bool Tokenizer::isSpecial(int64_t id) const {
+    return m_impl->specialIds.count(static_cast<int32_t>(id)) > 0;
+}
+int64_t Tokenizer::vocabSize() const {
+    return static_cast<int64_t>(m_impl->idToBytes.size());
+}
 
 StreamDecoder::StreamDecoder(std::shared_ptr<const Tokenizer> tokenizer, bool skipSpecial)
     : m_tokenizer(std::move(tokenizer)), m_skipSpecial(skipSpecial) {}
@@ -431,6 +441,8 @@ std::string StreamDecoder::push(int64_t id) {
     return m_utf8.push(m_tokenizer->tokenBytes(id));
 }
 
-std::string StreamDecoder::flush() { return m_utf8.finish(); }
+std::string StreamDecoder::flush() {
+    return m_utf8.finish();
+}
 
 }  // namespace sightline

@@ -31,9 +31,7 @@ private:
 template <typename Buffer>
 void readRegularFile(const std::string& path, int64_t maxBytes, FileErrors errors, Buffer& out) {
     const bool uniform = errors == FileErrors::Uniform;
-    auto refuse = [&](const std::string& detailed) {
-        throwBadInput(uniform ? "cannot read " + path : detailed);
-    };
+    auto refuse = [&](const std::string& detailed) { throwBadInput(uniform ? "cannot read " + path : detailed); };
     // O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting for one; the
     // type check below then refuses it. On a regular file the flag changes nothing.
     Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));

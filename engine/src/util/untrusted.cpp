@@ -11,11 +11,8 @@ json parseJsonLimited(std::string_view text, int maxDepth) {
     // The callback parser is iterative (no recursion per level); the callback sees each value's
     // depth before the value is built, so a deep input is refused before it costs anything.
     json::parser_callback_t limit = [maxDepth](int depth, json::parse_event_t event, json&) {
-        if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
-            depth >= maxDepth)
-            throw json::parse_error::create(101, 0,
-                                            "JSON nested deeper than " + std::to_string(maxDepth) + " levels",
-                                            nullptr);
+        if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) && depth >= maxDepth)
+            throw json::parse_error::create(101, 0, "JSON nested deeper than " + std::to_string(maxDepth) + " levels", nullptr);
         return true;
     };
     return json::parse(text.begin(), text.end(), limit);
@@ -47,15 +44,30 @@ int sequenceAt(std::string_view text, std::size_t i) {
     if (c < 0x80) return 1;
     int len;
     uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c == 0xE0) { len = 3; lo = 0xA0; }
-    else if (c >= 0xE1 && c <= 0xEC) len = 3;
-    else if (c == 0xED) { len = 3; hi = 0x9F; }  // no surrogates
-    else if (c >= 0xEE && c <= 0xEF) len = 3;
-    else if (c == 0xF0) { len = 4; lo = 0x90; }
-    else if (c >= 0xF1 && c <= 0xF3) len = 4;
-    else if (c == 0xF4) { len = 4; hi = 0x8F; }  // nothing above U+10FFFF
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c == 0xE0) {
+        len = 3;
+        lo = 0xA0;
+    } else if (c >= 0xE1 && c <= 0xEC)
+        len = 3;
+    else if (c == 0xED) {
+        len = 3;
+        hi = 0x9F;
+    }  // no surrogates
+    else if (c >= 0xEE && c <= 0xEF)
+        len = 3;
+    else if (c == 0xF0) {
+        len = 4;
+        lo = 0x90;
+    } else if (c >= 0xF1 && c <= 0xF3)
+        len = 4;
+    else if (c == 0xF4) {
+        len = 4;
+        hi = 0x8F;
+    }  // nothing above U+10FFFF
+    else
+        return 0;
     for (int k = 1; k < len; ++k) {
         if (i + k >= text.size()) return -1;
         const uint8_t t = b(i + k);

@@ -35,9 +35,9 @@
 #include <webp/decode.h>
 #endif
 #ifdef SIGHTLINE_HAVE_JPEG
+#include <jpeglib.h>
 #include <csetjmp>
 #include <cstdio>
-#include <jpeglib.h>
 #endif
 
 namespace sightline {
@@ -55,14 +55,34 @@ RgbImage orient(RgbImage in, int orientation) {
         for (int x = 0; x < out.width; ++x) {
             int sx = x, sy = y;  // source coordinates for output (x, y)
             switch (orientation) {
-                case 2: sx = in.width - 1 - x; break;
-                case 3: sx = in.width - 1 - x; sy = in.height - 1 - y; break;
-                case 4: sy = in.height - 1 - y; break;
-                case 5: sx = y; sy = x; break;
-                case 6: sx = y; sy = in.height - 1 - x; break;
-                case 7: sx = in.width - 1 - y; sy = in.height - 1 - x; break;
-                case 8: sx = in.width - 1 - y; sy = x; break;
-                default: break;
+                case 2:
+                    sx = in.width - 1 - x;
+                    break;
+                case 3:
+                    sx = in.width - 1 - x;
+                    sy = in.height - 1 - y;
+                    break;
+                case 4:
+                    sy = in.height - 1 - y;
+                    break;
+                case 5:
+                    sx = y;
+                    sy = x;
+                    break;
+                case 6:
+                    sx = y;
+                    sy = in.height - 1 - x;
+                    break;
+                case 7:
+                    sx = in.width - 1 - y;
+                    sy = in.height - 1 - x;
+                    break;
+                case 8:
+                    sx = in.width - 1 - y;
+                    sy = x;
+                    break;
+                default:
+                    break;
             }
             std::memcpy(&out.pixels[(size_t(y) * out.width + x) * 3], &in.pixels[(size_t(sy) * in.width + sx) * 3], 3);
         }
@@ -194,8 +214,8 @@ bool imageFormatSupported(const std::string& f) {
 }
 
 RgbImage decodeImageFile(const std::string& path, const DecodeOptions& o) {
-    return decodeImage(util::readBinaryFile(path, o.maxFileBytes, o.uniformFileErrors ? util::FileErrors::Uniform : util::FileErrors::Detailed),
-                       path, o);
+    return decodeImage(
+        util::readBinaryFile(path, o.maxFileBytes, o.uniformFileErrors ? util::FileErrors::Uniform : util::FileErrors::Detailed), path, o);
 }
 
 }  // namespace sightline

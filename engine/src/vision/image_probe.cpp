@@ -33,7 +33,9 @@ int jpegExifOrientation(const Bytes& b) {
             const uint8_t* t = b.data + i + 10;
             const size_t tl = len - 8;
             const bool le = t[0] == 'I';
-            auto u16 = [&](size_t o) -> unsigned { return o + 2 > tl || o + 2 < o ? 0 : le ? t[o] | (t[o + 1] << 8) : (t[o] << 8) | t[o + 1]; };
+            auto u16 = [&](size_t o) -> unsigned {
+                return o + 2 > tl || o + 2 < o ? 0 : le ? t[o] | (t[o + 1] << 8) : (t[o] << 8) | t[o + 1];
+            };
             auto u32 = [&](size_t o) -> size_t {
                 if (o + 4 > tl) return 0;
                 return le ? size_t(t[o]) | size_t(t[o + 1]) << 8 | size_t(t[o + 2]) << 16 | size_t(t[o + 3]) << 24
@@ -160,11 +162,16 @@ ImageHeader readImageHeader(const uint8_t* data, size_t size, const std::string&
 
 const char* imageFormatName(ImageFormat format) {
     switch (format) {
-        case ImageFormat::Jpeg: return "jpeg";
-        case ImageFormat::Png: return "png";
-        case ImageFormat::WebP: return "webp";
-        case ImageFormat::Bmp: return "bmp";
-        case ImageFormat::Gif: return "gif";
+        case ImageFormat::Jpeg:
+            return "jpeg";
+        case ImageFormat::Png:
+            return "png";
+        case ImageFormat::WebP:
+            return "webp";
+        case ImageFormat::Bmp:
+            return "bmp";
+        case ImageFormat::Gif:
+            return "gif";
     }
     return "?";
 }

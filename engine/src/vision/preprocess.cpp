@@ -11,7 +11,9 @@ namespace sightline {
 namespace {
 
 // Python round(): half to even. nearbyint uses the current rounding mode (to-nearest-even by default).
-double pyRound(double x) { return std::nearbyint(x); }
+double pyRound(double x) {
+    return std::nearbyint(x);
+}
 
 constexpr int kPrecisionBits = 32 - 8 - 2;  // PIL's fixed-point precision for 8-bit resampling
 
@@ -25,8 +27,8 @@ double bicubicFilter(double x) {
 
 struct Coeffs {
     int ksize = 0;
-    std::vector<int> bounds;   // [outSize, 2]: first tap, tap count
-    std::vector<int32_t> kk;   // [outSize, ksize] fixed point
+    std::vector<int> bounds;  // [outSize, 2]: first tap, tap count
+    std::vector<int32_t> kk;  // [outSize, ksize] fixed point
 };
 
 // PIL precompute_coeffs + normalize_coeffs_8bpc.
@@ -56,8 +58,8 @@ Coeffs precompute(int inSize, double in0, double in1, int outSize) {
         }
         for (int x = 0; x < c.ksize; ++x) {
             double v = x < xmax ? (ww != 0.0 ? k[x] / ww : k[x]) : 0.0;
-            c.kk[size_t(xx) * c.ksize + x] = v < 0 ? static_cast<int32_t>(-0.5 + v * (1 << kPrecisionBits))
-                                                   : static_cast<int32_t>(0.5 + v * (1 << kPrecisionBits));
+            c.kk[size_t(xx) * c.ksize + x] =
+                v < 0 ? static_cast<int32_t>(-0.5 + v * (1 << kPrecisionBits)) : static_cast<int32_t>(0.5 + v * (1 << kPrecisionBits));
         }
         c.bounds[size_t(xx) * 2] = xmin;
         c.bounds[size_t(xx) * 2 + 1] = xmax;
@@ -76,8 +78,7 @@ uint8_t clip8(int32_t in) {
 
 }  // namespace
 
-ResizeResult smartResize(int height, int width, int factor, int64_t minPixels, int64_t maxPixels, int temporalFactor,
-                         int numFrames) {
+ResizeResult smartResize(int height, int width, int factor, int64_t minPixels, int64_t maxPixels, int temporalFactor, int numFrames) {
     if (height <= 0 || width <= 0) throwBadInput("image has no pixels");
     double h = height, w = width;
     if (h < factor || w < factor) {
@@ -86,8 +87,8 @@ ResizeResult smartResize(int height, int width, int factor, int64_t minPixels, i
         w = std::trunc(w * s);
     }
     if (std::max(h, w) / std::min(h, w) > 200)
-        throwBadInput("absolute aspect ratio must be smaller than 200, got " + std::to_string(std::max(h, w) / std::min(h, w)) +
-                      " (" + std::to_string(width) + "x" + std::to_string(height) + ")");
+        throwBadInput("absolute aspect ratio must be smaller than 200, got " + std::to_string(std::max(h, w) / std::min(h, w)) + " (" +
+                      std::to_string(width) + "x" + std::to_string(height) + ")");
     double hBar = pyRound(h / factor) * factor;
     double wBar = pyRound(w / factor) * factor;
     const double tBar = pyRound(double(numFrames) / temporalFactor) * temporalFactor;
