@@ -1,6 +1,6 @@
 // The one seam between the front ends (chat window, local API, moderation queue, benchmark) and
 // whatever answers requests: the local engine today (LocalBackend), a remote OpenAI-compatible
-// server later, a scripted fake in tests (tests/ui/fake_backend.h). Qt-free.
+// server later, a scripted fake in tests (tests/support/fake_backend.h). Qt-free.
 //
 // Threads: every method may be called from any thread. submit() never blocks on generation; its
 // onToken runs on the backend's own thread (the scheduler's), so it must be quick. load() blocks
@@ -29,7 +29,7 @@ struct ModelInfo {
     std::string summary;  // "glm4v-tiny (0.01B params, float32)": the window's status line
     std::string device;   // "cpu", "cuda:0 (NVIDIA H200)"
     DeviceKind deviceKind = DeviceKind::Cpu;
-    std::string dtype;    // "float32", "bfloat16", …
+    std::string dtype;  // "float32", "bfloat16", …
     bool int8Weights = false;
     int64_t parameters = 0;
     int64_t weightBytes = 0;
