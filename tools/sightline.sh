@@ -73,9 +73,9 @@ configure_build() {
 # minutes to make) and bench_report_test (it asserts batching that the slower ASan build misses).
 # The Qt tests (ui_test, window_test, moderation_ui_test, chat_store_test, crash_chat) run with the slow unwinder.
 # Times on the 2-core CI machine: docs/reliability.md.
-ASAN_TARGETS=(unit_tests moderation_test fixture_parity_test scheduler_test bad_checkpoint_test sightline-cli ui_test
+ASAN_TARGETS=(unit_tests moderation_test backend_seam_test server_http_test fixture_parity_test scheduler_test bad_checkpoint_test sightline-cli ui_test
   window_test moderation_ui_test chat_store_test crash_chat)
-ASAN_TESTS='^(unit_tests|moderation_test|fixture_parity_test|scheduler_test|bad_checkpoint_test|cli_test|server_test)$'
+ASAN_TESTS='^(unit_tests|moderation_test|backend_seam_test|server_http_test|fixture_parity_test|scheduler_test|bad_checkpoint_test|cli_test|server_test)$'
 test_sanitizers() {
   local asan_build=${BUILD}-asan prefix status=0
   prefix=$("$VENV/bin/python3" -c 'import torch; print(torch.utils.cmake_prefix_path)')
