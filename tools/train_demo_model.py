@@ -35,19 +35,42 @@ def corpus(rng, n=4000):
     return texts
 
 
-def forward_shared(model, b):
+class DenseHead(torch.nn.Module):
+    """Auxiliary training head (not saved): from each merged image token's features, the colour,
+    shape and word-or-not at its centre. Dense supervision keeps the from-scratch vision tower from
+    collapsing to a constant while the text model first learns answer priors."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.colour = torch.nn.Linear(dim, 7)
+        self.shape = torch.nn.Linear(dim, 5)
+        self.word = torch.nn.Linear(dim, 2)
+
+    def forward(self, feats, dense):
+        ce = torch.nn.functional.cross_entropy
+        return ce(self.colour(feats), dense[:, 0]) + ce(self.shape(feats), dense[:, 1]) + ce(self.word(feats), dense[:, 2])
+
+
+def forward_shared(model, b, head=None):
     """The model's loss with each image's vision features computed once and shared by the sequences
     of its group (the vision tower is most of the cost on a CPU)."""
     inner = model.model
     emb = inner.get_input_embeddings()(b["input_ids"])
     feats = inner.get_image_features(b["pixel_values"], b["unique_grid_thw"], return_dict=True).pooler_output
+    # How much the images' mean features differ, relative to their size: ~0 means the vision tower
+    # collapsed to a constant (the text model then learns only answer priors).
+    means = torch.stack([f.mean(0) for f in feats])
+    forward_shared.spread = (means.std(0).norm() / means.mean(0).norm().clamp_min(1e-6)).item()
+    aux = head(torch.cat(list(feats)), b["dense"]) if head is not None and b.get("dense") is not None else None
+    forward_shared.aux = aux.item() if aux is not None else 0.0
     feats = torch.cat([f for f, g in zip(feats, b["groups"]) for _ in range(g)]).to(emb.dtype)
     mask = (b["input_ids"] == model.config.image_token_id).unsqueeze(-1).expand_as(emb)
     emb = emb.masked_scatter(mask, feats)
     pos = inner.compute_3d_position_ids(input_ids=b["input_ids"], image_grid_thw=b["image_grid_thw"], video_grid_thw=None,
                                         inputs_embeds=emb, attention_mask=b["attention_mask"], past_key_values=None,
                                         mm_token_type_ids=b["mm_token_type_ids"])
-    return model(inputs_embeds=emb, attention_mask=b["attention_mask"], position_ids=pos, labels=b["labels"]).loss
+    loss = model(inputs_embeds=emb, attention_mask=b["attention_mask"], position_ids=pos, labels=b["labels"]).loss
+    return loss if aux is None else loss + head.scale * aux
 
 
 def lr_at(step, progress, peak, warmup):
@@ -68,7 +91,8 @@ def main():
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--per-image", type=int, default=4, help="questions per image in a question batch")
-    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--dense-weight", type=float, default=1.0, help="auxiliary per-token vision loss (0 = off)")
+    ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=20261201)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--p-moderation", type=float, default=0.2, help="share of steps that are moderation batches")
@@ -89,7 +113,10 @@ def main():
     model.train()
     n_params = sum(p.numel() for p in model.parameters())
     print(f"params {n_params / 1e6:.2f} M, vocab {tok.get_vocab_size()}", flush=True)
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embed" not in n]
+    head = DenseHead(cfg.text_config.hidden_size) if args.dense_weight > 0 else None
+    if head:
+        head.scale = args.dense_weight
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embed" not in n] + (list(head.parameters()) if head else [])
     other = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embed" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": other, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98))
@@ -102,7 +129,7 @@ def main():
             progress = step / args.steps
             if args.minutes:
                 progress = max(progress, (time.time() - t0) / (args.minutes * 60))
-            g["lr"] = lr_at(step, progress, args.lr, min(100, args.steps // 10 + 1))
+            g["lr"] = lr_at(step, progress, args.lr, min(200, args.steps // 10 + 1))
         # Moderation prompts are ~10x longer than questions: they get batches of their own (a third the size).
         # Questions come args.per_image to an image (one vision pass for them all).
         if rng.random() < args.p_moderation:
@@ -112,7 +139,7 @@ def main():
             n_img = max(1, args.batch // args.per_image)
             samples = [s for _ in range(n_img) for s in data.make_group(rng, args.per_image)]
             groups = [args.per_image] * n_img
-        loss = forward_shared(model, data.encode(samples, tok, proc, cfg, groups))
+        loss = forward_shared(model, data.encode(samples, tok, proc, cfg, groups), head)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -121,7 +148,7 @@ def main():
         if step % args.log_every == 0 or step == args.steps - 1:
             el = time.time() - t0
             print(f"step {step} loss {loss.item():.4f} avg {running:.4f} lr {opt.param_groups[0]['lr']:.2e} "
-                  f"{el:.0f}s {(step + 1) / el:.2f} steps/s", flush=True)
+                  f"{el:.0f}s {(step + 1) / el:.2f} steps/s image spread {getattr(forward_shared, 'spread', 0):.3f} dense {getattr(forward_shared, 'aux', 0):.3f}", flush=True)
         if args.save_every and step and step % args.save_every == 0:
             save(model, tok, cfg, args.out)
         if args.minutes and time.time() - t0 > args.minutes * 60:

@@ -59,6 +59,7 @@ def main():
     if args.report:
         with open(args.report, "w") as f:
             json.dump(report, f, indent=1)
+        print(evaluate.markdown(report))
     if args.no_assert or "float32" not in report:
         return 0
     failures = [f"{k} {report['float32']['accuracy'].get(k, 0):.3f} < {t}" for k, t in THRESHOLDS.items()

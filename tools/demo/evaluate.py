@@ -176,3 +176,28 @@ def moderation_eval(cli, model, out_dir, seed, n, extra=(), parallel=4):
     return {"n": n, "calibration": calibration(conf, [t == p for t, p in zip(truth, pred)]), "agreement": sum(t == p for t, p in zip(truth, pred)) / n, "errors": errors,
             "macro_f1": sum(v["f1"] for v in per_label.values()) / len(per_label), "per_label": per_label,
             "per_category": per_cat, "wall_s": round(wall, 1)}
+
+
+def markdown(report):
+    """The accuracy and moderation tables (docs/demo-model.md) of a check_demo_accuracy report."""
+    names = list(report)
+    kinds = ["colour", "shape", "count", "word", "box"]
+    lines = ["| question kind | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for k in kinds:
+        label = "box (IoU ≥ 0.5)" if k == "box" else k
+        lines.append(f"| {label} | " + " | ".join(f"{report[n]['accuracy'].get(k, 0):.3f}" for n in names) + " |")
+    lines.append("| moderation macro-F1 | " + " | ".join(f"{report[n]['moderation']['macro_f1']:.3f}" for n in names) + " |")
+    lines.append("| moderation agreement | " + " | ".join(f"{report[n]['moderation']['agreement']:.3f}" for n in names) + " |")
+    lines.append("| verdict ECE | " + " | ".join(f"{report[n]['moderation']['calibration']['ece']:.3f}" for n in names) + " |")
+    lines.append("| unparsable verdicts | " + " | ".join(str(report[n]['moderation']['errors']) for n in names) + " |")
+    for n in names:
+        mod = report[n]["moderation"]
+        lines += ["", f"Moderation, {n} ({mod['n']} listings): per label and per reject category", "",
+                  "| | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+        for group in ("per_label", "per_category"):
+            for lab, v in mod[group].items():
+                lines.append(f"| {lab} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |")
+        lines += ["", "| verdict-token confidence | n | mean confidence | accuracy |", "|---|---|---|---|"]
+        for r in mod["calibration"]["reliability"]:
+            lines.append(f"| {r['bin']} | {r['n']} | {r['confidence']:.3f} | {r['accuracy']:.3f} |")
+    return "\n".join(lines)
