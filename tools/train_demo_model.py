@@ -90,6 +90,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--init", help="start from this saved folder instead of fresh weights")
     ap.add_argument("--per-image", type=int, default=4, help="questions per image in a question batch")
     ap.add_argument("--dense-weight", type=float, default=1.0, help="auxiliary per-token vision loss (0 = off)")
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -106,10 +107,16 @@ def main():
     rng = random.Random(args.seed)
 
     from transformers import Glm4vForConditionalGeneration
-    tok = checkpoint.build_tokenizer(corpus(random.Random(args.seed + 1)))
-    cfg = checkpoint.model_config(tok)
+    if args.init:  # continue from a saved folder (its tokenizer and weights); the data stream is args.seed's
+        from tokenizers import Tokenizer
+        tok = Tokenizer.from_file(os.path.join(args.init, "tokenizer.json"))
+        model = Glm4vForConditionalGeneration.from_pretrained(args.init, dtype=torch.float32)
+        cfg = model.config
+    else:
+        tok = checkpoint.build_tokenizer(corpus(random.Random(args.seed + 1)))
+        cfg = checkpoint.model_config(tok)
+        model = Glm4vForConditionalGeneration(cfg)
     proc = checkpoint.image_processor()
-    model = Glm4vForConditionalGeneration(cfg)
     model.train()
     n_params = sum(p.numel() for p in model.parameters())
     print(f"params {n_params / 1e6:.2f} M, vocab {tok.get_vocab_size()}", flush=True)
@@ -156,7 +163,7 @@ def main():
             break
     wall = time.time() - t0
     save(model, tok, cfg, args.out)
-    meta = {"seed": args.seed, "steps_done": step + 1, "steps_planned": args.steps, "batch": args.batch, "lr": args.lr,
+    meta = {"init": args.init, "seed": args.seed, "steps_done": step + 1, "steps_planned": args.steps, "batch": args.batch, "lr": args.lr,
             "p_moderation": args.p_moderation, "threads": args.threads, "wall_s": round(wall, 1), "params": n_params,
             "final_avg_loss": running, "torch": torch.__version__}
     with open(os.path.join(args.out, "training.json"), "w") as f:
