@@ -70,6 +70,7 @@ def forward_shared(model, b, head=None):
                                         inputs_embeds=emb, attention_mask=b["attention_mask"], past_key_values=None,
                                         mm_token_type_ids=b["mm_token_type_ids"])
     loss = model(inputs_embeds=emb, attention_mask=b["attention_mask"], position_ids=pos, labels=b["labels"]).loss
+    forward_shared.lm = loss.item()  # the answer-token loss alone (what the log prints as "loss")
     return loss if aux is None else loss + head.scale * aux
 
 
@@ -151,10 +152,11 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
+        lm = forward_shared.lm
+        running = lm if running is None else 0.95 * running + 0.05 * lm
         if step % args.log_every == 0 or step == args.steps - 1:
             el = time.time() - t0
-            print(f"step {step} loss {loss.item():.4f} avg {running:.4f} lr {opt.param_groups[0]['lr']:.2e} "
+            print(f"step {step} loss {lm:.4f} avg {running:.4f} lr {opt.param_groups[0]['lr']:.2e} "
                   f"{el:.0f}s {(step + 1) / el:.2f} steps/s image spread {getattr(forward_shared, 'spread', 0):.3f} dense {getattr(forward_shared, 'aux', 0):.3f}", flush=True)
         if args.save_every and step and step % args.save_every == 0:
             save(model, tok, cfg, args.out)
