@@ -1,0 +1,138 @@
+"""Training and evaluation samples of the demo model: prompt ids, image tensors, answer (issue #13).
+
+Contract: `Sample` is one single-turn conversation (image + question, thinking off) with its answer;
+`make_sample(rng, p_moderation)` draws a visual question or a moderation listing. `encode(samples,
+tok, proc, cfg)` is a training batch: input ids right-padded, the <|image|> token expanded to the
+image's merged patch count, labels -100 everywhere except the answer and its end token.
+`moderation_system()` and `moderation_user(title, text)` are the app's default policy and item prompt
+(app/moderation/moderation_import.cpp Policy::render, moderation_run.cpp buildItemMessages), word for word.
+"""
+from dataclasses import dataclass
+
+import torch
+
+from . import checkpoint, listings, scenes
+
+POLICY_PROMPT = (
+    "You are a content moderator for an online marketplace. You see one product listing: its image, title and description. "
+    "Decide whether it may be published under the rules below. Reject clear violations, approve clean listings, and answer "
+    "\"review\" when a human must look (unclear image, borderline case).")
+POLICY_RULES = [
+    "prohibited_goods: weapons, ammunition, explosives, drugs and drug paraphernalia, counterfeit goods, stolen goods, "
+    "tobacco and vaping products, recalled items, live animals, human remains",
+    "false_medical_claims: claims that a product cures, treats or prevents a disease, or replaces prescribed medicine",
+    "misleading_advertising: the image does not show the product described, fake discounts, bait-and-switch, fake reviews",
+    "adult_content: nudity, sexual content or sexual services",
+    "violence: graphic violence, gore, or content glorifying violence or hate"]
+
+
+def moderation_system():
+    s = POLICY_PROMPT + "\n\nRules:\n"
+    for i, r in enumerate(POLICY_RULES):
+        s += f"{i + 1}. {r}\n"
+    return s + ("\nAnswer with one JSON object and nothing else:\n"
+                "{\"verdict\": \"approve\" | \"reject\" | \"review\", \"reasons\": [short strings], \"categories\": [rule names], "
+                "\"confidence\": number from 0 to 1}")
+
+
+def moderation_user(title, text):
+    return "Listing title: " + title + "\nListing description: " + text + "\n\nJudge this listing. Reply with the JSON object only."
+
+
+@dataclass
+class Sample:
+    kind: str  # colour, shape, count, word, box, moderation
+    image: object
+    question: str
+    answer: str
+    system: str = None
+    truth: object = None  # box kinds: the normalised box; moderation: the Listing
+
+
+KIND_WEIGHTS = {"colour": 1.0, "shape": 1.0, "count": 1.3, "word": 1.3, "box": 1.6}
+
+
+def make_sample(rng, p_moderation=0.15):
+    if rng.random() < p_moderation:
+        li = listings.make_listing(rng)
+        return Sample("moderation", li.scene.image, moderation_user(li.title, li.text), listings.verdict_json(li),
+                      moderation_system(), li)
+    scene = scenes.make_scene(rng)
+    kind, q, a = scenes.pick_question(scene, rng, KIND_WEIGHTS)
+    truth = None
+    if kind == "box":
+        o = next(o for o in scene.objects if q == f"Where is the {o.colour} {o.shape}?")
+        truth = scenes.norm_box(o.box, *scene.image.size)
+    return Sample(kind, scene.image, q, a, None, truth)
+
+
+def make_group(rng, k):
+    """k questions (kinds drawn by KIND_WEIGHTS, repeats allowed) about one new scene: one image."""
+    scene = scenes.make_scene(rng)
+    out = []
+    for _ in range(k):
+        kind, q, a = scenes.pick_question(scene, rng, KIND_WEIGHTS)
+        out.append(Sample(kind, scene.image, q, a, None, scene))
+    return out
+
+
+def dense_labels(scene, grid, merge=2):
+    """Per merged image token (row-major over the merged grid): (colour, shape, word) class at the
+    token's centre, 0 = background; colour 1-6, shape 1-4 in scenes' order, word 1 inside the word box.
+    The training script's auxiliary loss on the vision features (not part of the checkpoint)."""
+    w, h = scene.image.size
+    gh, gw = int(grid[1]) // merge, int(grid[2]) // merge
+    colours, shapes = list(scenes.COLOURS), scenes.SHAPES
+    out = torch.zeros((gh * gw, 3), dtype=torch.long)
+    for i in range(gh):
+        for j in range(gw):
+            x, y = (j + 0.5) / gw * w, (i + 0.5) / gh * h
+            for o in scene.objects:
+                if o.box[0] <= x < o.box[2] and o.box[1] <= y < o.box[3]:
+                    out[i * gw + j, 0] = colours.index(o.colour) + 1
+                    out[i * gw + j, 1] = shapes.index(o.shape) + 1
+            if scene.word and scene.word_box[0] <= x < scene.word_box[2] and scene.word_box[1] <= y < scene.word_box[3]:
+                out[i * gw + j, 2] = 1
+    return out
+
+
+def prompt_ids(sample, tok, grid, cfg, merge=4):
+    ids = tok.encode(checkpoint.render_prompt(sample.question, sample.system), add_special_tokens=False).ids
+    out = []
+    for i in ids:
+        out += [i] * int(grid.prod() // merge) if i == cfg.image_token_id else [i]
+    return out
+
+
+def encode(samples, tok, proc, cfg, groups=None):
+    """groups: sizes of runs of consecutive samples that share one image (the image is encoded once,
+    see train_demo_model.forward_shared); None = one image per sample."""
+    groups = groups or [1] * len(samples)
+    firsts, i = [], 0
+    for g in groups:
+        firsts.append(samples[i])
+        i += g
+    px = proc(images=[s.image for s in firsts], return_tensors="pt")
+    grids = px["image_grid_thw"].repeat_interleave(torch.tensor(groups), dim=0)
+    end = tok.token_to_id("<|endoftext|>")
+    seqs, labs = [], []
+    for s, g in zip(samples, grids):
+        p = prompt_ids(s, tok, g, cfg)
+        a = tok.encode(s.answer, add_special_tokens=False).ids + [end]
+        seqs.append(p + a)
+        labs.append([-100] * len(p) + a)
+    n = max(len(x) for x in seqs)
+    input_ids = torch.full((len(seqs), n), end, dtype=torch.long)
+    labels = torch.full((len(seqs), n), -100, dtype=torch.long)
+    mask = torch.zeros((len(seqs), n), dtype=torch.long)
+    for i, (x, y) in enumerate(zip(seqs, labs)):
+        input_ids[i, :len(x)] = torch.tensor(x)
+        labels[i, :len(y)] = torch.tensor(y)
+        mask[i, :len(x)] = 1
+    mm = (input_ids == cfg.image_token_id).long() * mask  # 1 on image tokens (transformers' M-RoPE needs it)
+    dense = None
+    if all(isinstance(s.truth, scenes.Scene) for s in firsts):
+        dense = torch.cat([dense_labels(s.truth, g) for s, g in zip(firsts, px["image_grid_thw"])])
+    return {"dense": dense, "input_ids": input_ids, "attention_mask": mask, "labels": labels, "pixel_values": px["pixel_values"],
+            "image_grid_thw": grids, "mm_token_type_ids": mm, "unique_grid_thw": px["image_grid_thw"],
+            "groups": groups}

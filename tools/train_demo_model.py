@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Trains Sightline's demo model (issue #13): a tiny Glm4vForConditionalGeneration that knows shapes,
+colours, counts, one printed word, boxes and the moderation verdict of synthetic listings.
+
+Everything comes from a seed: the tokenizer corpus, the training stream (tools/demo generators) and the
+initial weights. Writes an HF folder (config.json, model.safetensors, tokenizer.json,
+tokenizer_config.json, chat_template.jinja, preprocessor_config.json, generation_config.json) that
+the engine loads like any GLM-4V checkpoint. CPU only.
+
+  .venv/bin/python3 tools/train_demo_model.py --out resources/demo-model                  # the release
+  .venv/bin/python3 tools/train_demo_model.py --out /tmp/m --steps 3 --batch 4            # smoke run
+"""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from demo import checkpoint, data, listings, scenes  # noqa: E402
+
+
+def corpus(rng, n=4000):
+    """Text the tokenizer is trained on: questions, answers, listings, the moderation prompt."""
+    texts = [data.moderation_system()] * 50
+    for _ in range(n):
+        s = data.make_sample(rng, p_moderation=0.3)
+        texts += [s.question, s.answer]
+    texts += [f"{w}." for w in scenes.WORDS] * 20 + [f"A {s}." for s in scenes.SHAPES] * 20
+    texts += listings.CURE_CLAIMS + listings.DISCOUNTS + listings.PRODUCTS + listings.HEALTH_PRODUCTS
+    return texts
+
+
+class DenseHead(torch.nn.Module):
+    """Auxiliary training head (not saved): from each merged image token's features, the colour,
+    shape and word-or-not at its centre. Dense supervision keeps the from-scratch vision tower from
+    collapsing to a constant while the text model first learns answer priors."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.colour = torch.nn.Linear(dim, 7)
+        self.shape = torch.nn.Linear(dim, 5)
+        self.word = torch.nn.Linear(dim, 2)
+
+    def forward(self, feats, dense):
+        ce = torch.nn.functional.cross_entropy
+        return ce(self.colour(feats), dense[:, 0]) + ce(self.shape(feats), dense[:, 1]) + ce(self.word(feats), dense[:, 2])
+
+
+def forward_shared(model, b, head=None):
+    """The model's loss with each image's vision features computed once and shared by the sequences
+    of its group (the vision tower is most of the cost on a CPU)."""
+    inner = model.model
+    emb = inner.get_input_embeddings()(b["input_ids"])
+    feats = inner.get_image_features(b["pixel_values"], b["unique_grid_thw"], return_dict=True).pooler_output
+    # How much the images' mean features differ, relative to their size: ~0 means the vision tower
+    # collapsed to a constant (the text model then learns only answer priors).
+    means = torch.stack([f.mean(0) for f in feats])
+    forward_shared.spread = (means.std(0).norm() / means.mean(0).norm().clamp_min(1e-6)).item()
+    aux = head(torch.cat(list(feats)), b["dense"]) if head is not None and b.get("dense") is not None else None
+    forward_shared.aux = aux.item() if aux is not None else 0.0
+    feats = torch.cat([f for f, g in zip(feats, b["groups"]) for _ in range(g)]).to(emb.dtype)
+    mask = (b["input_ids"] == model.config.image_token_id).unsqueeze(-1).expand_as(emb)
+    emb = emb.masked_scatter(mask, feats)
+    pos = inner.compute_3d_position_ids(input_ids=b["input_ids"], image_grid_thw=b["image_grid_thw"], video_grid_thw=None,
+                                        inputs_embeds=emb, attention_mask=b["attention_mask"], past_key_values=None,
+                                        mm_token_type_ids=b["mm_token_type_ids"])
+    loss = model(inputs_embeds=emb, attention_mask=b["attention_mask"], position_ids=pos, labels=b["labels"]).loss
+    forward_shared.lm = loss.item()  # the answer-token loss alone (what the log prints as "loss")
+    return loss if aux is None else loss + head.scale * aux
+
+
+def lr_at(step, progress, peak, warmup):
+    """Linear warm-up over `warmup` steps, then cosine to 5% of the peak as progress goes 0 -> 1."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    return peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def save(model, tok, cfg, out):
+    model.save_pretrained(out, safe_serialization=True)
+    checkpoint.write_side_files(out, tok, cfg)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--init", help="start from this saved folder instead of fresh weights")
+    ap.add_argument("--per-image", type=int, default=4, help="questions per image in a question batch")
+    ap.add_argument("--dense-weight", type=float, default=1.0, help="auxiliary per-token vision loss (0 = off)")
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--seed", type=int, default=20261201)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--p-moderation", type=float, default=0.2, help="share of steps that are moderation batches")
+    ap.add_argument("--minutes", type=float, default=0, help="stop (and save) after this wall time; 0 = no limit")
+    ap.add_argument("--save-every", type=int, default=0, help="also save every N steps (0 = only at the end)")
+    ap.add_argument("--log-every", type=int, default=50)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+
+    from transformers import Glm4vForConditionalGeneration
+    if args.init:  # continue from a saved folder (its tokenizer and weights); the data stream is args.seed's
+        from tokenizers import Tokenizer
+        tok = Tokenizer.from_file(os.path.join(args.init, "tokenizer.json"))
+        model = Glm4vForConditionalGeneration.from_pretrained(args.init, dtype=torch.float32)
+        cfg = model.config
+    else:
+        tok = checkpoint.build_tokenizer(corpus(random.Random(args.seed + 1)))
+        cfg = checkpoint.model_config(tok)
+        model = Glm4vForConditionalGeneration(cfg)
+    proc = checkpoint.image_processor()
+    model.train()
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"params {n_params / 1e6:.2f} M, vocab {tok.get_vocab_size()}", flush=True)
+    head = DenseHead(cfg.text_config.hidden_size) if args.dense_weight > 0 else None
+    if head:
+        head.scale = args.dense_weight
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embed" not in n] + (list(head.parameters()) if head else [])
+    other = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embed" not in n)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": other, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.98))
+    t0 = time.time()
+    running = None
+    step = 0
+    for step in range(args.steps):
+        for g in opt.param_groups:
+            # Progress is by steps or by wall time, whichever is further (--minutes bounds the run).
+            progress = step / args.steps
+            if args.minutes:
+                progress = max(progress, (time.time() - t0) / (args.minutes * 60))
+            g["lr"] = lr_at(step, progress, args.lr, min(200, args.steps // 10 + 1))
+        # Moderation prompts are ~10x longer than questions: they get batches of their own (a third the size).
+        # Questions come args.per_image to an image (one vision pass for them all).
+        if rng.random() < args.p_moderation:
+            samples = [data.make_sample(rng, 1.0) for _ in range(max(1, args.batch // 3))]
+            groups = None
+        else:
+            n_img = max(1, args.batch // args.per_image)
+            samples = [s for _ in range(n_img) for s in data.make_group(rng, args.per_image)]
+            groups = [args.per_image] * n_img
+        loss = forward_shared(model, data.encode(samples, tok, proc, cfg, groups), head)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        lm = forward_shared.lm
+        running = lm if running is None else 0.95 * running + 0.05 * lm
+        if step % args.log_every == 0 or step == args.steps - 1:
+            el = time.time() - t0
+            print(f"step {step} loss {lm:.4f} avg {running:.4f} lr {opt.param_groups[0]['lr']:.2e} "
+                  f"{el:.0f}s {(step + 1) / el:.2f} steps/s image spread {getattr(forward_shared, 'spread', 0):.3f} dense {getattr(forward_shared, 'aux', 0):.3f}", flush=True)
+        if args.save_every and step and step % args.save_every == 0:
+            save(model, tok, cfg, args.out)
+        if args.minutes and time.time() - t0 > args.minutes * 60:
+            print(f"time limit reached at step {step}", flush=True)
+            break
+    wall = time.time() - t0
+    save(model, tok, cfg, args.out)
+    meta = {"init": args.init, "seed": args.seed, "steps_done": step + 1, "steps_planned": args.steps, "batch": args.batch, "lr": args.lr,
+            "p_moderation": args.p_moderation, "threads": args.threads, "wall_s": round(wall, 1), "params": n_params,
+            "final_avg_loss": running, "torch": torch.__version__}
+    with open(os.path.join(args.out, "training.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    print(json.dumps(meta), flush=True)
+
+
+if __name__ == "__main__":
+    main()
