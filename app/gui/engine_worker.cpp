@@ -2,6 +2,10 @@
 
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QTimer>
+#include <chrono>
+#include <future>
+#include <mutex>
 
 #include "bench_runner.h"
 #include "sightline/request_rules.h"
@@ -56,8 +60,36 @@ LoadOptions toLoadOptions(const ui::GenerationSettings& s) {
     return o;
 }
 
+// The text of one request between two ticks: appended on the scheduler's thread, taken on the
+// worker's. Shared with the token callback, so it outlives the worker if it must.
+struct PendingText {
+    std::mutex mutex;
+    QString text;  // guarded by mutex
+    QString take() {
+        std::lock_guard lock(mutex);
+        QString out;
+        out.swap(text);
+        return out;
+    }
+};
+
+struct EngineWorker::Active {
+    quint64 id = 0;
+    std::shared_ptr<std::atomic<bool>> cancel;  // polled by the scheduler until the future is ready
+    std::shared_ptr<PendingText> pending;
+    std::future<GenerateResult> future;
+    DeviceKind kind = DeviceKind::Cpu;
+    DeviceMemory before;  // at submit: the baseline of the request's memory delta
+};
+
 EngineWorker::EngineWorker(std::shared_ptr<InferenceBackend> backend, std::atomic<bool>* loadCancel, std::atomic<bool>* busy)
     : m_backend(std::move(backend)), m_loadCancel(loadCancel), m_busy(busy) {}
+
+EngineWorker::~EngineWorker() {
+    for (auto& a : m_active) a->cancel->store(true);
+    for (auto& a : m_active)
+        if (a->future.valid()) a->future.wait();  // the scheduler reads the flag until then
+}
 
 void EngineWorker::load(const ui::GenerationSettings& settings) {
     m_loadCancel->store(false);
@@ -83,50 +115,84 @@ void EngineWorker::load(const ui::GenerationSettings& settings) {
 }
 
 void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<std::atomic<bool>> cancel) {
-    m_busy->store(true);
     const quint64 id = req.requestId;
-    QString pending;
-    QElapsedTimer sinceFlush;
-    sinceFlush.start();
-    const DeviceKind kind = m_backend->modelInfo().deviceKind;
-    const DeviceMemory before = queryDeviceMemory(kind);
+    if (cancel->load()) {
+        Q_EMIT finished(id, {}, QStringLiteral("cancelled"));
+        return;
+    }
+    auto a = std::make_unique<Active>();
+    a->id = id;
+    a->cancel = std::move(cancel);
+    a->pending = std::make_shared<PendingText>();
     try {
-        if (cancel->load()) {
-            Q_EMIT finished(id, {}, QStringLiteral("cancelled"));
-            m_busy->store(false);
-            return;
-        }
         const auto messages = toEngineMessages(req.messages);
         const auto params = toEngineParams(req.settings, req.seed);
         validateGenerationParams(params);  // settings from an old or edited settings file are checked too
-        // Waits here (this thread has nothing else to do); tokens arrive on the scheduler's thread.
-        const auto result = m_backend->generate(
+        a->kind = m_backend->modelInfo().deviceKind;
+        a->before = queryDeviceMemory(a->kind);
+        // Tokens arrive on the scheduler's thread: only the buffer is touched there.
+        a->future = m_backend->submit(
             RequestSource::Chat, messages, params,
-            [&](const TokenEvent& ev) {
-                pending += QString::fromStdString(ev.textDelta);
-                if (sinceFlush.elapsed() >= 30 && !pending.isEmpty()) {  // coalesce: ~30 ms between chunks
-                    Q_EMIT chunk(id, pending);
-                    pending.clear();
-                    sinceFlush.restart();
-                }
+            [pending = a->pending](const TokenEvent& ev) {
+                std::lock_guard lock(pending->mutex);
+                pending->text += QString::fromStdString(ev.textDelta);
             },
-            cancel.get());
-        if (!pending.isEmpty()) Q_EMIT chunk(id, pending);
+            a->cancel.get());
+    } catch (const Error& e) {
+        Q_EMIT failed(id, QString::fromStdString(repairUtf8(e.what())), e.kind() == ErrorKind::OutOfMemory);
+        return;
+    } catch (const std::exception& e) {
+        Q_EMIT failed(id, QString::fromStdString(repairUtf8(e.what())), false);
+        return;
+    }
+    m_active.push_back(std::move(a));
+    m_busy->store(true);
+    if (!m_tick) {
+        m_tick = new QTimer(this);
+        m_tick->setInterval(30);  // coalesce: ~30 ms between chunks
+        connect(m_tick, &QTimer::timeout, this, &EngineWorker::poll);
+    }
+    if (!m_tick->isActive()) m_tick->start();
+}
+
+void EngineWorker::poll() {
+    for (size_t i = 0; i < m_active.size();) {
+        Active& a = *m_active[i];
+        const QString text = a.pending->take();
+        if (!text.isEmpty()) Q_EMIT chunk(a.id, text);
+        if (a.future.wait_for(std::chrono::seconds(0)) == std::future_status::timeout) {
+            ++i;
+            continue;
+        }
+        finish(a);  // ready (or deferred: get() runs it)
+        m_active.erase(m_active.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+    if (m_active.empty()) {
+        m_tick->stop();
+        m_busy->store(false);
+    }
+}
+
+void EngineWorker::finish(Active& a) {
+    try {
+        const GenerateResult result = a.future.get();
+        const QString tail = a.pending->take();  // the last text, flushed by finish() inside the engine
+        if (!tail.isEmpty()) Q_EMIT chunk(a.id, tail);
         const auto& s = result.stats;
         const ui::MessageStats st = toMessageStats(s);
-        Q_EMIT finished(id, st, QString::fromLatin1(finishReasonName(result.finishReason)));
+        Q_EMIT finished(a.id, st, QString::fromLatin1(finishReasonName(result.finishReason)));
         // CUDA: peak allocated during the request minus what was allocated before it. CPU: growth of
         // the process's peak resident set (the only per-process high-water mark there is).
-        const int64_t baseline = kind == DeviceKind::Cuda ? before.allocatedBytes : before.peakAllocatedBytes;
-        Q_EMIT requestCompleted(id, QStringLiteral("chat"), st, s.imageTokens, s.preprocessMs, s.visionMs, s.prefillMs,
+        const int64_t baseline = a.kind == DeviceKind::Cuda ? a.before.allocatedBytes : a.before.peakAllocatedBytes;
+        Q_EMIT requestCompleted(a.id, QStringLiteral("chat"), st, s.imageTokens, s.preprocessMs, s.visionMs, s.prefillMs,
                                 s.peakMemoryBytes - baseline);
     } catch (const Error& e) {
-        if (!pending.isEmpty()) Q_EMIT chunk(id, pending);
-        Q_EMIT failed(id, QString::fromStdString(repairUtf8(e.what())), e.kind() == ErrorKind::OutOfMemory);
+        const QString tail = a.pending->take();
+        if (!tail.isEmpty()) Q_EMIT chunk(a.id, tail);
+        Q_EMIT failed(a.id, QString::fromStdString(repairUtf8(e.what())), e.kind() == ErrorKind::OutOfMemory);
     } catch (const std::exception& e) {
-        Q_EMIT failed(id, QString::fromStdString(e.what()), false);
+        Q_EMIT failed(a.id, QString::fromStdString(repairUtf8(e.what())), false);
     }
-    m_busy->store(false);
 }
 
 void EngineWorker::runBenchmark(int width, int height, const QString& prompt, int maxNewTokens, int warmup, int loops, int repeats) {
@@ -153,7 +219,7 @@ void EngineWorker::runBenchmark(int width, int height, const QString& prompt, in
     } catch (const std::exception& e) {
         Q_EMIT benchmarkFinished(tr("Benchmark failed: %1").arg(QString::fromStdString(repairUtf8(e.what()))));
     }
-    m_busy->store(false);
+    m_busy->store(!m_active.empty());  // chat requests may still stream
 }
 
 }  // namespace sightline::app

@@ -1,12 +1,17 @@
 // Runs on the chat's inference thread (a QThread owned by EngineController): loads the model and
-// sends the chat's requests, one at a time, through the backend, whose scheduler thread runs them
-// (the worker waits; tokens are coalesced here). Emits only immutable values (queued to the GUI
-// thread by the connections).
+// submits the chat's requests to the backend, whose scheduler thread runs them. It never waits on an
+// answer: tokens land in a per-request buffer (appended on the scheduler's thread under its mutex),
+// and a 30 ms timer on this thread sends what gathered as one chunk and finishes the requests whose
+// futures are ready — so several chat requests can decode in one batch and text flows even between
+// tokens. Emits only immutable values (queued to the GUI thread by the connections).
+// Lifetime: each request's cancel flag and buffer live until its future is ready; the destructor
+// cancels what still runs and waits for it (the scheduler polls the flag between steps).
 #pragma once
 
 #include <QObject>
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include "chat_types.h"
 #include "inference_backend.h"
@@ -17,6 +22,7 @@ class EngineWorker : public QObject {
     Q_OBJECT
 public:
     EngineWorker(std::shared_ptr<InferenceBackend> backend, std::atomic<bool>* loadCancel, std::atomic<bool>* busy);
+    ~EngineWorker() override;
 
 public Q_SLOTS:
     void load(const sightline::ui::GenerationSettings& settings);
@@ -36,9 +42,15 @@ Q_SIGNALS:
                           double preprocessMs, double visionMs, double prefillMs, qint64 memoryDeltaBytes);
 
 private:
+    struct Active;  // one submitted chat request (engine_worker.cpp)
+    void poll();    // the 30 ms tick: chunks out, finished requests reported
+    void finish(Active& a);
+
     std::shared_ptr<InferenceBackend> m_backend;
     std::atomic<bool>* m_loadCancel;
-    std::atomic<bool>* m_busy;
+    std::atomic<bool>* m_busy;  // true while a request or a benchmark runs
+    std::vector<std::unique_ptr<Active>> m_active;
+    class QTimer* m_tick = nullptr;  // made on the worker thread at the first request (its owner's thread)
 };
 
 // Engine-side conversion of a UI request (images decoded here, on the worker thread).

@@ -56,6 +56,15 @@ public:
         lastSeed = static_cast<int64_t>(params.sampling.seed);
         const int call = ++calls;
         return std::async(std::launch::async, [this, messages, call, onToken = std::move(onToken), cancel] {
+            struct InFlight {  // counts the requests being answered at once, as a batch would hold them
+                const FakeBackend& b;
+                explicit InFlight(const FakeBackend& f) : b(f) {
+                    const int now = ++b.inFlight;
+                    for (int peak = b.peakInFlight.load(); now > peak && !b.peakInFlight.compare_exchange_weak(peak, now);) {
+                    }
+                }
+                ~InFlight() { --b.inFlight; }
+            } inFlightGuard(*this);
             if (failNext > 0) {
                 --failNext;
                 throw Error(ErrorKind::BadInput, "the prompt could not be built (scripted failure)");
@@ -112,6 +121,8 @@ public:
     mutable std::atomic<int> calls{0};          // "{n}" in a token becomes this request's number
     mutable std::atomic<int> failNext{0};       // the next n requests throw before any token
     mutable std::atomic<int64_t> lastSeed{-1};  // the sampling seed of the last request
+    mutable std::atomic<int> inFlight{0};       // requests being answered now
+    mutable std::atomic<int> peakInFlight{0};   // the most at once
     FinishReason endReason = FinishReason::Stop;
 
 private:

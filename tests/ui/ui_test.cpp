@@ -123,6 +123,7 @@ private Q_SLOTS:
     void failedWriteIsShown();
     void regenerateWithoutAModelKeepsTheAnswer();
     void deletingTheOpenChatMidAnswer();
+    void chatRequestsDoNotWaitForEachOther();
 };
 
 void UiTest::dropFilesAndImageData() {
@@ -1032,6 +1033,37 @@ void UiTest::deletingTheOpenChatMidAnswer() {
     QCOMPARE(h.window->chatView()->count(), 0);
     QVERIFY(h.store->chats().isEmpty());
     QCOMPARE(h.window->composer()->text(), QStringLiteral("next thought"));
+}
+
+// The chat worker submits and goes on (tokens are gathered by its 30 ms tick): two questions asked
+// back to back are answered at once — decoded in one batch by a real scheduler — instead of the
+// second waiting on the worker thread for the first to finish.
+void UiTest::chatRequestsDoNotWaitForEachOther() {
+    auto fake = std::make_shared<FakeBackend>(QStringList{"a", "b", "c", "d", "e"}, 60);
+    app::EngineController ctl(fake);
+    QSignalSpy loaded(&ctl, &app::EngineController::modelLoaded);
+    ui::GenerationSettings settings;
+    settings.modelDir = QStringLiteral("/fake/model");
+    ctl.load(settings);
+    QVERIFY(loaded.count() == 1 || loaded.wait(5000));
+    QSignalSpy finished(&ctl, &app::EngineController::finished);
+    QSignalSpy chunks(&ctl, &app::EngineController::chunk);
+    for (quint64 id : {1u, 2u}) {
+        ui::GenerationRequest r;
+        r.requestId = id;
+        ui::ChatMessageUi m;
+        m.role = QStringLiteral("user");
+        m.text = QStringLiteral("question %1").arg(id);
+        r.messages = {m};
+        ctl.generate(r);
+    }
+    QVERIFY(QTest::qWaitFor([&] { return finished.count() == 2; }, 10000));
+    QCOMPARE(fake->peakInFlight.load(), 2);
+    QString first, second;  // every token reached its own request, in order
+    for (const auto& c : chunks) (c[0].toULongLong() == 1 ? first : second) += c[1].toString();
+    QCOMPARE(first, QStringLiteral("abcde"));
+    QCOMPARE(second, QStringLiteral("abcde"));
+    QVERIFY(QTest::qWaitFor([&] { return !ctl.busy(); }, 2000));
 }
 
 QTEST_MAIN(UiTest)
