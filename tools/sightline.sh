@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine:
 #   tools/sightline.sh run    install what is missing, build, start the Sightline window
-#   tools/sightline.sh test   install what is missing, build, check the formatting, run the whole test suite, then the CPU
+#   tools/sightline.sh test   install what is missing, build, check the formatting, run the whole test suite, compile the
+#                             CUDA build (nvcc from PyPI, no GPU needed), then the CPU
 #                             suite under ASan + UBSan and every fuzz target briefly (SIGHTLINE_FUZZ_SECONDS)
 #   tools/sightline.sh build  install + build only (SIGHTLINE_NO_UI=1: engine, CLI, bench without Qt)
 #   tools/sightline.sh deps   install only
@@ -121,6 +122,10 @@ case "$cmd" in
     log "checking the formatting (tools/format.sh --check)"
     ./tools/format.sh --check || status=1
     (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" "${exclude[@]}") || status=1
+    if [ "${SIGHTLINE_SKIP_CUDA_CHECK:-0}" != "1" ]; then
+      log "compiling the CUDA build without a GPU (tools/cuda_build_check.sh; SIGHTLINE_SKIP_CUDA_CHECK=1 skips)"
+      ./tools/cuda_build_check.sh || status=1
+    fi
     test_sanitizers || status=1
     log "fuzzing every parser of outside input (${SIGHTLINE_FUZZ_SECONDS:-10} s a target; tools/fuzz.sh)"
     ./tools/fuzz.sh "${SIGHTLINE_FUZZ_SECONDS:-10}" || status=1
