@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -10,10 +11,12 @@
 
 #include "app_wiring.h"
 #include "chat_store.h"
+#include "chat_view.h"
 #include "composer.h"
 #include "engine_controller.h"
 #include "fake_backend.h"
 #include "main_window.h"
+#include "message_widget.h"
 
 namespace ui_harness {
 
@@ -67,5 +70,39 @@ private:
     QElapsedTimer m_clock;
     qint64 m_maxGapMs = 0;
 };
+
+// --- shared by ui_test and engine_ui_test ---
+inline const QString kFixtures = QStringLiteral(SIGHTLINE_FIXTURES_DIR);
+
+// The tiny fixture model on the CPU, greedy, 24 tokens: answers are the fixture's reference tokens.
+inline ui::GenerationSettings tinyGreedySettings() {
+    ui::GenerationSettings s;
+    s.modelDir = kFixtures + "/model";
+    s.device = "cpu";
+    s.temperature = 0;
+    s.repetitionPenalty = 1.0;
+    s.maxNewTokens = 24;
+    return s;
+}
+
+// A moderation queue CSV of n listings (ids p0.., one small fixture image each); returns its path.
+inline QString writeListingQueue(const QString& path, int n) {
+    QString rows = QStringLiteral("id,image,title,text\n");
+    for (int i = 0; i < n; ++i)
+        rows += QStringLiteral("p%1,%2,Item %1,Great product number %1\n").arg(i).arg(kFixtures + "/cases/images/img_57x91.png");
+    QFile f(path);
+    if (f.open(QIODevice::WriteOnly)) f.write(rows.toUtf8());
+    return path;
+}
+
+// Images are read off the GUI thread: wait until none is pending.
+inline bool waitAttached(ui::Composer* c) {
+    return QTest::qWaitFor([c] { return c->pendingCount() == 0; }, 20000);
+}
+
+inline QString lastAnswerText(ui::MainWindow* w) {
+    auto* m = w->chatView()->messageAt(w->chatView()->count() - 1);
+    return m ? m->message().text : QString();
+}
 
 }  // namespace ui_harness

@@ -51,48 +51,11 @@
 using namespace sightline;
 using sightline::fakes::FakeBackend;
 using ui_harness::Harness;
-
-namespace {
-
-const QString kFixtures = QStringLiteral(SIGHTLINE_FIXTURES_DIR);
-
-// The tiny fixture model on the CPU, greedy, 24 tokens: answers are the fixture's reference tokens.
-ui::GenerationSettings tinyGreedySettings() {
-    ui::GenerationSettings s;
-    s.modelDir = kFixtures + "/model";
-    s.device = "cpu";
-    s.temperature = 0;
-    s.repetitionPenalty = 1.0;
-    s.maxNewTokens = 24;
-    return s;
-}
-
-// A moderation queue CSV of n listings (ids p0.., one small fixture image each); returns its path.
-QString writeListingQueue(const QString& path, int n) {
-    QString rows = QStringLiteral("id,image,title,text\n");
-    for (int i = 0; i < n; ++i)
-        rows += QStringLiteral("p%1,%2,Item %1,Great product number %1\n").arg(i).arg(kFixtures + "/cases/images/img_57x91.png");
-    QFile f(path);
-    if (f.open(QIODevice::WriteOnly)) f.write(rows.toUtf8());
-    return path;
-}
-
-// Images are read off the GUI thread: wait until none is pending.
-bool waitAttached(ui::Composer* c) {
-    return QTest::qWaitFor([c] { return c->pendingCount() == 0; }, 20000);
-}
-
-QString lastAnswerText(ui::MainWindow* w) {
-    auto* m = w->chatView()->messageAt(w->chatView()->count() - 1);
-    return m ? m->message().text : QString();
-}
-
-}  // namespace
+using namespace ui_harness;
 
 class UiTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void settingsBreakingASamplingRuleFailTheRequest();
     void dropFilesAndImageData();
     void pasteImage();
     void corruptImageIsAClearMessage();
@@ -101,14 +64,6 @@ private Q_SLOTS:
     void stopMidAnswerKeepsText();
     void shutdownDuringGeneration();
     void persistenceRoundTripAndExport();
-    void settingsTravelInTheRequest();
-    void realEngineEndToEnd();
-    void chatAndModerationShareOneBatch();
-    void localApiSharesTheScheduler();
-    void reloadingTheModelStopsTheQueueCleanly();
-    void badModelFolderNamesTheFile();
-    void monitorRecordsRequestsAndMemory();
-    void reviewKeysDecideAndPersist();
     void regenerateAndEditResend();
     void stopThenRegenerateFromTheButton();
     void failedAnswerIsSavedWithRetry();
@@ -123,8 +78,37 @@ private Q_SLOTS:
     void failedWriteIsShown();
     void regenerateWithoutAModelKeepsTheAnswer();
     void deletingTheOpenChatMidAnswer();
-    void chatRequestsDoNotWaitForEachOther();
 };
+
+namespace {
+
+// The tool button with this text on a message widget.
+QToolButton* button(ui::MessageWidget* w, const QString& text) {
+    for (auto* b : w->findChildren<QToolButton*>())
+        if (b->text() == text && b->isVisible()) return b;
+    return nullptr;
+}
+
+QStringList pathTexts(const Harness& h) {
+    QStringList out;
+    for (const auto& m : h.store->messages(h.window->currentChat())) out << m.text;
+    return out;
+}
+
+void ask(Harness& h, const QString& text) {
+    h.window->composer()->setText(text);
+    h.window->send();
+    QVERIFY(h.waitIdle());
+}
+
+void clickChat(ui::MainWindow* w, qint64 chatId) {
+    QListWidget* list = w->chatList()->list();
+    QListWidgetItem* item = w->chatList()->itemFor(chatId);
+    QVERIFY(item);
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(item).center());
+}
+
+}  // namespace
 
 void UiTest::dropFilesAndImageData() {
     Harness h(std::make_unique<FakeBackend>(QStringList{"a"}, 1));
@@ -315,335 +299,6 @@ void UiTest::persistenceRoundTripAndExport() {
     QCOMPARE(int(back.size()), 3);
     QVERIFY(back[1].content[0].image);
 }
-
-void UiTest::settingsTravelInTheRequest() {
-    auto fake = std::make_unique<FakeBackend>(QStringList{"ok"}, 1);
-    FakeBackend* raw = fake.get();
-    ui::GenerationSettings s;
-    s.systemPrompt = "Answer in French.";
-    Harness h(std::move(fake), s);
-    QVERIFY(h.waitLoaded());
-    QSignalSpy req(h.window.get(), &ui::MainWindow::generateRequested);
-    h.window->composer()->setText("Bonjour?");
-    h.window->send();
-    QVERIFY(h.waitIdle());
-    QCOMPARE(req.count(), 1);
-    const auto r = req.first().first().value<ui::GenerationRequest>();
-    QCOMPARE(r.settings.systemPrompt, s.systemPrompt);
-    QCOMPARE(r.messages.first().role, QStringLiteral("system"));
-    QCOMPARE(int(raw->lastMessages.size()), 2);
-    QCOMPARE(raw->lastMessages[0].role, Role::System);
-}
-
-// Asks case_01 (img_300x200.png + its question) through the window; the answer must be case_01's
-// reference greedy tokens decoded by the engine's tokenizer.
-void askCase01(Harness& h) {
-    QVERIFY(h.window->composer()->addImageFile(kFixtures + "/cases/images/img_300x200.png"));
-    QVERIFY(waitAttached(h.window->composer()));
-    QVERIFY(h.window->composer()->images()[0].preflight.contains("24 image tokens"));
-    h.window->composer()->setText("What is in this image?");
-    h.window->send();
-    QVERIFY(h.waitIdle(60000));
-    const auto tok = Tokenizer::fromFile((kFixtures + "/model/tokenizer.json").toStdString());
-    const std::vector<int64_t> ref = {28,  571, 177, 238, 266, 613, 228, 594, 266, 20,  359, 29,
-                                      354, 188, 612, 345, 563, 672, 345, 357, 509, 352, 612, 540};
-    QCOMPARE(lastAnswerText(h.window.get()), QString::fromStdString(tok->decode(ref)));
-}
-
-void UiTest::realEngineEndToEnd() {
-    const ui::GenerationSettings s = tinyGreedySettings();
-    Harness h(std::make_unique<app::LocalBackend>(), s);
-    ui::MonitorWidget monitor;
-    app::wireMonitor(&monitor, h.controller.get());
-    QVERIFY(h.waitLoaded());
-    askCase01(h);
-    QCOMPARE(h.window->composer()->images().size(), 0);  // sent
-    const auto saved = h.store->messages(h.window->currentChat());
-    QCOMPARE(saved.last().stats->generatedTokens, 24);
-    QCOMPARE(saved.last().stats->promptTokens, 38);
-    // The monitor shows the shared scheduler: the request went through it and it is idle again.
-    QVERIFY2(QTest::qWaitFor([&] { return monitor.schedulerText().contains("1 requests done"); }, 3000),
-             qPrintable(monitor.schedulerText()));
-    QVERIFY(monitor.schedulerText().contains("0 of 4 slots decoding"));
-}
-
-void UiTest::chatAndModerationShareOneBatch() {
-    // The moderation queue runs on the same engine as the chat: a question asked while the queue
-    // runs is decoded in the same batch, and its answer is exactly what it is alone.
-    const ui::GenerationSettings s = tinyGreedySettings();
-    Harness h(std::make_unique<app::LocalBackend>(), s);
-    ui::MonitorWidget monitor;
-    app::wireMonitor(&monitor, h.controller.get());
-    QVERIFY(h.waitLoaded());
-    const QString csv = writeListingQueue(h.dir.filePath("q.csv"), 12);
-    QVERIFY(QFile::exists(csv));
-    ui::ReviewWidget review;
-    app::ModerationController moderation(&review, h.controller->backend(), h.dir.filePath("m.db"), "tester");
-    moderation.importQueue(csv);
-    moderation.run();
-    QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->counters()->running > 0; }, 20000));
-    askCase01(h);
-    QVERIFY(QTest::qWaitFor([&] { return !moderation.running(); }, 120000));
-    const SchedulerCounters n = *h.controller->backend()->counters();
-    QCOMPARE(n.admitted[static_cast<size_t>(RequestSource::Chat)], 1);
-    QVERIFY(n.admitted[static_cast<size_t>(RequestSource::Moderation)] >= 12);
-    QCOMPARE(n.peakBatch, 4);  // three moderation items and the question, decoded together
-    QCOMPARE(n.failed, 0);
-    // The monitor lists every request with its source: the question and each moderation request.
-    QVERIFY(QTest::qWaitFor([&] { return monitor.requests()->rowCount() == int(n.completed); }, 5000));
-    int chat = 0, moderationRows = 0;
-    for (const auto& r : monitor.requests()->records()) {
-        if (r.source == "chat") ++chat;
-        if (r.source == "moderation") ++moderationRows;
-    }
-    QCOMPARE(chat, 1);
-    QCOMPARE(moderationRows, int(n.admitted[static_cast<size_t>(RequestSource::Moderation)]));
-}
-
-namespace {
-
-int freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
-
-// One HTTP exchange on 127.0.0.1:port; the whole response, or "" when nothing listens.
-std::string httpPost(int port, const std::string& path, const std::string& body) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return {};
-    }
-    const std::string req = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
-                            std::to_string(body.size()) + "\r\n\r\n" + body;
-    ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-    std::string out;
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
-    ::close(fd);
-    return out;
-}
-
-}  // namespace
-
-void UiTest::localApiSharesTheScheduler() {
-    // The app's API server answers over the same scheduler as the chat: case_00 gets its reference
-    // tokens, the request is counted under the API source, and moving / stopping the port works.
-    ui::GenerationSettings s;
-    s.modelDir = kFixtures + "/model";
-    s.device = "cpu";
-    Harness h(std::make_unique<app::LocalBackend>(), s);
-    QVERIFY(h.waitLoaded());
-    app::ApiHost api(h.controller->backend());
-    const int port = freePort();
-    QVERIFY(api.apply(port, "tiny"));
-    QCOMPARE(api.status(), QStringLiteral("API: http://127.0.0.1:%1/v1").arg(port));
-    const std::string body = R"({"messages":[{"role":"user","content":"Describe the picture in one sentence, please."}],)"
-                             R"("temperature":0,"max_tokens":24,"repetition_penalty":1.0,"return_token_ids":true})";
-    std::string response;
-    std::thread client([&] { response = httpPost(port, "/v1/chat/completions", body); });
-    QVERIFY(QTest::qWaitFor([&] { return !response.empty(); }, 30000));
-    client.join();
-    QVERIFY2(response.rfind("HTTP/1.1 200", 0) == 0, response.c_str());
-    const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(response.substr(response.find("\r\n\r\n") + 4)));
-    QJsonArray ids = doc["choices"][0]["token_ids"].toArray();
-    const std::vector<int> ref = {444, 345, 275, 639, 1,   652, 211, 111, 106, 594, 519, 52,
-                                  381, 397, 529, 652, 243, 66,  275, 639, 1,   37,  377, 275};
-    QCOMPARE(int(ids.size()), int(ref.size()));
-    for (size_t i = 0; i < ref.size(); ++i) QCOMPARE(ids[int(i)].toInt(), ref[i]);
-    QCOMPARE(h.controller->backend()->counters()->admitted[static_cast<size_t>(RequestSource::Api)], 1);
-    // Another port: the old one closes, the new one answers; 0 turns it off.
-    const int port2 = freePort();
-    QVERIFY(api.apply(port2, "tiny"));
-    QVERIFY(httpPost(port, "/health", "").empty());
-    QVERIFY(httpPost(port2, "/v1/models", "").rfind("HTTP/1.1 405", 0) == 0);  // models is GET-only: the server is there
-    QVERIFY(api.apply(0, "tiny"));
-    QCOMPARE(api.status(), QStringLiteral("API: off"));
-    QVERIFY(httpPost(port2, "/health", "").empty());
-}
-
-void UiTest::reloadingTheModelStopsTheQueueCleanly() {
-    // Loading a model while the moderation queue runs on the old one: the queue's requests end as
-    // cancelled (their items stay pending for the next run), the new model loads, the chat answers.
-    ui::GenerationSettings s = tinyGreedySettings();
-    Harness h(std::make_unique<app::LocalBackend>(), s);
-    QVERIFY(h.waitLoaded());
-    const QString csv = writeListingQueue(h.dir.filePath("q.csv"), 40);
-    QVERIFY(QFile::exists(csv));
-    ui::ReviewWidget review;
-    app::ModerationController moderation(&review, h.controller->backend(), h.dir.filePath("m.db"), "tester");
-    app::wireModeration(&moderation, h.controller.get());
-    moderation.importQueue(csv);
-    moderation.run();
-    QVERIFY(QTest::qWaitFor([&] { return h.controller->backend()->counters()->running > 0; }, 20000));
-    QVERIFY(h.controller->backend()->modelInfo().id.find("model-sharded") == std::string::npos);
-    QSignalSpy loaded(h.controller.get(), &app::EngineController::modelLoaded);
-    s.modelDir = kFixtures + "/model-sharded";
-    h.controller->load(s);
-    QVERIFY(loaded.wait(30000));
-    QVERIFY(h.controller->backend()->modelInfo().id.find("model-sharded") != std::string::npos);
-    QVERIFY(QTest::qWaitFor([&] { return !moderation.running(); }, 30000));  // the runner saw its requests cancelled
-    QVERIFY(moderation.store().pending().size() > 0);                        // and left those items for the next run
-    // No item was failed for the moment without a model, or judged by the new model in the old run.
-    for (const auto& r : moderation.store().items()) {
-        QVERIFY2(r.raw.find("no model") == std::string::npos, r.raw.c_str());
-        if (r.status != "pending") QVERIFY(r.modelId.find("model-sharded") == std::string::npos);
-    }
-    askCase01(h);
-}
-
-void UiTest::badModelFolderNamesTheFile() {
-    QTemporaryDir empty;
-    ui::GenerationSettings s;
-    s.modelDir = empty.path();
-    auto store = std::make_unique<ui::ChatStore>(empty.filePath("c.sqlite3"));
-    ui::MainWindow w(store.get(), s);
-    app::EngineController c(std::make_unique<app::LocalBackend>());
-    app::wireWindow(&w, &c);
-    QSignalSpy failed(&c, &app::EngineController::loadFailed);
-    c.load(s);
-    QVERIFY(failed.wait(10000));
-    QVERIFY(failed.first().first().toString().contains("config.json"));
-    QVERIFY(!w.modelReady());
-}
-
-void UiTest::monitorRecordsRequestsAndMemory() {
-    QCOMPARE(ui::percentileOf({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 95), 9.55);
-    Harness h(std::make_unique<FakeBackend>(QStringList{"a", "b"}, 5));
-    ui::MonitorWidget monitor;
-    app::wireMonitor(&monitor, h.controller.get());
-    QVERIFY(h.waitLoaded());
-    for (int i = 0; i < 3; ++i) {
-        h.window->composer()->setText(QStringLiteral("q%1").arg(i));
-        h.window->send();
-        QVERIFY(h.waitIdle());
-    }
-    QVERIFY(QTest::qWaitFor([&] { return monitor.requests()->rowCount() == 3; }, 5000));
-    QCOMPARE(monitor.requests()->data(monitor.requests()->index(0, 2), Qt::DisplayRole).toString(), QStringLiteral("chat"));
-    QVERIFY(monitor.percentileText().contains("TTFT P50 12.0"));
-    // The controller samples memory every 250 ms; CPU runs degrade to a note, no GPU numbers.
-    QVERIFY(QTest::qWaitFor([&] { return monitor.memoryPointCount() >= 2; }, 3000));
-    QVERIFY(!monitor.note().isEmpty());
-    QTemporaryDir d;
-    QVERIFY(monitor.exportCsv(d.filePath("r.csv")));
-    QFile f(d.filePath("r.csv"));
-    QVERIFY(f.open(QIODevice::ReadOnly));
-    const auto lines = QString::fromUtf8(f.readAll()).trimmed().split('\n');
-    QCOMPARE(lines.size(), 4);
-    QVERIFY(lines[0].startsWith("time,id,source"));
-    QVERIFY(lines[1].contains(",chat,"));
-    // The Benchmark tab runs through the same backend as the chat (here the fake: its figures).
-    QSignalSpy done(h.controller.get(), &app::EngineController::benchmarkFinished);
-    const int before = static_cast<const FakeBackend*>(h.controller->backend().get())->calls.load();
-    Q_EMIT monitor.benchmarkRequested(64, 64, "x", 2, 0, 1, 1);
-    QVERIFY(done.wait(5000));
-    const QString report = done.first().first().toString();
-    QVERIFY2(report.contains("sightline-bench  fake") && report.contains("\"ttft\""), qPrintable(report));
-    QCOMPARE(static_cast<const FakeBackend*>(h.controller->backend().get())->calls.load(), before + 1);
-}
-
-void UiTest::reviewKeysDecideAndPersist() {
-    QTemporaryDir dir;
-    const QString csv = dir.filePath("q.csv");
-    QFile f(csv);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(QStringLiteral("id,image,title,text\nx1,%1,One,first\nx2,%2,Two,second\nx3,%3,Three,third\n")
-                .arg(kFixtures + "/cases/images/img_1x1.png", kFixtures + "/cases/images/img_57x91.png",
-                     kFixtures + "/cases/images/img_300x200.png")
-                .toUtf8());
-    f.close();
-    ui::ReviewWidget review;
-    review.resize(900, 600);
-    review.show();
-    auto backend = std::make_shared<FakeBackend>(QStringList{"x"}, 1);
-    app::ModerationController ctl(&review, backend, dir.filePath("m.db"), "tester");
-    ctl.importQueue(csv);
-    QCOMPARE(review.visibleIds(), (QStringList{"x1", "x2", "x3"}));
-    // Model verdicts for two items (as a run would write them).
-    for (auto [id, verdict, conf] :
-         {std::tuple{"x1", moderation::VerdictKind::Reject, 0.9}, std::tuple{"x2", moderation::VerdictKind::Approve, 0.3}}) {
-        moderation::ModerationStore::Judgement j;
-        j.id = id;
-        moderation::Verdict v;
-        v.verdict = verdict;
-        v.confidence = conf;
-        j.verdict = v;
-        QVERIFY(ctl.store().recordJudgement(j));
-    }
-    ctl.refresh();
-    QSignalSpy decided(&review, &ui::ReviewWidget::decisionMade);
-    review.setFocus();
-    QCOMPARE(review.currentId(), QStringLiteral("x1"));
-    QTest::keyClick(&review, Qt::Key_A);  // overrides the model's reject
-    QCOMPARE(decided.count(), 1);
-    QCOMPARE(decided[0][0].toString(), QStringLiteral("x1"));
-    QCOMPARE(decided[0][1].toString(), QStringLiteral("approve"));
-    QCOMPARE(review.currentId(), QStringLiteral("x2"));  // advanced
-    QTest::keyClick(&review, Qt::Key_N);
-    QCOMPARE(review.currentId(), QStringLiteral("x3"));
-    QTest::keyClick(&review, Qt::Key_P);
-    QCOMPARE(review.currentId(), QStringLiteral("x2"));
-    QTest::keyClick(&review, Qt::Key_R);
-    QTest::keyClick(&review, Qt::Key_E);
-    QCOMPARE(decided.count(), 3);
-    QCOMPARE(ctl.store().item("x1")->decision, std::string("approve"));
-    QCOMPARE(ctl.store().item("x1")->reviewer, std::string("tester"));
-    QCOMPARE(ctl.store().item("x3")->decision, std::string("escalate"));
-    QVERIFY(ctl.store().verifyAudit().ok);
-    QCOMPARE(ctl.store().auditCount(), 5);  // 2 verdicts + 3 decisions
-    review.setFilter(ui::ReviewWidget::Filter::Disagreements);
-    QCOMPARE(review.visibleIds(), (QStringList{"x1", "x2"}));  // approve vs reject; reject vs approve
-    review.setFilter(ui::ReviewWidget::Filter::LowConfidence);
-    QCOMPARE(review.visibleIds(), (QStringList{"x2"}));
-    review.setFilter(ui::ReviewWidget::Filter::All);
-    review.setSortByConfidence(true);
-    QCOMPARE(review.visibleIds(), (QStringList{"x2", "x1", "x3"}));
-    // Running without an engine model is refused with a message, not a crash.
-    QSignalSpy problems(&ctl, &app::ModerationController::problem);
-    ctl.run();
-    QCOMPARE(problems.count(), 1);
-}
-
-namespace {
-
-// The tool button with this text on a message widget.
-QToolButton* button(ui::MessageWidget* w, const QString& text) {
-    for (auto* b : w->findChildren<QToolButton*>())
-        if (b->text() == text && b->isVisible()) return b;
-    return nullptr;
-}
-
-QStringList pathTexts(const Harness& h) {
-    QStringList out;
-    for (const auto& m : h.store->messages(h.window->currentChat())) out << m.text;
-    return out;
-}
-
-void ask(Harness& h, const QString& text) {
-    h.window->composer()->setText(text);
-    h.window->send();
-    QVERIFY(h.waitIdle());
-}
-
-void clickChat(ui::MainWindow* w, qint64 chatId) {
-    QListWidget* list = w->chatList()->list();
-    QListWidgetItem* item = w->chatList()->itemFor(chatId);
-    QVERIFY(item);
-    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(item).center());
-}
-
-}  // namespace
 
 void UiTest::regenerateAndEditResend() {
     // Nothing written or received is deleted: Regenerate adds a version, Edit starts a branch.
@@ -931,23 +586,6 @@ void UiTest::chatListGroupsSearchesAndDeletes() {
     QVERIFY(panel->itemFor(a)->text().startsWith("Zoo\n"));
 }
 
-void UiTest::settingsBreakingASamplingRuleFailTheRequest() {
-    // A settings file can hold what the dialog never offers (top_p 0): the chat applies the rule every
-    // front end shares, with its message, and sends nothing.
-    ui::GenerationSettings s;
-    s.topP = 0;
-    auto fake = std::make_unique<FakeBackend>(QStringList{"never"}, 1);
-    FakeBackend* raw = fake.get();
-    Harness h(std::move(fake), s);
-    QVERIFY(h.waitLoaded());
-    QSignalSpy failed(h.controller.get(), &app::EngineController::failed);
-    h.window->composer()->setText(QStringLiteral("hi"));
-    h.window->send();
-    QVERIFY(failed.wait(5000));
-    QCOMPARE(failed.first().at(1).toString(), QStringLiteral("top_p must be in (0, 1], got 0"));
-    QCOMPARE(raw->calls.load(), 0);
-}
-
 void UiTest::chatSystemPromptIsSent() {
     auto fake = std::make_unique<FakeBackend>(QStringList{"salve"}, 1);
     FakeBackend* raw = fake.get();
@@ -1033,37 +671,6 @@ void UiTest::deletingTheOpenChatMidAnswer() {
     QCOMPARE(h.window->chatView()->count(), 0);
     QVERIFY(h.store->chats().isEmpty());
     QCOMPARE(h.window->composer()->text(), QStringLiteral("next thought"));
-}
-
-// The chat worker submits and goes on (tokens are gathered by its 30 ms tick): two questions asked
-// back to back are answered at once — decoded in one batch by a real scheduler — instead of the
-// second waiting on the worker thread for the first to finish.
-void UiTest::chatRequestsDoNotWaitForEachOther() {
-    auto fake = std::make_shared<FakeBackend>(QStringList{"a", "b", "c", "d", "e"}, 60);
-    app::EngineController ctl(fake);
-    QSignalSpy loaded(&ctl, &app::EngineController::modelLoaded);
-    ui::GenerationSettings settings;
-    settings.modelDir = QStringLiteral("/fake/model");
-    ctl.load(settings);
-    QVERIFY(loaded.count() == 1 || loaded.wait(5000));
-    QSignalSpy finished(&ctl, &app::EngineController::finished);
-    QSignalSpy chunks(&ctl, &app::EngineController::chunk);
-    for (quint64 id : {1u, 2u}) {
-        ui::GenerationRequest r;
-        r.requestId = id;
-        ui::ChatMessageUi m;
-        m.role = QStringLiteral("user");
-        m.text = QStringLiteral("question %1").arg(id);
-        r.messages = {m};
-        ctl.generate(r);
-    }
-    QVERIFY(QTest::qWaitFor([&] { return finished.count() == 2; }, 10000));
-    QCOMPARE(fake->peakInFlight.load(), 2);
-    QString first, second;  // every token reached its own request, in order
-    for (const auto& c : chunks) (c[0].toULongLong() == 1 ? first : second) += c[1].toString();
-    QCOMPARE(first, QStringLiteral("abcde"));
-    QCOMPARE(second, QStringLiteral("abcde"));
-    QVERIFY(QTest::qWaitFor([&] { return !ctl.busy(); }, 2000));
 }
 
 QTEST_MAIN(UiTest)
