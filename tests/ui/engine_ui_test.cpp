@@ -53,7 +53,6 @@ using sightline::fakes::FakeBackend;
 using ui_harness::Harness;
 using namespace ui_harness;
 
-
 class EngineUiTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
@@ -367,7 +366,6 @@ void EngineUiTest::reviewKeysDecideAndPersist() {
     ctl.run();
     QCOMPARE(problems.count(), 1);
 }
-
 
 void EngineUiTest::settingsBreakingASamplingRuleFailTheRequest() {
     // A settings file can hold what the dialog never offers (top_p 0): the chat applies the rule every
