@@ -19,7 +19,7 @@ struct ImageHeader {
 };
 
 // Throws Error(BadInput) naming `name`: empty data, unknown format, truncated or unreadable header,
-// a size of zero.
+// a size of zero, a PNG whose image data (an IDAT chunk) runs past the end of the data.
 ImageHeader readImageHeader(const uint8_t* data, size_t size, const std::string& name);
 
 }  // namespace sightline::vision

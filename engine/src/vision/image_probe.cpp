@@ -106,6 +106,25 @@ bool webpSize(const Bytes& b, int64_t& w, int64_t& h) {
     return false;
 }
 
+// A PNG's image data (IDAT chunks) must lie inside the file. stb_image grows its compressed-data
+// buffer to the length an IDAT chunk declares before it reads it, so a few hundred bytes declaring a
+// 1 GB IDAT made it allocate 2 GiB (found by fuzz_chat) before failing on the missing data. Other
+// chunks past the end are left to the decoder, which skips them as PIL does.
+void checkPngImageData(const Bytes& b, const std::string& name) {
+    for (size_t at = 8; b.has(at, 8);) {
+        const auto length = static_cast<size_t>(b.be32(at));
+        const size_t left = b.size - at - 8;  // bytes after the chunk's length and type
+        if (length > left) {
+            if (b.starts("IDAT", 4, at + 4))
+                throwBadInput(name + ": truncated PNG (an IDAT chunk declares " + std::to_string(length) + " bytes, " +
+                              std::to_string(left) + " remain)");
+            return;
+        }
+        if (b.starts("IEND", 4, at + 4)) return;
+        at += 8 + length + 4;  // length, type, data, CRC
+    }
+}
+
 }  // namespace
 
 ImageHeader readImageHeader(const uint8_t* data, size_t size, const std::string& name) {
@@ -124,6 +143,7 @@ ImageHeader readImageHeader(const uint8_t* data, size_t size, const std::string&
             hd.width = b.be32(16);
             hd.height = b.be32(20);
         }
+        checkPngImageData(b, name);
     } else if (b.starts("RIFF", 4) && b.starts("WEBP", 4, 8)) {
         hd.format = ImageFormat::WebP;
         read = webpSize(b, hd.width, hd.height);
