@@ -69,6 +69,7 @@ struct Scheduler::Impl {
     void fail(std::unique_ptr<Request> request, std::exception_ptr error);
     void updateRunning();
     void shutdown();
+    std::vector<std::unique_ptr<Request>> takeQueued();  // every waiting request, out of the queues (takes the mutex)
 };
 
 Scheduler::Scheduler(std::shared_ptr<const Model> model, SchedulerOptions options) : m_impl(std::make_unique<Impl>()) {
@@ -304,14 +305,9 @@ void Scheduler::Impl::recover(std::exception_ptr error, bool failWaiting) {
             lane->reset();
         }
         if (failWaiting) {
-            std::vector<std::unique_ptr<Request>> waiting;
+            std::vector<std::unique_ptr<Request>> waiting = takeQueued();
             {
                 std::lock_guard lock(mutex);
-                for (auto& q : queues) {
-                    for (auto& r : q) waiting.push_back(std::move(r));
-                    q.clear();
-                }
-                counters.queued.fill(0);
                 counters.failed += static_cast<int64_t>(waiting.size());
             }
             for (auto& r : waiting) r->promise.set_exception(error);
@@ -342,17 +338,19 @@ void Scheduler::Impl::run() {
     }
 }
 
-void Scheduler::Impl::shutdown() {
+std::vector<std::unique_ptr<Request>> Scheduler::Impl::takeQueued() {
     std::vector<std::unique_ptr<Request>> waiting;
-    {
-        std::lock_guard lock(mutex);
-        for (auto& q : queues) {
-            for (auto& r : q) waiting.push_back(std::move(r));
-            q.clear();
-        }
-        counters.queued.fill(0);
+    std::lock_guard lock(mutex);
+    for (auto& q : queues) {
+        for (auto& r : q) waiting.push_back(std::move(r));
+        q.clear();
     }
-    for (auto& r : waiting) r->cancelUnadmitted();
+    counters.queued.fill(0);
+    return waiting;
+}
+
+void Scheduler::Impl::shutdown() {
+    for (auto& r : takeQueued()) r->cancelUnadmitted();
     for (std::unique_ptr<Lane>* lane : {&batch, &longLane}) {
         if (!*lane) continue;
         for (auto& r : (*lane)->takeAll()) {
