@@ -158,13 +158,15 @@ void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<st
 void EngineWorker::poll() {
     for (size_t i = 0; i < m_active.size();) {
         Active& a = *m_active[i];
+        const bool done = a.future.wait_for(std::chrono::seconds(0)) != std::future_status::timeout;
+        if (done) a.future.wait();  // a deferred future runs here, so its text is in before the flush
         const QString text = a.pending->take();
         if (!text.isEmpty()) Q_EMIT chunk(a.id, text);
-        if (a.future.wait_for(std::chrono::seconds(0)) == std::future_status::timeout) {
+        if (!done) {
             ++i;
             continue;
         }
-        finish(a);  // ready (or deferred: get() runs it)
+        finish(a);
         m_active.erase(m_active.begin() + static_cast<std::ptrdiff_t>(i));
     }
     if (m_active.empty()) {
@@ -173,11 +175,10 @@ void EngineWorker::poll() {
     }
 }
 
+// The future is ready and every token's text has been sent.
 void EngineWorker::finish(Active& a) {
     try {
         const GenerateResult result = a.future.get();
-        const QString tail = a.pending->take();  // the last text, flushed by finish() inside the engine
-        if (!tail.isEmpty()) Q_EMIT chunk(a.id, tail);
         const auto& s = result.stats;
         const ui::MessageStats st = toMessageStats(s);
         Q_EMIT finished(a.id, st, QString::fromLatin1(finishReasonName(result.finishReason)));
@@ -187,8 +188,6 @@ void EngineWorker::finish(Active& a) {
         Q_EMIT requestCompleted(a.id, QStringLiteral("chat"), st, s.imageTokens, s.preprocessMs, s.visionMs, s.prefillMs,
                                 s.peakMemoryBytes - baseline);
     } catch (const Error& e) {
-        const QString tail = a.pending->take();
-        if (!tail.isEmpty()) Q_EMIT chunk(a.id, tail);
         Q_EMIT failed(a.id, QString::fromStdString(repairUtf8(e.what())), e.kind() == ErrorKind::OutOfMemory);
     } catch (const std::exception& e) {
         Q_EMIT failed(a.id, QString::fromStdString(repairUtf8(e.what())), false);
