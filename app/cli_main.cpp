@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli_moderate_eval.h"
 #include "cli_options.h"
 #include "local_backend.h"
 #include "moderation.h"
@@ -37,6 +38,8 @@ const char* kUsage = R"(usage:
       [--device ...] [--dtype ...] [--max-new-tokens N] [--think] [--json] [AUDIT]
   sightline-cli decide --db FILE --id ID --decision approve|reject|escalate|undo --reviewer NAME [--note TEXT] [AUDIT]
   sightline-cli export --db FILE (--csv OUT | --jsonl OUT) [AUDIT]
+  sightline-cli moderate-eval --db FILE --labels LABELS.csv [--bins N] [--json]
+      precision/recall/F1 per label and reject category, macro-F1, agreement, confusion matrix, calibration (ECE)
   sightline-cli audit verify DB [AUDIT]       exit 0 intact, 3 tampered
   sightline-cli audit checkpoint DB [AUDIT]   appends a signed (count, last hash) to the checkpoint file
       AUDIT: [--audit-key FILE] (default $SIGHTLINE_AUDIT_KEY or ~/.config/sightline/audit.key, created 0600 on first use)
@@ -364,6 +367,7 @@ int main(int argc, char** argv) {
             return cmdDecide(
                 cli::Args(argc, argv, 2, {"--db", "--id", "--decision", "--reviewer", "--note", "--audit-key", "--checkpoints"}, {}));
         if (cmd == "export") return cmdExport(cli::Args(argc, argv, 2, {"--db", "--csv", "--jsonl", "--audit-key", "--checkpoints"}, {}));
+        if (cmd == "moderate-eval") return cli::moderateEval(cli::Args(argc, argv, 2, {"--db", "--labels", "--bins"}, {"--json"}));
         if (cmd == "audit") return cmdAudit(cli::Args(argc, argv, 2, {"--audit-key", "--checkpoints"}, {}));
         if (cmd == "tokenize") return cmdTokenize(cli::Args(argc, argv, 2, {"--model"}, {}));
         if (cmd == "inspect") return cmdInspect(cli::Args(argc, argv, 2, {"--model", "--image", "--max-image-pixels"}, {}));

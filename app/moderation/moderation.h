@@ -57,6 +57,21 @@ inline constexpr int64_t kMaxImageFileBytes = int64_t(512) << 20;
 // maxBytes. Throws Error(BadInput) with the reason.
 std::string readImageFile(const std::string& path, int64_t maxBytes = kMaxImageFileBytes);
 
+// Any input file (queue, labels): the same rules as readImageFile; `what` names the file's role
+// in the messages ("labels" → "no such labels file", "over the labels limit").
+std::string readInputFile(const std::string& path, int64_t maxBytes, const std::string& what);
+
+// RFC 4180 CSV (quoted fields may hold commas, "" and newlines): calls onRecord once per record
+// with its 1-based number (a quoted newline does not start a record; a blank line is a record of
+// one empty field). onRecord may move the fields out. Throws Error(BadInput) naming `where` for an
+// unterminated quote. Memory: one record at a time.
+void forEachCsvRecord(const std::string& text, const std::string& where,
+                      const std::function<void(size_t number, std::vector<std::string>& fields)>& onRecord);
+
+// The prefix of an item's error when the model answered but no verdict could be read from it (the
+// other errors are the engine's or the image's).
+inline constexpr const char* kUnparsedOutputError = "Model output could not be read: ";
+
 std::string sha256Hex(const std::string& bytes);
 // "" when the file cannot be read (with the reason in *error).
 std::string sha256OfFile(const std::string& path, std::string* error = nullptr);

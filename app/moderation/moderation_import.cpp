@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -21,12 +22,11 @@ namespace sightline::moderation {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-namespace {
-
-// RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines.
-std::vector<std::vector<std::string>> parseCsv(const std::string& s, const std::string& where) {
-    std::vector<std::vector<std::string>> rows(1);
+void forEachCsvRecord(const std::string& s, const std::string& where,
+                      const std::function<void(size_t number, std::vector<std::string>& fields)>& onRecord) {
+    std::vector<std::string> record;
     std::string field;
+    size_t number = 1;
     bool quoted = false, fieldStarted = false;
     for (size_t i = 0; i < s.size(); ++i) {
         const char c = s[i];
@@ -45,22 +45,33 @@ std::vector<std::vector<std::string>> parseCsv(const std::string& s, const std::
             quoted = true;
             fieldStarted = true;
         } else if (c == ',') {
-            rows.back().push_back(field);
+            record.push_back(std::move(field));
             field.clear();
             fieldStarted = false;
         } else if (c == '\n' || c == '\r') {
             if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
-            rows.back().push_back(field);
+            record.push_back(std::move(field));
             field.clear();
             fieldStarted = false;
-            rows.emplace_back();
+            onRecord(number++, record);
+            record.clear();
         } else {
             field += c;
             fieldStarted = true;
         }
     }
     if (quoted) throwBadInput(where + ": unterminated quoted field");
-    if (fieldStarted || !rows.back().empty()) rows.back().push_back(field);
+    if (fieldStarted || !record.empty()) {
+        record.push_back(std::move(field));
+        onRecord(number, record);
+    }
+}
+
+namespace {
+
+std::vector<std::vector<std::string>> parseCsv(const std::string& s, const std::string& where) {
+    std::vector<std::vector<std::string>> rows;
+    forEachCsvRecord(s, where, [&rows](size_t, std::vector<std::string>& fields) { rows.push_back(std::move(fields)); });
     while (!rows.empty() && (rows.back().empty() || (rows.back().size() == 1 && rows.back()[0].empty()))) rows.pop_back();
     return rows;
 }
@@ -125,7 +136,7 @@ std::string readRegularFile(const std::string& path, int64_t maxBytes, const std
     if (S_ISDIR(st.st_mode)) throwBadInput(path + " is a folder, not an " + what + " file");
     if (!S_ISREG(st.st_mode)) throwBadInput(path + " is not a regular file (device, FIFO or socket): not read");
     if (st.st_size > maxBytes)
-        throwBadInput(path + " is " + std::to_string(st.st_size) + " bytes, over the image limit of " + std::to_string(maxBytes));
+        throwBadInput(path + " is " + std::to_string(st.st_size) + " bytes, over the " + what + " limit of " + std::to_string(maxBytes));
     // Reads at most maxBytes + 1 even if the file grows meanwhile.
     std::string bytes;
     bytes.resize(static_cast<size_t>(st.st_size));
@@ -153,6 +164,10 @@ constexpr int64_t kMaxPolicyFileBytes = int64_t(16) << 20;
 
 std::string readImageFile(const std::string& path, int64_t maxBytes) {
     return readRegularFile(path, maxBytes, "image");
+}
+
+std::string readInputFile(const std::string& path, int64_t maxBytes, const std::string& what) {
+    return readRegularFile(path, maxBytes, what);
 }
 
 std::string sha256OfFile(const std::string& path, std::string* error) {

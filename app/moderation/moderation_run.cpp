@@ -109,7 +109,7 @@ void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOpti
                 j.error.clear();
                 return Outcome::Done;
             }
-            j.error = "Model output could not be read: " + why;
+            j.error = kUnparsedOutputError + why;
             if (f.attempt >= o.retries) return Outcome::Done;
             ++f.attempt;
             return send(f);
