@@ -52,13 +52,15 @@ ReviewWidget::ReviewWidget(QWidget* parent) : QWidget(parent) {
     auto* cancelBtn = new QPushButton(tr("Cancel"), this);
     auto* exportBtn = new QPushButton(tr("Export…"), this);
     auto* policyBtn = new QPushButton(tr("Policy…"), this);
+    auto* evalBtn = new QPushButton(tr("Evaluate…"), this);
+    evalBtn->setToolTip(tr("Measure the verdicts against labels you import: precision, recall, F1, confusion, calibration"));
     auto* undoBtn = new QPushButton(tr("Undo decision"), this);
     undoBtn->setToolTip(tr("Take back the last decision made here (Ctrl+Z)"));
     undoBtn->setEnabled(false);
     m_undoButton = undoBtn;
     m_progress = new QProgressBar(this);
     m_runLabel = new QLabel(this);
-    for (QWidget* w : std::initializer_list<QWidget*>{importBtn, runBtn, m_pause, cancelBtn, exportBtn, policyBtn, undoBtn}) {
+    for (QWidget* w : std::initializer_list<QWidget*>{importBtn, runBtn, m_pause, cancelBtn, exportBtn, policyBtn, evalBtn, undoBtn}) {
         w->setFocusPolicy(Qt::NoFocus);  // single-letter keys stay with the review
         top->addWidget(w);
     }
@@ -130,6 +132,7 @@ ReviewWidget::ReviewWidget(QWidget* parent) : QWidget(parent) {
     connect(undoBtn, &QPushButton::clicked, this, &ReviewWidget::undo);
     connect(exportBtn, &QPushButton::clicked, this, &ReviewWidget::exportRequested);
     connect(policyBtn, &QPushButton::clicked, this, &ReviewWidget::policyEditRequested);
+    connect(evalBtn, &QPushButton::clicked, this, &ReviewWidget::evaluationRequested);
     connect(m_filterBox, &QComboBox::currentIndexChanged, this, [this](int i) { setFilter(static_cast<Filter>(i)); });
     connect(m_sortBox, &QComboBox::currentIndexChanged, this, [this](int i) { setSortByConfidence(i == 1); });
     connect(m_list, &QListWidget::currentRowChanged, this, [this] { showCurrent(); });

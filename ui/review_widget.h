@@ -75,6 +75,7 @@ Q_SIGNALS:
     void cancelRequested();
     void exportRequested();
     void policyEditRequested();
+    void evaluationRequested();  // "Evaluate…": the verdicts against imported labels
 
 protected:
     void keyPressEvent(QKeyEvent* e) override;

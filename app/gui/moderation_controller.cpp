@@ -1,14 +1,15 @@
 #include "moderation_controller.h"
 
 #include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QMetaObject>
 #include <QTimer>
 
+#include "moderation_eval_view.h"
 #include "moderation_runner.h"
 #include "policy_dialog.h"
 #include "review_widget.h"
-
-#include <QFileInfo>
 
 namespace sightline::app {
 
@@ -19,6 +20,7 @@ ModerationController::ModerationController(ui::ReviewWidget* widget, std::shared
     m_policyPath = QFileInfo(dbPath).absolutePath() + QStringLiteral("/policy.json");
     m_policy = QFileInfo::exists(m_policyPath) ? moderation::loadPolicy(m_policyPath.toStdString()) : moderation::defaultPolicy();
     connect(widget, &ui::ReviewWidget::policyEditRequested, this, [this, widget] { editPolicy(widget); });
+    connect(widget, &ui::ReviewWidget::evaluationRequested, this, &ModerationController::showEvaluation);
     connect(widget, &ui::ReviewWidget::decisionMade, this, &ModerationController::onDecision);
     connect(widget, &ui::ReviewWidget::undoRequested, this, &ModerationController::onUndo);
     connect(widget, &ui::ReviewWidget::runRequested, this, &ModerationController::run);
@@ -95,16 +97,62 @@ void ModerationController::updateMetrics() {
         Q_EMIT problem(QString::fromStdString(repairUtf8(e.what())));
         return;
     }
-    m_widget->setMetrics(tr("%1 items · %2 judged · %3 errors · %4 decided · %5 items/h · agreement %6% · override rate %7% · "
-                            "median review %8 s")
-                             .arg(m.items)
-                             .arg(m.judged)
-                             .arg(m.errors)
-                             .arg(m.decided)
-                             .arg(m.itemsPerHour, 0, 'f', 0)
-                             .arg(100 * m.agreement, 0, 'f', 0)
-                             .arg(100 * m.overrideRate, 0, 'f', 0)
-                             .arg(m.medianReviewMs / 1000.0, 0, 'f', 1));
+    QString text = tr("%1 items · %2 judged · %3 errors · %4 decided · %5 items/h · agreement %6% · override rate %7% · "
+                      "median review %8 s")
+                       .arg(m.items)
+                       .arg(m.judged)
+                       .arg(m.errors)
+                       .arg(m.decided)
+                       .arg(m.itemsPerHour, 0, 'f', 0)
+                       .arg(100 * m.agreement, 0, 'f', 0)
+                       .arg(100 * m.overrideRate, 0, 'f', 0)
+                       .arg(m.medianReviewMs / 1000.0, 0, 'f', 1);
+    if (!m_labels.empty()) {
+        try {
+            const moderation::EvalReport r = moderation::evaluateModeration(*m_store, m_labels);
+            text += QStringLiteral("\n") + evalFooter(r);
+            if (m_evalDialog) m_evalDialog->setView(toEvalView(r, m_labelsPath));
+        } catch (const std::exception& e) {
+            Q_EMIT problem(QString::fromStdString(repairUtf8(e.what())));
+        }
+    }
+    m_widget->setMetrics(text);
+}
+
+std::optional<moderation::EvalReport> ModerationController::evaluation() const {
+    if (m_labels.empty()) return std::nullopt;
+    return moderation::evaluateModeration(*m_store, m_labels);
+}
+
+bool ModerationController::importLabels(const QString& path) {
+    try {
+        std::vector<moderation::LabelRow> labels = moderation::loadLabels(path.toStdString());
+        if (labels.empty()) throw Error(ErrorKind::BadInput, path.toStdString() + ": no labels (only a header)");
+        m_labels = std::move(labels);
+        m_labelsPath = path;
+    } catch (const std::exception& e) {
+        Q_EMIT problem(tr("Labels not imported: %1").arg(QString::fromStdString(repairUtf8(e.what()))));
+        return false;
+    }
+    updateMetrics();
+    return true;
+}
+
+void ModerationController::chooseLabels(QWidget* parent) {
+    const QString p = QFileDialog::getOpenFileName(parent, tr("Import labels"), QFileInfo(m_labelsPath).absolutePath(),
+                                                   tr("Labels (*.csv);;All files (*)"));
+    if (!p.isEmpty()) importLabels(p);
+}
+
+void ModerationController::showEvaluation() {
+    if (!m_evalDialog) {
+        m_evalDialog = new ui::ModerationEvalDialog(m_widget);
+        connect(m_evalDialog, &ui::ModerationEvalDialog::importLabelsRequested, this, [this] { chooseLabels(m_evalDialog); });
+    }
+    if (!m_labels.empty()) updateMetrics();
+    m_evalDialog->show();
+    m_evalDialog->raise();
+    m_evalDialog->activateWindow();
 }
 
 void ModerationController::importQueue(const QString& path) {

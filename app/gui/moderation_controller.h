@@ -4,16 +4,20 @@
 // stays usable; results reach the widget through queued signals. Pause and cancel are atomics set
 // from the GUI thread. Nothing thrown on the runner thread escapes it: a failing item is marked
 // error by the pipeline, anything else becomes a problem() message. The footer metrics are
-// refreshed during a run (coalesced to a few times a second).
+// refreshed during a run (coalesced to a few times a second), and so is the evaluation against
+// imported labels (footer summary and the modeless "Evaluate…" window).
 #pragma once
 
 #include <QObject>
+#include <QPointer>
 #include <QThread>
 #include <atomic>
 #include <memory>
 
 #include "inference_backend.h"
 #include "moderation.h"
+#include "moderation_eval.h"
+#include "moderation_eval_dialog.h"
 
 namespace sightline::ui {
 class ReviewWidget;
@@ -40,6 +44,15 @@ public:
     const moderation::Policy& policy() const { return m_policy; }
     bool running() const { return m_running.load(); }
     moderation::ModerationStore& store() { return *m_store; }
+    // Labels (id,label,category CSV) to evaluate the queue's verdicts against; replaces earlier ones.
+    // A malformed file is refused with problem() naming the row; the earlier labels stay.
+    bool importLabels(const QString& path);
+    void chooseLabels(QWidget* parent);  // file dialog, then importLabels
+    // Opens (or raises) the evaluation window; it follows the queue until closed.
+    void showEvaluation();
+    ui::ModerationEvalDialog* evaluationDialog() const { return m_evalDialog; }
+    // The evaluation of the current queue against the labels (nullopt without labels).
+    std::optional<moderation::EvalReport> evaluation() const;
 
 Q_SIGNALS:
     void problem(const QString& message);
@@ -50,6 +63,9 @@ private:
     void scheduleMetrics();  // GUI thread
     void updateMetrics();
     bool m_metricsPending = false;
+    std::vector<moderation::LabelRow> m_labels;
+    QString m_labelsPath;
+    QPointer<ui::ModerationEvalDialog> m_evalDialog;  // child of the widget, made on first use
     ui::ReviewWidget* m_widget;
     std::shared_ptr<const InferenceBackend> m_backend;
     std::unique_ptr<moderation::ModerationStore> m_store;

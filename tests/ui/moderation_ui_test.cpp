@@ -16,6 +16,7 @@
 
 #include "fake_backend.h"
 #include "moderation_controller.h"
+#include "moderation_eval_dialog.h"
 #include "review_widget.h"
 
 using namespace sightline;
@@ -80,6 +81,7 @@ private Q_SLOTS:
     void failedItemsSayWhyAndImportWarns();
     void pausedRunShowsNoRate();
     void footerCountersMoveDuringARun();
+    void evaluationAgainstImportedLabels();
     void runnerThreadSurvivesThrowsAndBadBytes();
 };
 
@@ -254,6 +256,68 @@ void ModerationUiTest::runnerThreadSurvivesThrowsAndBadBytes() {
     QVERIFY(backend->requestSources() == std::vector<RequestSource>(4, RequestSource::Moderation));
     QCOMPARE(problems.count(), 0);
     QVERIFY(ctl.store().verifyAudit().ok);
+}
+
+// Issue #13: labels imported into the dock, the Evaluate… window and the footer follow the run; a
+// malformed labels file is refused naming its row and the earlier labels stay.
+void ModerationUiTest::evaluationAgainstImportedLabels() {
+    QTemporaryDir dir;
+    ui::ReviewWidget review;
+    auto backend = std::make_shared<ScriptedBackend>();
+    app::ModerationController ctl(&review, backend, dir.filePath(QStringLiteral("m.db")), QStringLiteral("tester"), nullptr, keyIn(dir));
+    QSignalSpy problems(&ctl, &app::ModerationController::problem);
+    ctl.importQueue(writeQueue(dir, {QStringLiteral("e1,%1,Fine one").arg(fixtureImage("img_1x1.png")),
+                                     QStringLiteral("e2,%1,Throw it").arg(fixtureImage("img_1x1.png")),
+                                     QStringLiteral("e3,%1,Bytes bad").arg(fixtureImage("img_1x1.png")),
+                                     QStringLiteral("e4,%1,Extra").arg(fixtureImage("img_1x1.png"))}));
+    auto write = [&dir](const char* name, const QByteArray& data) {
+        QFile f(dir.filePath(QLatin1String(name)));
+        if (!f.open(QIODevice::WriteOnly) || f.write(data) != data.size()) return QString();
+        return f.fileName();
+    };
+    QVERIFY(!ctl.evaluation());
+    QVERIFY(ctl.importLabels(write("labels.csv", "id,label,category\ne1,reject,x\ne2,approve,\ne3,escalate,review\ne9,approve,\n")));
+    auto before = ctl.evaluation();
+    QVERIFY(before);
+    QCOMPARE(before->n, 4);
+    QCOMPARE(before->missing, 4);  // nothing judged yet, and e9 is not in the queue
+    QCOMPARE(before->unlabelled, 1);
+    // The toolbar's Evaluate… opens the window.
+    QPushButton* evalBtn = nullptr;
+    for (auto* b : review.findChildren<QPushButton*>())
+        if (b->text() == QStringLiteral("Evaluate…")) evalBtn = b;
+    QVERIFY(evalBtn);
+    evalBtn->click();
+    QVERIFY(ctl.evaluationDialog());
+    QVERIFY(ctl.evaluationDialog()->isVisible());
+    QVERIFY2(ctl.evaluationDialog()->view().summary.contains(QStringLiteral("4 labelled items")),
+             qPrintable(ctl.evaluationDialog()->view().summary));
+
+    ctl.run();
+    QVERIFY(QTest::qWaitFor([&] { return !ctl.running(); }, 20000));
+    const auto after = ctl.evaluation();
+    QCOMPARE(after->correct, 1);  // e1 rejected as labelled
+    QCOMPARE(after->failed, 1);   // e2: the engine threw
+    QCOMPARE(after->unparsed, 1);  // e3: unreadable output
+    QCOMPARE(after->missing, 1);   // e9
+    QCOMPARE(after->unlabelled, 1);
+    QCOMPARE(after->unlabelledIds, std::vector<std::string>{"e4"});
+    QCOMPARE(after->confusion[0][4], int64_t(1));
+    QCOMPARE(after->confusion[2][3], int64_t(1));
+    // The window and the footer followed the run without being asked.
+    QVERIFY2(QTest::qWaitFor([&] { return ctl.evaluationDialog()->view().summary.contains(QStringLiteral("agreement 0.250")); }, 5000),
+             qPrintable(ctl.evaluationDialog()->view().summary));
+    const QString html = ctl.evaluationDialog()->html();
+    for (const char* want : {"Confusion", "unparsed", "Calibration", "e9", "e4", "precision"})
+        QVERIFY2(html.contains(QLatin1String(want)), want);
+    QVERIFY2(review.metricsText().contains(QStringLiteral("vs labels: macro-F1")), qPrintable(review.metricsText()));
+    QCOMPARE(problems.count(), 0);
+
+    // A malformed file: refused with its row named, the labels in use stay.
+    QVERIFY(!ctl.importLabels(write("bad.csv", "id,label,category\ne1,reject,x\ne2,perhaps,\n")));
+    QCOMPARE(problems.count(), 1);
+    QVERIFY2(problems.at(0).at(0).toString().contains(QStringLiteral("row 3")), qPrintable(problems.at(0).at(0).toString()));
+    QCOMPARE(ctl.evaluation()->n, 4);
 }
 
 QTEST_MAIN(ModerationUiTest)
