@@ -45,9 +45,12 @@ MainWindow::MainWindow(ChatStore* store, const GenerationSettings& settings, QWi
     cv->setContentsMargins(12, 10, 12, 10);
     cv->setSpacing(8);
     m_notice = new NoticeBanner(center);
+    m_demoNotice = new NoticeBanner(center);
+    m_demoNotice->setObjectName(QStringLiteral("demoNotice"));
     m_view = new ChatView(center);
     m_view->setMinimumHeight(160);  // a dock opened below never squeezes the conversation away
     m_composer = new Composer(center);
+    cv->addWidget(m_demoNotice);
     cv->addWidget(m_notice);
     cv->addWidget(m_view, 1);
     cv->addWidget(m_composer);
@@ -131,6 +134,10 @@ void MainWindow::changeEvent(QEvent* event) {
 }
 
 void MainWindow::showFirstRunHelp(bool askForFolder) {
+    if (m_settings.modelDir.isEmpty() && !m_demoDir.isEmpty()) {
+        m_view->setPlaceholder(demoWelcomeHtml());
+        return;
+    }
     if (!m_settings.modelDir.isEmpty()) {
         m_view->setPlaceholder(
             tr("<h2>Ask about an image</h2><p>Drop, paste or attach an image, type a question, "
@@ -168,7 +175,7 @@ void MainWindow::openSettings() {
     m_settings = dlg.settings();
     Q_EMIT settingsChanged(m_settings);
     if (m_settings.modelDir != old.modelDir || m_settings.device != old.device || m_settings.dtype != old.dtype || !m_modelReady)
-        if (!m_settings.modelDir.isEmpty()) Q_EMIT loadModelRequested(m_settings);
+        if (!loadableSettings().modelDir.isEmpty()) Q_EMIT loadModelRequested(loadableSettings());
     showFirstRunHelp(false);
 }
 
@@ -191,6 +198,7 @@ void MainWindow::onLoadStarted(const QString& modelDir) {
     m_loadBar->setRange(0, 0);
     m_loadBar->setVisible(true);
     m_cancelLoad->setVisible(true);
+    updateDemoNotice();
 }
 
 void MainWindow::onLoadProgress(const QString& stage, qint64 done, qint64 total) {
@@ -205,10 +213,12 @@ void MainWindow::onModelLoaded(const QString& summary, const QString& device) {
     m_modelReady = true;
     m_loadBar->setVisible(false);
     m_cancelLoad->setVisible(false);
-    m_modelLabel->setText(tr("%1 on %2").arg(summary, device));
+    m_modelLabel->setText(demoModelActive() ? tr("Demo model (coloured shapes, counts, printed words) · %1 on %2").arg(summary, device)
+                                            : tr("%1 on %2").arg(summary, device));
     m_modelLabel->setToolTip(m_loadingDir);
     if (m_notice->kind() == NoticeBanner::Kind::Error) m_notice->dismiss();  // the load problem is solved
-    rememberModel(m_loadingDir);
+    if (!demoModelActive()) rememberModel(m_loadingDir);  // the demo is the fallback, not a choice to remember
+    updateDemoNotice();
     showFirstRunHelp(false);
 }
 
@@ -217,6 +227,7 @@ void MainWindow::onLoadFailed(const QString& message, bool cancelled) {
     m_loadBar->setVisible(false);
     m_cancelLoad->setVisible(false);
     m_modelLabel->setText(cancelled ? tr("Loading cancelled") : tr("No model loaded"));
+    m_demoNotice->dismiss();
     if (!cancelled)
         m_notice->showError(tr("Could not load the model: %1\nChoose the GLM-4.6V-Flash checkpoint folder (with config.json and "
                                "*.safetensors), or check the device in Settings.")

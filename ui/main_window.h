@@ -54,6 +54,17 @@ public:
     // The smallest size at which nothing is cut (composer, status bar, a conversation you can read).
     static constexpr QSize kMinimumSize{720, 520};
 
+    // The bundled demo model's folder ("" when the app has none; app/gui/demo_model.h finds it). The
+    // app loads it when no model is configured (the setting stays empty: the demo is never saved as
+    // the user's choice); while it is the model the window says so (status line, a standing note
+    // with "Get GLM-4.6V-Flash…", the welcome page).
+    void setDemoModelDir(const QString& dir);
+    const QString& demoModelDir() const { return m_demoDir; }
+    bool demoModelActive() const;  // the model loaded or loading is the demo
+    NoticeBanner* demoNotice() const { return m_demoNotice; }
+    QString modelStatusText() const;
+    void showGetModelHelp();  // how to get GLM-4.6V-Flash, with "Open model folder…"
+
     void openChat(qint64 chatId);
     void newChat();
     void showFirstRunHelp(bool askForFolder);
@@ -106,6 +117,9 @@ protected:
 
 private:
     bool modelReadyOrSay();  // false (and the user told why) while no model is loaded
+    GenerationSettings loadableSettings() const;  // m_settings, the demo's folder where none is set
+    void updateDemoNotice();                      // after a load starts, ends or fails
+    QString demoWelcomeHtml() const;
     void buildMenus();
     void rebuildRecentMenu();
     void rememberModel(const QString& modelDir);
@@ -133,6 +147,8 @@ private:
     QProgressBar* m_loadBar = nullptr;
     QPushButton* m_cancelLoad = nullptr;
     NoticeBanner* m_notice = nullptr;
+    NoticeBanner* m_demoNotice = nullptr;  // "this is the demo model", above m_notice
+    QString m_demoDir;
     DropOverlay* m_dropOverlay = nullptr;
     QMenu* m_recentMenu = nullptr;
     QPointer<ImageViewer> m_viewer;

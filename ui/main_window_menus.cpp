@@ -61,6 +61,7 @@ void MainWindow::buildMenus() {
     view->addSeparator();
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->setObjectName(QStringLiteral("helpMenu"));
+    help->addAction(tr("Get GLM-4.6V-Flash…"), this, &MainWindow::showGetModelHelp);
     help->addAction(tr("&Keyboard shortcuts"), QKeySequence(Qt::CTRL | Qt::Key_Slash), this, &MainWindow::showShortcuts);
     QAction* about = help->addAction(tr("&About Sightline"), this, &MainWindow::showAbout);
     about->setMenuRole(QAction::AboutRole);

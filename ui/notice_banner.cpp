@@ -40,7 +40,7 @@ NoticeBanner::NoticeBanner(QWidget* parent) : QFrame(parent) {
     connect(m_close, &QToolButton::clicked, this, &NoticeBanner::dismiss);
     connect(m_action, &QPushButton::clicked, this, [this] {
         const auto act = m_onAction;
-        dismiss();
+        if (m_actionDismisses) dismiss();
         if (act) act();
     });
     setVisible(false);
@@ -50,9 +50,26 @@ QString NoticeBanner::text() const {
     return m_text->text();
 }
 
+QString NoticeBanner::actionText() const {
+    return m_action->isVisibleTo(this) ? m_action->text() : QString();
+}
+
+void NoticeBanner::showNote(const QString& message, const QString& actionText, std::function<void()> action) {
+    m_timer->stop();
+    m_kind = Kind::Info;
+    m_actionDismisses = false;
+    m_text->setText(message);
+    m_onAction = std::move(action);
+    m_action->setText(actionText);
+    m_action->setVisible(!actionText.isEmpty() && m_onAction);
+    restyle();
+    setVisible(true);
+}
+
 void NoticeBanner::showError(const QString& message, const QString& actionText, std::function<void()> action) {
     m_timer->stop();  // an error stays until the user dismisses it
     m_kind = Kind::Error;
+    m_actionDismisses = true;
     m_text->setText(message);
     m_onAction = std::move(action);
     m_action->setText(actionText);
@@ -64,6 +81,7 @@ void NoticeBanner::showError(const QString& message, const QString& actionText, 
 void NoticeBanner::showInfo(const QString& message, int ms) {
     if (isVisible() && m_kind == Kind::Error) return;  // an info never hides an unread error
     m_kind = Kind::Info;
+    m_actionDismisses = true;
     m_text->setText(message);
     m_onAction = {};
     m_action->setVisible(false);

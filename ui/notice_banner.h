@@ -1,7 +1,9 @@
 // The strip above the conversation that tells the user something. Two kinds that look different:
 //  - an error (warning colours, an icon, stays until dismissed or replaced; may offer the action
 //    that fixes it, e.g. "Open model folder…");
-//  - an info note (the window's quiet colours, goes away by itself after a few seconds).
+//  - an info note (the window's quiet colours, goes away by itself after a few seconds);
+//  - a standing note (the info colours, stays until dismissed; its action does not dismiss it),
+//    e.g. "this is the demo model" with "Get GLM-4.6V-Flash…".
 // GUI thread only.
 #pragma once
 
@@ -24,6 +26,8 @@ public:
     explicit NoticeBanner(QWidget* parent = nullptr);
     void showError(const QString& message, const QString& actionText = {}, std::function<void()> action = {});
     void showInfo(const QString& message, int ms = kInfoMs);
+    void showNote(const QString& message, const QString& actionText = {}, std::function<void()> action = {});
+    QString actionText() const;  // "" when no action is offered
     void dismiss();
     Kind kind() const { return m_kind; }
     QString text() const;
@@ -40,6 +44,7 @@ private:
     QToolButton* m_close = nullptr;
     QTimer* m_timer = nullptr;
     std::function<void()> m_onAction;
+    bool m_actionDismisses = true;  // false for a standing note
     bool m_styling = false;
 };
 

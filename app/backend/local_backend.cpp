@@ -66,7 +66,10 @@ ModelInfo LocalBackend::modelInfo() const {
     i.parameters = m->parameterCount();
     i.weightBytes = m->weightBytes();
     char buf[64];
-    std::snprintf(buf, sizeof buf, " (%.2fB params, %s)", static_cast<double>(i.parameters) / 1e9, i.dtype.c_str());
+    // Billions for GLM-4.6V-Flash, millions for the demo and test models (not "0.00B").
+    const bool billions = i.parameters >= 1'000'000'000;
+    std::snprintf(buf, sizeof buf, " (%.2f%s params, %s)", static_cast<double>(i.parameters) / (billions ? 1e9 : 1e6), billions ? "B" : "M",
+                  i.dtype.c_str());
     i.summary = i.name + buf;
     return i;
 }

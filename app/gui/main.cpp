@@ -25,6 +25,7 @@
 #include "chat_store.h"
 #include "chat_view.h"
 #include "composer.h"
+#include "demo_model.h"
 #include "engine_controller.h"
 #include "local_backend.h"
 #include "main_window.h"
@@ -145,8 +146,9 @@ int main(int argc, char** argv) {
     auto* apiStatus = new QLabel(&window);
     window.statusBar()->addPermanentWidget(apiStatus);
     QObject::connect(&api, &app::ApiHost::problem, &window, &ui::MainWindow::showProblem);
-    auto applyApi = [&api, apiStatus](const ui::GenerationSettings& s) {
-        api.apply(s.apiPort, QFileInfo(s.modelDir).fileName());
+    const QString demoModel = app::findDemoModel();  // what runs while no model is configured
+    auto applyApi = [&api, apiStatus, demoModel](const ui::GenerationSettings& s) {
+        api.apply(s.apiPort, QFileInfo(s.modelDir.isEmpty() ? demoModel : s.modelDir).fileName());
         apiStatus->setText(api.status());
     };
     applyApi(settings);
@@ -154,9 +156,9 @@ int main(int argc, char** argv) {
     window.show();
 
     app::scriptScreenshots(cli, scriptOpts, &window, &controller, [&moderationCtl] { return moderationCtl && !moderationCtl->running(); });
-    if (!settings.modelDir.isEmpty())
-        controller.load(settings);
-    else if (!cli.isSet(scriptOpts.shot) && QGuiApplication::platformName() != QLatin1String("offscreen"))
+    // --model, else the saved model, else the demo model (labelled as a demo in the window).
+    if (app::loadStartupModel(&window, &controller, settings, demoModel).isEmpty() && !cli.isSet(scriptOpts.shot) &&
+        QGuiApplication::platformName() != QLatin1String("offscreen"))
         QTimer::singleShot(300, &window, [&window] { window.showFirstRunHelp(true); });
     return app.exec();
 }
