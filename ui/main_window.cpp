@@ -217,7 +217,7 @@ void MainWindow::onModelLoaded(const QString& summary, const QString& device) {
                                             : tr("%1 on %2").arg(summary, device));
     m_modelLabel->setToolTip(m_loadingDir);
     if (m_notice->kind() == NoticeBanner::Kind::Error) m_notice->dismiss();  // the load problem is solved
-    if (!demoModelActive()) rememberModel(m_loadingDir);  // the demo is the fallback, not a choice to remember
+    if (!demoModelActive()) rememberModel(m_loadingDir);                     // the demo is the fallback, not a choice to remember
     updateDemoNotice();
     showFirstRunHelp(false);
 }

@@ -116,7 +116,7 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
-    bool modelReadyOrSay();  // false (and the user told why) while no model is loaded
+    bool modelReadyOrSay();                       // false (and the user told why) while no model is loaded
     GenerationSettings loadableSettings() const;  // m_settings, the demo's folder where none is set
     void updateDemoNotice();                      // after a load starts, ends or fails
     QString demoWelcomeHtml() const;

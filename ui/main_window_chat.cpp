@@ -67,7 +67,7 @@ void MainWindow::newChat() {
 bool MainWindow::modelReadyOrSay() {
     if (m_modelReady) return true;
     showProblem(loadableSettings().modelDir.isEmpty() ? tr("No model yet: choose the GLM-4.6V-Flash folder with File → Open model folder…")
-                                              : tr("The model is not loaded yet."));
+                                                      : tr("The model is not loaded yet."));
     return false;
 }
 

@@ -46,16 +46,17 @@ void MainWindow::updateDemoNotice() {
 }
 
 QString MainWindow::demoWelcomeHtml() const {
-    return tr("<h2>Welcome to Sightline</h2>"
-              "<p>You are using the <b>demo model</b>: a tiny model trained for this app that knows coloured shapes "
-              "(circle, square, triangle, star in red, green, blue, yellow, purple, orange), how many there are, "
-              "one printed word, and where an object is. Attach an image like that and ask, for example, "
-              "<i>What colour is the circle?</i>, <i>How many shapes are there?</i>, <i>What word is written in the image?</i> "
-              "or <i>Where is the red square?</i> It cannot answer anything else.</p>"
-              "<p>For real questions about any image, get <b>GLM-4.6V-Flash</b> (about 21 GB) from "
-              "<a href=\"https://huggingface.co/zai-org/GLM-4.6V-Flash\">Hugging Face</a>, for example with "
-              "<code>huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash</code>, "
-              "then choose that folder with <i>File → Open model folder…</i>.</p>");
+    return tr(
+        "<h2>Welcome to Sightline</h2>"
+        "<p>You are using the <b>demo model</b>: a tiny model trained for this app that knows coloured shapes "
+        "(circle, square, triangle, star in red, green, blue, yellow, purple, orange), how many there are, "
+        "one printed word, and where an object is. Attach an image like that and ask, for example, "
+        "<i>What colour is the circle?</i>, <i>How many shapes are there?</i>, <i>What word is written in the image?</i> "
+        "or <i>Where is the red square?</i> It cannot answer anything else.</p>"
+        "<p>For real questions about any image, get <b>GLM-4.6V-Flash</b> (about 21 GB) from "
+        "<a href=\"https://huggingface.co/zai-org/GLM-4.6V-Flash\">Hugging Face</a>, for example with "
+        "<code>huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash</code>, "
+        "then choose that folder with <i>File → Open model folder…</i>.</p>");
 }
 
 void MainWindow::showGetModelHelp() {

@@ -22,8 +22,9 @@ ModerationEvalDialog::ModerationEvalDialog(QWidget* parent) : QDialog(parent) {
     m_tables->setAccessibleName(tr("Evaluation tables"));
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     auto* importBtn = buttons->addButton(tr("Import labels…"), QDialogButtonBox::ActionRole);
-    importBtn->setToolTip(tr("A CSV with the columns id,label,category: label approve, reject or escalate; category the rule a "
-                             "reject breaks"));
+    importBtn->setToolTip(
+        tr("A CSV with the columns id,label,category: label approve, reject or escalate; category the rule a "
+           "reject breaks"));
     connect(importBtn, &QPushButton::clicked, this, &ModerationEvalDialog::importLabelsRequested);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
     auto* v = new QVBoxLayout(this);

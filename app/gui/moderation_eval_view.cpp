@@ -51,7 +51,8 @@ ui::EvalView toEvalView(const moderation::EvalReport& r, const QString& labelsFi
                        .arg(r.missing);
     if (r.missing > 0) v.notes << tr("Not judged: %1").arg(ids(r.missingIds, r.missing));
     if (r.unlabelled > 0)
-        v.notes << tr("%1 items of the queue have no label and are not scored: %2").arg(r.unlabelled).arg(ids(r.unlabelledIds, r.unlabelled));
+        v.notes
+            << tr("%1 items of the queue have no label and are not scored: %2").arg(r.unlabelled).arg(ids(r.unlabelledIds, r.unlabelled));
     v.tables << scores(tr("Per label"), r.perLabel);
     if (!r.perCategory.empty()) v.tables << scores(tr("Per reject category (a reject's first category)"), r.perCategory);
     ui::EvalTable confusion{tr("Confusion (rows: label, columns: model)"), {QString()}, {}};

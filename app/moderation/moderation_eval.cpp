@@ -74,7 +74,8 @@ std::vector<LabelRow> parseLabels(const std::string& csvText, const std::string&
             for (size_t i = 0; i < f.size(); ++i) col.emplace(lowered(trimmed(f[i])), i);
             for (const char* need : {"id", "label"})
                 if (!col.count(need))
-                    fail(row, std::string("the header has no \"") + need + "\" column (expected id,label,category, as " + "listings.py writes)");
+                    fail(row,
+                         std::string("the header has no \"") + need + "\" column (expected id,label,category, as " + "listings.py writes)");
             idCol = col["id"];
             labelCol = col["label"];
             if (col.count("category")) categoryCol = col["category"];

@@ -68,20 +68,20 @@ struct ReliabilityBin {
 };
 
 struct EvalReport {
-    int64_t n = 0;        // labelled items, every one of them (with or without a verdict)
-    int64_t correct = 0;  // outcome == label
-    double agreement = 0;  // correct / n (0 when n == 0)
-    double macroF1 = 0;    // mean F1 of the three labels
+    int64_t n = 0;                         // labelled items, every one of them (with or without a verdict)
+    int64_t correct = 0;                   // outcome == label
+    double agreement = 0;                  // correct / n (0 when n == 0)
+    double macroF1 = 0;                    // mean F1 of the three labels
     std::vector<ClassScores> perLabel;     // kEvalLabels order
     std::vector<ClassScores> perCategory;  // reject categories seen in the labels or the verdicts, by name
     // confusion[i][j]: items labelled kEvalLabels[i] whose outcome is kEvalOutcomes[j].
     std::vector<std::vector<int64_t>> confusion;
     int64_t unparsed = 0, failed = 0, missing = 0;  // labelled items by the three "no verdict" outcomes
     int64_t errors() const { return unparsed + failed + missing; }
-    std::vector<std::string> missingIds;  // the first kExampleIds of them
-    int64_t unlabelled = 0;                // items of the store that have no label (not scored)
-    std::vector<std::string> unlabelledIds;  // the first kExampleIds of them
-    double ece = 0;                          // expected calibration error over all n items
+    std::vector<std::string> missingIds;      // the first kExampleIds of them
+    int64_t unlabelled = 0;                   // items of the store that have no label (not scored)
+    std::vector<std::string> unlabelledIds;   // the first kExampleIds of them
+    double ece = 0;                           // expected calibration error over all n items
     std::vector<ReliabilityBin> reliability;  // every bin, empty ones included
     static constexpr size_t kExampleIds = 10;
 };

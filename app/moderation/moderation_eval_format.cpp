@@ -91,7 +91,8 @@ std::string formatEvalJson(const EvalReport& r) {
     nlohmann::json reliability = nlohmann::json::array();
     for (const auto& b : r.reliability)
         if (b.n > 0)
-            reliability.push_back({{"bin", binName(b)}, {"lo", b.lo}, {"hi", b.hi}, {"n", b.n}, {"confidence", b.confidence}, {"accuracy", b.accuracy}});
+            reliability.push_back(
+                {{"bin", binName(b)}, {"lo", b.lo}, {"hi", b.hi}, {"n", b.n}, {"confidence", b.confidence}, {"accuracy", b.accuracy}});
     nlohmann::json confusion = nlohmann::json::object();
     for (size_t i = 0; i < r.confusion.size(); ++i)
         for (size_t k = 0; k < kEvalOutcomes.size(); ++k) confusion[kEvalLabels[i]][kEvalOutcomes[k]] = r.confusion[i][k];

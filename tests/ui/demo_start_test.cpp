@@ -46,7 +46,9 @@ struct App {
         controller.reset();  // stop → quit → wait, before the window goes
         window.reset();
     }
-    bool waitReady() { return QTest::qWaitFor([&] { return window->modelReady(); }, 120000); }
+    bool waitReady() {
+        return QTest::qWaitFor([&] { return window->modelReady(); }, 120000);
+    }
     QString placeholder() const {
         for (auto* l : window->chatView()->findChildren<QLabel*>())
             if (l->text().contains(QStringLiteral("<h2>"))) return l->text();
@@ -99,7 +101,8 @@ void DemoStartTest::findsTheDemoInTheBuildTreeAndInstalled() {
     QVERIFY(cfg.open(QIODevice::WriteOnly));
     cfg.write("{}");
     cfg.close();
-    QCOMPARE(app::findDemoModel(prefix.filePath(QStringLiteral("bin"))), canonical(prefix.filePath(QStringLiteral("share/sightline/demo-model"))));
+    QCOMPARE(app::findDemoModel(prefix.filePath(QStringLiteral("bin"))),
+             canonical(prefix.filePath(QStringLiteral("share/sightline/demo-model"))));
     // The environment names another folder, or none.
     qputenv("SIGHTLINE_DEMO_MODEL", prefix.filePath(QStringLiteral("share/sightline/demo-model")).toLocal8Bit());
     QCOMPARE(app::findDemoModel(), canonical(prefix.filePath(QStringLiteral("share/sightline/demo-model"))));

@@ -296,8 +296,8 @@ void ModerationUiTest::evaluationAgainstImportedLabels() {
     ctl.run();
     QVERIFY(QTest::qWaitFor([&] { return !ctl.running(); }, 20000));
     const auto after = ctl.evaluation();
-    QCOMPARE(after->correct, 1);  // e1 rejected as labelled
-    QCOMPARE(after->failed, 1);   // e2: the engine threw
+    QCOMPARE(after->correct, 1);   // e1 rejected as labelled
+    QCOMPARE(after->failed, 1);    // e2: the engine threw
     QCOMPARE(after->unparsed, 1);  // e3: unreadable output
     QCOMPARE(after->missing, 1);   // e9
     QCOMPARE(after->unlabelled, 1);

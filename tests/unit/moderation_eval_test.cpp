@@ -41,8 +41,9 @@ std::string errorOf(const std::string& csv) {
 }  // namespace
 
 TEST(ModerationEval, PerfectRun) {
-    const auto r = evaluateModeration({lab("a", "approve"), lab("b", "reject", "prohibited_goods"), lab("c", "escalate", "review")},
-                                      {item("a", "approve", 1.0), item("b", "reject", 0.9, "prohibited_goods"), item("c", "escalate", 0.5)});
+    const auto r =
+        evaluateModeration({lab("a", "approve"), lab("b", "reject", "prohibited_goods"), lab("c", "escalate", "review")},
+                           {item("a", "approve", 1.0), item("b", "reject", 0.9, "prohibited_goods"), item("c", "escalate", 0.5)});
     EXPECT_EQ(r.n, 3);
     EXPECT_DOUBLE_EQ(r.agreement, 1.0);
     EXPECT_DOUBLE_EQ(r.macroF1, 1.0);
@@ -124,7 +125,8 @@ TEST(ModerationEval, BinEdgesBelongToTheUpperBin) {
     EXPECT_NEAR(r.ece, 0.35, 1e-12);
     EXPECT_EQ(r.failed, 1);
     // Ten bins: 0.2 still opens its bin (2 / 10), 0.6 too (6 / 10).
-    const auto ten = evaluateModeration({lab("a", "approve"), lab("b", "approve")}, {item("a", "approve", 0.2), item("b", "approve", 0.6)}, 10);
+    const auto ten =
+        evaluateModeration({lab("a", "approve"), lab("b", "approve")}, {item("a", "approve", 0.2), item("b", "approve", 0.6)}, 10);
     ASSERT_EQ(ten.reliability.size(), 10u);
     EXPECT_EQ(ten.reliability[2].n, 1);
     EXPECT_EQ(ten.reliability[6].n, 1);
@@ -157,7 +159,8 @@ TEST(ModerationEval, StoreOutcomes) {
     j.id = "fail";
     j.error = "image too large";
     ASSERT_TRUE(store.recordJudgement(j));
-    const auto r = evaluateModeration(store, {lab("ok", "escalate"), lab("bad", "reject", "x"), lab("fail", "approve"), lab("wait", "approve")});
+    const auto r =
+        evaluateModeration(store, {lab("ok", "escalate"), lab("bad", "reject", "x"), lab("fail", "approve"), lab("wait", "approve")});
     EXPECT_EQ(r.confusion[2][2], 1);  // review is escalate
     EXPECT_EQ(r.confusion[1][3], 1);  // unparsed
     EXPECT_EQ(r.confusion[0][4], 1);  // error
