@@ -83,7 +83,7 @@ ReviewWidget::ReviewWidget(QWidget* parent) : QWidget(parent) {
     auto* rv = new QVBoxLayout(right);
     m_image = new QLabel(right);
     m_image->setAlignment(Qt::AlignCenter);
-    m_image->setMinimumSize(320, 240);
+    m_image->setMinimumSize(320, 120);  // grows with the dock (stretch 3); small so a short dock never overflows
     m_image->setAccessibleName(tr("Listing image"));
     m_details = new QLabel(right);
     m_details->setWordWrap(true);
@@ -332,8 +332,8 @@ void ReviewWidget::showCurrent() {
     if (img.isNull())
         m_image->setText(tr("Cannot show %1").arg(cur->imagePath));
     else
-        m_image->setPixmap(
-            QPixmap::fromImage(img).scaled(m_image->size().expandedTo(QSize(320, 240)), Qt::KeepAspectRatio, Qt::SmoothTransformation));
+        m_image->setPixmap(QPixmap::fromImage(img).scaled(m_image->size().expandedTo(m_image->minimumSize()), Qt::KeepAspectRatio,
+                                                          Qt::SmoothTransformation));
     QString html = QStringLiteral("<h3>%1</h3><p>%2</p>").arg(cur->title.toHtmlEscaped(), cur->text.toHtmlEscaped());
     if (!cur->duplicateOf.isEmpty()) html += tr("<p><i>Duplicate of %1</i></p>").arg(cur->duplicateOf.toHtmlEscaped());
     if (cur->status == QLatin1String("error")) {

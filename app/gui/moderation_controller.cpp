@@ -110,7 +110,7 @@ void ModerationController::updateMetrics() {
     if (!m_labels.empty()) {
         try {
             const moderation::EvalReport r = moderation::evaluateModeration(*m_store, m_labels);
-            text += QStringLiteral("\n") + evalFooter(r);
+            text += QStringLiteral(" · ") + evalFooter(r);
             if (m_evalDialog) m_evalDialog->setView(toEvalView(r, m_labelsPath));
         } catch (const std::exception& e) {
             Q_EMIT problem(QString::fromStdString(repairUtf8(e.what())));
