@@ -143,7 +143,7 @@ TEST(ModerationEval, NoLabelsIsEmptyNotADivisionByZero) {
 
 TEST(ModerationEval, StoreOutcomes) {
     const std::string dir = test::scratchDir("sightline-eval", "store");
-    ModerationStore store(dir + "/m.sqlite3");
+    ModerationStore store(dir + "/m.sqlite3", {dir + "/audit.key", ""});  // never the user's key, even run by hand
     std::vector<QueueItem> q;
     for (const char* id : {"ok", "bad", "fail", "wait"}) q.push_back({id, "/nonexistent.png", "t", "", "", ""});
     store.addItems(q);
