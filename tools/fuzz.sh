@@ -57,7 +57,7 @@ seeds_of() {  # the committed seed folder of a target
 dict_of() {
   case "$1" in
     fuzz_http_*) echo "$FUZZ_DIR/dict/http.dict" ;;
-    fuzz_moderation_queue) echo "$FUZZ_DIR/dict/csv.dict" ;;
+    fuzz_moderation_queue|fuzz_labels) echo "$FUZZ_DIR/dict/csv.dict" ;;
     fuzz_image|fuzz_sampler|fuzz_tokenizer_encode) ;;
     *) echo "$FUZZ_DIR/dict/json.dict" ;;
   esac

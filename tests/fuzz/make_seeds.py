@@ -136,6 +136,9 @@ def main():
                                            '"reasons": ["weapon"], "categories": ["prohibited_goods"], "confidence": 0.8}\n```')
     put("fuzz_verdict", "repair.txt", "Sure! {verdict: 'review', 'reasons': ['blurry',], confidence: 0.4,")
     put("fuzz_verdict", "none.txt", "I cannot decide.")
+    put("fuzz_labels", "labels.csv", b"id,label,category\nitem0000,approve,\nitem0001,reject,prohibited_goods\nitem0002,escalate,review\n"
+                                     b"item0003,reject,misleading_advertising\n")
+    put("fuzz_labels", "quoted.csv", b'\xef\xbb\xbfLabel,ID,Category\r\nReview,"a,1",\r\n\r\nreject,"b ""2""",false_medical_claims\r\n')
 
     # HTTP requests as a client sends them (fuzz_http_server; fuzz_http_parse reads the same).
     body = json.dumps({"model": "glm", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4})
