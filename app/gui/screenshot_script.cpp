@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
+#include <cstdio>
 
 #include "composer.h"
 #include "engine_controller.h"
@@ -19,9 +20,13 @@ void scriptScreenshots(const QCommandLineParser& cli, const ScreenshotOptions& o
     const QString shot = cli.value(opt.shot), when = cli.value(opt.at);
     auto grab = [window, shot] {
         window->grab().save(shot);
+        std::printf("screenshot %s · model: %s\n", shot.toUtf8().constData(), window->modelStatusText().toUtf8().constData());
+        std::fflush(stdout);
         QTimer::singleShot(50, qApp, &QApplication::quit);
     };
     if (!shot.isEmpty() && when == QLatin1String("start")) QTimer::singleShot(500, window, grab);
+    if (!shot.isEmpty() && when == QLatin1String("loaded"))
+        QObject::connect(controller, &EngineController::modelLoaded, window, [window, grab] { QTimer::singleShot(300, window, grab); });
     if (!shot.isEmpty() && when == QLatin1String("moderation"))
         QObject::connect(controller, &EngineController::modelLoaded, window, [window, grab, moderationIdle] {
             QTimer::singleShot(100, window, [window, grab, moderationIdle] {

@@ -1,5 +1,7 @@
 // Scripted runs of the app (README screenshots, demos): --ask/--image once the model is loaded,
-// --screenshot PNG at --screenshot-at start|streaming|done|moderation, then quit. GUI thread only.
+// --screenshot PNG at --screenshot-at start|loaded|streaming|done|moderation, then quit, printing
+// "screenshot PNG · model: <the status line>" to stdout (scripts and tests read which model ran).
+// GUI thread only.
 #pragma once
 
 #include <QCommandLineOption>
@@ -22,8 +24,8 @@ struct ScreenshotOptions {
     QCommandLineOption image{QStringLiteral("image"), QStringLiteral("Attach this image to --ask."), QStringLiteral("path")};
     QCommandLineOption shot{QStringLiteral("screenshot"), QStringLiteral("Save a screenshot of the window and quit."),
                             QStringLiteral("png")};
-    QCommandLineOption at{QStringLiteral("screenshot-at"), QStringLiteral("start | streaming | done | moderation"), QStringLiteral("when"),
-                          QStringLiteral("done")};
+    QCommandLineOption at{QStringLiteral("screenshot-at"), QStringLiteral("start | loaded | streaming | done | moderation"),
+                          QStringLiteral("when"), QStringLiteral("done")};
     void addTo(QCommandLineParser& parser) const;
 };
 

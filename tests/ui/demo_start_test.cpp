@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QLabel>
 #include <QMessageBox>
+#include <QProcess>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -66,6 +67,26 @@ QString canonical(const QString& p) {
     return QFileInfo(p).canonicalFilePath();
 }
 
+// The real `sightline` executable with a home of its own (empty settings, a new data folder),
+// screenshotted once its model is loaded; returns what it printed ("screenshot … · model: …").
+QString runApp(const QTemporaryDir& home, const QStringList& extra, int* exitCode) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.filePath(QStringLiteral("config")));
+    env.insert(QStringLiteral("XDG_DATA_HOME"), home.filePath(QStringLiteral("data")));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("SIGHTLINE_AUDIT_KEY"), home.filePath(QStringLiteral("audit.key")));
+    env.remove(QStringLiteral("SIGHTLINE_DEMO_MODEL"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(SIGHTLINE_APP_BIN),
+            QStringList{QStringLiteral("--data-dir"), home.filePath(QStringLiteral("data")), QStringLiteral("--screenshot"),
+                        home.filePath(QStringLiteral("shot.png")), QStringLiteral("--screenshot-at"), QStringLiteral("loaded")} +
+                extra);
+    if (!p.waitForFinished(180000)) p.kill();
+    *exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    return QString::fromUtf8(p.readAllStandardOutput()) + QString::fromUtf8(p.readAllStandardError());
+}
+
 }  // namespace
 
 class DemoStartTest : public QObject {
@@ -75,6 +96,7 @@ private Q_SLOTS:
     void findsTheDemoInTheBuildTreeAndInstalled();
     void nothingConfiguredStartsTheDemoLabelled();
     void explicitOrSavedModelWins();
+    void theRealAppStartsTheDemoAndModelWins();
 
 private:
     QTemporaryDir m_config;
@@ -172,6 +194,21 @@ void DemoStartTest::explicitOrSavedModelWins() {
     QVERIFY(!b.window->demoModelActive());
     QVERIFY(!b.window->demoNotice()->isVisible());
     QSettings().clear();
+}
+
+void DemoStartTest::theRealAppStartsTheDemoAndModelWins() {
+    QTemporaryDir home;
+    int code = 0;
+    const QString first = runApp(home, {}, &code);
+    QCOMPARE(code, 0);
+    QVERIFY2(first.contains(QStringLiteral("model: Demo model (coloured shapes, counts, printed words) · demo-model")), qPrintable(first));
+    QVERIFY(QFileInfo(home.filePath(QStringLiteral("shot.png"))).size() > 0);
+    QFile conf(home.filePath(QStringLiteral("config/Sightline/Sightline.conf")));
+    if (conf.open(QIODevice::ReadOnly)) QVERIFY2(!conf.readAll().contains("demo-model"), "the demo was saved as the model");
+    const QString explicitModel = runApp(home, {QStringLiteral("--model"), kFixtureModel}, &code);
+    QCOMPARE(code, 0);
+    QVERIFY2(explicitModel.contains(QStringLiteral("model: model (")) && !explicitModel.contains(QStringLiteral("Demo")),
+             qPrintable(explicitModel));
 }
 
 QTEST_MAIN(DemoStartTest)
