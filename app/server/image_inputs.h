@@ -13,7 +13,10 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "image_preprocess.h"
 
 namespace sightline::server {
 
@@ -22,6 +25,11 @@ struct ImageLimits {
     int64_t maxRequestPixels = 100'000'000;  // all images of one request together
     int64_t maxFileBytes = 64LL << 20;       // one local file
 };
+
+// Standard base64 (with padding), and its decoder that stops at the first character that is not
+// base64 (whitespace skipped): enough for headers and hashes; the image decoder reports bad data.
+std::string base64Encode(const std::string& bytes);
+std::string base64DecodeLoose(std::string_view text);
 
 // Resolves the folders of --allow-local-files (realpath). Throws Error(BadInput) naming a folder
 // that does not exist or is not a folder.
@@ -34,7 +42,10 @@ bool probeImageSize(const std::string& bytes, int64_t& width, int64_t& height);
 // Walks the image parts of `messages` (the request's list): local files become data: URIs (see
 // above; with no allowed folders they are left for parseChatJson to refuse), and every image's
 // pixels are counted against `limits`. Throws HttpError(413) over a pixel cap, Error(BadInput) for
-// an unreadable local file.
-void prepareImages(nlohmann::json& messages, const ImageLimits& limits, const std::vector<std::string>& allowedFolders);
+// an unreadable local file. With `preprocess` active, images are first downscaled / re-encoded
+// (image_preprocess.h) and replaced in `messages` by what came out; the pixel caps apply to the
+// original header (a bomb is refused before it is decoded), the model's budget to the result.
+void prepareImages(nlohmann::json& messages, const ImageLimits& limits, const std::vector<std::string>& allowedFolders,
+                   const ImagePreprocess& preprocess = {});
 
 }  // namespace sightline::server
