@@ -66,10 +66,11 @@ void configureServeApi(const Args& a, const std::string& host, server::ApiOption
     if (auto path = a.value("--request-log")) {
         server::RequestLogOptions lo;
         lo.path = *path;
-        const long long mb = a.integer("--request-log-max-mb", 16);
+        const double mb = a.number("--request-log-max-mb", 16);
         const long long keep = a.integer("--request-log-keep", 5);
-        if (mb < 1 || keep < 0 || keep > 1000) throwBadInput("--request-log-max-mb must be at least 1 and --request-log-keep 0-1000");
-        lo.maxBytes = mb << 20;
+        if (!(mb >= 0.001 && mb <= 1e6) || keep < 0 || keep > 1000)
+            throwBadInput("--request-log-max-mb must be 0.001-1000000 (fractions allowed) and --request-log-keep 0-1000");
+        lo.maxBytes = static_cast<int64_t>(mb * (1 << 20));
         lo.keep = static_cast<int>(keep);
         const std::string content = a.value("--request-log-content").value_or("masked");
         if (content == "masked")

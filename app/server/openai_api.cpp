@@ -104,8 +104,8 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
     try {
         // Every field is checked before any image is read or decoded, and all before generating.
         c = parseChatRequest(r, m_backend->defaultParams());
-        prepareImages(r["messages"], m_options.imageLimits, m_options.localFileFolders, m_options.imagePreprocess);
-        if (record.wantDetails) record.images = imageDigests(r["messages"]);
+        prepareImages(r["messages"], m_options.imageLimits, m_options.localFileFolders, m_options.imagePreprocess,
+                      record.wantDetails ? &record.images : nullptr);
         DecodeOptions decode;
         decode.maxPixels = m_options.imageLimits.maxImagePixels;
         // Local files have become data: URIs in prepareImages; the engine reads nothing from disk.

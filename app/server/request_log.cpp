@@ -41,7 +41,11 @@ RequestLog::RequestLog(RequestLogOptions options) : m_options(std::move(options)
 std::string RequestLog::line(const RequestRecord& r) const {
     const double latencyMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r.startSteady).count();
     json images = json::array();
-    for (const auto& i : r.images) images.push_back({{"sha256", i.sha256}, {"bytes", i.bytes}});
+    for (const auto& i : r.images) {
+        json image = {{"sha256", i.sha256}, {"bytes", i.bytes}};
+        if (i.preprocessedBytes >= 0) image["preprocessed_bytes"] = i.preprocessedBytes;
+        images.push_back(image);
+    }
     json j = {{"time", isoTime(r.start)},
               {"caller", r.caller},
               {"method", r.method},
@@ -118,33 +122,6 @@ void recordResult(RequestRecord& record, const GenerateResult& result, const std
     record.completionTokens = result.stats.generatedTokens;
     record.timings = requestStatsJson(result.stats);
     if (record.wantDetails) record.output = output;
-}
-
-std::vector<RequestRecord::Image> imageDigests(const json& messages) {
-    std::vector<RequestRecord::Image> out;
-    if (!messages.is_array()) return out;
-    for (const json& m : messages) {
-        if (!m.is_object() || !m.contains("content") || !m["content"].is_array()) continue;
-        for (const json& part : m["content"]) {
-            if (!part.is_object()) continue;
-            const json* ref = nullptr;
-            for (const char* key : {"image", "path", "url"})
-                if (!ref && part.contains(key) && part[key].is_string()) ref = &part[key];
-            if (!ref && part.contains("image_url")) {
-                const json& iu = part["image_url"];
-                if (iu.is_string()) ref = &iu;
-                else if (iu.is_object() && iu.contains("url") && iu["url"].is_string()) ref = &iu["url"];
-            }
-            if (!ref) continue;
-            const std::string& text = ref->get_ref<const std::string&>();
-            if (text.rfind("data:", 0) != 0) continue;
-            const size_t comma = text.find(',');
-            if (comma == std::string::npos) continue;
-            const std::string bytes = base64DecodeLoose(std::string_view(text).substr(comma + 1));
-            out.push_back({moderation::sha256Hex(bytes), static_cast<int64_t>(bytes.size())});
-        }
-    }
-    return out;
 }
 
 }  // namespace sightline::server

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "image_inputs.h"
 #include "sightline/chat.h"
 #include "sightline/engine.h"
 
@@ -37,11 +38,7 @@ struct RequestRecord {
     std::string caller;  // "api-key", a JWT `sub`, "anonymous" (no auth), "" before authentication
     std::string method, route;
     int status = 0;
-    struct Image {
-        std::string sha256;
-        int64_t bytes = 0;
-    };
-    std::vector<Image> images;
+    std::vector<ImageDigest> images;  // filled by prepareImages when wantDetails
     int64_t promptTokens = -1, completionTokens = -1;  // -1: not generated
     nlohmann::json timings;                            // requestStatsJson of the result (null when none)
     std::string prompt, output;                        // raw; masked or dropped when written
@@ -69,9 +66,5 @@ private:
 std::string promptText(const std::vector<ChatMessage>& messages);
 // Token counts, timings (requestStatsJson) and the answer of a finished request.
 void recordResult(RequestRecord& record, const GenerateResult& result, const std::string& output);
-
-// Hashes (SHA-256) and sizes of the images in a chat request's messages (data: URIs; others are
-// skipped), for RequestRecord::images.
-std::vector<RequestRecord::Image> imageDigests(const nlohmann::json& messages);
 
 }  // namespace sightline::server

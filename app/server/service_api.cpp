@@ -124,7 +124,9 @@ void ApiService::health(const HttpRequest& req, HttpResponder& out) {
         std::lock_guard lock(m_problemMutex);
         problem = m_modelProblem;
     }
-    if (!problem.empty()) return sendJson(out, 503, {{"status", "error"}, {"model_loaded", false}, {"error", problem}});
+    // The reason stays in the server's log: /health needs no key, and the reason names local paths.
+    if (!problem.empty())
+        return sendJson(out, 503, {{"status", "error"}, {"model_loaded", false}, {"error", "the model could not be loaded; the server's log says why"}});
     sendJson(out, 503, {{"status", "loading"}, {"model_loaded", false}});
 }
 
@@ -172,8 +174,8 @@ void ApiService::multimodalInference(const HttpRequest& req, HttpResponder& out,
     std::atomic<bool> cancel{false};
     try {
         validateGenerationParams(params);
-        prepareImages(messages, m_options.imageLimits, m_options.localFileFolders, m_options.imagePreprocess);
-        if (record.wantDetails) record.images = imageDigests(messages);
+        prepareImages(messages, m_options.imageLimits, m_options.localFileFolders, m_options.imagePreprocess,
+                      record.wantDetails ? &record.images : nullptr);
         DecodeOptions decode;
         decode.maxPixels = m_options.imageLimits.maxImagePixels;
         chat = parseChatJson(messages.dump(), ".", decode, "local files are read only under the folders given to --allow-local-files");
