@@ -31,6 +31,7 @@
 #include "moderation_controller.h"
 #include "monitor_widget.h"
 #include "review_widget.h"
+#include "settings_dialog.h"
 #include "screenshot_script.h"
 #include "settings_dialog.h"
 #include "theme.h"
@@ -141,12 +142,13 @@ int main(int argc, char** argv) {
     app::wireMonitor(monitor, &controller);
 
     // The local API shares the backend (one scheduler queue with the chat and the moderation queue).
-    app::ApiHost api(controller.backend());
+    app::ApiHost api(controller.backend(), nullptr, {}, dataDir + QStringLiteral("/api-requests.jsonl"));
+    ui::setApiKeyAccess({[&api](bool create) { return api.apiKey(create); }, [&api] { return api.regenerateKey(); }});
     auto* apiStatus = new QLabel(&window);
     window.statusBar()->addPermanentWidget(apiStatus);
     QObject::connect(&api, &app::ApiHost::problem, &window, &ui::MainWindow::showProblem);
     auto applyApi = [&api, apiStatus](const ui::GenerationSettings& s) {
-        api.apply(s.apiPort, QFileInfo(s.modelDir).fileName());
+        api.apply(s.apiPort, QFileInfo(s.modelDir).fileName(), s.apiRequestLog);
         apiStatus->setText(api.status());
     };
     applyApi(settings);

@@ -111,6 +111,10 @@ std::string generateApiKey() {
     return key;
 }
 
+std::string readApiKey(const std::string& path) {
+    return readKey(path);
+}
+
 std::string loadOrCreateApiKey(const std::string& path, bool* created) {
     if (created) *created = false;
     if (std::string key = readKey(path); !key.empty()) return key;

@@ -17,6 +17,9 @@ std::string defaultApiKeyPath();
 // A new random key ("sl-" + 43 base64url characters). Throws Error(Internal) without randomness.
 std::string generateApiKey();
 
+// The key stored at `path`, "" when there is no such file. Throws as loadOrCreateApiKey.
+std::string readApiKey(const std::string& path);
+
 // The key stored at `path`; when the file does not exist, a new key is generated and published
 // there atomically (mode 0600; two processes starting at once end up with the same key). *created
 // says whether this call made it. Throws Error(BadInput) for a file others may read, one that is
