@@ -10,8 +10,16 @@
 namespace sightline::cli {
 
 std::set<std::string> serveSecurityOptions() {
-    return {"--api-key",         "--api-key-file",        "--jwt-secret",     "--jwt-public-key",          "--jwt-audience",
-            "--request-log",     "--request-log-max-mb",  "--request-log-keep", "--request-log-content", "--max-image-side",
+    return {"--api-key",
+            "--api-key-file",
+            "--jwt-secret",
+            "--jwt-public-key",
+            "--jwt-audience",
+            "--request-log",
+            "--request-log-max-mb",
+            "--request-log-keep",
+            "--request-log-content",
+            "--max-image-side",
             "--reencode-jpeg-above-kb"};
 }
 
@@ -38,7 +46,8 @@ void configureServeApi(const Args& a, const std::string& host, server::ApiOption
         if (!loopback)
             throwBadInput("--no-auth is accepted only with a loopback --host (127.0.0.1, ::1, localhost); " + host +
                           " is reachable from other machines");
-        if (a.value("--api-key") || a.value("--api-key-file") || auth.jwt) throwBadInput("--no-auth cannot be combined with a key or JWT option");
+        if (a.value("--api-key") || a.value("--api-key-file") || auth.jwt)
+            throwBadInput("--no-auth cannot be combined with a key or JWT option");
         std::fprintf(stderr, "sightline-cli: the API has no authentication (--no-auth): any program on this machine may use it\n");
     } else if (auto key = a.value("--api-key")) {
         if (key->empty()) throwBadInput("--api-key must not be empty");

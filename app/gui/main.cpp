@@ -31,7 +31,6 @@
 #include "moderation_controller.h"
 #include "monitor_widget.h"
 #include "review_widget.h"
-#include "settings_dialog.h"
 #include "screenshot_script.h"
 #include "settings_dialog.h"
 #include "theme.h"

@@ -27,12 +27,18 @@ std::string base64UrlDecode(std::string_view in, bool& ok) {
     ok = true;
     for (char c : in) {
         int v = -1;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '-') v = 62;
-        else if (c == '_') v = 63;
-        else if (c == '=') break;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '-')
+            v = 62;
+        else if (c == '_')
+            v = 63;
+        else if (c == '=')
+            break;
         if (v < 0) {
             ok = false;
             return {};
@@ -75,7 +81,8 @@ AuthResult ApiAuth::authorize(const HttpRequest& request) const {
     if (token.empty()) return refuse("the Authorization header is not \"Bearer KEY\"");
     if (!m_options.apiKey.empty() && constantTimeEquals(token, m_options.apiKey)) return {true, "api-key", {}};
     // A key-shaped string is checked as a key only: a JWT has exactly two dots.
-    if (m_options.jwt && std::count(token.begin(), token.end(), '.') == 2) return verifyJwt(token, static_cast<int64_t>(std::time(nullptr)));
+    if (m_options.jwt && std::count(token.begin(), token.end(), '.') == 2)
+        return verifyJwt(token, static_cast<int64_t>(std::time(nullptr)));
     return refuse(m_options.jwt ? "invalid API key or token" : "invalid API key");
 }
 
@@ -114,7 +121,8 @@ AuthResult ApiAuth::verifyJwt(const std::string& token, int64_t now) const {
     }
     if (!claims.is_object()) return refuse("the token's claims are malformed");
     if (!claims.contains("exp") || !claims["exp"].is_number()) return refuse("the token has no expiry (exp)");
-    if (claims["exp"].get<double>() + static_cast<double>(o.leewaySeconds) <= static_cast<double>(now)) return refuse("the token has expired");
+    if (claims["exp"].get<double>() + static_cast<double>(o.leewaySeconds) <= static_cast<double>(now))
+        return refuse("the token has expired");
     if (claims.contains("nbf")) {
         if (!claims["nbf"].is_number()) return refuse("the token's nbf is not a number");
         if (claims["nbf"].get<double>() - static_cast<double>(o.leewaySeconds) > static_cast<double>(now))
@@ -131,8 +139,7 @@ AuthResult ApiAuth::verifyJwt(const std::string& token, int64_t now) const {
         if (!match) return refuse("the token is not for this audience");
     }
     std::string sub = "jwt";
-    if (claims.contains("sub") && claims["sub"].is_string() && !claims["sub"].get<std::string>().empty())
-    {
+    if (claims.contains("sub") && claims["sub"].is_string() && !claims["sub"].get<std::string>().empty()) {
         sub = toValidUtf8(claims["sub"].get<std::string>());
         sub.resize(utf8CompletePrefix(std::string_view(sub).substr(0, 256)));  // an identity for the log, not a payload
     }

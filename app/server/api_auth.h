@@ -17,9 +17,9 @@
 namespace sightline::server {
 
 struct JwtOptions {
-    std::string secret;        // HS256 shared secret; or
-    std::string publicKeyPem;  // the PEM text of an RSA or EC public key (RS*/ES*)
-    std::string audience;      // "" = any audience
+    std::string secret;          // HS256 shared secret; or
+    std::string publicKeyPem;    // the PEM text of an RSA or EC public key (RS*/ES*)
+    std::string audience;        // "" = any audience
     int64_t leewaySeconds = 30;  // clock skew allowed for exp / nbf
 };
 

@@ -40,7 +40,7 @@ public:
     bool write(const std::string& data);
     bool started() const { return m_started; }
     int status() const { return m_status; }  // of the response sent or begun; 0 before
-    bool clientGone();  // the peer closed its end (checked without blocking)
+    bool clientGone();                       // the peer closed its end (checked without blocking)
 
 private:
     bool writeAll(const std::string& data);

@@ -28,9 +28,9 @@ struct ApiOptions {
     // image_url may name a file under these folders (resolved by resolveAllowedFolders); none: only data: URIs.
     std::vector<std::string> localFileFolders;
     ImageLimits imageLimits;
-    ImagePreprocess imagePreprocess;           // off by default (--max-image-side, --reencode-jpeg-above-kb)
-    std::shared_ptr<const ApiAuth> auth;       // null or !enabled(): no authentication (loopback only)
-    std::shared_ptr<RequestLog> requestLog;    // null: no request log
+    ImagePreprocess imagePreprocess;         // off by default (--max-image-side, --reencode-jpeg-above-kb)
+    std::shared_ptr<const ApiAuth> auth;     // null or !enabled(): no authentication (loopback only)
+    std::shared_ptr<RequestLog> requestLog;  // null: no request log
 };
 
 // POST /v1/multimodal/inference treats a prompt as a moderation request when it mentions

@@ -25,9 +25,9 @@ namespace sightline::server {
 enum class RequestLogContent { Masked, None };
 
 struct RequestLogOptions {
-    std::string path;                      // "" = no log
-    int64_t maxBytes = 16LL << 20;         // a file is rotated before a line would take it past this
-    int keep = 5;                          // rotated files kept (FILE.1 … FILE.keep)
+    std::string path;               // "" = no log
+    int64_t maxBytes = 16LL << 20;  // a file is rotated before a line would take it past this
+    int keep = 5;                   // rotated files kept (FILE.1 … FILE.keep)
     RequestLogContent content = RequestLogContent::Masked;
 };
 
@@ -38,7 +38,7 @@ struct RequestRecord {
     std::string caller;  // "api-key", a JWT `sub`, "anonymous" (no auth), "" before authentication
     std::string method, route;
     int status = 0;
-    std::vector<ImageDigest> images;  // filled by prepareImages when wantDetails
+    std::vector<ImageDigest> images;                   // filled by prepareImages when wantDetails
     int64_t promptTokens = -1, completionTokens = -1;  // -1: not generated
     nlohmann::json timings;                            // requestStatsJson of the result (null when none)
     std::string prompt, output;                        // raw; masked or dropped when written

@@ -126,7 +126,9 @@ void ApiService::health(const HttpRequest& req, HttpResponder& out) {
     }
     // The reason stays in the server's log: /health needs no key, and the reason names local paths.
     if (!problem.empty())
-        return sendJson(out, 503, {{"status", "error"}, {"model_loaded", false}, {"error", "the model could not be loaded; the server's log says why"}});
+        return sendJson(
+            out, 503,
+            {{"status", "error"}, {"model_loaded", false}, {"error", "the model could not be loaded; the server's log says why"}});
     sendJson(out, 503, {{"status", "loading"}, {"model_loaded", false}});
 }
 
@@ -141,13 +143,12 @@ void ApiService::multimodalInference(const HttpRequest& req, HttpResponder& out,
     if (!body.is_object()) return sendError(out, 400, "the body must be a JSON object {\"image\", \"prompt\", \"max_tokens\"}");
     if (!body.contains("image") || !body["image"].is_string() || body["image"].get_ref<const std::string&>().empty())
         return sendError(out, 400, "image must be a string: a data: URI or base64 (a path only with --allow-local-files)");
-    if (!body.contains("prompt") || !body["prompt"].is_string())
-        return sendError(out, 400, "prompt must be a string");
+    if (!body.contains("prompt") || !body["prompt"].is_string()) return sendError(out, 400, "prompt must be a string");
     const std::string prompt = body["prompt"].get<std::string>();
     if (!isValidUtf8(prompt)) return sendError(out, 400, "prompt is not valid UTF-8");
     const bool moderation = isModerationPrompt(prompt);
     GenerationParams params = m_backend->defaultParams();
-    params.enableThinking = false;  // the service answers directly
+    params.enableThinking = false;                    // the service answers directly
     if (moderation) params.sampling.temperature = 0;  // greedy, as the moderation queue judges
     if (body.contains("max_tokens") && !body["max_tokens"].is_null()) {
         const auto n = jsonInt64(body["max_tokens"]);
@@ -161,7 +162,8 @@ void ApiService::multimodalInference(const HttpRequest& req, HttpResponder& out,
     } else if (looksLikeBase64(image)) {
         image = "data:application/octet-stream;base64," + image;
     } else if (m_options.localFileFolders.empty()) {
-        return sendError(out, 400, "image must be a data: URI or base64; paths are read only when the server runs with --allow-local-files DIR");
+        return sendError(out, 400,
+                         "image must be a data: URI or base64; paths are read only when the server runs with --allow-local-files DIR");
     }
     body = json();  // the base64 stays in `image` only
     json messages = json::array();
@@ -185,8 +187,11 @@ void ApiService::multimodalInference(const HttpRequest& req, HttpResponder& out,
     } catch (const Error& e) {
         if (!m_backend->loaded()) return sendError(out, 503, "no model is loaded", "model_not_loaded");
         const bool bad = e.kind() == ErrorKind::BadInput;
-        return sendError(out, bad ? 400 : e.kind() == ErrorKind::OutOfMemory ? 503 : 500, e.what(),
-                         bad ? "invalid_request_error" : "server_error");
+        return sendError(out,
+                         bad                                  ? 400
+                         : e.kind() == ErrorKind::OutOfMemory ? 503
+                                                              : 500,
+                         e.what(), bad ? "invalid_request_error" : "server_error");
     }
     while (future.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
         if (m_stopping || out.clientGone()) cancel = true;
@@ -194,8 +199,11 @@ void ApiService::multimodalInference(const HttpRequest& req, HttpResponder& out,
     try {
         result = future.get();
     } catch (const Error& e) {
-        return sendError(out, e.kind() == ErrorKind::BadInput ? 400 : e.kind() == ErrorKind::OutOfMemory ? 503 : 500, e.what(),
-                         e.kind() == ErrorKind::BadInput ? "invalid_request_error" : "server_error");
+        return sendError(out,
+                         e.kind() == ErrorKind::BadInput      ? 400
+                         : e.kind() == ErrorKind::OutOfMemory ? 503
+                                                              : 500,
+                         e.what(), e.kind() == ErrorKind::BadInput ? "invalid_request_error" : "server_error");
     }
     const std::string answer = splitThinking(result.text).answer;
     recordResult(record, result, answer);

@@ -19,8 +19,8 @@
 #include "fake_backend.h"
 #include "openai_api.h"
 #include "request_log.h"
-#include "test_support.h"
 #include "sightline/error.h"
+#include "test_support.h"
 
 using namespace sightline;
 using nlohmann::json;
@@ -105,7 +105,7 @@ TEST(ApiKey, ConstantTimeEqualsComparesWholeStrings) {
     EXPECT_TRUE(server::constantTimeEquals("sl-abc", "sl-abc"));
     EXPECT_TRUE(server::constantTimeEquals("", ""));
     EXPECT_FALSE(server::constantTimeEquals("sl-abc", "sl-abd"));
-    EXPECT_FALSE(server::constantTimeEquals("sl-abc", "sl-ab"));   // a prefix is not the key
+    EXPECT_FALSE(server::constantTimeEquals("sl-abc", "sl-ab"));  // a prefix is not the key
     EXPECT_FALSE(server::constantTimeEquals("sl-ab", "sl-abc"));
     EXPECT_FALSE(server::constantTimeEquals("", "x"));
     EXPECT_FALSE(server::constantTimeEquals(std::string("a\0b", 3), std::string("a\0c", 3)));  // no C-string cut at NUL
@@ -172,7 +172,7 @@ TEST(ApiAuth, JwtHs256) {
     EXPECT_TRUE(auth.verifyJwt(hs256(good, "s3cret"), now + 60 + 29).ok);
     EXPECT_FALSE(auth.verifyJwt(hs256({{"sub", "c"}, {"aud", "aud-2"}, {"exp", now + 60}}, "s3cret"), now).ok);
     EXPECT_TRUE(auth.verifyJwt(hs256({{"aud", json::array({"x", "aud-1"})}, {"exp", now + 60}}, "s3cret"), now).ok);
-    EXPECT_FALSE(auth.verifyJwt(hs256({{"aud", "aud-1"}}, "s3cret"), now).ok);  // no exp
+    EXPECT_FALSE(auth.verifyJwt(hs256({{"aud", "aud-1"}}, "s3cret"), now).ok);   // no exp
     EXPECT_FALSE(auth.verifyJwt(hs256(good, "s3cret", JWT_ALG_HS512), now).ok);  // not the configured algorithm
     EXPECT_FALSE(auth.verifyJwt(hs256(good, "", JWT_ALG_NONE), now).ok);
     std::string tampered = hs256(good, "s3cret");
@@ -219,8 +219,8 @@ TEST(RequestLog, MasksRotatesAndNeverThrows) {
     server::RequestLog none({.path = path, .maxBytes = 2048, .keep = 2, .content = server::RequestLogContent::None});
     EXPECT_FALSE(json::parse(none.line(r)).contains("prompt"));
     // A log in a folder that does not exist: counted, the caller carries on.
-    server::RequestLog broken({.path = (dir / "missing" / "x.jsonl").string(), .maxBytes = 2048, .keep = 1,
-                               .content = server::RequestLogContent::Masked});
+    server::RequestLog broken(
+        {.path = (dir / "missing" / "x.jsonl").string(), .maxBytes = 2048, .keep = 1, .content = server::RequestLogContent::Masked});
     EXPECT_NO_THROW(broken.append(r));
     EXPECT_EQ(broken.failures(), 1);
 }
@@ -263,8 +263,8 @@ TEST(ServiceApi, KeyGuardsEverythingButHealth) {
 }
 
 TEST(ServiceApi, MultimodalInferenceReturnsTheVerdictForAModerationPrompt) {
-    auto fake = std::make_shared<fakes::FakeBackend>(
-        std::vector<std::string>{"{\"verdict\": \"", "reject", "\", \"reasons\": [\"sells a weapon\"], \"categories\": [\"prohibited_goods\"]}"});
+    auto fake = std::make_shared<fakes::FakeBackend>(std::vector<std::string>{
+        "{\"verdict\": \"", "reject", "\", \"reasons\": [\"sells a weapon\"], \"categories\": [\"prohibited_goods\"]}"});
     fake->load({});
     server::ApiService api(fake, {});
     std::string r = roundTrip(api, post("/v1/multimodal/inference", {{"image", kPng1x1}, {"prompt", "Moderate this listing"}}));
@@ -285,7 +285,8 @@ TEST(ServiceApi, MultimodalInferenceReturnsTheVerdictForAModerationPrompt) {
     auto plain = std::make_shared<fakes::FakeBackend>(std::vector<std::string>{"A ", "cat."});
     plain->load({});
     server::ApiService api2(plain, {});
-    r = roundTrip(api2, post("/v1/multimodal/inference", {{"image", std::string("data:image/png;base64,") + kPng1x1}, {"prompt", "What?"}}));
+    r = roundTrip(api2,
+                  post("/v1/multimodal/inference", {{"image", std::string("data:image/png;base64,") + kPng1x1}, {"prompt", "What?"}}));
     ASSERT_EQ(statusOf(r), 200) << r;
     b = bodyOf(r);
     EXPECT_EQ(b["result"], "A cat.");
