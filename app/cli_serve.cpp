@@ -1,7 +1,12 @@
 #include "cli_serve.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "api_key.h"
 #include "moderation.h"
@@ -88,6 +93,10 @@ void configureServeApi(const Args& a, const std::string& host, server::ApiOption
             lo.content = server::RequestLogContent::None;
         else
             throwBadInput("--request-log-content must be masked or none, got \"" + content + "\"");
+        // Refused now rather than failing quietly on every request (a missing folder, no permission).
+        const int fd = ::open(lo.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+        if (fd < 0) throwBadInput("cannot open the request log " + lo.path + ": " + std::strerror(errno));
+        ::close(fd);
         o.requestLog = std::make_shared<server::RequestLog>(lo);
     } else if (a.value("--request-log-max-mb") || a.value("--request-log-keep") || a.value("--request-log-content")) {
         throwBadInput("--request-log-max-mb, --request-log-keep and --request-log-content need --request-log FILE");

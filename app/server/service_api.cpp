@@ -157,9 +157,12 @@ void ApiService::multimodalInference(const HttpRequest& req, HttpResponder& out,
     }
 
     std::string image = body["image"].get<std::string>();
+    // base64 never holds a '.', a file name nearly always does (JPEG's base64 starts with "/9j/",
+    // so a leading '/' tells nothing).
+    const bool pathLike = image.rfind("file://", 0) == 0 || image.find('.') != std::string::npos;
     if (image.rfind("data:", 0) == 0) {
         // as is
-    } else if (looksLikeBase64(image)) {
+    } else if (!(pathLike && !m_options.localFileFolders.empty()) && looksLikeBase64(image)) {
         image = "data:application/octet-stream;base64," + image;
     } else if (m_options.localFileFolders.empty()) {
         return sendError(out, 400,

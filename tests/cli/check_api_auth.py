@@ -261,6 +261,9 @@ def main():
                            capture_output=True, text=True, timeout=60, env=env)
         check(p.returncode == 2 and "--no-auth" in p.stderr and "loopback" in p.stderr,
               f"--no-auth with --host 0.0.0.0 refused ({p.returncode} {p.stderr.strip()[:160]})")
+        p = subprocess.run([cli, "serve", "--model", model, "--device", "cpu", "--port", "0", "--api-key", KEY,
+                            "--request-log", os.path.join(work, "no-such-folder", "r.jsonl")], capture_output=True, text=True, timeout=60, env=env)
+        check(p.returncode == 2 and "request log" in p.stderr, f"a request log that cannot be opened is refused at start ({p.returncode})")
         srv, port = start(cli, model, "--host", "0.0.0.0", "--api-key", KEY, env=env)
         expect_401(port, "sl-wrong-key", "0.0.0.0 with a key: a wrong key")
         code, err = stop(srv)
