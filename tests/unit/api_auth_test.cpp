@@ -20,6 +20,7 @@
 #include "openai_api.h"
 #include "request_log.h"
 #include "sightline/error.h"
+#include "sightline/image.h"
 #include "test_support.h"
 
 using namespace sightline;
@@ -296,4 +297,27 @@ TEST(ServiceApi, MultimodalInferenceReturnsTheVerdictForAModerationPrompt) {
     EXPECT_EQ(statusOf(roundTrip(api2, post("/v1/multimodal/inference", {{"image", kPng1x1}}))), 400);
     EXPECT_EQ(statusOf(roundTrip(api2, post("/v1/multimodal/inference", json::array()))), 400);
     EXPECT_EQ(statusOf(roundTrip(api2, get("/v1/multimodal/inference"))), 405);
+}
+
+TEST(ImagePreprocess, DownscalesAndReencodesOnlyWhenAsked) {
+    if (!server::jpegEncodeSupported()) GTEST_SKIP() << "this build has no libjpeg";
+    const std::string png = test::readFile(test::fixturesDir() + "/cases/images/img_300x200.png");
+    auto probe = [](const std::string& b) { return probeImage(reinterpret_cast<const uint8_t*>(b.data()), b.size(), "t"); };
+    EXPECT_EQ(server::preprocessUpload(png, {}, 50'000'000, "t"), png);  // off
+    server::ImagePreprocess side;
+    side.maxSide = 100;
+    const std::string small = server::preprocessUpload(png, side, 50'000'000, "t");
+    EXPECT_EQ(probe(small).format, ImageFormat::Jpeg);
+    EXPECT_EQ(probe(small).width, 100);
+    EXPECT_EQ(probe(small).height, 67);  // 200 * 100 / 300, rounded
+    side.maxSide = 300;                  // already small enough: unchanged
+    EXPECT_EQ(server::preprocessUpload(png, side, 50'000'000, "t"), png);
+    server::ImagePreprocess heavy;
+    heavy.reencodeJpegAboveBytes = static_cast<int64_t>(png.size()) - 1;
+    const std::string jpeg = server::preprocessUpload(png, heavy, 50'000'000, "t");
+    EXPECT_EQ(probe(jpeg).format, ImageFormat::Jpeg);
+    EXPECT_EQ(probe(jpeg).width, 300);  // re-encoded, not resized
+    heavy.reencodeJpegAboveBytes = static_cast<int64_t>(png.size());
+    EXPECT_EQ(server::preprocessUpload(png, heavy, 50'000'000, "t"), png);  // not above the size
+    EXPECT_THROW(server::preprocessUpload("not an image", heavy, 50'000'000, "t"), Error);
 }
