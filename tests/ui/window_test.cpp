@@ -536,6 +536,8 @@ void WindowTest::apiKeyInSettings() {
         QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("sl-first-1"));
         QTest::mouseClick(button(QStringLiteral("Regenerate")), Qt::LeftButton);
         QCOMPARE(key->text(), QStringLiteral("sl-second"));
+        dlg.show();
+        shot(&dlg, "settings-api-key");
         port->setValue(9090);
         QCOMPARE(made, 1);
         QVERIFY(!dlg.settings().apiRequestLog);
