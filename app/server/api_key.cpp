@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "moderation.h"
 #include "sightline/error.h"
 
 namespace sightline::server {
@@ -79,16 +79,9 @@ std::string writeTemp(const std::string& path, const std::string& key) {
 
 std::string defaultApiKeyPath() {
     if (const char* p = std::getenv("SIGHTLINE_API_KEY_FILE"); p && *p) return p;
-    std::string base;
-    if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) {
-        base = x;
-    } else {
-        const char* home = std::getenv("HOME");
-        if (!home || !*home)
-            if (const passwd* pw = ::getpwuid(::getuid())) home = pw->pw_dir;
-        base = std::string(home ? home : ".") + "/.config";
-    }
-    return base + "/sightline/api.key";
+    // The folder of the audit key: one rule for where Sightline keeps its secrets.
+    const std::filesystem::path dir = std::filesystem::path(moderation::defaultAuditKeyPath()).parent_path();
+    return (dir.empty() ? std::filesystem::path("api.key") : dir / "api.key").string();
 }
 
 std::string generateApiKey() {

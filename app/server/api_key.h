@@ -10,8 +10,9 @@
 
 namespace sightline::server {
 
-// $SIGHTLINE_API_KEY_FILE, else $XDG_CONFIG_HOME/sightline/api.key, else ~/.config/sightline/api.key
-// (the folder of the audit key: see moderation::defaultAuditKeyPath).
+// $SIGHTLINE_API_KEY_FILE, else api.key in the folder of the audit key (moderation::
+// defaultAuditKeyPath: $SIGHTLINE_AUDIT_KEY's folder, else $XDG_CONFIG_HOME/sightline, else
+// ~/.config/sightline).
 std::string defaultApiKeyPath();
 
 // A new random key ("sl-" + 43 base64url characters). Throws Error(Internal) without randomness.

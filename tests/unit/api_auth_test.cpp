@@ -321,3 +321,21 @@ TEST(ImagePreprocess, DownscalesAndReencodesOnlyWhenAsked) {
     EXPECT_EQ(server::preprocessUpload(png, heavy, 50'000'000, "t"), png);  // not above the size
     EXPECT_THROW(server::preprocessUpload("not an image", heavy, 50'000'000, "t"), Error);
 }
+
+TEST(ApiKey, DefaultPathIsBesideTheAuditKey) {
+    auto saved = [](const char* name) { return std::getenv(name) ? std::optional<std::string>(std::getenv(name)) : std::nullopt; };
+    const auto file = saved("SIGHTLINE_API_KEY_FILE"), audit = saved("SIGHTLINE_AUDIT_KEY");
+    ::unsetenv("SIGHTLINE_API_KEY_FILE");
+    ::setenv("SIGHTLINE_AUDIT_KEY", "/secrets/sightline/audit.key", 1);
+    EXPECT_EQ(server::defaultApiKeyPath(), "/secrets/sightline/api.key");
+    ::setenv("SIGHTLINE_API_KEY_FILE", "/elsewhere/key", 1);
+    EXPECT_EQ(server::defaultApiKeyPath(), "/elsewhere/key");
+    auto restore = [](const char* name, const std::optional<std::string>& v) {
+        if (v)
+            ::setenv(name, v->c_str(), 1);
+        else
+            ::unsetenv(name);
+    };
+    restore("SIGHTLINE_API_KEY_FILE", file);
+    restore("SIGHTLINE_AUDIT_KEY", audit);
+}
