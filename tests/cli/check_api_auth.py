@@ -7,7 +7,8 @@ client against the real server on the tiny fixture model.
   printed, the key never printed; the same key on the next start).
 - JWT: HS256 (tokens built here with hmac) good -> 200, wrong secret / expired / wrong audience /
   alg none -> 401; RS256 with a key pair made by the openssl CLI: good -> 200, another key -> 401,
-  an HS256 token that uses the public key as its secret (algorithm confusion) -> 401.
+  an HS256 token that uses the public key as its secret (algorithm confusion) -> 401; ES256 (P-256,
+  openssl) good -> 200, claims changed after signing -> 401.
 - --no-auth is refused off loopback (exit 2 + message); a non-loopback host warns and keeps the key.
 - /health: ok + model_loaded + extras; a failed load -> 503 status error, /health/live 200.
 - POST /v1/multimodal/inference: the service's shape for a plain and a moderation prompt; bad input
@@ -63,6 +64,22 @@ def openssl_signer(private_pem, work):
         path = os.path.join(work, "signing-input")
         open(path, "wb").write(data)
         return subprocess.run(["openssl", "dgst", "-sha256", "-sign", private_pem, path], check=True, capture_output=True).stdout
+    return sign
+
+
+def ecdsa_signer(private_pem, work):
+    """ES256 as JWS wants it: openssl's DER signature turned into the raw 32-byte r || s."""
+    der_sign = openssl_signer(private_pem, work)
+
+    def sign(data):
+        der = der_sign(data)
+        at = 2 if der[1] < 0x80 else 2 + (der[1] & 0x7F)
+        raw = b""
+        for _ in range(2):
+            n = der[at + 1]
+            raw += der[at + 2:at + 2 + n].lstrip(b"\x00").rjust(32, b"\x00")
+            at += 2 + n
+        return raw
     return sign
 
 
@@ -239,6 +256,18 @@ def main():
         check(bool(down) and base_tokens is not None and down[0]["prompt_tokens"] < base_tokens
               and down[0]["images"][0].get("preprocessed_bytes", -1) > 0,
               f"--max-image-side 28 shrinks the image before the model ({down[0]['prompt_tokens'] if down else None} < {base_tokens})")
+
+        # ES256 with an openssl P-256 key pair.
+        ec, ec_pub = os.path.join(work, "ec.pem"), os.path.join(work, "ec.pub.pem")
+        subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ec], check=True, capture_output=True)
+        subprocess.run(["openssl", "ec", "-in", ec, "-pubout", "-out", ec_pub], check=True, capture_output=True)
+        srv, port = start(cli, model, "--api-key", KEY, "--jwt-public-key", ec_pub, env=env)
+        es = token(dict(good, sub="eve"), alg="ES256", sign=ecdsa_signer(ec, work))
+        check(isinstance(chat(port, es), str), "ES256 token (openssl P-256 key pair): answered")
+        head, claims, sig = es.split(".")
+        forged = head + "." + b64url(json.dumps(dict(good, sub="mallory")).encode()) + "." + sig
+        expect_401(port, forged, "ES256 token whose claims were changed after signing")
+        stop(srv)
 
         # 3. The key file: created 0600 on first use, its path printed (the key never), reused next time.
         srv, port = start(cli, model, env=env)
