@@ -10,6 +10,7 @@
 
 #include "cli_moderate_eval.h"
 #include "cli_options.h"
+#include "cli_serve.h"
 #include "local_backend.h"
 #include "moderation.h"
 #include "openai_api.h"
@@ -47,7 +48,12 @@ const char* kUsage = R"(usage:
   sightline-cli serve --model DIR [--host 127.0.0.1] [--port 8080] [--parallel N] [--slot-tokens N]
       [--kv-cache-mb MB] [--model-name NAME] [--allow-local-files DIR[,DIR]]... [--cors-origin ORIGIN]...
       [--max-input-pixels N] [--max-request-pixels N] [--max-connections N] [--device ...] [--dtype ...] [--quantize int8]
-      OpenAI-compatible API: POST /v1/chat/completions (stream), GET /v1/models, GET /health
+      [--api-key KEY | --api-key-file FILE | --no-auth] [--jwt-secret S | --jwt-public-key PEM] [--jwt-audience AUD]
+      [--request-log FILE [--request-log-max-mb N] [--request-log-keep N] [--request-log-content masked|none]]
+      [--max-image-side N] [--reencode-jpeg-above-kb K]
+      OpenAI-compatible API: POST /v1/chat/completions (stream), GET /v1/models; POST /v1/multimodal/inference,
+      GET /health (readiness), GET /health/live. A key is required: --api-key, $SIGHTLINE_API_KEY, or the key file
+      (default ~/.config/sightline/api.key, created 0600 on first use); --no-auth only with a loopback --host.
 )";
 
 LoadOptions loadOptions(const cli::Args& a) {
@@ -292,6 +298,9 @@ int cmdAudit(const cli::Args& a) {
 }
 
 // The local API until Ctrl+C / SIGTERM: requests in flight are cancelled, connections closed.
+// The server listens before the model loads, so /health answers "loading" (then "error" with the
+// reason if the load fails: the server stays up for the readiness probe) and /health/live "alive";
+// "listening on …" on stdout means the model is ready.
 int cmdServe(const cli::Args& a) {
     LoadOptions lo = loadOptions(a);
     SchedulerOptions so;
@@ -299,7 +308,6 @@ int cmdServe(const cli::Args& a) {
     so.slotTokens = a.integer("--slot-tokens", 4096);
     so.kvCacheBytes = a.integer("--kv-cache-mb", 0) * (int64_t(1) << 20);
     auto backend = std::make_shared<app::LocalBackend>(so);
-    backend->load(lo);
     server::ApiOptions ao;
     std::string name = lo.modelDir;
     while (name.size() > 1 && name.back() == '/') name.pop_back();
@@ -313,19 +321,24 @@ int cmdServe(const cli::Args& a) {
     if (limits.maxPendingConnections < 1) throwBadInput("--max-connections must be at least 1");
     server::AccessOptions access;
     access.corsOrigins = a.list("--cors-origin");
+    const std::string host = a.value("--host").value_or("127.0.0.1");
+    cli::configureServeApi(a, host, ao);  // key / JWT / request log / preprocessing; refuses no auth off loopback
     server::ApiService api(backend, ao);
     server::HttpServer http([&api](const server::HttpRequest& r, server::HttpResponder& o) { api.handle(r, o); }, limits, access);
     http.setQuickPaths(server::ApiService::quickPaths());
-    const std::string host = a.value("--host").value_or("127.0.0.1");
-    if (!server::isLoopbackHost(host))
-        std::fprintf(stderr,
-                     "sightline-cli: WARNING: --host %s makes the API reachable from other machines; it has no authentication, "
-                     "so anyone who can reach this address can use the model%s\n",
-                     host.c_str(), ao.localFileFolders.empty() ? "" : " and read images under the --allow-local-files folders");
     http.start(host, static_cast<int>(a.integer("--port", 8080)));
-    std::printf("listening on http://%s:%d/v1 (model %s on %s, up to %d requests decoded together)\n", host.c_str(), http.port(),
-                ao.modelName.c_str(), backend->modelInfo().device.c_str(), so.maxBatch);
-    std::fflush(stdout);
+    std::fprintf(stderr, "sightline-cli: loading the model; http://%s:%d/health says when it is ready\n", host.c_str(), http.port());
+    try {
+        backend->load(lo);
+        std::printf("listening on http://%s:%d/v1 (model %s on %s, up to %d requests decoded together)\n", host.c_str(), http.port(),
+                    ao.modelName.c_str(), backend->modelInfo().device.c_str(), so.maxBatch);
+        std::fflush(stdout);
+    } catch (const Error& e) {
+        if (g_cancel.load()) throw;
+        api.setModelProblem(repairUtf8(e.what()));
+        std::fprintf(stderr, "sightline-cli: error: %s\nsightline-cli: still serving /health (status \"error\") until stopped\n",
+                     repairUtf8(e.what()).c_str());
+    }
     while (!g_cancel.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::fprintf(stderr, "stopping the server\n");
     api.shutdown();
@@ -361,7 +374,8 @@ int main(int argc, char** argv) {
             std::set<std::string> v = common;
             v.insert({"--host", "--port", "--parallel", "--slot-tokens", "--kv-cache-mb", "--model-name", "--allow-local-files",
                       "--cors-origin", "--max-input-pixels", "--max-request-pixels", "--max-connections"});
-            return cmdServe(cli::Args(argc, argv, 2, v, {}));
+            v.merge(cli::serveSecurityOptions());
+            return cmdServe(cli::Args(argc, argv, 2, v, cli::serveSecurityFlags()));
         }
         if (cmd == "decide")
             return cmdDecide(

@@ -117,6 +117,16 @@ GPU：%8</translation>
         <translation>本地 API 无法启动：%1</translation>
     </message>
     <message>
+        <location filename="../app/gui/api_host.cpp" line="0" />
+        <source>The API key cannot be used: %1</source>
+        <translation>无法使用 API 密钥：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/api_host.cpp" line="0" />
+        <source>A new API key could not be written: %1</source>
+        <translation>无法写入新的 API 密钥：%1</translation>
+    </message>
+    <message>
         <location filename="../app/gui/api_host.cpp" line="47" />
         <source>API: http://127.0.0.1:%1/v1</source>
         <translation>API：http://127.0.0.1:%1/v1</translation>
@@ -1660,6 +1670,51 @@ Qt：%2</translation>
         <location filename="../ui/settings_dialog.cpp" line="110" />
         <source>Local API port</source>
         <translation>本地 API 端口</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="0" />
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="0" />
+        <source>Made when the API is turned on</source>
+        <translation>开启 API 时生成</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="0" />
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="0" />
+        <source>Hide</source>
+        <translation>隐藏</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="0" />
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="0" />
+        <source>Regenerate</source>
+        <translation>重新生成</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="0" />
+        <source>Replace the key at once: clients that still send the old one are refused</source>
+        <translation>立即更换密钥：仍使用旧密钥的客户端将被拒绝</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="0" />
+        <source>Keep a request log (personal data in prompts and answers masked)</source>
+        <translation>保留请求日志（提示词和回答中的个人信息已遮盖）</translation>
+    </message>
+    <message>
+        <location filename="../ui/settings_dialog.cpp" line="0" />
+        <source>API request log</source>
+        <translation>API 请求日志</translation>
     </message>
 </context>
 <context>

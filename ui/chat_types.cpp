@@ -78,6 +78,7 @@ QJsonObject GenerationSettings::toJson() const {
             {"max_image_pixels", maxImagePixels},
             {"language", language},
             {"api_port", apiPort},
+            {"api_request_log", apiRequestLog},
             {"seed", seed}};
 }
 
@@ -100,6 +101,7 @@ GenerationSettings GenerationSettings::fromJson(const QJsonObject& o) {
     s.maxImagePixels = o.value("max_image_pixels").toInteger(0);
     s.language = o.value("language").toString();
     s.apiPort = std::clamp(o.value("api_port").toInt(0), 0, 65535);
+    s.apiRequestLog = o.value("api_request_log").toBool(false);
     s.seed = std::max<qint64>(-1, o.value("seed").toInteger(-1));
     return s;
 }

@@ -84,10 +84,11 @@ struct GenerationSettings {
     int maxNewTokens = 2048;
     QString systemPrompt;
     bool thinking = true;
-    qint64 maxImagePixels = 0;  // 0: the model's own budget
-    QString language;           // "" = system
-    int apiPort = 0;            // local OpenAI-compatible API on 127.0.0.1 (0: off)
-    qint64 seed = -1;           // sampling seed of every answer; -1: a new random one each time
+    qint64 maxImagePixels = 0;   // 0: the model's own budget
+    QString language;            // "" = system
+    int apiPort = 0;             // local OpenAI-compatible API on 127.0.0.1 (0: off)
+    bool apiRequestLog = false;  // the API writes a request log (personal data masked)
+    qint64 seed = -1;            // sampling seed of every answer; -1: a new random one each time
 
     // The seed a new request uses: `seed`, or a fresh random one when it is -1.
     qint64 requestSeed() const;

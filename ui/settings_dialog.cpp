@@ -1,6 +1,8 @@
 #include "settings_dialog.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
@@ -15,6 +17,19 @@
 #include <QSpinBox>
 
 namespace sightline::ui {
+
+namespace {
+
+ApiKeyAccess& keyAccess() {
+    static ApiKeyAccess access;  // GUI thread only
+    return access;
+}
+
+}  // namespace
+
+void setApiKeyAccess(ApiKeyAccess access) {
+    keyAccess() = std::move(access);
+}
 
 SettingsDialog::SettingsDialog(const GenerationSettings& s, QWidget* parent) : QDialog(parent), m_base(s) {
     setWindowTitle(tr("Settings"));
@@ -105,10 +120,44 @@ SettingsDialog::SettingsDialog(const GenerationSettings& s, QWidget* parent) : Q
     m_apiPort->setRange(0, 65535);
     m_apiPort->setSpecialValueText(tr("Off"));
     m_apiPort->setValue(s.apiPort);
+    m_apiPort->setAccessibleName(tr("Local API port"));
     m_apiPort->setToolTip(
         tr("Serve an OpenAI-compatible API (/v1/chat/completions) on 127.0.0.1 at this port. "
            "Its requests share the queue with the chat and the moderation queue."));
     form->addRow(tr("Local API port"), m_apiPort);
+    // The key clients send as Authorization: Bearer KEY; made the first time the API is turned on.
+    auto* keyRow = new QHBoxLayout;
+    m_apiKey = new QLineEdit(this);
+    m_apiKey->setReadOnly(true);
+    m_apiKey->setEchoMode(QLineEdit::Password);
+    m_apiKey->setAccessibleName(tr("API key"));
+    m_apiKey->setPlaceholderText(tr("Made when the API is turned on"));
+    m_showKey = new QPushButton(tr("Show"), this);
+    m_showKey->setCheckable(true);
+    m_copyKey = new QPushButton(tr("Copy"), this);
+    m_regenerateKey = new QPushButton(tr("Regenerate"), this);
+    m_regenerateKey->setToolTip(tr("Replace the key at once: clients that still send the old one are refused"));
+    keyRow->addWidget(m_apiKey, 1);
+    keyRow->addWidget(m_showKey);
+    keyRow->addWidget(m_copyKey);
+    keyRow->addWidget(m_regenerateKey);
+    form->addRow(tr("API key"), keyRow);
+    connect(m_showKey, &QPushButton::toggled, this, [this](bool on) {
+        m_apiKey->setEchoMode(on ? QLineEdit::Normal : QLineEdit::Password);
+        m_showKey->setText(on ? tr("Hide") : tr("Show"));
+    });
+    connect(m_copyKey, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(m_apiKey->text()); });
+    connect(m_regenerateKey, &QPushButton::clicked, this, [this] {
+        if (keyAccess().regenerate) showApiKey(keyAccess().regenerate());
+    });
+    connect(m_apiPort, &QSpinBox::valueChanged, this, [this](int port) {
+        if (port > 0 && m_apiKey->text().isEmpty() && keyAccess().current) showApiKey(keyAccess().current(true));
+    });
+    showApiKey(keyAccess().current ? keyAccess().current(s.apiPort > 0) : QString());
+    m_apiLog = new QCheckBox(tr("Keep a request log (personal data in prompts and answers masked)"), this);
+    m_apiLog->setChecked(s.apiRequestLog);
+    m_apiLog->setAccessibleName(tr("API request log"));
+    form->addRow(tr("API request log"), m_apiLog);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -132,10 +181,18 @@ GenerationSettings SettingsDialog::settings() const {
     s.maxImagePixels = qint64(m_maxPixels->value()) * 1000;
     s.language = m_language->currentData().toString();
     s.apiPort = m_apiPort->value();
+    s.apiRequestLog = m_apiLog->isChecked();
     bool ok = false;
     const qint64 seed = m_seed->text().trimmed().toLongLong(&ok);
     s.seed = ok && seed >= 0 ? std::min<qint64>(seed, 0xFFFFFFFFll) : -1;
     return s;
+}
+
+void SettingsDialog::showApiKey(const QString& key) {
+    m_apiKey->setText(key);
+    m_copyKey->setEnabled(!key.isEmpty());
+    m_showKey->setEnabled(!key.isEmpty());
+    m_regenerateKey->setEnabled(!key.isEmpty() && bool(keyAccess().regenerate));
 }
 
 Theme SettingsDialog::theme() const {

@@ -1,10 +1,12 @@
 // Settings: model folder, device, dtype, sampling, max new tokens, default system prompt,
-// thinking, image budget, seed, language, theme. Values persist with QSettings (see loadSettings /
+// thinking, image budget, seed, language, theme, and the local API (port, its key — masked, Show,
+// Copy, Regenerate — and the request log switch). Values persist with QSettings (see loadSettings /
 // saveSettings; the theme with loadTheme / saveTheme). The theme is previewed live while the dialog
 // is open and restored on Cancel.
 #pragma once
 
 #include <QDialog>
+#include <functional>
 
 #include "chat_types.h"
 #include "theme.h"
@@ -15,8 +17,18 @@ class QDoubleSpinBox;
 class QSpinBox;
 class QPlainTextEdit;
 class QCheckBox;
+class QPushButton;
 
 namespace sightline::ui {
+
+// How the dialog reaches the API key: ui/ knows no key file, the app's ApiHost does. current(create)
+// gives the key ("" when there is none; create: make it now), regenerate() replaces it and returns
+// the new one. Set once on the GUI thread at startup (main.cpp); unset, the key row stays empty.
+struct ApiKeyAccess {
+    std::function<QString(bool create)> current;
+    std::function<QString()> regenerate;
+};
+void setApiKeyAccess(ApiKeyAccess access);
 
 class SettingsDialog : public QDialog {
     Q_OBJECT
@@ -43,6 +55,12 @@ private:
     QSpinBox* m_maxPixels = nullptr;  // in thousands of pixels
     QComboBox* m_language = nullptr;
     QSpinBox* m_apiPort = nullptr;
+    QLineEdit* m_apiKey = nullptr;  // read-only, masked until Show
+    QPushButton* m_showKey = nullptr;
+    QPushButton* m_copyKey = nullptr;
+    QPushButton* m_regenerateKey = nullptr;
+    QCheckBox* m_apiLog = nullptr;
+    void showApiKey(const QString& key);
     QLineEdit* m_seed = nullptr;  // empty: random
     QComboBox* m_theme = nullptr;
     Theme m_themeBefore = Theme::System;

@@ -1,11 +1,16 @@
 #include "api_host.h"
 
+#include "api_key.h"
 #include "http_server.h"
 #include "openai_api.h"
 
 namespace sightline::app {
 
-ApiHost::ApiHost(std::shared_ptr<const InferenceBackend> backend, QObject* parent) : QObject(parent), m_backend(std::move(backend)) {}
+ApiHost::ApiHost(std::shared_ptr<const InferenceBackend> backend, QObject* parent, QString keyPath, QString requestLogPath)
+    : QObject(parent),
+      m_backend(std::move(backend)),
+      m_keyPath(keyPath.isEmpty() ? QString::fromStdString(server::defaultApiKeyPath()) : std::move(keyPath)),
+      m_requestLogPath(std::move(requestLogPath)) {}
 
 ApiHost::~ApiHost() {
     stop();
@@ -19,12 +24,50 @@ void ApiHost::stop() {
     m_port = 0;
 }
 
-bool ApiHost::apply(int port, const QString& modelName) {
-    if (port == m_port && (port == 0 || modelName == m_modelName)) return true;
+QString ApiHost::apiKey(bool create) {
+    try {
+        const std::string path = m_keyPath.toStdString();
+        return QString::fromStdString(create ? server::loadOrCreateApiKey(path) : server::readApiKey(path));
+    } catch (const std::exception& e) {
+        Q_EMIT problem(tr("The API key cannot be used: %1").arg(QString::fromStdString(e.what())));
+        return {};
+    }
+}
+
+QString ApiHost::regenerateKey() {
+    QString key;
+    try {
+        key = QString::fromStdString(server::regenerateApiKey(m_keyPath.toStdString()));
+    } catch (const std::exception& e) {
+        Q_EMIT problem(tr("A new API key could not be written: %1").arg(QString::fromStdString(e.what())));
+        return {};
+    }
+    if (m_port > 0) {
+        const int port = m_port;
+        stop();
+        start(port);  // the same port, the new key
+    }
+    return key;
+}
+
+bool ApiHost::apply(int port, const QString& modelName, bool requestLog) {
+    const bool sameKey = port <= 0 || apiKey(false) == m_key;
+    if (port == m_port && (port == 0 || (modelName == m_modelName && requestLog == m_requestLog && sameKey))) return true;
     stop();
+    m_modelName = modelName;
+    m_requestLog = requestLog;
     if (port <= 0) return true;
+    return start(port);
+}
+
+bool ApiHost::start(int port) {
+    const QString key = apiKey(true);  // the first time the API is turned on, its key is made
+    if (key.isEmpty()) return false;
     server::ApiOptions o;
-    o.modelName = modelName.isEmpty() ? o.modelName : modelName.toStdString();
+    o.modelName = m_modelName.isEmpty() ? o.modelName : m_modelName.toStdString();
+    o.auth = std::make_shared<server::ApiAuth>(server::AuthOptions{.apiKey = key.toStdString(), .jwt = std::nullopt});
+    if (m_requestLog && !m_requestLogPath.isEmpty())
+        o.requestLog = std::make_shared<server::RequestLog>(server::RequestLogOptions{.path = m_requestLogPath.toStdString()});
     auto api = std::make_unique<server::ApiService>(m_backend, o);
     auto http = std::make_unique<server::HttpServer>(
         [a = api.get()](const server::HttpRequest& r, server::HttpResponder& out) { a->handle(r, out); });
@@ -38,7 +81,7 @@ bool ApiHost::apply(int port, const QString& modelName) {
     m_api = std::move(api);
     m_http = std::move(http);
     m_port = m_http->port();
-    m_modelName = modelName;
+    m_key = key;
     return true;
 }
 

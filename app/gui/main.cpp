@@ -142,13 +142,14 @@ int main(int argc, char** argv) {
     app::wireMonitor(monitor, &controller);
 
     // The local API shares the backend (one scheduler queue with the chat and the moderation queue).
-    app::ApiHost api(controller.backend());
+    app::ApiHost api(controller.backend(), nullptr, {}, dataDir + QStringLiteral("/api-requests.jsonl"));
+    ui::setApiKeyAccess({[&api](bool create) { return api.apiKey(create); }, [&api] { return api.regenerateKey(); }});
     auto* apiStatus = new QLabel(&window);
     window.statusBar()->addPermanentWidget(apiStatus);
     QObject::connect(&api, &app::ApiHost::problem, &window, &ui::MainWindow::showProblem);
     const QString demoModel = app::findDemoModel();  // what runs while no model is configured
     auto applyApi = [&api, apiStatus, demoModel](const ui::GenerationSettings& s) {
-        api.apply(s.apiPort, QFileInfo(s.modelDir.isEmpty() ? demoModel : s.modelDir).fileName());
+        api.apply(s.apiPort, QFileInfo(s.modelDir.isEmpty() ? demoModel : s.modelDir).fileName(), s.apiRequestLog);
         apiStatus->setText(api.status());
     };
     applyApi(settings);

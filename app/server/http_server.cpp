@@ -49,6 +49,8 @@ const char* statusText(int s) {
             return "No Content";
         case 400:
             return "Bad Request";
+        case 401:
+            return "Unauthorized";
         case 403:
             return "Forbidden";
         case 404:
@@ -98,6 +100,7 @@ bool HttpResponder::writeAll(const std::string& data) {
 
 bool HttpResponder::send(int status, const std::string& contentType, const std::string& body) {
     m_started = true;
+    m_status = status;
     std::string head = "HTTP/1.1 " + std::to_string(status) + " " + statusText(status) + "\r\n";
     if (status != 204) head += "Content-Type: " + contentType + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
     head += m_extraHeaders + "Connection: close\r\n\r\n";
@@ -106,6 +109,7 @@ bool HttpResponder::send(int status, const std::string& contentType, const std::
 
 bool HttpResponder::beginStream(int status, const std::string& contentType) {
     m_started = true;
+    m_status = status;
     return writeAll("HTTP/1.1 " + std::to_string(status) + " " + statusText(status) + "\r\nContent-Type: " + contentType +
                     "\r\nCache-Control: no-cache\r\n" + m_extraHeaders + "Connection: close\r\n\r\n");
 }

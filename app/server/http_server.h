@@ -39,12 +39,14 @@ public:
     bool beginStream(int status, const std::string& contentType);
     bool write(const std::string& data);
     bool started() const { return m_started; }
-    bool clientGone();  // the peer closed its end (checked without blocking)
+    int status() const { return m_status; }  // of the response sent or begun; 0 before
+    bool clientGone();                       // the peer closed its end (checked without blocking)
 
 private:
     bool writeAll(const std::string& data);
     int m_fd;
     bool m_started = false;
+    int m_status = 0;
     bool m_gone = false;
     std::string m_extraHeaders;
 };

@@ -9,16 +9,19 @@
 #include <cstring>
 
 #include "http_server.h"
+#include "moderation.h"
 #include "sightline/error.h"
 #include "sightline/image.h"
 
 namespace sightline::server {
 
-namespace {
-
 using json = nlohmann::json;
 
+namespace {
+
 const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+}  // namespace
 
 std::string base64Encode(const std::string& in) {
     std::string out;
@@ -58,6 +61,8 @@ std::string base64DecodeLoose(std::string_view in) {
     }
     return out;
 }
+
+namespace {
 
 std::string percentDecode(const std::string& s) {
     std::string out;
@@ -144,7 +149,8 @@ bool probeImageSize(const std::string& s, int64_t& w, int64_t& h) {
     }
 }
 
-void prepareImages(json& messages, const ImageLimits& limits, const std::vector<std::string>& folders) {
+void prepareImages(json& messages, const ImageLimits& limits, const std::vector<std::string>& folders, const ImagePreprocess& preprocess,
+                   std::vector<ImageDigest>* digests) {
     if (!messages.is_array()) return;  // parseChatJson refuses it with its own message
     int64_t total = 0;
     for (size_t i = 0; i < messages.size(); ++i) {
@@ -182,12 +188,20 @@ void prepareImages(json& messages, const ImageLimits& limits, const std::vector<
                 bytes = readAllowedFile(text, where, folders, limits.maxFileBytes);
                 *ref = "data:application/octet-stream;base64," + base64Encode(bytes);
             }
+            if (digests) digests->push_back({moderation::sha256Hex(bytes), static_cast<int64_t>(bytes.size())});
             int64_t w = 0, h = 0;
             if (!probeImageSize(bytes, w, h) || w <= 0 || h <= 0) continue;  // the decoder says what is wrong
             if (w > limits.maxImagePixels || h > limits.maxImagePixels || w * h > limits.maxImagePixels)
                 throw HttpError(413, where + ": image is " + std::to_string(w) + "x" + std::to_string(h) + " pixels, over the limit of " +
                                          std::to_string(limits.maxImagePixels) + " pixels an image");
             total += w * h;
+            if (preprocess.active()) {
+                std::string out = preprocessUpload(bytes, preprocess, limits.maxImagePixels, where);
+                if (out.size() != bytes.size() || out != bytes) {
+                    if (digests) digests->back().preprocessedBytes = static_cast<int64_t>(out.size());
+                    *ref = "data:image/jpeg;base64," + base64Encode(out);
+                }
+            }
             if (total > limits.maxRequestPixels)
                 throw HttpError(413, where + ": the request's images come to " + std::to_string(total) + " pixels, over the limit of " +
                                          std::to_string(limits.maxRequestPixels) + " pixels a request");

@@ -72,21 +72,7 @@ struct Progress {
 ApiService::ApiService(std::shared_ptr<const app::InferenceBackend> backend, ApiOptions options)
     : m_backend(std::move(backend)), m_options(std::move(options)) {}
 
-void ApiService::handle(const HttpRequest& req, HttpResponder& out) {
-    if (req.path == "/health" || req.path == "/v1/health") {
-        if (req.method != "GET") return sendError(out, 405, "use GET");
-        json h = {{"status", "ok"}, {"model_loaded", false}};
-        if (m_backend->loaded()) {
-            const SchedulerCounters n = m_backend->counters().value_or(SchedulerCounters{});
-            int64_t queued = 0;
-            for (auto q : n.queued) queued += q;
-            h = {{"status", "ok"},          {"model_loaded", true}, {"model", m_options.modelName},
-                 {"queued", queued},        {"running", n.running}, {"slots", n.slots > 0 ? n.slots : m_backend->batchSlots()},
-                 {"completed", n.completed}};
-        }
-        out.send(200, "application/json", dumpJson(h));
-        return;
-    }
+void ApiService::route(const HttpRequest& req, HttpResponder& out, RequestRecord& record) {
     if (req.path == "/v1/models") {
         if (req.method != "GET") return sendError(out, 405, "use GET");
         json data = json::array();
@@ -97,13 +83,15 @@ void ApiService::handle(const HttpRequest& req, HttpResponder& out) {
     }
     if (req.path == "/v1/chat/completions") {
         if (req.method != "POST") return sendError(out, 405, "use POST");
-        return chatCompletions(req, out);
+        return chatCompletions(req, out, record);
     }
-    sendError(out, 404, "no route " + req.method + " " + req.path + " (try POST /v1/chat/completions, GET /v1/models, GET /health)",
+    sendError(out, 404,
+              "no route " + req.method + " " + req.path +
+                  " (try POST /v1/chat/completions, GET /v1/models, POST /v1/multimodal/inference, GET /health)",
               "not_found");
 }
 
-void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
+void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, RequestRecord& record) {
     if (!m_backend->loaded()) return sendError(out, 503, "no model is loaded", "model_not_loaded");
     json r;
     try {
@@ -116,7 +104,8 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
     try {
         // Every field is checked before any image is read or decoded, and all before generating.
         c = parseChatRequest(r, m_backend->defaultParams());
-        prepareImages(r["messages"], m_options.imageLimits, m_options.localFileFolders);
+        prepareImages(r["messages"], m_options.imageLimits, m_options.localFileFolders, m_options.imagePreprocess,
+                      record.wantDetails ? &record.images : nullptr);
         DecodeOptions decode;
         decode.maxPixels = m_options.imageLimits.maxImagePixels;
         // Local files have become data: URIs in prepareImages; the engine reads nothing from disk.
@@ -130,6 +119,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
         return sendError(out, 400, std::string("invalid request field: ") + e.what());
     }
     r = json();  // the request's base64 images are decoded now: do not hold them through generation
+    if (record.wantDetails) record.prompt = promptText(messages);
     const bool stream = c.stream;
     const bool includeUsage = c.includeUsage;
     const GenerationParams& params = c.params;
@@ -230,6 +220,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out) {
                         {"total_tokens", result.promptTokens + result.stats.generatedTokens},
                         {"prompt_tokens_details", {{"cached_tokens", result.stats.cachedPromptTokens}}}};
     const json timings = requestStatsJson(result.stats);  // the one stats schema (docs/api.md)
+    recordResult(record, result, final.answer);
     if (stream) {
         emit(final);
         if (!streamOk) return;

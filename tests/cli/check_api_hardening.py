@@ -54,8 +54,11 @@ def raw(port, data, timeout=10.0):
     return status, headers, body.decode("utf-8", "replace")
 
 
+KEY = "sl-hardening-test-key"  # every server here runs with --api-key KEY (auth itself: check_api_auth.py)
+
+
 def request(port, method="GET", path="/health", body=b"", headers=None, host=None, timeout=60.0):
-    h = {"Host": host or f"127.0.0.1:{port}"}
+    h = {"Host": host or f"127.0.0.1:{port}", "Authorization": f"Bearer {KEY}"}
     if method == "POST":
         h["Content-Type"] = "application/json"
         h["Content-Length"] = str(len(body))
@@ -113,7 +116,7 @@ def health_ms(port):
 
 
 def start(cli, model, *extra):
-    srv = subprocess.Popen([cli, "serve", "--model", model, "--device", "cpu", "--port", "0", "--parallel", "2", *extra],
+    srv = subprocess.Popen([cli, "serve", "--model", model, "--device", "cpu", "--port", "0", "--parallel", "2", "--api-key", KEY, *extra],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = srv.stdout.readline()
     if "listening on http://" not in line:
@@ -282,7 +285,7 @@ def main():
         stop(srv, "hardened server")
 
     # --host 0.0.0.0 warns on stderr.
-    srv = subprocess.Popen([cli, "serve", "--model", model, "--device", "cpu", "--port", "0", "--host", "0.0.0.0"],
+    srv = subprocess.Popen([cli, "serve", "--model", model, "--device", "cpu", "--port", "0", "--host", "0.0.0.0", "--api-key", KEY],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = srv.stdout.readline()
     srv.terminate()

@@ -17,6 +17,8 @@ import urllib.request
 from server_process import terminate
 
 FAILS = []
+KEY = "sl-server-test-key"  # the server runs with --api-key KEY (auth itself: check_api_auth.py)
+AUTH = {"Content-Type": "application/json", "Authorization": f"Bearer {KEY}"}
 
 
 def check(cond, what):
@@ -28,7 +30,7 @@ def check(cond, what):
 def post(base, body, raw=None, method="POST", path="/v1/chat/completions"):
     data = raw if raw is not None else json.dumps(body).encode()
     req = urllib.request.Request(base + path, data=data if method == "POST" else None, method=method,
-                                 headers={"Content-Type": "application/json"})
+                                 headers=AUTH)
     try:
         with urllib.request.urlopen(req, timeout=120) as r:
             return r.status, r.read().decode("utf-8", "replace")
@@ -60,7 +62,7 @@ def request_for(case, fixtures, **extra):
 def stream(base, body):
     """Returns (reasoning, content, finish_reason, saw_done, usage)."""
     req = urllib.request.Request(base + "/v1/chat/completions", data=json.dumps(dict(body, stream=True)).encode(),
-                                 headers={"Content-Type": "application/json"})
+                                 headers=AUTH)
     reasoning, content, finish, done, usage = "", "", None, False, None
     with urllib.request.urlopen(req, timeout=120) as r:
         for line in r.read().decode("utf-8", "replace").splitlines():
@@ -83,7 +85,7 @@ def main():
     cli, fixtures = sys.argv[1], sys.argv[2]
     model = os.path.join(fixtures, "model")
     cases = json.load(open(os.path.join(fixtures, "cases", "cases.json")))["cases"]
-    srv = subprocess.Popen([cli, "serve", "--model", model, "--device", "cpu", "--port", "0", "--parallel", "4",
+    srv = subprocess.Popen([cli, "serve", "--model", model, "--device", "cpu", "--port", "0", "--parallel", "4", "--api-key", KEY,
                             "--model-name", "tiny"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = srv.stdout.readline()
@@ -167,7 +169,8 @@ def main():
         body = request_for(cases[0], fixtures, max_tokens=100000, ignore_eos=True, stream=True)
         data = json.dumps(body).encode()
         s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  + f"Authorization: Bearer {KEY}\r\n".encode() + b"Content-Length: "
                   + str(len(data)).encode() + b"\r\n\r\n" + data)
         first = s.recv(4096)
         check(b"text/event-stream" in first, "stream starts")

@@ -34,6 +34,7 @@ except ImportError:
 import httpx
 
 FAILS = []
+KEY = "sl-load-test-key"  # the server runs with --api-key KEY
 
 
 def check(cond, what):
@@ -87,8 +88,8 @@ def messages(i):
 def api_client(base, tally, deadline, i, streaming):
     """One client's loop of requests until the deadline; each outcome counted."""
     if HAVE_OPENAI:
-        client = openai.OpenAI(base_url=base + "/v1", api_key="unused", timeout=60, max_retries=0)
-    http = httpx.Client(timeout=60)
+        client = openai.OpenAI(base_url=base + "/v1", api_key=KEY, timeout=60, max_retries=0)
+    http = httpx.Client(timeout=60, headers={"Authorization": f"Bearer {KEY}"})
     n = 0
     while time.time() < deadline:
         n += 1
@@ -201,7 +202,7 @@ def main():
         if getattr(args, name) is None:
             setattr(args, name, short if args.short else full)
     srv = subprocess.Popen([args.cli, "serve", "--model", args.model, "--device", "cpu", "--host", "127.0.0.1", "--port", "0",
-                            "--parallel", "4", "--model-name", "tiny"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            "--parallel", "4", "--model-name", "tiny", "--api-key", KEY], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     t_begin = time.time()
     p50 = p99 = worst = 0.0
     latencies, failures, rounds, max_rss, total = [], [], [], 0, 0

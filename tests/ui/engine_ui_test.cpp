@@ -9,6 +9,7 @@
 #include <QClipboard>
 #include <QDropEvent>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QInputDialog>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -167,7 +168,7 @@ int freePort() {
 }
 
 // One HTTP exchange on 127.0.0.1:port; the whole response, or "" when nothing listens.
-std::string httpPost(int port, const std::string& path, const std::string& body) {
+std::string httpPost(int port, const std::string& path, const std::string& body, const QString& key = {}) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -177,8 +178,9 @@ std::string httpPost(int port, const std::string& path, const std::string& body)
         ::close(fd);
         return {};
     }
-    const std::string req = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
-                            std::to_string(body.size()) + "\r\n\r\n" + body;
+    const std::string auth = key.isEmpty() ? std::string() : "Authorization: Bearer " + key.toStdString() + "\r\n";
+    const std::string req = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + auth +
+                            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
     std::string out;
     char buf[4096];
@@ -197,14 +199,26 @@ void EngineUiTest::localApiSharesTheScheduler() {
     s.device = "cpu";
     Harness h(std::make_unique<app::LocalBackend>(), s);
     QVERIFY(h.waitLoaded());
-    app::ApiHost api(h.controller->backend());
+    QTemporaryDir keyDir;
+    const QString keyFile = keyDir.filePath(QStringLiteral("conf/api.key"));
+    app::ApiHost api(h.controller->backend(), nullptr, keyFile, keyDir.filePath(QStringLiteral("requests.jsonl")));
+    QVERIFY(api.apiKey().isEmpty());  // no key until the API is first turned on
     const int port = freePort();
-    QVERIFY(api.apply(port, "tiny"));
+    QVERIFY(api.apply(port, "tiny", true));
+    const QString key = api.apiKey();
+    QVERIFY(key.startsWith(QStringLiteral("sl-")));
+    QCOMPARE(QFile(keyFile).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
     QCOMPARE(api.status(), QStringLiteral("API: http://127.0.0.1:%1/v1").arg(port));
     const std::string body = R"({"messages":[{"role":"user","content":"Describe the picture in one sentence, please."}],)"
                              R"("temperature":0,"max_tokens":24,"repetition_penalty":1.0,"return_token_ids":true})";
     std::string response;
-    std::thread client([&] { response = httpPost(port, "/v1/chat/completions", body); });
+    // Without the key: 401; with it: the answer.
+    std::thread refused([&] { response = httpPost(port, "/v1/chat/completions", body); });
+    QVERIFY(QTest::qWaitFor([&] { return !response.empty(); }, 30000));
+    refused.join();
+    QVERIFY2(response.rfind("HTTP/1.1 401", 0) == 0, response.c_str());
+    response.clear();
+    std::thread client([&] { response = httpPost(port, "/v1/chat/completions", body, key); });
     QVERIFY(QTest::qWaitFor([&] { return !response.empty(); }, 30000));
     client.join();
     QVERIFY2(response.rfind("HTTP/1.1 200", 0) == 0, response.c_str());
@@ -215,11 +229,23 @@ void EngineUiTest::localApiSharesTheScheduler() {
     QCOMPARE(int(ids.size()), int(ref.size()));
     for (size_t i = 0; i < ref.size(); ++i) QCOMPARE(ids[int(i)].toInt(), ref[i]);
     QCOMPARE(h.controller->backend()->counters()->admitted[static_cast<size_t>(RequestSource::Api)], 1);
+    // The request log (on in the settings) has the request, the refused one too.
+    QFile log(api.requestLogPath());
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = log.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 2);
+    QCOMPARE(QJsonDocument::fromJson(lines[0])["status"].toInt(), 401);
+    QCOMPARE(QJsonDocument::fromJson(lines[1])["caller"].toString(), QStringLiteral("api-key"));
+    // A new key: the server switches at once.
+    const QString key2 = api.regenerateKey();
+    QVERIFY(!key2.isEmpty() && key2 != key);
+    QVERIFY(httpPost(port, "/v1/models", "", key).rfind("HTTP/1.1 401", 0) == 0);
+    QVERIFY(httpPost(port, "/v1/models", "", key2).rfind("HTTP/1.1 405", 0) == 0);  // past the key: models is GET-only
     // Another port: the old one closes, the new one answers; 0 turns it off.
     const int port2 = freePort();
     QVERIFY(api.apply(port2, "tiny"));
     QVERIFY(httpPost(port, "/health", "").empty());
-    QVERIFY(httpPost(port2, "/v1/models", "").rfind("HTTP/1.1 405", 0) == 0);  // models is GET-only: the server is there
+    QVERIFY(httpPost(port2, "/v1/models", "", key2).rfind("HTTP/1.1 405", 0) == 0);  // models is GET-only: the server is there
     QVERIFY(api.apply(0, "tiny"));
     QCOMPARE(api.status(), QStringLiteral("API: off"));
     QVERIFY(httpPost(port2, "/health", "").empty());

@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
 #include <QDockWidget>
@@ -21,6 +22,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QToolButton>
 #include <QValueAxis>
@@ -97,6 +99,7 @@ private Q_SLOTS:
     void imageViewerZoomFitNextAndEscape();
     void themeSwitchesLiveAndPersists();
     void seedFromSettingsReachesTheRequest();
+    void apiKeyInSettings();
     void errorBannerStaysInfoGoes();
     void aboutShortcutsRecentModelsAndChatNavigation();
     void copyGivesFeedback();
@@ -489,6 +492,67 @@ void WindowTest::seedFromSettingsReachesTheRequest() {
     QCOMPARE(requests[0][0].value<ui::GenerationRequest>().seed, 1234);
     QCOMPARE(requests[1][0].value<ui::GenerationRequest>().seed, 1234);
     QCOMPARE(fake->lastSeed.load(), 1234);
+}
+
+void WindowTest::apiKeyInSettings() {
+    // The key row: empty while the API is off, made when it is turned on, masked until Show,
+    // copied, regenerated; the request log switch reaches the settings and their JSON.
+    QString stored;
+    int made = 0;
+    ui::setApiKeyAccess({[&](bool create) {
+                             if (create && stored.isEmpty()) stored = QStringLiteral("sl-first-%1").arg(++made);
+                             return stored;
+                         },
+                         [&] { return stored = QStringLiteral("sl-second"); }});
+    {
+        ui::GenerationSettings s;
+        ui::SettingsDialog dlg(s);
+        QLineEdit* key = nullptr;
+        for (auto* e : dlg.findChildren<QLineEdit*>())
+            if (e->accessibleName() == QLatin1String("API key")) key = e;
+        QSpinBox* port = nullptr;
+        for (auto* b : dlg.findChildren<QSpinBox*>())
+            if (b->accessibleName() == QLatin1String("Local API port")) port = b;
+        QCheckBox* log = nullptr;
+        for (auto* c : dlg.findChildren<QCheckBox*>())
+            if (c->accessibleName() == QLatin1String("API request log")) log = c;
+        QVERIFY(key && port && log);
+        auto button = [&](const QString& text) -> QPushButton* {
+            for (auto* b : dlg.findChildren<QPushButton*>())
+                if (b->text() == text) return b;
+            return nullptr;
+        };
+        QVERIFY(key->text().isEmpty());  // the API is off: no key is made
+        QCOMPARE(made, 0);
+        QVERIFY(!button(QStringLiteral("Copy"))->isEnabled());
+        port->setValue(8080);
+        QCOMPARE(key->text(), QStringLiteral("sl-first-1"));  // turned on: made once
+        QCOMPARE(key->echoMode(), QLineEdit::Password);
+        QTest::mouseClick(button(QStringLiteral("Show")), Qt::LeftButton);
+        QCOMPARE(key->echoMode(), QLineEdit::Normal);
+        QTest::mouseClick(button(QStringLiteral("Hide")), Qt::LeftButton);
+        QCOMPARE(key->echoMode(), QLineEdit::Password);
+        QTest::mouseClick(button(QStringLiteral("Copy")), Qt::LeftButton);
+        QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("sl-first-1"));
+        QTest::mouseClick(button(QStringLiteral("Regenerate")), Qt::LeftButton);
+        QCOMPARE(key->text(), QStringLiteral("sl-second"));
+        dlg.show();
+        shot(&dlg, "settings-api-key");
+        port->setValue(9090);
+        QCOMPARE(made, 1);
+        QVERIFY(!dlg.settings().apiRequestLog);
+        log->setChecked(true);
+        QVERIFY(dlg.settings().apiRequestLog);
+        QVERIFY(ui::GenerationSettings::fromJson(dlg.settings().toJson()).apiRequestLog);
+    }
+    {
+        ui::GenerationSettings s;
+        s.apiPort = 8080;
+        ui::SettingsDialog dlg(s);  // opened with the API on: the stored key is shown
+        for (auto* e : dlg.findChildren<QLineEdit*>())
+            if (e->accessibleName() == QLatin1String("API key")) QCOMPARE(e->text(), QStringLiteral("sl-second"));
+    }
+    ui::setApiKeyAccess({});
 }
 
 void WindowTest::errorBannerStaysInfoGoes() {
