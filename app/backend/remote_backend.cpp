@@ -179,7 +179,9 @@ void RemoteBackend::load(const LoadOptions& lo) {
             return;
         }
         const AttemptFailure f = judgeAttempt(o, false, m_options);
-        if (!f.retry || attempt >= m_options.maxRetries) throw RemoteError(f.kind, f.message, f.retry, o.status);
+        if (!f.retry || attempt >= m_options.maxRetries)
+            throw RemoteError(f.kind, f.message + (f.retry && attempt > 0 ? " (gave up after " + std::to_string(attempt) + " retries)" : ""),
+                              f.retry, o.status);
         const auto until = Clock::now() + std::chrono::duration<double>(retryDelay(attempt, o.retryAfter, m_options));
         while (Clock::now() < until) {
             if (lo.cancel && lo.cancel->load()) throw Error(ErrorKind::Cancelled, "connecting was cancelled");

@@ -124,8 +124,8 @@ json chatRequestBody(const std::vector<ChatMessage>& messages, const GenerationP
     } else {
         body["logprobs"] = true;  // the moderation verdict's confidence is the verdict token's probability
         if (p.topLogprobs > 0) body["top_logprobs"] = p.topLogprobs;
-        body["return_token_ids"] = true;
     }
+    body["return_token_ids"] = true;  // vLLM's extension (sightline serve: non-streamed answers only)
     return body;
 }
 
@@ -222,6 +222,12 @@ bool StreamAssembler::add(std::string_view payload, const TokenCallback& onToken
             }
         }
         if (c.contains("finish_reason") && !c["finish_reason"].is_null()) m_result.finishReason = finishReason(c["finish_reason"]);
+        if (c.contains("token_ids") && c["token_ids"].is_array())  // vLLM's return_token_ids, per chunk
+            for (const json& id : c["token_ids"]) {
+                const auto v = jsonInt64(id);
+                if (!v) bad("a token id that is not an integer");
+                m_result.outputIds.push_back(*v);
+            }
     }
     return true;
 }

@@ -21,8 +21,9 @@ namespace sightline::app {
 // would). Throws Error(Internal) when encoding fails.
 std::string pngDataUri(const RgbImage& image);
 
-// The body of POST /chat/completions. Non-streamed requests ask for per-token logprobs and token
-// ids (vLLM's and sightline serve's return_token_ids); streamed ones for the final usage chunk.
+// The body of POST /chat/completions. Every request asks for token ids (vLLM's and sightline
+// serve's return_token_ids; absent in the answer, output ids stay empty); non-streamed ones for
+// per-token logprobs, streamed ones for the final usage chunk.
 nlohmann::json chatRequestBody(const std::vector<ChatMessage>& messages, const GenerationParams& params, const std::string& model,
                                bool stream);
 
