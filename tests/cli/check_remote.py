@@ -227,6 +227,17 @@ def batch_round_trip(cli, demo, work, port, queue, env, reference):
     check(rc == 0, "the batch database's audit log verifies")
 
 
+def bench_remote(bench, base):
+    out = os.path.join(tempfile.mkdtemp(prefix="sightline-remote-bench-"), "report.json")
+    rc, text, err, _ = run([bench, "--remote", base, "--api-key", KEY, "--image-size", "300x200", "--max-new-tokens", "8", "--warmup", "1",
+                            "-n", "2", "-r", "1", "--concurrency", "2", "--ignore-eos", "--json", out])
+    ok = rc == 0 and os.path.exists(out)
+    r = json.load(open(out)) if ok else {}
+    check(ok and r["settings"]["backend"].startswith("remote: ") and r["ms"]["ttft"]["median"] > 0 and r["settings"]["generated_tokens"] == 8
+          and r["concurrency"]["requests"] == 2 and "remote: " in text.splitlines()[0],
+          "sightline-bench --remote: the local bench's report, the backend named, client-side TTFT: " + (text.splitlines()[0] if text else err[-200:]))
+
+
 def wrong_key(cli, port):
     req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models", headers={"Authorization": "Bearer wrong"})
     try:
@@ -285,6 +296,7 @@ def main():
     ap.add_argument("--cli", required=True)
     ap.add_argument("--fixtures", required=True)
     ap.add_argument("--demo-model", required=True)
+    ap.add_argument("--bench", default="", help="sightline-bench, to check --remote there too")
     ap.add_argument("--only", default="", help="comma-separated: parity,moderation,batch,hostile")
     a = ap.parse_args()
     only = set(a.only.split(",")) if a.only else {"parity", "moderation", "batch", "hostile"}
@@ -299,6 +311,7 @@ def main():
             base = f"http://127.0.0.1:{port}/v1"
             ask_parity(a.cli, a.fixtures, base, "serve")
             wrong_key(a.cli, port)
+            bench_remote(a.bench, base) if a.bench else None
             gport = free_port()
             servers.append(start_serve(a.cli, ["--remote", base, "--remote-api-key", KEY], gport))
             ask_parity(a.cli, a.fixtures, f"http://127.0.0.1:{gport}/v1", "gateway")
