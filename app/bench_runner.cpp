@@ -198,7 +198,7 @@ json run(const app::InferenceBackend& backend, const Options& o, const std::func
           {"cpu_threads", std::thread::hardware_concurrency()},
           {"nvml", util.note.empty() ? "available" : util.note}}},
         {"settings",
-         {{"backend", model.device.rfind("remote:", 0) == 0 ? model.device : "local engine"},
+         {{"backend", model.dtype == "remote" ? model.summary : "local engine"},
           {"dtype", model.dtype},
           {"int8_weights", model.int8Weights},
           {"image", imageDesc},
@@ -239,7 +239,9 @@ std::string formatReport(const json& r) {
     std::string out;
     char line[512];
     const auto& s = r["settings"];
-    std::snprintf(line, sizeof line, "sightline-bench  %s  %s  libtorch %s\n", r["hardware"]["device"].get<std::string>().c_str(),
+    const std::string backend = s.value("backend", std::string("local engine"));
+    std::snprintf(line, sizeof line, "sightline-bench  %s  %s  libtorch %s\n",
+                  (backend == "local engine" ? r["hardware"]["device"].get<std::string>() : backend).c_str(),
                   s["dtype"].get<std::string>().c_str(), r["hardware"]["libtorch"].get<std::string>().c_str());
     out += line;
     std::snprintf(line, sizeof line,

@@ -202,7 +202,7 @@ ModelInfo RemoteBackend::modelInfo() const {
     i.id = "remote:" + m_options.baseUrl + ":" + m_model;
     i.name = m_model;
     i.summary = "remote: " + m_options.baseUrl + " " + m_model;
-    i.device = i.summary;
+    i.device = "remote server";  // the window reads "SUMMARY on DEVICE"
     i.dtype = "remote";
     return i;
 }
@@ -325,7 +325,7 @@ GenerateResult RemoteBackend::runJob(Job& job, HttpSession& session) const {
             GenerateResult r = job.stream ? stream.result() : GenerateResult{};
             r.finishReason = FinishReason::Cancelled;
             r.stats.totalMs = secondsSince(job.submitted) * 1000;
-            r.stats.device = modelInfo().device;
+            r.stats.device = modelInfo().summary;
             return r;
         }
         if (!parseError.empty()) throw RemoteError(ErrorKind::Internal, parseError, false, o.status);
@@ -366,7 +366,7 @@ GenerateResult RemoteBackend::runJob(Job& job, HttpSession& session) const {
                 s.ttftMs = s.totalMs;
                 if (s.totalMs > 0) s.decodeTokensPerS = static_cast<double>(s.generatedTokens) * 1000 / s.totalMs;
             }
-            s.device = modelInfo().device;
+            s.device = modelInfo().summary;  // the monitor's and the bench's name of the backend
             return r;
         }
         const AttemptFailure f = judgeAttempt(o, received && ok2xx, m_options);
@@ -398,8 +398,11 @@ void RemoteBackend::setCompletionObserver(CompletionObserver observer) {
     m_observer = std::move(observer);
 }
 
-PreprocessedImage RemoteBackend::preflight(const RgbImage&, int64_t) const {
-    throw Error(ErrorKind::BadInput, "the remote server (" + m_options.baseUrl + ") prepares images itself: no local preview of its tokens");
+PreprocessedImage RemoteBackend::preflight(const RgbImage& image, int64_t) const {
+    PreprocessedImage p;  // the server resizes and counts: only the original size is known here
+    p.originalWidth = p.resizedWidth = image.width;
+    p.originalHeight = p.resizedHeight = image.height;
+    return p;
 }
 
 }  // namespace sightline::app

@@ -68,7 +68,8 @@ public:
     // unreachable, refuses the key, or does not serve the model.
     void load(const LoadOptions& options) override;
     bool loaded() const override;
-    // name = the remote model, id = "remote:BASEURL:MODEL", summary/device = "remote: BASEURL MODEL".
+    // name = the remote model, id = "remote:BASEURL:MODEL", summary = "remote: BASEURL MODEL" (also each
+    // request's stats.device, so the monitor names the backend), device = "remote server".
     ModelInfo modelInfo() const override;
     std::future<GenerateResult> submit(RequestSource source, const std::vector<ChatMessage>& messages, const GenerationParams& params,
                                        TokenCallback onToken = {}, const std::atomic<bool>* cancel = nullptr) const override;
@@ -76,7 +77,7 @@ public:
     // queued / admitted by source, running, completed, slots = concurrency (no decode figures).
     std::optional<SchedulerCounters> counters() const override;
     void setCompletionObserver(CompletionObserver observer) override;
-    // The server preprocesses images itself: refused with Error(BadInput) naming the remote server.
+    // The server preprocesses images itself: the original size only, numTokens 0 (unknown here).
     PreprocessedImage preflight(const RgbImage& image, int64_t maxPixels) const override;
     const RemoteOptions& options() const { return m_options; }
 
