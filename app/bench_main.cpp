@@ -12,7 +12,8 @@ using namespace sightline;
 
 namespace {
 
-const char* kUsage = R"(usage: sightline-bench (--model DIR [--random-weights CONFIG.json] | --remote URL [--api-key KEY] [--remote-model NAME]
+const char* kUsage =
+    R"(usage: sightline-bench (--model DIR [--random-weights CONFIG.json] | --remote URL [--api-key KEY] [--remote-model NAME]
     [--remote-concurrency N] [--remote-timeout S]) [--image PATH | --image-size WxH|none]
     [--prompt TEXT] [--max-new-tokens N] [--warmup W] [-n LOOPS] [-r REPEATS] [--concurrency C]
     [--device cuda|cpu] [--dtype auto|bfloat16|float16|float32] [--quantize int8] [--ignore-eos] [--monitor-sampling] [--json OUT]
@@ -88,9 +89,9 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
-        std::set<std::string> v = {"--model", "--random-weights", "--image",   "--image-size", "--prompt", "--max-new-tokens", "--warmup",
-                                   "-n",      "-r",               "--concurrency", "--device", "--dtype",  "--json",           "--quantize",
-                                   "--api-key"};
+        std::set<std::string> v = {"--model",          "--random-weights", "--image", "--image-size", "--prompt",
+                                   "--max-new-tokens", "--warmup",         "-n",      "-r",           "--concurrency",
+                                   "--device",         "--dtype",          "--json",  "--quantize",   "--api-key"};
         v.insert(cli::kRemoteOptions.begin(), cli::kRemoteOptions.end());
         return run(cli::Args(argc, argv, 1, v, {"--ignore-eos", "--monitor-sampling"}));
     } catch (const Error& e) {

@@ -10,10 +10,10 @@
 
 #include "cli_options.h"
 #include "local_backend.h"
-#include "moderation_batch.h"
-#include "remote_backend.h"
 #include "moderation.h"
+#include "moderation_batch.h"
 #include "openai_api.h"
+#include "remote_backend.h"
 #include "sightline/engine.h"
 #include "sightline/request_rules.h"
 
@@ -270,8 +270,10 @@ int cmdModerate(const cli::Args& a) {
         },
         &g_cancel);
     if (!outage.empty()) {
-        std::fprintf(stderr, "\nsightline-cli: error: the remote server is unavailable (%s); %zu items stay pending: rerun the same command to continue\n",
-                     repairUtf8(outage).c_str(), store.pending().size());
+        std::fprintf(
+            stderr,
+            "\nsightline-cli: error: the remote server is unavailable (%s); %zu items stay pending: rerun the same command to continue\n",
+            repairUtf8(outage).c_str(), store.pending().size());
         return 1;
     }
     std::fprintf(stderr, "\n%s\n", g_cancel.load() ? "stopped: rerun the same command to continue" : "done");
@@ -338,7 +340,8 @@ int cmdAudit(const cli::Args& a) {
 int cmdModerateBatch(const cli::Args& a) {
     namespace mod = sightline::moderation;
     const auto& pos = a.positionals();
-    if (pos.size() != 1 || (pos[0] != "export" && pos[0] != "import")) throwBadInput("usage: sightline-cli moderate-batch export|import ...");
+    if (pos.size() != 1 || (pos[0] != "export" && pos[0] != "import"))
+        throwBadInput("usage: sightline-cli moderate-batch export|import ...");
     mod::ModerationStore store(a.required("--db"), storeOptions(a));
     if (pos[0] == "export") {
         if (auto input = a.value("--input")) {  // as `moderate --input`: new items join the queue first
@@ -368,7 +371,8 @@ int cmdModerateBatch(const cli::Args& a) {
     const std::string manifest = a.value("--manifest").value_or("");
     if (manifest.empty()) throwBadInput("moderate-batch import needs --manifest BATCH.jsonl.manifest.json (written by the export)");
     const mod::BatchImportReport r = mod::importBatch(store, in, manifest);
-    for (const auto& id : r.unknown) std::fprintf(stderr, "unknown custom_id %s (not exported to this batch): ignored\n", repairUtf8(id).c_str());
+    for (const auto& id : r.unknown)
+        std::fprintf(stderr, "unknown custom_id %s (not exported to this batch): ignored\n", repairUtf8(id).c_str());
     for (const auto& id : r.duplicates) std::fprintf(stderr, "custom_id %s is judged already: not judged again\n", repairUtf8(id).c_str());
     for (const auto& m : r.malformed) std::fprintf(stderr, "%s\n", repairUtf8(m).c_str());
     std::fprintf(stderr, "%s\n", r.summary().c_str());
@@ -408,8 +412,8 @@ int cmdServe(const cli::Args& a) {
                      "so anyone who can reach this address can use the model%s\n",
                      host.c_str(), ao.localFileFolders.empty() ? "" : " and read images under the --allow-local-files folders");
     http.start(host, static_cast<int>(a.integer("--port", 8080)));
-    std::printf("listening on http://%s:%d/v1 (model %s on %s, up to %d requests %s)\n", host.c_str(), http.port(),
-                ao.modelName.c_str(), backend->modelInfo().device.c_str(), backend->batchSlots(),
+    std::printf("listening on http://%s:%d/v1 (model %s on %s, up to %d requests %s)\n", host.c_str(), http.port(), ao.modelName.c_str(),
+                backend->modelInfo().device.c_str(), backend->batchSlots(),
                 a.value("--remote") ? "at the remote server at once" : "decoded together");
     std::fflush(stdout);
     while (!g_cancel.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -40,7 +40,7 @@ LoadOptions loadOptionsFromArgs(const Args& args, const std::string& defaultDevi
 
 // The options of a remote OpenAI-compatible server (docs/scale-out.md), for every command that can
 // use one instead of the local engine.
-inline const std::set<std::string> kRemoteOptions = {"--remote",         "--remote-api-key", "--remote-model", "--remote-concurrency",
+inline const std::set<std::string> kRemoteOptions = {"--remote",         "--remote-api-key", "--remote-model",  "--remote-concurrency",
                                                      "--remote-timeout", "--remote-retries", "--remote-ca-file"};
 // nullopt without --remote. The key: --remote-api-key, else (when apiKeyNamesRemote: ask, moderate,
 // bench, where the issue's --api-key means the remote's key) --api-key, else $SIGHTLINE_REMOTE_API_KEY.

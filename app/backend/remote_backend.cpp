@@ -36,8 +36,7 @@ AttemptFailure judgeAttempt(const HttpOutcome& o, bool receivedAnswer, const Rem
             return {false, ErrorKind::BadInput, "the remote server refused the API key" + where + ": " + text};
         if (o.status == 429) return {true, ErrorKind::Internal, "the remote server is overloaded" + where + ": " + text};
         if (o.status >= 500) return {true, ErrorKind::Internal, "the remote server failed" + where + ": " + text};
-        if (o.status == 404)
-            return {false, ErrorKind::BadInput, "the remote server has no such model or route" + where + ": " + text};
+        if (o.status == 404) return {false, ErrorKind::BadInput, "the remote server has no such model or route" + where + ": " + text};
         if (o.status >= 400 && o.status < 500)
             return {false, ErrorKind::BadInput, "the remote server refused the request" + where + ": " + text};
         return {false, ErrorKind::Internal, "the remote server gave an unexpected answer" + where + ": " + text};
@@ -52,7 +51,8 @@ AttemptFailure judgeAttempt(const HttpOutcome& o, bool receivedAnswer, const Rem
         case F::Transport:
         case F::Idle:
             if (receivedAnswer)
-                return {false, ErrorKind::Internal, "the connection to the remote server broke during the answer" + where + ": " + o.message};
+                return {false, ErrorKind::Internal,
+                        "the connection to the remote server broke during the answer" + where + ": " + o.message};
             return {true, ErrorKind::Internal,
                     (o.failure == F::Idle ? "the remote server stopped answering" : "the connection to the remote server broke") + where +
                         (o.message.empty() ? "" : ": " + o.message)};
@@ -108,14 +108,15 @@ struct RemoteBackend::Job {
     Clock::time_point submitted;
 };
 
-RemoteBackend::RemoteBackend(RemoteOptions options) : m_options([&] {
-    options.baseUrl = normalizeBaseUrl(options.baseUrl);
-    if (options.concurrency < 1 || options.concurrency > 1024) throwBadInput("remote concurrency must be between 1 and 1024");
-    if (!(options.timeoutS > 0)) throwBadInput("the remote timeout must be positive");
-    options.connectTimeoutS = std::min(options.connectTimeoutS, options.timeoutS);
-    options.idleTimeoutS = std::min(options.idleTimeoutS, options.timeoutS);
-    return options;
-}()) {
+RemoteBackend::RemoteBackend(RemoteOptions options)
+    : m_options([&] {
+          options.baseUrl = normalizeBaseUrl(options.baseUrl);
+          if (options.concurrency < 1 || options.concurrency > 1024) throwBadInput("remote concurrency must be between 1 and 1024");
+          if (!(options.timeoutS > 0)) throwBadInput("the remote timeout must be positive");
+          options.connectTimeoutS = std::min(options.connectTimeoutS, options.timeoutS);
+          options.idleTimeoutS = std::min(options.idleTimeoutS, options.timeoutS);
+          return options;
+      }()) {
     m_counters.slots = m_options.concurrency;
     for (int i = 0; i < m_options.concurrency; ++i) m_workers.emplace_back([this] { work(); });
 }
@@ -165,7 +166,8 @@ void RemoteBackend::load(const LoadOptions& lo) {
             const std::vector<std::string> ids = modelIds(body);
             std::string model = m_options.model;
             if (model.empty()) {
-                if (ids.empty()) throw RemoteError(ErrorKind::BadInput, "the remote server (" + m_options.baseUrl + ") lists no model", false, o.status);
+                if (ids.empty())
+                    throw RemoteError(ErrorKind::BadInput, "the remote server (" + m_options.baseUrl + ") lists no model", false, o.status);
                 model = ids.front();
             } else if (std::find(ids.begin(), ids.end(), model) == ids.end()) {
                 std::string list;
@@ -180,7 +182,8 @@ void RemoteBackend::load(const LoadOptions& lo) {
         }
         const AttemptFailure f = judgeAttempt(o, false, m_options);
         if (!f.retry || attempt >= m_options.maxRetries)
-            throw RemoteError(f.kind, f.message + (f.retry && attempt > 0 ? " (gave up after " + std::to_string(attempt) + " retries)" : ""),
+            throw RemoteError(f.kind,
+                              f.message + (f.retry && attempt > 0 ? " (gave up after " + std::to_string(attempt) + " retries)" : ""),
                               f.retry, o.status);
         const auto until = Clock::now() + std::chrono::duration<double>(retryDelay(attempt, o.retryAfter, m_options));
         while (Clock::now() < until) {
@@ -335,8 +338,8 @@ GenerateResult RemoteBackend::runJob(Job& job, HttpSession& session) const {
             GenerateResult r;
             if (job.stream) {
                 if (!stream.done() && !stream.receivedAny())
-                    throw RemoteError(ErrorKind::Internal, "the remote server ended the stream without an answer (" + m_options.baseUrl + ")",
-                                      false, o.status);
+                    throw RemoteError(ErrorKind::Internal,
+                                      "the remote server ended the stream without an answer (" + m_options.baseUrl + ")", false, o.status);
                 r = stream.result();
                 usage = stream.usage();
                 timings = stream.timings();
@@ -360,7 +363,8 @@ GenerateResult RemoteBackend::runJob(Job& job, HttpSession& session) const {
             if (job.stream && stream.firstEventS() >= 0) {
                 s.ttftMs = stream.firstEventS() * 1000;
                 s.decodeMs = (stream.lastEventS() - stream.firstEventS()) * 1000;
-                if (s.decodeMs > 0 && s.generatedTokens > 1) s.decodeTokensPerS = static_cast<double>(s.generatedTokens - 1) * 1000 / s.decodeMs;
+                if (s.decodeMs > 0 && s.generatedTokens > 1)
+                    s.decodeTokensPerS = static_cast<double>(s.generatedTokens - 1) * 1000 / s.decodeMs;
             } else {
                 // Sent whole: the first token is seen with the last; the rate is end to end.
                 s.ttftMs = s.totalMs;

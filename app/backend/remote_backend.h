@@ -33,11 +33,11 @@ struct RemoteOptions {
     std::string caFile;   // trust this CA bundle (PEM) instead of the system's
     int concurrency = 4;  // requests at the server at once (worker threads, one connection each)
     double connectTimeoutS = 10;
-    double idleTimeoutS = 120;    // no byte for this long fails the attempt
-    double timeoutS = 600;        // one attempt, connect to last byte (an endless stream ends here)
-    int maxRetries = 5;           // re-sends after a connection failure, 429 or 5xx
-    double backoffBaseS = 0.5;    // first wait; doubles each retry, with jitter
-    double backoffMaxS = 8;       // longest wait (Retry-After is honoured up to 60 s)
+    double idleTimeoutS = 120;  // no byte for this long fails the attempt
+    double timeoutS = 600;      // one attempt, connect to last byte (an endless stream ends here)
+    int maxRetries = 5;         // re-sends after a connection failure, 429 or 5xx
+    double backoffBaseS = 0.5;  // first wait; doubles each retry, with jitter
+    double backoffMaxS = 8;     // longest wait (Retry-After is honoured up to 60 s)
     int64_t maxResponseBytes = int64_t(64) << 20;
 };
 

@@ -47,11 +47,11 @@ struct HttpOutcome {
         Cancelled,  // the cancel flag was set
     };
     Failure failure = Failure::None;
-    long status = 0;           // HTTP status, 0 when none was received
-    std::string retryAfter;    // the Retry-After header, when sent
-    std::string errorBody;     // the body of a non-2xx answer (at most 64 KiB)
-    std::string message;       // libcurl's description of a failure
-    int64_t bodyBytes = 0;     // bytes of a 2xx body received (delivered to onData)
+    long status = 0;         // HTTP status, 0 when none was received
+    std::string retryAfter;  // the Retry-After header, when sent
+    std::string errorBody;   // the body of a non-2xx answer (at most 64 KiB)
+    std::string message;     // libcurl's description of a failure
+    int64_t bodyBytes = 0;   // bytes of a 2xx body received (delivered to onData)
     double elapsedS = 0;
 };
 

@@ -240,8 +240,7 @@ GenerateResult StreamAssembler::result() const {
 
 GenerateResult parseCompletion(std::string_view body, json* usage, json* timings) {
     const json j = parseServerJson(body, "an answer");
-    if (!j.is_object() || !j.contains("choices") || !j["choices"].is_array() || j["choices"].empty())
-        bad("an answer without choices");
+    if (!j.is_object() || !j.contains("choices") || !j["choices"].is_array() || j["choices"].empty()) bad("an answer without choices");
     const json& c = j["choices"][0];
     if (!c.is_object() || !c.contains("message") || !c["message"].is_object()) bad("an answer without a message");
     const json& m = c["message"];

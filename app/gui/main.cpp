@@ -166,8 +166,7 @@ int main(int argc, char** argv) {
         controller.load(connect);
     } else if (!settings.modelDir.isEmpty()) {
         controller.load(settings);
-    }
-    else if (!cli.isSet(scriptOpts.shot) && QGuiApplication::platformName() != QLatin1String("offscreen"))
+    } else if (!cli.isSet(scriptOpts.shot) && QGuiApplication::platformName() != QLatin1String("offscreen"))
         QTimer::singleShot(300, &window, [&window] { window.showFirstRunHelp(true); });
     return app.exec();
 }

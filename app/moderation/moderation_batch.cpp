@@ -117,12 +117,8 @@ BatchExportReport exportBatch(const ModerationStore& store, const std::string& b
     }
     writeFile(batchPath, lines);
     report.manifestPath = batchPath + ".manifest.json";
-    const json manifest = {{"format", "sightline-batch-manifest/1"},
-                           {"policy_version", o.policy.version},
-                           {"model_id", "batch:" + o.model},
-                           {"sampling", samplingJson(o.params)},
-                           {"seed", o.params.sampling.seed},
-                           {"items", ids}};
+    const json manifest = {{"format", "sightline-batch-manifest/1"}, {"policy_version", o.policy.version}, {"model_id", "batch:" + o.model},
+                           {"sampling", samplingJson(o.params)},     {"seed", o.params.sampling.seed},     {"items", ids}};
     writeFile(report.manifestPath, dumpSafe(manifest) + "\n");
     return report;
 }
@@ -135,7 +131,8 @@ BatchImportReport importBatch(ModerationStore& store, const std::string& outputP
         throwBadInput(manifestPath + " is not valid JSON: " + e.what());
     }
     if (!manifest.is_object() || manifest.value("format", json()) != "sightline-batch-manifest/1" || !manifest.contains("items") ||
-        !manifest["items"].is_array() || !manifest.value("policy_version", json()).is_string() || !manifest.value("model_id", json()).is_string())
+        !manifest["items"].is_array() || !manifest.value("policy_version", json()).is_string() ||
+        !manifest.value("model_id", json()).is_string())
         throwBadInput(manifestPath + " is not a sightline batch manifest (written by moderate-batch export)");
     std::set<std::string> expected;
     for (const json& id : manifest["items"])
@@ -182,7 +179,8 @@ BatchImportReport importBatch(ModerationStore& store, const std::string& outputP
         } else {
             try {
                 const json& body = response["body"];
-                const GenerateResult r = app::parseCompletion(body.is_string() ? body.get<std::string>() : dumpSafe(body), nullptr, nullptr);
+                const GenerateResult r =
+                    app::parseCompletion(body.is_string() ? body.get<std::string>() : dumpSafe(body), nullptr, nullptr);
                 json usage = body.is_object() ? body.value("usage", json()) : json();
                 j.raw = r.text;
                 j.promptTokens = usage.is_object() ? jsonInt64(usage.value("prompt_tokens", json(0))).value_or(0) : 0;

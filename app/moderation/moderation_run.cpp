@@ -243,8 +243,8 @@ void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOpti
     }
     if (!firstWriteError.empty()) progress.warning = "items could not be written and stay pending: " + firstWriteError;
     if (outage)
-        progress.warning += (progress.warning.empty() ? "" : "; ") + std::string("stopped, the backend is unavailable (") + progress.outage +
-                            "): the items not judged stay pending for the next run";
+        progress.warning += (progress.warning.empty() ? "" : "; ") + std::string("stopped, the backend is unavailable (") +
+                            progress.outage + "): the items not judged stay pending for the next run";
     // A signed (count, last hash) outside the database: a log cut short after this shows in verify.
     try {
         store.writeCheckpoint();

@@ -36,7 +36,8 @@ TEST(RemoteProtocol, RequestBodyCarriesParamsAndLosslessImages) {
     ASSERT_EQ(uri.rfind("data:image/png;base64,", 0), 0u);
     EXPECT_EQ(parts[1]["text"], "what?");
     // The server decodes exactly these pixels (the engine's own decoder reads the URI back).
-    const auto back = parseChatJson(json::array({{{"role", "user"}, {"content", json::array({{{"type", "image"}, {"image", uri}}})}}}).dump(), ".");
+    const auto back =
+        parseChatJson(json::array({{{"role", "user"}, {"content", json::array({{{"type", "image"}, {"image", uri}}})}}}).dump(), ".");
     ASSERT_EQ(back[0].content.size(), 1u);
     EXPECT_EQ(back[0].content[0].image->pixels, img->pixels);
     const json whole = chatRequestBody({buildMessage(Role::User, "x")}, p, "m", false);
@@ -58,7 +59,8 @@ TEST(RemoteProtocol, StreamSplitAtEveryByteGivesTheSameText) {
         StreamAssembler a;
         std::string seen;
         for (size_t i = 0; i < wire.size(); i += step)
-            sse.feed(std::string_view(wire).substr(i, step), [&](std::string_view d) { a.add(d, [&](const TokenEvent& e) { seen += e.textDelta; }); });
+            sse.feed(std::string_view(wire).substr(i, step),
+                     [&](std::string_view d) { a.add(d, [&](const TokenEvent& e) { seen += e.textDelta; }); });
         const GenerateResult r = a.result();
         EXPECT_EQ(r.text, "<think>think \xc3\xa9</think>answer");
         EXPECT_EQ(seen, r.text);
