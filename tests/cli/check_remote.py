@@ -282,7 +282,32 @@ def hostile(cli, work):
             check(rc == want_rc and want_msg in err and took < limit, what)
             if model == "badutf8":
                 check("\ufffd" in out and "ok" in out, "hostile badutf8: ill-formed bytes arrive as U+FFFD")
+        # Ctrl+C (the cancel flag) aborts a transfer in flight: the endless stream ends within a second or two.
+        p = subprocess.Popen([cli, "ask", "--remote", base, "--remote-model", "endless", "hello"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, errors="replace")
+        time.sleep(1.5)
+        t0 = time.time()
+        p.send_signal(signal.SIGINT)
+        try:
+            out, err = p.communicate(timeout=10)
+            took = time.time() - t0
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+            took = 99
+        check(took < 3 and p.returncode == 0 and out.startswith("aaa") and "[cancelled]" in err,
+              f"Ctrl+C cancels a streaming remote request in {took:.1f} s, keeping what arrived (exit {p.returncode})")
+        # Bounded concurrency: 8 items, 8 in flight for the run, 2 connections: the server never sees more than 2.
+        queue = make_queue(os.path.join(work, "qslow"), 8, 3)
+        db = os.path.join(work, "slow.sqlite3")
+        rc, _, err, took = run([cli, "moderate", "--remote", base, "--remote-model", "slow", "--remote-concurrency", "2", "--parallel", "8",
+                                "--input", queue, "--db", db], env_extra={"SIGHTLINE_AUDIT_KEY": os.path.join(work, "audit.key")})
+        items, verdicts = db_state(db)
         attempts = json.loads(urllib.request.urlopen(base.replace("/v1", "") + "/attempts").read())
+        check(rc == 0 and len(items) == 8 and all(st == "judged" and v == "approve" for st, v, _ in items.values()),
+              f"a remote moderation run over 8 items: all judged ({err.strip().splitlines()[-1] if err.strip() else ''})")
+        check(attempts.get("max_in_flight") == 2 and attempts.get("slow") == 8,
+              f"--remote-concurrency 2 with 8 items in flight: at most 2 at the server (saw {attempts.get('max_in_flight')})")
         check(attempts.get("busy") == 3, f"503 + Retry-After: retried until it answered (3 attempts, saw {attempts.get('busy')})")
         check(attempts.get("reset") == 1, "a reset after part of the answer is not retried (the answer had begun)")
         check(attempts.get("key") == 1, "a 401 is not retried")

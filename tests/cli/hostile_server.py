@@ -7,6 +7,7 @@ requested model says:
   badutf8   a stream whose text is not UTF-8           key       401 with an OpenAI error
   busy      503 + Retry-After: 1 twice, then a good answer (counts the attempts)
   bigbody   a 70 MB body (over the client's cap)       garbage   a 200 body that is not JSON
+  slow      an approving moderation verdict after 0.3 s, counting the requests in flight at once
 Usage: hostile_server.py PORT_FILE   (binds 127.0.0.1:0, writes the port to PORT_FILE)."""
 import json
 import socket
@@ -16,8 +17,9 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MODELS = ["deep", "huge", "endless", "reset", "badutf8", "key", "busy", "bigbody", "garbage"]
+MODELS = ["deep", "huge", "endless", "reset", "badutf8", "key", "busy", "bigbody", "garbage", "slow"]
 ATTEMPTS = {}
+IN_FLIGHT = {"now": 0, "max": 0}
 LOCK = threading.Lock()
 
 
@@ -54,7 +56,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, json.dumps({"object": "list", "data": [{"id": m} for m in MODELS]}).encode())
         if self.path == "/attempts":
             with LOCK:
-                return self.send(200, json.dumps(ATTEMPTS).encode())
+                return self.send(200, json.dumps(dict(ATTEMPTS, max_in_flight=IN_FLIGHT["max"])).encode())
         self.send(404, b"{}")
 
     def do_POST(self):
@@ -105,6 +107,17 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, b'{"choices":[{"message":{"content":"' + b"y" * (70 << 20) + b'"}}]}')
         if mode == "garbage":
             return self.send(200, b"<html>this is not json</html>")
+        if mode == "slow":
+            with LOCK:
+                IN_FLIGHT["now"] += 1
+                IN_FLIGHT["max"] = max(IN_FLIGHT["max"], IN_FLIGHT["now"])
+            time.sleep(0.3)
+            with LOCK:
+                IN_FLIGHT["now"] -= 1
+            verdict = json.dumps({"verdict": "approve", "reasons": [], "categories": []})
+            return self.send(200, json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": verdict},
+                                                           "finish_reason": "stop"}],
+                                              "usage": {"prompt_tokens": 9, "completion_tokens": 5}}).encode())
         answer = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "fine"}, "finish_reason": "stop"}],
                   "usage": {"prompt_tokens": 3, "completion_tokens": 1}}
         if stream:
