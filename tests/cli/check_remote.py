@@ -48,10 +48,15 @@ def free_port():
 def start_serve(cli, args, port, env_extra=None):
     env = dict(os.environ, SIGHTLINE_API_KEY=KEY, **(env_extra or {}))
     p = subprocess.Popen([cli, "serve", "--port", str(port)] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    line = p.stdout.readline()
-    if "listening" not in line:
+    seen = ""
+    for _ in range(50):  # serve may print other lines first (where its key is stored)
+        line = p.stdout.readline()
+        seen += line
+        if "listening" in line or not line:
+            break
+    if "listening" not in seen:
         p.kill()
-        raise RuntimeError("serve did not start: " + line + p.stderr.read())
+        raise RuntimeError("serve did not start: " + seen + p.stderr.read())
     return p
 
 
