@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -47,7 +48,8 @@ def free_port():
 
 def start_serve(cli, args, port, env_extra=None):
     env = dict(os.environ, SIGHTLINE_API_KEY=KEY, **(env_extra or {}))
-    p = subprocess.Popen([cli, "serve", "--port", str(port)] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    log = tempfile.NamedTemporaryFile(prefix="sightline-remote-serve-", suffix=".log", delete=False)
+    p = subprocess.Popen([cli, "serve", "--port", str(port)] + args, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
     seen = ""
     for _ in range(50):  # serve may print other lines first (where its key is stored)
         line = p.stdout.readline()
@@ -56,7 +58,9 @@ def start_serve(cli, args, port, env_extra=None):
             break
     if "listening" not in seen:
         p.kill()
-        raise RuntimeError("serve did not start: " + seen + p.stderr.read())
+        p.wait()
+        raise RuntimeError("serve did not start: " + seen + open(log.name, errors="replace").read())
+    threading.Thread(target=p.stdout.read, daemon=True).start()  # keep the pipe drained
     return p
 
 
