@@ -17,6 +17,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import sqlite3
@@ -357,6 +358,10 @@ def main():
     finally:
         for s in servers:
             stop(s)
+    if not FAILS:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("work files kept in " + work)
     print(f"{len(FAILS)} failures" if FAILS else "all remote checks passed")
     return 1 if FAILS else 0
 
