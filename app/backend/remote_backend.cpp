@@ -318,7 +318,7 @@ GenerateResult RemoteBackend::runJob(Job& job, HttpSession& session) const {
                 parseError = tokenCallbackFailed ? std::string("the token callback failed: ") + e.what() : e.what();
                 return false;
             }
-            return !stream.done();
+            return true;  // the rest of the chunk with [DONE] ends the response; a later chunk is refused above
         };
         const HttpOutcome o = session.perform(x);
         const bool received = job.stream ? stream.receivedAny() : o.bodyBytes > 0;
