@@ -279,6 +279,12 @@ void RemoteBackend::work() {
 GenerateResult RemoteBackend::runJob(Job& job, HttpSession& session) const {
     auto cancelled = [&] { return m_shutdown.load() || (job.cancel && job.cancel->load()); };
     for (int attempt = 0;; ++attempt) {
+        if (cancelled()) {  // cancelled while queued or between attempts: nothing is sent
+            GenerateResult r;
+            r.finishReason = FinishReason::Cancelled;
+            r.stats.totalMs = secondsSince(job.submitted) * 1000;
+            return r;
+        }
         StreamAssembler stream;
         SseParser sse;
         std::string body, parseError;
@@ -380,14 +386,7 @@ GenerateResult RemoteBackend::runJob(Job& job, HttpSession& session) const {
             throw RemoteError(f.kind, message, f.retry, o.status);
         }
         const auto until = Clock::now() + std::chrono::duration<double>(retryDelay(attempt, o.retryAfter, m_options));
-        while (Clock::now() < until) {
-            if (cancelled()) {
-                GenerateResult r;
-                r.finishReason = FinishReason::Cancelled;
-                return r;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
+        while (Clock::now() < until && !cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
 }
 
