@@ -386,7 +386,8 @@ int cmdServe(const cli::Args& a) {
     so.slotTokens = a.integer("--slot-tokens", 4096);
     so.kvCacheBytes = a.integer("--kv-cache-mb", 0) * (int64_t(1) << 20);
     // Here --api-key is this server's own key: the remote's is --remote-api-key / $SIGHTLINE_REMOTE_API_KEY.
-    const std::shared_ptr<app::InferenceBackend> backend = makeBackend(a, so, false);
+    // A gateway's connections: --remote-concurrency, else --parallel when given, else the remote default.
+    const std::shared_ptr<app::InferenceBackend> backend = makeBackend(a, so, false, a.value("--parallel") ? so.maxBatch : 0);
     server::ApiOptions ao;
     std::string name = a.value("--model").value_or("");
     while (name.size() > 1 && name.back() == '/') name.pop_back();
