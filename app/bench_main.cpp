@@ -6,20 +6,28 @@
 #include "bench_runner.h"
 #include "cli_options.h"
 #include "local_backend.h"
+#include "remote_backend.h"
 
 using namespace sightline;
 
 namespace {
 
-const char* kUsage = R"(usage: sightline-bench --model DIR [--random-weights CONFIG.json] [--image PATH | --image-size WxH|none]
+const char* kUsage =
+    R"(usage: sightline-bench (--model DIR [--random-weights CONFIG.json] | --remote URL [--api-key KEY] [--remote-model NAME]
+    [--remote-concurrency N] [--remote-timeout S]) [--image PATH | --image-size WxH|none]
     [--prompt TEXT] [--max-new-tokens N] [--warmup W] [-n LOOPS] [-r REPEATS] [--concurrency C]
     [--device cuda|cpu] [--dtype auto|bfloat16|float16|float32] [--quantize int8] [--ignore-eos] [--monitor-sampling] [--json OUT]
   --random-weights: the architecture from CONFIG.json (e.g. tools/configs/glm-4.6v-flash.config.json) with
   random weights; tokenizer and image processor from --model. Greedy; token count fixed (EOS ignored).
+  --remote: an OpenAI-compatible server's /v1 base (vLLM, SGLang, sightline-cli serve), measured client-side
+  with the same prompts and report (key: --api-key, --remote-api-key or $SIGHTLINE_REMOTE_API_KEY).
 )";
 
 int run(const cli::Args& a) {
-    LoadOptions lo = cli::loadOptionsFromArgs(a, cudaAvailable() ? "cuda" : "cpu");
+    const auto remote = cli::remoteOptionsFromArgs(a, true);
+    LoadOptions lo;
+    if (!remote) lo = cli::loadOptionsFromArgs(a, cudaAvailable() ? "cuda" : "cpu");
+    if (remote && (a.value("--model") || a.value("--random-weights"))) throwBadInput("give either --model DIR or --remote URL, not both");
     if (auto rc = a.value("--random-weights")) {
         lo.randomWeights = true;
         lo.randomConfigPath = *rc;
@@ -42,16 +50,27 @@ int run(const cli::Args& a) {
         else if (std::sscanf(size.c_str(), "%dx%d", &o.imageWidth, &o.imageHeight) != 2 || o.imageWidth <= 0 || o.imageHeight <= 0)
             throwBadInput("--image-size expects WxH or none");
     }
-    std::fprintf(stderr, "loading %s%s on %s (%s)...\n", lo.modelDir.c_str(), lo.randomWeights ? " with random weights" : "",
-                 lo.device == DeviceKind::Cuda ? "cuda" : "cpu", dtypeName(lo.dtype));
-    app::LocalBackend backend(bench::schedulerOptions(o));
-    backend.load(lo);
-    auto report = bench::run(backend, o, [](const bench::Progress& p) {
+    // The same prompts and report for a remote server (--remote): side by side with the local engine.
+    std::shared_ptr<app::InferenceBackend> backend;
+    if (remote) {
+        app::RemoteOptions ro = *remote;
+        if (!a.value("--remote-concurrency")) ro.concurrency = std::max(1, o.concurrency);
+        if (ro.concurrency < o.concurrency) throwBadInput("--remote-concurrency must be at least --concurrency");
+        backend = std::make_shared<app::RemoteBackend>(ro);
+        backend->load({});
+        std::fprintf(stderr, "remote backend: %s\n", backend->modelInfo().summary.c_str());
+    } else {
+        std::fprintf(stderr, "loading %s%s on %s (%s)...\n", lo.modelDir.c_str(), lo.randomWeights ? " with random weights" : "",
+                     lo.device == DeviceKind::Cuda ? "cuda" : "cpu", dtypeName(lo.dtype));
+        backend = std::make_shared<app::LocalBackend>(bench::schedulerOptions(o));
+        backend->load(lo);
+    }
+    auto report = bench::run(*backend, o, [](const bench::Progress& p) {
         std::fprintf(stderr, "\r%s %d/%d   ", p.phase.c_str(), p.done + 1, p.total);
         std::fflush(stderr);
     });
     std::fprintf(stderr, "\n");
-    report["settings"]["model"] = lo.modelDir;
+    report["settings"]["model"] = remote ? backend->modelInfo().name : lo.modelDir;
     report["settings"]["random_weights"] = lo.randomWeights ? lo.randomConfigPath : "";
     std::fputs(bench::formatReport(report).c_str(), stdout);
     if (auto out = a.value("--json")) {
@@ -70,10 +89,11 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
-        return run(cli::Args(argc, argv, 1,
-                             {"--model", "--random-weights", "--image", "--image-size", "--prompt", "--max-new-tokens", "--warmup", "-n",
-                              "-r", "--concurrency", "--device", "--dtype", "--json", "--quantize"},
-                             {"--ignore-eos", "--monitor-sampling"}));
+        std::set<std::string> v = {"--model",          "--random-weights", "--image", "--image-size", "--prompt",
+                                   "--max-new-tokens", "--warmup",         "-n",      "-r",           "--concurrency",
+                                   "--device",         "--dtype",          "--json",  "--quantize",   "--api-key"};
+        v.insert(cli::kRemoteOptions.begin(), cli::kRemoteOptions.end());
+        return run(cli::Args(argc, argv, 1, v, {"--ignore-eos", "--monitor-sampling"}));
     } catch (const Error& e) {
         std::fprintf(stderr, "sightline-bench: error: %s\n%s", repairUtf8(e.what()).c_str(), kUsage);
         return e.kind() == ErrorKind::Internal ? 1 : 2;

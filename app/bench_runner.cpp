@@ -55,7 +55,9 @@ json runConcurrent(const app::InferenceBackend& backend, const std::vector<ChatM
         const SchedulerCounters after = backend.counters().value_or(SchedulerCounters{});
         const int64_t rows = after.decodedRows - before.decodedRows, steps = after.decodeSteps - before.decodeSteps;
         const double decodeS = after.decodeSeconds - before.decodeSeconds;
-        const double decodeRate = decodeS > 0 ? static_cast<double>(rows) / decodeS : 0;
+        // A backend without decode counters (a remote server): the client-side end-to-end rate.
+        const bool counted = steps > 0 && decodeS > 0;
+        const double decodeRate = counted ? static_cast<double>(rows) / decodeS : static_cast<double>(tokens) / wall;
         out = {{"requests", o.concurrency},
                {"wall_s", wall},
                {"generated_tokens", tokens},
@@ -67,7 +69,8 @@ json runConcurrent(const app::InferenceBackend& backend, const std::vector<ChatM
                {"decode_s", decodeS},
                {"peak_batch", after.peakBatch},
                {"mean_batch", steps ? static_cast<double>(rows) / static_cast<double>(steps) : 0},
-               {"note", "continuous batching: one scheduler, " + std::to_string(o.concurrency) + " KV slots"}};
+               {"note", counted ? "continuous batching: one scheduler, " + std::to_string(o.concurrency) + " KV slots"
+                                : std::to_string(o.concurrency) + " requests at once, measured client-side (end to end)"}};
     }
     return out;
 }
@@ -195,7 +198,8 @@ json run(const app::InferenceBackend& backend, const Options& o, const std::func
           {"cpu_threads", std::thread::hardware_concurrency()},
           {"nvml", util.note.empty() ? "available" : util.note}}},
         {"settings",
-         {{"dtype", model.dtype},
+         {{"backend", model.dtype == "remote" ? model.summary : "local engine"},
+          {"dtype", model.dtype},
           {"int8_weights", model.int8Weights},
           {"image", imageDesc},
           {"prompt_tokens", promptTokens},
@@ -235,7 +239,9 @@ std::string formatReport(const json& r) {
     std::string out;
     char line[512];
     const auto& s = r["settings"];
-    std::snprintf(line, sizeof line, "sightline-bench  %s  %s  libtorch %s\n", r["hardware"]["device"].get<std::string>().c_str(),
+    const std::string backend = s.value("backend", std::string("local engine"));
+    std::snprintf(line, sizeof line, "sightline-bench  %s  %s  libtorch %s\n",
+                  (backend == "local engine" ? r["hardware"]["device"].get<std::string>() : backend).c_str(),
                   s["dtype"].get<std::string>().c_str(), r["hardware"]["libtorch"].get<std::string>().c_str());
     out += line;
     std::snprintf(line, sizeof line,
@@ -266,10 +272,15 @@ std::string formatReport(const json& r) {
     out += line;
     if (r.contains("concurrency")) {
         const auto& c = r["concurrency"];
+        char how[64];
+        if (c["decode_steps"].get<long long>() > 0)
+            std::snprintf(how, sizeof how, "continuous batching, mean batch %.1f", c["mean_batch"].get<double>());
+        else
+            std::snprintf(how, sizeof how, "at once, client-side");
         std::snprintf(line, sizeof line,
-                      "  concurrency %d (continuous batching, mean batch %.1f): decode %.2f tokens/s aggregate (%.2fx single stream), "
+                      "  concurrency %d (%s): decode %.2f tokens/s aggregate (%.2fx single stream), "
                       "%.2f tokens/s end to end, TTFT median %.1f ms\n",
-                      c["requests"].get<int>(), c["mean_batch"].get<double>(), c["aggregate_decode_tokens_per_s"].get<double>(),
+                      c["requests"].get<int>(), how, c["aggregate_decode_tokens_per_s"].get<double>(),
                       c["speedup_vs_single_stream"].get<double>(), c["aggregate_tokens_per_s"].get<double>(),
                       c["ttft_ms"]["median"].get<double>());
         out += line;

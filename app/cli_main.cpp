@@ -13,7 +13,9 @@
 #include "cli_serve.h"
 #include "local_backend.h"
 #include "moderation.h"
+#include "moderation_batch.h"
 #include "openai_api.h"
+#include "remote_backend.h"
 #include "sightline/engine.h"
 #include "sightline/request_rules.h"
 
@@ -33,10 +35,18 @@ const char* kUsage = R"(usage:
       [--temperature T] [--top-p P] [--top-k K] [--repetition-penalty R] [--seed S]
       [--device cpu|cuda] [--dtype auto|float32|bfloat16|float16] [--quantize int8] [--max-image-pixels N] [--ignore-eos] [--json] QUESTION
   sightline-cli ask --model DIR --messages CONV.json [same options]
+  REMOTE (instead of --model DIR, for ask, moderate, serve): --remote URL (an OpenAI-compatible server's /v1 base:
+      vLLM, SGLang, sightline-cli serve) [--remote-api-key KEY] (or --api-key KEY for ask and moderate, or $SIGHTLINE_REMOTE_API_KEY)
+      [--remote-model NAME] (default: the first model it lists) [--remote-concurrency N] [--remote-timeout S] [--remote-retries N]
+      [--remote-ca-file PEM]   (docs/scale-out.md)
   sightline-cli tokenize --model DIR TEXT
   sightline-cli inspect --model DIR [--image PATH]...
   sightline-cli moderate --model DIR --input QUEUE.(csv|jsonl|dir) --db FILE [--policy FILE] [--parallel N]
       [--device ...] [--dtype ...] [--max-new-tokens N] [--think] [--json] [AUDIT]
+  sightline-cli moderate-batch export --db FILE [--input QUEUE] --out BATCH.jsonl [--model NAME] [--policy FILE] [--max-new-tokens N] [--think]
+      writes one OpenAI Batch request a pending item (vllm run-batch -i BATCH.jsonl) and BATCH.jsonl.manifest.json
+  sightline-cli moderate-batch import --db FILE --in RESULTS.jsonl --manifest BATCH.jsonl.manifest.json [AUDIT]
+      records the batch's answers as verdicts (audited); unknown or already judged ids are reported, never judged twice
   sightline-cli decide --db FILE --id ID --decision approve|reject|escalate|undo --reviewer NAME [--note TEXT] [AUDIT]
   sightline-cli export --db FILE (--csv OUT | --jsonl OUT) [AUDIT]
   sightline-cli moderate-eval --db FILE --labels LABELS.csv [--bins N] [--json]
@@ -54,6 +64,7 @@ const char* kUsage = R"(usage:
       OpenAI-compatible API: POST /v1/chat/completions (stream), GET /v1/models; POST /v1/multimodal/inference,
       GET /health (readiness), GET /health/live. A key is required: --api-key, $SIGHTLINE_API_KEY, or the key file
       (default ~/.config/sightline/api.key, created 0600 on first use); --no-auth only with a loopback --host.
+      with REMOTE: a gateway forwarding to the remote server (its key: --remote-api-key or $SIGHTLINE_REMOTE_API_KEY)
 )";
 
 LoadOptions loadOptions(const cli::Args& a) {
@@ -62,12 +73,30 @@ LoadOptions loadOptions(const cli::Args& a) {
     return o;
 }
 
+// The local engine (--model, with these scheduler options), or with --remote URL a remote
+// OpenAI-compatible server (connected: its model resolved).
+std::shared_ptr<app::InferenceBackend> makeBackend(const cli::Args& a, const SchedulerOptions& so, bool apiKeyNamesRemote,
+                                                   int defaultConcurrency = 0) {
+    if (auto ro = cli::remoteOptionsFromArgs(a, apiKeyNamesRemote)) {
+        if (a.value("--model")) throwBadInput("give either --model DIR (the local engine) or --remote URL, not both");
+        if (defaultConcurrency > 0 && !a.value("--remote-concurrency")) ro->concurrency = defaultConcurrency;
+        auto remote = std::make_shared<app::RemoteBackend>(*ro);
+        LoadOptions lo;
+        lo.cancel = &g_cancel;
+        remote->load(lo);
+        std::fprintf(stderr, "remote backend: %s (%d connections)\n", remote->modelInfo().summary.c_str(), ro->concurrency);
+        return remote;
+    }
+    auto local = std::make_shared<app::LocalBackend>(so);
+    local->load(loadOptions(a));
+    return local;
+}
+
 int cmdAsk(const cli::Args& a) {
     const bool asJson = a.flag("--json");
-    LoadOptions lo = loadOptions(a);
     // One request through the scheduler, as the app's and the API's take.
-    app::LocalBackend backend(SchedulerOptions{.maxBatch = 1});
-    backend.load(lo);
+    const auto backendPtr = makeBackend(a, SchedulerOptions{.maxBatch = 1}, true, 1);
+    const app::InferenceBackend& backend = *backendPtr;
     GenerationParams p = backend.defaultParams();
     p.sampling.temperature = a.number("--temperature", p.sampling.temperature);
     p.sampling.topP = a.number("--top-p", p.sampling.topP);
@@ -191,9 +220,18 @@ int cmdModerate(const cli::Args& a) {
     mod::RunOptions o;
     if (auto p = a.value("--policy")) o.policy = mod::loadPolicy(*p);
     o.parallel = static_cast<int>(a.integer("--parallel", 1));
-    // --parallel N: N items in flight, decoded together by the backend's continuous-batching scheduler.
-    app::LocalBackend backend(SchedulerOptions{.maxBatch = std::max(1, o.parallel)});
-    backend.load(loadOptions(a));
+    // --parallel N: N items in flight, decoded together by the backend's continuous-batching scheduler
+    // (remote: N connections unless --remote-concurrency says otherwise).
+    const auto backendPtr = makeBackend(a, SchedulerOptions{.maxBatch = std::max(1, o.parallel)}, true, std::max(1, o.parallel));
+    const app::InferenceBackend& backend = *backendPtr;
+    if (auto* remote = dynamic_cast<const app::RemoteBackend*>(&backend)) {
+        if (!a.value("--parallel")) o.parallel = remote->batchSlots();
+        // A server still unreachable after its retries stops the run; its items stay pending (rerun to continue).
+        o.isOutage = [](const std::exception& e) {
+            const auto* r = dynamic_cast<const app::RemoteError*>(&e);
+            return r && r->unavailable();
+        };
+    }
     o.modelId = backend.modelInfo().id;
     o.params.sampling.temperature = a.number("--temperature", 0.0);
     o.params.sampling.seed = static_cast<uint64_t>(a.integer("--seed", 0));
@@ -201,6 +239,7 @@ int cmdModerate(const cli::Args& a) {
     o.params.enableThinking = a.flag("--think");
     validateGenerationParams(o.params);
     const auto pending = store.pending();
+    std::string outage;
     std::fprintf(stderr, "queue: %zu items (%d new), %zu to judge, policy %s\n", queue.size(), added, pending.size(),
                  o.policy.version.c_str());
     mod::runModeration(
@@ -234,10 +273,18 @@ int cmdModerate(const cli::Args& a) {
         },
         [&](const mod::RunProgress& p) {
             if (!p.warning.empty()) std::fprintf(stderr, "\nwarning: %s\n", repairUtf8(p.warning).c_str());
+            if (!p.outage.empty()) outage = p.outage;
             std::fprintf(stderr, "\r%lld/%lld judged, %lld errors, %.1f items/min, ETA %.0f s   ", static_cast<long long>(p.done),
                          static_cast<long long>(p.total), static_cast<long long>(p.errors), p.itemsPerMinute, p.etaSeconds);
         },
         &g_cancel);
+    if (!outage.empty()) {
+        std::fprintf(
+            stderr,
+            "\nsightline-cli: error: the remote server is unavailable (%s); %zu items stay pending: rerun the same command to continue\n",
+            repairUtf8(outage).c_str(), store.pending().size());
+        return 1;
+    }
     std::fprintf(stderr, "\n%s\n", g_cancel.load() ? "stopped: rerun the same command to continue" : "done");
     // Items the store could not write (a full disk, an unusable audit key) are not "done".
     if (!g_cancel.load() && !store.pending().empty()) {
@@ -298,20 +345,75 @@ int cmdAudit(const cli::Args& a) {
 }
 
 // The local API until Ctrl+C / SIGTERM: requests in flight are cancelled, connections closed.
-// The server listens before the model loads, so /health answers "loading" (then "error" with the
-// reason if the load fails: the server stays up for the readiness probe) and /health/live "alive";
-// "listening on …" on stdout means the model is ready.
+// moderate-batch export|import: the queue through OpenAI Batch JSONL (vllm run-batch), see moderation_batch.h.
+int cmdModerateBatch(const cli::Args& a) {
+    namespace mod = sightline::moderation;
+    const auto& pos = a.positionals();
+    if (pos.size() != 1 || (pos[0] != "export" && pos[0] != "import"))
+        throwBadInput("usage: sightline-cli moderate-batch export|import ...");
+    mod::ModerationStore store(a.required("--db"), storeOptions(a));
+    if (pos[0] == "export") {
+        if (auto input = a.value("--input")) {  // as `moderate --input`: new items join the queue first
+            mod::ImportReport report;
+            const int added = store.addItems(mod::importQueue(*input, &report));
+            if (const std::string w = report.summary(); !w.empty()) std::fprintf(stderr, "warning: %s\n", w.c_str());
+            std::fprintf(stderr, "queue: %d new items\n", added);
+        }
+        mod::BatchExportOptions o;
+        if (auto p = a.value("--policy")) o.policy = mod::loadPolicy(*p);
+        o.model = a.value("--model").value_or(o.model);
+        // The same sampling as `moderate` (greedy, 256 new tokens, thinking off).
+        o.params.sampling.temperature = a.number("--temperature", 0.0);
+        o.params.sampling.seed = static_cast<uint64_t>(a.integer("--seed", 0));
+        o.params.maxNewTokens = a.integer("--max-new-tokens", 256);
+        o.params.enableThinking = a.flag("--think");
+        validateGenerationParams(o.params);
+        const std::string out = a.required("--out");
+        const mod::BatchExportReport r = mod::exportBatch(store, out, o);
+        for (const auto& s : r.skipped) std::fprintf(stderr, "skipped %s\n", repairUtf8(s).c_str());
+        std::fprintf(stderr, "%lld requests written to %s (manifest %s), %zu skipped\n", static_cast<long long>(r.exported), out.c_str(),
+                     r.manifestPath.c_str(), r.skipped.size());
+        return 0;
+    }
+    const std::string in = a.value("--in").value_or("");
+    if (in.empty()) throwBadInput("moderate-batch import needs --in RESULTS.jsonl");
+    const std::string manifest = a.value("--manifest").value_or("");
+    if (manifest.empty()) throwBadInput("moderate-batch import needs --manifest BATCH.jsonl.manifest.json (written by the export)");
+    const mod::BatchImportReport r = mod::importBatch(store, in, manifest);
+    for (const auto& id : r.unknown)
+        std::fprintf(stderr, "unknown custom_id %s (not exported to this batch): ignored\n", repairUtf8(id).c_str());
+    for (const auto& id : r.duplicates) std::fprintf(stderr, "custom_id %s is judged already: not judged again\n", repairUtf8(id).c_str());
+    for (const auto& m : r.malformed) std::fprintf(stderr, "%s\n", repairUtf8(m).c_str());
+    std::fprintf(stderr, "%s\n", r.summary().c_str());
+    return r.malformed.empty() ? 0 : 1;
+}
+
+// With --remote URL a gateway: the local API (its keys, limits and log) forwards to the remote server, which
+// it connects to first (the gateway names the remote's model). Locally the server listens before the model
+// loads, so /health answers "loading" (then "error" with the reason if the load fails: the server stays up
+// for the readiness probe) and /health/live "alive". "listening on …" on stdout means the model is ready.
 int cmdServe(const cli::Args& a) {
-    LoadOptions lo = loadOptions(a);
     SchedulerOptions so;
     so.maxBatch = static_cast<int>(a.integer("--parallel", 8));
     so.slotTokens = a.integer("--slot-tokens", 4096);
     so.kvCacheBytes = a.integer("--kv-cache-mb", 0) * (int64_t(1) << 20);
-    auto backend = std::make_shared<app::LocalBackend>(so);
+    // Here --api-key is this server's own key: the remote's is --remote-api-key / $SIGHTLINE_REMOTE_API_KEY.
+    // A gateway's connections: --remote-concurrency, else --parallel when given, else the remote default.
+    const bool remote = a.value("--remote").has_value();
+    std::optional<LoadOptions> localLoad;
+    std::shared_ptr<app::InferenceBackend> backend;
+    if (remote) {
+        backend = makeBackend(a, so, false, a.value("--parallel") ? so.maxBatch : 0);
+    } else {
+        localLoad = loadOptions(a);
+        backend = std::make_shared<app::LocalBackend>(so);
+    }
     server::ApiOptions ao;
-    std::string name = lo.modelDir;
+    std::string name = a.value("--model").value_or("");
     while (name.size() > 1 && name.back() == '/') name.pop_back();
-    ao.modelName = a.value("--model-name").value_or(name.substr(name.find_last_of('/') + 1));
+    name = name.substr(name.find_last_of('/') + 1);
+    if (remote) name = backend->modelInfo().name;
+    ao.modelName = a.value("--model-name").value_or(name);
     ao.localFileFolders = server::resolveAllowedFolders(a.list("--allow-local-files"));
     ao.imageLimits.maxImagePixels = a.integer("--max-input-pixels", ao.imageLimits.maxImagePixels);
     ao.imageLimits.maxRequestPixels = a.integer("--max-request-pixels", ao.imageLimits.maxRequestPixels);
@@ -327,17 +429,23 @@ int cmdServe(const cli::Args& a) {
     server::HttpServer http([&api](const server::HttpRequest& r, server::HttpResponder& o) { api.handle(r, o); }, limits, access);
     http.setQuickPaths(server::ApiService::quickPaths());
     http.start(host, static_cast<int>(a.integer("--port", 8080)));
-    std::fprintf(stderr, "sightline-cli: loading the model; http://%s:%d/health says when it is ready\n", host.c_str(), http.port());
-    try {
-        backend->load(lo);
-        std::printf("listening on http://%s:%d/v1 (model %s on %s, up to %d requests decoded together)\n", host.c_str(), http.port(),
-                    ao.modelName.c_str(), backend->modelInfo().device.c_str(), so.maxBatch);
+    if (remote) {
+        std::printf("listening on http://%s:%d/v1 (model %s on %s, up to %d requests at the remote server at once)\n", host.c_str(),
+                    http.port(), ao.modelName.c_str(), backend->modelInfo().device.c_str(), backend->batchSlots());
         std::fflush(stdout);
-    } catch (const Error& e) {
-        if (g_cancel.load()) throw;
-        api.setModelProblem(repairUtf8(e.what()));
-        std::fprintf(stderr, "sightline-cli: error: %s\nsightline-cli: still serving /health (status \"error\") until stopped\n",
-                     repairUtf8(e.what()).c_str());
+    } else {
+        std::fprintf(stderr, "sightline-cli: loading the model; http://%s:%d/health says when it is ready\n", host.c_str(), http.port());
+        try {
+            backend->load(*localLoad);
+            std::printf("listening on http://%s:%d/v1 (model %s on %s, up to %d requests decoded together)\n", host.c_str(), http.port(),
+                        ao.modelName.c_str(), backend->modelInfo().device.c_str(), so.maxBatch);
+            std::fflush(stdout);
+        } catch (const Error& e) {
+            if (g_cancel.load()) throw;
+            api.setModelProblem(repairUtf8(e.what()));
+            std::fprintf(stderr, "sightline-cli: error: %s\nsightline-cli: still serving /health (status \"error\") until stopped\n",
+                         repairUtf8(e.what()).c_str());
+        }
     }
     while (!g_cancel.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::fprintf(stderr, "stopping the server\n");
@@ -361,13 +469,15 @@ int main(int argc, char** argv) {
         if (cmd == "ask") {
             std::set<std::string> v = common;
             v.insert({"--image", "--system", "--max-new-tokens", "--temperature", "--top-p", "--top-k", "--repetition-penalty", "--seed",
-                      "--messages"});
+                      "--messages", "--api-key"});
+            v.insert(cli::kRemoteOptions.begin(), cli::kRemoteOptions.end());
             return cmdAsk(cli::Args(argc, argv, 2, v, {"--no-think", "--json", "--ignore-eos"}));
         }
         if (cmd == "moderate") {
             std::set<std::string> v = common;
             v.insert({"--input", "--db", "--policy", "--parallel", "--max-new-tokens", "--temperature", "--seed", "--audit-key",
-                      "--checkpoints"});
+                      "--checkpoints", "--api-key"});
+            v.insert(cli::kRemoteOptions.begin(), cli::kRemoteOptions.end());
             return cmdModerate(cli::Args(argc, argv, 2, v, {"--json", "--think"}));
         }
         if (cmd == "serve") {
@@ -375,8 +485,14 @@ int main(int argc, char** argv) {
             v.insert({"--host", "--port", "--parallel", "--slot-tokens", "--kv-cache-mb", "--model-name", "--allow-local-files",
                       "--cors-origin", "--max-input-pixels", "--max-request-pixels", "--max-connections"});
             v.merge(cli::serveSecurityOptions());
+            v.insert(cli::kRemoteOptions.begin(), cli::kRemoteOptions.end());
             return cmdServe(cli::Args(argc, argv, 2, v, cli::serveSecurityFlags()));
         }
+        if (cmd == "moderate-batch")
+            return cmdModerateBatch(cli::Args(argc, argv, 2,
+                                              {"--db", "--out", "--in", "--input", "--manifest", "--model", "--policy", "--temperature",
+                                               "--seed", "--max-new-tokens", "--audit-key", "--checkpoints"},
+                                              {"--think"}));
         if (cmd == "decide")
             return cmdDecide(
                 cli::Args(argc, argv, 2, {"--db", "--id", "--decision", "--reviewer", "--note", "--audit-key", "--checkpoints"}, {}));

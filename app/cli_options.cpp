@@ -107,4 +107,34 @@ LoadOptions loadOptionsFromArgs(const Args& a, const std::string& defaultDevice)
     return o;
 }
 
+std::optional<app::RemoteOptions> remoteOptionsFromArgs(const Args& a, bool apiKeyNamesRemote) {
+    const auto url = a.value("--remote");
+    if (!url) {
+        for (const auto& name : kRemoteOptions)
+            if (a.value(name)) throwBadInput(name + " needs --remote URL");
+        if (apiKeyNamesRemote && a.value("--api-key")) throwBadInput("--api-key (the remote server's key) needs --remote URL");
+        return std::nullopt;
+    }
+    app::RemoteOptions o;
+    o.baseUrl = app::normalizeBaseUrl(*url);
+    if (auto k = a.value("--remote-api-key"))
+        o.apiKey = *k;
+    else if (auto k2 = apiKeyNamesRemote ? a.value("--api-key") : std::nullopt)
+        o.apiKey = *k2;
+    else if (const char* env = std::getenv("SIGHTLINE_REMOTE_API_KEY"))
+        o.apiKey = env;
+    if (o.apiKey.find_first_of("\r\n") != std::string::npos) throwBadInput("the remote API key contains a line break");
+    o.model = a.value("--remote-model").value_or("");
+    o.caFile = a.value("--remote-ca-file").value_or("");
+    const long long n = a.integer("--remote-concurrency", o.concurrency);
+    if (n < 1 || n > 1024) throwBadInput("--remote-concurrency must be between 1 and 1024");
+    o.concurrency = static_cast<int>(n);
+    o.timeoutS = a.number("--remote-timeout", o.timeoutS);
+    if (!(o.timeoutS > 0 && o.timeoutS <= 86400)) throwBadInput("--remote-timeout must be between 0 and 86400 seconds");
+    const long long r = a.integer("--remote-retries", o.maxRetries);
+    if (r < 0 || r > 100) throwBadInput("--remote-retries must be between 0 and 100");
+    o.maxRetries = static_cast<int>(r);
+    return o;
+}
+
 }  // namespace sightline::cli

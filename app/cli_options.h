@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "remote_backend.h"
 #include "sightline/engine.h"
 
 namespace sightline::cli {
@@ -36,5 +37,14 @@ private:
 // --model, --device (default `defaultDevice`), --dtype (default auto: autoDType of the device) and --quantize,
 // shared by sightline-cli and sightline-bench. Throws Error(BadInput) for values it does not know.
 LoadOptions loadOptionsFromArgs(const Args& args, const std::string& defaultDevice);
+
+// The options of a remote OpenAI-compatible server (docs/scale-out.md), for every command that can
+// use one instead of the local engine.
+inline const std::set<std::string> kRemoteOptions = {"--remote",         "--remote-api-key", "--remote-model",  "--remote-concurrency",
+                                                     "--remote-timeout", "--remote-retries", "--remote-ca-file"};
+// nullopt without --remote. The key: --remote-api-key, else (when apiKeyNamesRemote: ask, moderate,
+// bench, where the issue's --api-key means the remote's key) --api-key, else $SIGHTLINE_REMOTE_API_KEY.
+// `serve` passes false: there --api-key is the local server's own key. Throws Error(BadInput).
+std::optional<app::RemoteOptions> remoteOptionsFromArgs(const Args& args, bool apiKeyNamesRemote);
 
 }  // namespace sightline::cli

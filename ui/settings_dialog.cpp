@@ -8,6 +8,7 @@
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -158,11 +159,42 @@ SettingsDialog::SettingsDialog(const GenerationSettings& s, QWidget* parent) : Q
     m_apiLog->setChecked(s.apiRequestLog);
     m_apiLog->setAccessibleName(tr("API request log"));
     form->addRow(tr("API request log"), m_apiLog);
+    // Backend: the local engine or a remote OpenAI-compatible server (docs/scale-out.md).
+    const BackendSettings backend = loadBackendSettings();
+    auto* backendForm = new QFormLayout;
+    backendForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    m_backendKind = new QComboBox(this);
+    m_backendKind->setAccessibleName(tr("Backend"));
+    m_backendKind->addItem(tr("Local engine (this computer)"), false);
+    m_backendKind->addItem(tr("Remote server (OpenAI-compatible: vLLM, SGLang, sightline serve)"), true);
+    m_backendKind->setCurrentIndex(backend.remote ? 1 : 0);
+    backendForm->addRow(tr("Backend (after restart)"), m_backendKind);
+    m_remoteBox = new QGroupBox(tr("Remote server"), this);
+    auto* remoteForm = new QFormLayout(m_remoteBox);
+    remoteForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    m_remoteUrl = new QLineEdit(backend.url, m_remoteBox);
+    m_remoteUrl->setPlaceholderText(QStringLiteral("http://gpu-host:8000/v1"));
+    m_remoteUrl->setAccessibleName(tr("Remote server URL"));
+    remoteForm->addRow(tr("URL (/v1 base)"), m_remoteUrl);
+    m_remoteKey = new QLineEdit(backend.apiKey, m_remoteBox);
+    m_remoteKey->setEchoMode(QLineEdit::Password);
+    m_remoteKey->setPlaceholderText(tr("None, or $SIGHTLINE_REMOTE_API_KEY"));
+    m_remoteKey->setAccessibleName(tr("Remote API key"));
+    remoteForm->addRow(tr("API key"), m_remoteKey);
+    m_remoteModel = new QLineEdit(backend.model, m_remoteBox);
+    m_remoteModel->setPlaceholderText(tr("The first model the server lists"));
+    m_remoteModel->setAccessibleName(tr("Remote model"));
+    remoteForm->addRow(tr("Model"), m_remoteModel);
+    m_remoteBox->setEnabled(backend.remote);
+    connect(m_backendKind, &QComboBox::currentIndexChanged, this,
+            [this] { m_remoteBox->setEnabled(m_backendKind->currentData().toBool()); });
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* v = new QVBoxLayout(this);
     v->addLayout(form);
+    v->addLayout(backendForm);
+    v->addWidget(m_remoteBox);
     v->addWidget(buttons);
 }
 
@@ -199,7 +231,17 @@ Theme SettingsDialog::theme() const {
     return themeFromKey(m_theme->currentData().toString());
 }
 
+BackendSettings SettingsDialog::backendSettings() const {
+    BackendSettings b;
+    b.remote = m_backendKind->currentData().toBool();
+    b.url = m_remoteUrl->text().trimmed();
+    b.apiKey = m_remoteKey->text().trimmed();
+    b.model = m_remoteModel->text().trimmed();
+    return b;
+}
+
 void SettingsDialog::done(int result) {
+    if (result == QDialog::Accepted) saveBackendSettings(backendSettings());
     if (result != QDialog::Accepted && theme() != m_themeBefore) applyTheme(m_themeBefore);
     QDialog::done(result);
 }
@@ -214,6 +256,24 @@ GenerationSettings loadSettings() {
 void saveSettings(const GenerationSettings& s) {
     QSettings q;
     q.setValue(QStringLiteral("generation"), s.toJson().toVariantMap());
+}
+
+BackendSettings loadBackendSettings() {
+    QSettings q;
+    BackendSettings b;
+    b.remote = q.value(QStringLiteral("backend/remote"), false).toBool();
+    b.url = q.value(QStringLiteral("backend/url")).toString();
+    b.apiKey = q.value(QStringLiteral("backend/api_key")).toString();
+    b.model = q.value(QStringLiteral("backend/model")).toString();
+    return b;
+}
+
+void saveBackendSettings(const BackendSettings& b) {
+    QSettings q;
+    q.setValue(QStringLiteral("backend/remote"), b.remote);
+    q.setValue(QStringLiteral("backend/url"), b.url);
+    q.setValue(QStringLiteral("backend/api_key"), b.apiKey);
+    q.setValue(QStringLiteral("backend/model"), b.model);
 }
 
 }  // namespace sightline::ui

@@ -17,6 +17,7 @@ class QDoubleSpinBox;
 class QSpinBox;
 class QPlainTextEdit;
 class QCheckBox;
+class QGroupBox;
 class QPushButton;
 
 namespace sightline::ui {
@@ -30,15 +31,29 @@ struct ApiKeyAccess {
 };
 void setApiKeyAccess(ApiKeyAccess access);
 
+// Which backend answers the app's requests (QSettings group "backend"; read at start, so a change
+// applies after a restart): the local engine, or a remote OpenAI-compatible server (vLLM, SGLang,
+// sightline-cli serve) named by its /v1 base URL, API key (empty: $SIGHTLINE_REMOTE_API_KEY) and
+// model (empty: the first it lists). The key is kept in the user's settings file, as the app's own.
+struct BackendSettings {
+    bool remote = false;
+    QString url;
+    QString apiKey;
+    QString model;
+};
+BackendSettings loadBackendSettings();
+void saveBackendSettings(const BackendSettings& settings);
+
 class SettingsDialog : public QDialog {
     Q_OBJECT
 public:
     explicit SettingsDialog(const GenerationSettings& settings, QWidget* parent = nullptr);
     GenerationSettings settings() const;
     Theme theme() const;
+    BackendSettings backendSettings() const;
 
 protected:
-    void done(int result) override;  // Cancel puts the theme back
+    void done(int result) override;  // Cancel puts the theme back; OK saves the backend choice
 
 private:
     GenerationSettings m_base;
@@ -64,6 +79,12 @@ private:
     QLineEdit* m_seed = nullptr;  // empty: random
     QComboBox* m_theme = nullptr;
     Theme m_themeBefore = Theme::System;
+    // Backend block (its own group box): local engine or remote server.
+    QComboBox* m_backendKind = nullptr;
+    QGroupBox* m_remoteBox = nullptr;
+    QLineEdit* m_remoteUrl = nullptr;
+    QLineEdit* m_remoteKey = nullptr;
+    QLineEdit* m_remoteModel = nullptr;
 };
 
 GenerationSettings loadSettings();

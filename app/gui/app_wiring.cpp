@@ -6,12 +6,29 @@
 
 #include "composer.h"
 #include "engine_controller.h"
+#include "local_backend.h"
 #include "main_window.h"
 #include "moderation_controller.h"
 #include "monitor_widget.h"
+#include "remote_backend.h"
 #include "settings_dialog.h"
 
 namespace sightline::app {
+
+std::shared_ptr<InferenceBackend> makeBackend(const ui::BackendSettings& b, QString* problem) {
+    if (!b.remote) return std::make_shared<LocalBackend>();
+    try {
+        RemoteOptions o;
+        o.baseUrl = b.url.toStdString();
+        o.apiKey = b.apiKey.toStdString();
+        if (o.apiKey.empty()) o.apiKey = qEnvironmentVariable("SIGHTLINE_REMOTE_API_KEY").toStdString();
+        o.model = b.model.toStdString();
+        return std::make_shared<RemoteBackend>(o);
+    } catch (const std::exception& e) {
+        *problem = QObject::tr("The remote server cannot be used (%1): the local engine answers instead.").arg(QString::fromUtf8(e.what()));
+        return std::make_shared<LocalBackend>();
+    }
+}
 
 void wireWindow(ui::MainWindow* w, EngineController* c) {
     QObject::connect(w, &ui::MainWindow::generateRequested, c, &EngineController::generate);

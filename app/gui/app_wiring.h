@@ -4,13 +4,21 @@
 namespace sightline::ui {
 class MainWindow;
 class MonitorWidget;
+struct BackendSettings;
 }  // namespace sightline::ui
 
 #include <QString>
+#include <memory>
 
 namespace sightline::app {
 
 class EngineController;
+class InferenceBackend;
+// The backend every front end shares: the local engine, or (Settings → Backend) a remote
+// OpenAI-compatible server, 4 connections, key from the settings or $SIGHTLINE_REMOTE_API_KEY. It is
+// connected by the first load (EngineController::load). A remote URL that cannot be used gives the
+// local engine, with the reason in *problem.
+std::shared_ptr<InferenceBackend> makeBackend(const ui::BackendSettings& settings, QString* problem);
 class ModerationController;
 void wireWindow(ui::MainWindow* window, EngineController* controller);
 void wireMonitor(ui::MonitorWidget* monitor, EngineController* controller);

@@ -148,6 +148,7 @@ QString EngineController::preflight(const InferenceBackend& backend, const QStri
         const RgbImage img = decodeImageFile(path.toStdString());
         if (!backend.loaded()) return tr("%1×%2 px").arg(img.width).arg(img.height);
         const PreprocessedImage p = backend.preflight(img, maxImagePixels);
+        if (p.numTokens == 0) return tr("%1×%2 px (the remote server prepares it)").arg(img.width).arg(img.height);
         return tr("%1×%2 → %3×%4 px, %5 image tokens")
             .arg(p.originalWidth)
             .arg(p.originalHeight)

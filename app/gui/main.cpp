@@ -98,7 +98,13 @@ int main(int argc, char** argv) {
     window.composer()->setPasteFolder(dataDir + QStringLiteral("/images"));
     window.setAboutProvider(&app::versionReport);
     // One backend for every front end: the chat (controller), the moderation queue and the local API.
-    app::EngineController controller(std::make_shared<app::LocalBackend>());
+    // Settings → Backend: the local engine, or a remote OpenAI-compatible server (read at start).
+    const ui::BackendSettings backendChoice = ui::loadBackendSettings();
+    QString backendProblem;
+    auto backend = app::makeBackend(backendChoice, &backendProblem);
+    const bool remote = !std::dynamic_pointer_cast<app::LocalBackend>(backend);
+    app::EngineController controller(backend);
+    if (!backendProblem.isEmpty()) window.showProblem(backendProblem);
     app::wireWindow(&window, &controller);
     auto* monitor = new ui::MonitorWidget(&window);
     QDockWidget* monitorDock = window.addMonitorDock(monitor);
@@ -157,9 +163,12 @@ int main(int argc, char** argv) {
     window.show();
 
     app::scriptScreenshots(cli, scriptOpts, &window, &controller, [&moderationCtl] { return moderationCtl && !moderationCtl->running(); });
-    // --model, else the saved model, else the demo model (labelled as a demo in the window).
-    if (app::loadStartupModel(&window, &controller, settings, demoModel).isEmpty() && !cli.isSet(scriptOpts.shot) &&
-        QGuiApplication::platformName() != QLatin1String("offscreen"))
+    if (remote) {  // "loading" = connecting: the server names its model
+        ui::GenerationSettings connect = settings;
+        connect.modelDir = backendChoice.url;
+        controller.load(connect);
+    } else if (app::loadStartupModel(&window, &controller, settings, demoModel).isEmpty() && !cli.isSet(scriptOpts.shot) &&
+               QGuiApplication::platformName() != QLatin1String("offscreen"))
         QTimer::singleShot(300, &window, [&window] { window.showFirstRunHelp(true); });
     return app.exec();
 }

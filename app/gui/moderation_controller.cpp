@@ -9,6 +9,7 @@
 #include "moderation_eval_view.h"
 #include "moderation_runner.h"
 #include "policy_dialog.h"
+#include "remote_backend.h"
 #include "review_widget.h"
 
 namespace sightline::app {
@@ -187,6 +188,11 @@ void ModerationController::run() {
     // Items go to the same scheduler as the chat, several in flight so they decode as a batch, one
     // slot left for the chat so a question never waits behind the queue.
     o.parallel = std::max(1, m_backend->batchSlots() - 1);
+    // A remote server still unreachable after its retries stops the run: its items stay pending.
+    o.isOutage = [](const std::exception& e) {
+        const auto* r = dynamic_cast<const RemoteError*>(&e);
+        return r && r->unavailable();
+    };
     QMetaObject::invokeMethod(
         m_runner, [runner = m_runner, o] { runner->run(o); }, Qt::QueuedConnection);
 }

@@ -227,6 +227,10 @@ struct RunOptions {
     GenerationParams params;  // temperature 0 (greedy) by default; seed recorded per item
     int parallel = 1;         // requests in flight
     int retries = 1;          // re-asks after malformed output
+    // An error after which the run stops and leaves its item, and every item not yet judged,
+    // pending for the next run (a remote server still unreachable after its own retries): an
+    // outage is not the item's fault. Unset: every error is the item's (recorded as "error").
+    std::function<bool(const std::exception&)> isOutage;
 };
 
 struct RunProgress {
@@ -235,6 +239,7 @@ struct RunProgress {
     double itemsPerMinute = 0;
     double etaSeconds = 0;
     std::string warning;  // e.g. the checkpoint could not be written
+    std::string outage;   // why the run stopped early (RunOptions::isOutage); its items stay pending
 };
 
 // What judges one item: queues the request and gives its future (the backend's submit in

@@ -68,7 +68,15 @@ void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOpti
                                                  {"max_new_tokens", o.params.maxNewTokens},
                                                  {"thinking", o.params.enableThinking}})
                                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    auto cancelled = [&] { return cancel && cancel->load(); };
+    // An outage (RunOptions::isOutage) stops the run as a cancel does: what it hits stays pending.
+    bool outage = false;
+    auto cancelled = [&] { return outage || (cancel && cancel->load()); };
+    auto isOutage = [&](const std::exception& e) {
+        if (!o.isOutage || !o.isOutage(e)) return false;
+        if (!outage) progress.outage = e.what();
+        outage = true;
+        return true;
+    };
 
     // Sends f's current attempt. A failure before it is queued (an unreadable image, no model) is
     // this item's error: Done; while cancelling, Cancelled.
@@ -82,11 +90,11 @@ void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOpti
             f.future = submit(buildItemMessages(f.item, o.policy, f.attempt > 0), params, cancel);
             return Outcome::Pending;
         } catch (const Error& e) {
-            if (e.kind() == ErrorKind::Cancelled || cancelled()) return Outcome::Cancelled;
+            if (e.kind() == ErrorKind::Cancelled || isOutage(e) || cancelled()) return Outcome::Cancelled;
             f.judgement.verdict.reset();
             f.judgement.error = e.what();
         } catch (const std::exception& e) {
-            if (cancelled()) return Outcome::Cancelled;
+            if (isOutage(e) || cancelled()) return Outcome::Cancelled;
             f.judgement.verdict.reset();
             f.judgement.error = std::string("internal error: ") + e.what();
         }
@@ -101,7 +109,8 @@ void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOpti
             if (r.finishReason == FinishReason::Cancelled) return Outcome::Cancelled;
             j.raw = r.text;
             j.promptTokens += r.promptTokens;
-            j.outputTokens += static_cast<int64_t>(r.outputIds.size());
+            // A remote server may send no token ids: its count of generated tokens then.
+            j.outputTokens += std::max(static_cast<int64_t>(r.outputIds.size()), r.stats.generatedTokens);
             std::string why;
             if (auto v = parseVerdict(r.text, &why)) {
                 v->confidence = verdictTokenProbability(r);
@@ -115,11 +124,11 @@ void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOpti
             return send(f);
         } catch (const Error& e) {
             // A request that fails while the run is being cancelled (model unloading) is cancelled.
-            if (e.kind() == ErrorKind::Cancelled || cancelled()) return Outcome::Cancelled;
+            if (e.kind() == ErrorKind::Cancelled || isOutage(e) || cancelled()) return Outcome::Cancelled;
             j.verdict.reset();
             j.error = e.what();  // bad image, OOM, engine failure: this item fails, the queue goes on
         } catch (const std::exception& e) {
-            if (cancelled()) return Outcome::Cancelled;
+            if (isOutage(e) || cancelled()) return Outcome::Cancelled;
             j.verdict.reset();
             j.error = std::string("internal error: ") + e.what();
         } catch (...) {
@@ -233,6 +242,9 @@ void runModeration(ModerationStore& store, const SubmitFn& submit, const RunOpti
         for (InFlight& f : done) finish(f);
     }
     if (!firstWriteError.empty()) progress.warning = "items could not be written and stay pending: " + firstWriteError;
+    if (outage)
+        progress.warning += (progress.warning.empty() ? "" : "; ") + std::string("stopped, the backend is unavailable (") +
+                            progress.outage + "): the items not judged stay pending for the next run";
     // A signed (count, last hash) outside the database: a log cut short after this shows in verify.
     try {
         store.writeCheckpoint();
