@@ -2,7 +2,7 @@
 """The remote backend (--remote) against a real `sightline-cli serve` on loopback, no mock:
 - ask --remote gives the local engine's greedy tokens and text (plain and streamed), also through a
   second serve acting as a gateway (serve --remote);
-- a wrong key is a clear error (when the server enforces keys: SIGHTLINE_API_KEY);
+- a wrong key is a clear error (serve enforces SIGHTLINE_API_KEY);
 - a remote moderation run whose server is killed mid-queue: stopped with items pending, then a
   rerun after the restart completes; killed and restarted within the retries: one run completes;
   each item has exactly one model verdict in the audit log, which verifies;
@@ -252,7 +252,7 @@ def wrong_key(cli, port):
     req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models", headers={"Authorization": "Bearer wrong"})
     try:
         urllib.request.urlopen(req, timeout=10)
-        print("SKIP wrong key: this serve does not enforce SIGHTLINE_API_KEY yet (the hostile server's 401 is checked below)")
+        check(False, "wrong key: serve answered GET /v1/models without the key SIGHTLINE_API_KEY names")
         return
     except urllib.error.HTTPError as e:
         if e.code != 401:
