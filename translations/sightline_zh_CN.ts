@@ -894,8 +894,8 @@ Qt：%2</translation>
     </message>
     <message>
         <location filename="../ui/message_widget.cpp" line="145" />
-        <source>GLM-4.6V</source>
-        <translation>GLM-4.6V</translation>
+        <source>Assistant</source>
+        <translation>助手</translation>
     </message>
     <message>
         <location filename="../ui/message_widget.cpp" line="147" />

@@ -147,7 +147,7 @@ QString MessageWidget::answerMarkdown() const {
 void MessageWidget::render() {
     const bool user = m_message.role == QLatin1String("user");
     const bool streaming = m_message.state == MessageState::Streaming;
-    m_role->setText(user ? tr("You") : tr("GLM-4.6V"));
+    m_role->setText(user ? tr("You") : tr("Assistant"));  // any model answers: the demo, GLM-4.6V, a remote one
     const bool versions = m_message.versionCount > 1;
     m_version->setText(tr("%1/%2").arg(m_message.versionIndex + 1).arg(m_message.versionCount));
     m_version->setAccessibleName(tr("Version %1 of %2").arg(m_message.versionIndex + 1).arg(m_message.versionCount));
