@@ -11,7 +11,7 @@ namespace sightline::server {
 
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 
 bool present(const json& r, const char* key) {
     return r.contains(key) && !r[key].is_null();

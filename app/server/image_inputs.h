@@ -35,6 +35,6 @@ bool probeImageSize(const std::string& bytes, int64_t& width, int64_t& height);
 // above; with no allowed folders they are left for parseChatJson to refuse), and every image's
 // pixels are counted against `limits`. Throws HttpError(413) over a pixel cap, Error(BadInput) for
 // an unreadable local file.
-void prepareImages(nlohmann::json& messages, const ImageLimits& limits, const std::vector<std::string>& allowedFolders);
+void prepareImages(nlohmann::ordered_json& messages, const ImageLimits& limits, const std::vector<std::string>& allowedFolders);
 
 }  // namespace sightline::server

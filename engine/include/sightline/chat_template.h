@@ -39,10 +39,10 @@ struct Template;
 }
 
 struct ChatTemplateLimits {
-    size_t maxOutputBytes = size_t(16) << 20;  // the rendered prompt (and any one string or list)
-    int64_t maxWorkBytes = int64_t(1) << 30;   // bytes all string / list operations produce together
-    int64_t maxSteps = 20'000'000;             // statements and expressions evaluated
-    int maxCallDepth = 64;                     // macro calls in progress
+    size_t maxOutputBytes = size_t(16) << 20;   // the rendered prompt (and any one string or list)
+    int64_t maxWorkBytes = int64_t(256) << 20;  // bytes all string / list operations produce or scan together
+    int64_t maxSteps = 5'000'000;               // statements, expressions and loop turns evaluated (a long chat: ~1e5)
+    int maxCallDepth = 64;                      // macro calls in progress
 };
 
 class ChatTemplate {
@@ -73,7 +73,8 @@ public:
     // Throws Error(BadInput) naming the file (and line and construct) for a template that is
     // malformed or uses what the interpreter does not support.
     static PromptFormat load(const std::string& modelDir);
-    static PromptFormat fromTemplate(std::shared_ptr<const ChatTemplate> chatTemplate, nlohmann::ordered_json specialTokens = nlohmann::ordered_json::object());
+    static PromptFormat fromTemplate(std::shared_ptr<const ChatTemplate> chatTemplate,
+                                     nlohmann::ordered_json specialTokens = nlohmann::ordered_json::object());
 
     // Throws Error(BadInput): the template refused the conversation (raise_exception) or failed;
     // tools given to a checkpoint without a template.

@@ -74,8 +74,10 @@ PromptFormat PromptFormat::load(const std::string& modelDir) {
     for (const char* name : kSpecialTokenNames) {
         if (!config.contains(name)) continue;
         const json& t = config[name];
-        if (t.is_string()) special[name] = t;
-        else if (t.is_object() && t.contains("content") && t["content"].is_string()) special[name] = t["content"];
+        if (t.is_string())
+            special[name] = t;
+        else if (t.is_object() && t.contains("content") && t["content"].is_string())
+            special[name] = t["content"];
     }
     std::string source, name;
     if (util::fileExists(jinjaPath)) {
@@ -88,7 +90,8 @@ PromptFormat PromptFormat::load(const std::string& modelDir) {
             source = t.get<std::string>();
         } else if (t.is_array()) {  // named templates: transformers takes "default"
             for (const json& entry : t)
-                if (entry.is_object() && entry.value("name", "") == "default" && entry.contains("template") && entry["template"].is_string())
+                if (entry.is_object() && entry.value("name", "") == "default" && entry.contains("template") &&
+                    entry["template"].is_string())
                     source = entry["template"].get<std::string>();
             if (source.empty()) throwBadInput(configPath + ": chat_template is a list without a \"default\" template");
         } else if (!t.is_null()) {

@@ -15,25 +15,25 @@ struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
 enum class ExprKind {
-    Literal,   // literal
-    Name,      // name
-    List,      // [children]
-    Tuple,     // (children)
-    Dict,      // {keys[i]: children[i]}
-    Attr,      // children[0].name
-    Item,      // children[0][children[1]]
-    Slice,     // children[0][children[1]:children[2]:children[3]] (null where left out)
-    Call,      // children[0](children[1..], kwargs)
-    Filter,    // children[0] | name(children[1..], kwargs)
-    Test,      // children[0] is [not] name(children[1..])
-    Neg,       // -children[0]
-    Pos,       // +children[0]
-    Not,       // not children[0]
-    Binary,    // children[0] op children[1]: + - * / // % ** ~
-    And,       // children[0] and children[1]
-    Or,        // children[0] or children[1]
-    Compare,   // children[0] ops[0] children[1] ops[1] children[2] ... (==, !=, <, >, <=, >=, in, notin)
-    Cond,      // children[1] if children[0] else children[2] (children[2] may be null)
+    Literal,  // literal
+    Name,     // name
+    List,     // [children]
+    Tuple,    // (children)
+    Dict,     // {keys[i]: children[i]}
+    Attr,     // children[0].name
+    Item,     // children[0][children[1]]
+    Slice,    // children[0][children[1]:children[2]:children[3]] (null where left out)
+    Call,     // children[0](children[1..], kwargs)
+    Filter,   // children[0] | name(children[1..], kwargs)
+    Test,     // children[0] is [not] name(children[1..])
+    Neg,      // -children[0]
+    Pos,      // +children[0]
+    Not,      // not children[0]
+    Binary,   // children[0] op children[1]: + - * / // % ** ~
+    And,      // children[0] and children[1]
+    Or,       // children[0] or children[1]
+    Compare,  // children[0] ops[0] children[1] ops[1] children[2] ... (==, !=, <, >, <=, >=, in, notin)
+    Cond,     // children[1] if children[0] else children[2] (children[2] may be null)
 };
 
 struct Expr {
@@ -41,7 +41,7 @@ struct Expr {
     int line = 0;
     int depth = 1;  // levels of sub-expressions, at most kMaxExprDepth
     Value literal;
-    std::string name;  // Name, Attr, Filter, Test; the operator of Binary
+    std::string name;      // Name, Attr, Filter, Test; the operator of Binary
     bool negated = false;  // Test: "is not"
     std::vector<ExprPtr> children;
     std::vector<ExprPtr> keys;  // Dict
@@ -63,21 +63,22 @@ enum class NodeKind {
     Macro,     // macro name(params = defaults) body
     Break,
     Continue,
-    Scope,     // a body rendered in place ({% generation %}, the transformers extension)
+    Scope,  // a body rendered in place ({% generation %}, the transformers extension)
 };
 
 struct Node {
     NodeKind kind = NodeKind::Text;
     int line = 0;
-    std::string text;  // Text; Macro name
-    ExprPtr expr;      // Output, For iterable, Set value
-    ExprPtr filter;    // For ... if filter
+    std::string text;                  // Text; Macro name
+    ExprPtr expr;                      // Output, For iterable, Set value
+    ExprPtr filter;                    // For ... if filter
     std::vector<std::string> targets;  // For / Set names; Macro parameter names
     std::string attr;                  // Set ns.attr
     std::vector<ExprPtr> defaults;     // Macro: default of each parameter (null: none)
     std::vector<ExprPtr> conditions;   // If
     std::vector<Body> bodies;          // If
     Body body, elseBody;
+    bool usesLoop = true;  // For: the body names `loop` (else the loop object is not built)
 };
 
 struct Template {

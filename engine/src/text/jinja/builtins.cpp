@@ -10,24 +10,23 @@ namespace sightline::jinja {
 namespace {
 
 const std::set<std::string>& filters() {
-    static const std::set<std::string> s = {"trim",   "length", "count",     "tojson",    "string", "default", "d",       "items",
-                                            "upper",  "lower",  "capitalize", "title",    "replace", "join",   "first",   "last",
-                                            "list",   "selectattr", "rejectattr", "select", "reject", "map",   "int",     "float",
-                                            "abs",    "reverse", "sort",      "safe",      "indent", "unique", "min",     "max"};
+    static const std::set<std::string> s = {"trim",  "length",     "count",      "tojson", "string",  "default", "d",     "items",
+                                            "upper", "lower",      "capitalize", "title",  "replace", "join",    "first", "last",
+                                            "list",  "selectattr", "rejectattr", "select", "reject",  "map",     "int",   "float",
+                                            "abs",   "reverse",    "sort",       "safe",   "indent",  "unique",  "min",   "max"};
     return s;
 }
 const std::set<std::string>& tests() {
-    static const std::set<std::string> s = {"defined", "undefined", "none",  "string", "mapping", "iterable", "sequence",
-                                            "number",  "integer",   "float", "boolean", "true",   "false",    "callable",
-                                            "odd",     "even",      "divisibleby", "eq", "equalto", "ne",     "lt",
-                                            "lessthan", "le",       "gt",    "greaterthan", "ge", "in",       "lower",
-                                            "upper",   "sameas"};
+    static const std::set<std::string> s = {"defined",     "undefined", "none",    "string", "mapping", "iterable", "sequence", "number",
+                                            "integer",     "float",     "boolean", "true",   "false",   "callable", "odd",      "even",
+                                            "divisibleby", "eq",        "equalto", "ne",     "lt",      "lessthan", "le",       "gt",
+                                            "greaterthan", "ge",        "in",      "lower",  "upper",   "sameas"};
     return s;
 }
 const std::set<std::string>& methods() {
-    static const std::set<std::string> s = {"startswith", "endswith", "split", "rsplit", "strip", "lstrip", "rstrip", "replace",
-                                            "upper",      "lower",    "title", "capitalize", "find", "count", "join",   "get",
-                                            "items",      "keys",     "values"};
+    static const std::set<std::string> s = {"startswith", "endswith", "split", "rsplit", "strip",      "lstrip", "rstrip",
+                                            "replace",    "upper",    "lower", "title",  "capitalize", "find",   "count",
+                                            "join",       "get",      "items", "keys",   "values"};
     return s;
 }
 
@@ -86,7 +85,8 @@ std::string pyTitle(const std::string& s) {
 
 std::string pyCapitalize(const std::string& s) {
     std::string out = asciiMap(s, [](int c) { return std::tolower(c); });
-    if (!out.empty() && static_cast<unsigned char>(out[0]) < 0x80) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+    if (!out.empty() && static_cast<unsigned char>(out[0]) < 0x80)
+        out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
     return out;
 }
 
@@ -141,7 +141,8 @@ ValueList pySplit(const std::string& s, const std::optional<Value>& sepArg, int6
             return out;
         }
         if (!fromRight) {
-            for (size_t k = 0; k < static_cast<size_t>(maxsplit); ++k) out.push_back(Value::string(fromCodePoints(cps, words[k].first, words[k].second)));
+            for (size_t k = 0; k < static_cast<size_t>(maxsplit); ++k)
+                out.push_back(Value::string(fromCodePoints(cps, words[k].first, words[k].second)));
             size_t e = cps.size();
             while (e > 0 && isPyWhitespace(cps[e - 1])) --e;
             out.push_back(Value::string(fromCodePoints(cps, words[static_cast<size_t>(maxsplit)].first, e)));
@@ -150,7 +151,8 @@ ValueList pySplit(const std::string& s, const std::optional<Value>& sepArg, int6
             size_t b = 0;
             while (b < cps.size() && isPyWhitespace(cps[b])) ++b;
             out.push_back(Value::string(fromCodePoints(cps, b, words[first - 1].second)));
-            for (size_t k = first; k < words.size(); ++k) out.push_back(Value::string(fromCodePoints(cps, words[k].first, words[k].second)));
+            for (size_t k = first; k < words.size(); ++k)
+                out.push_back(Value::string(fromCodePoints(cps, words[k].first, words[k].second)));
         }
         return out;
     }
@@ -231,8 +233,10 @@ Value tojson(const Value& v, const CallArgs& args) {
     JsonDumpOptions o;
     if (auto a = args.get(99, "ensure_ascii")) o.ensureAscii = a->truthy();
     if (auto a = args.get(0, "indent"); a && !a->isNone()) {
-        if (a->isString()) o.indent = a->str();
-        else o.indent = std::string(static_cast<size_t>(std::clamp<int64_t>(needInt(*a, "tojson indent"), 0, 64)), ' ');
+        if (a->isString())
+            o.indent = a->str();
+        else
+            o.indent = std::string(static_cast<size_t>(std::clamp<int64_t>(needInt(*a, "tojson indent"), 0, 64)), ' ');
     }
     if (auto a = args.get(99, "separators"); a && !a->isNone()) {
         if (!a->isList() || a->items().size() != 2 || !a->items()[0].isString() || !a->items()[1].isString())
@@ -478,7 +482,8 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
     if (name == "replace") {
         const auto from = args.get(0, "old"), to = args.get(1, "new");
         if (!from || !to) bad("replace needs the old and the new text");
-        const int64_t count = args.get(2, "count").has_value() && !args.get(2, "count")->isNone() ? needInt(*args.get(2, "count"), "replace") : -1;
+        const int64_t count =
+            args.get(2, "count").has_value() && !args.get(2, "count")->isNone() ? needInt(*args.get(2, "count"), "replace") : -1;
         return Value::string(pyReplace(budget, v.pyStr(), from->pyStr(), to->pyStr(), count));
     }
     if (name == "join") {
@@ -563,8 +568,10 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
     if (name == "sort") return sortItems(v, args);
     if (name == "unique") {
         ValueList out;
-        for (const Value& x : iterate(v))
+        for (const Value& x : iterate(v)) {
+            budget.chargeBytes(out.size());  // quadratic: bounded by the work budget
             if (std::none_of(out.begin(), out.end(), [&](const Value& y) { return pyEquals(x, y); })) out.push_back(x);
+        }
         return Value::list(std::move(out));
     }
     if (name == "min" || name == "max") {
@@ -577,7 +584,8 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
     }
     if (name == "indent") {
         const Value w = args.get(0, "width").value_or(Value::integer(4));
-        const std::string pad = w.isString() ? w.str() : std::string(static_cast<size_t>(std::clamp<int64_t>(needInt(w, "indent"), 0, 256)), ' ');
+        const std::string pad =
+            w.isString() ? w.str() : std::string(static_cast<size_t>(std::clamp<int64_t>(needInt(w, "indent"), 0, 256)), ' ');
         const bool first = args.get(1, "first").value_or(Value::boolean(false)).truthy();
         const bool blank = args.get(2, "blank").value_or(Value::boolean(false)).truthy();
         const std::string s = v.pyStr();
@@ -630,7 +638,8 @@ Value callMethod(Budget& budget, const Value& obj, const std::string& name, cons
             const auto from = args.get(0, "old"), to = args.get(1, "new");
             if (!from || !to) bad("replace needs the old and the new text");
             const auto c = args.get(2, "count");
-            return Value::string(pyReplace(budget, s, needString(*from, "replace"), needString(*to, "replace"), c ? needInt(*c, "replace") : -1));
+            return Value::string(
+                pyReplace(budget, s, needString(*from, "replace"), needString(*to, "replace"), c ? needInt(*c, "replace") : -1));
         }
         if (name == "upper") return Value::string(asciiMap(s, [](int c) { return std::toupper(c); }));
         if (name == "lower") return Value::string(asciiMap(s, [](int c) { return std::tolower(c); }));
@@ -667,10 +676,14 @@ Value callMethod(Budget& budget, const Value& obj, const std::string& name, cons
         }
         ValueList out;
         for (const auto& [k, v] : d.items) {
-            if (name == "items") out.push_back(Value::list({Value::string(k), v}, true));
-            else if (name == "keys") out.push_back(Value::string(k));
-            else if (name == "values") out.push_back(v);
-            else break;
+            if (name == "items")
+                out.push_back(Value::list({Value::string(k), v}, true));
+            else if (name == "keys")
+                out.push_back(Value::string(k));
+            else if (name == "values")
+                out.push_back(v);
+            else
+                break;
         }
         if (name == "items" || name == "keys" || name == "values") return Value::list(std::move(out));
     }
@@ -716,7 +729,8 @@ Value globalFunction(Budget& budget, const std::string& name) {
         };
     } else if (name == "raise_exception") {
         c->builtin = [](CallArgs& a) -> Value {
-            throw Error(ErrorKind::BadInput, "the chat template refused the conversation: " + (a.positional.empty() ? std::string() : a.positional[0].pyStr()));
+            throw Error(ErrorKind::BadInput,
+                        "the chat template refused the conversation: " + (a.positional.empty() ? std::string() : a.positional[0].pyStr()));
         };
     } else if (name == "strftime_now") {
         c->builtin = [](CallArgs& a) {

@@ -62,20 +62,47 @@ std::string unescapeString(const std::string& raw, const std::string& name, int 
             appendUtf8(out, static_cast<char32_t>(v));
         };
         switch (c) {
-            case 'n': out += '\n'; break;
-            case 't': out += '\t'; break;
-            case 'r': out += '\r'; break;
-            case 'a': out += '\a'; break;
-            case 'b': out += '\b'; break;
-            case 'f': out += '\f'; break;
-            case 'v': out += '\v'; break;
-            case '\\': out += '\\'; break;
-            case '\'': out += '\''; break;
-            case '"': out += '"'; break;
-            case '\n': break;  // line continuation
-            case 'x': hex(2); break;
-            case 'u': hex(4); break;
-            case 'U': hex(8); break;
+            case 'n':
+                out += '\n';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case 'a':
+                out += '\a';
+                break;
+            case 'b':
+                out += '\b';
+                break;
+            case 'f':
+                out += '\f';
+                break;
+            case 'v':
+                out += '\v';
+                break;
+            case '\\':
+                out += '\\';
+                break;
+            case '\'':
+                out += '\'';
+                break;
+            case '"':
+                out += '"';
+                break;
+            case '\n':
+                break;  // line continuation
+            case 'x':
+                hex(2);
+                break;
+            case 'u':
+                hex(4);
+                break;
+            case 'U':
+                hex(8);
+                break;
             default:
                 if (c >= '0' && c <= '7') {
                     unsigned v = static_cast<unsigned>(c - '0');
@@ -100,7 +127,8 @@ public:
         bool lineStarting = true, stripLeading = false;
         while (pos < m_src.size()) {
             size_t tag = m_src.find('{', pos);
-            while (tag != std::string::npos && (tag + 1 >= m_src.size() || (m_src[tag + 1] != '{' && m_src[tag + 1] != '%' && m_src[tag + 1] != '#')))
+            while (tag != std::string::npos &&
+                   (tag + 1 >= m_src.size() || (m_src[tag + 1] != '{' && m_src[tag + 1] != '%' && m_src[tag + 1] != '#')))
                 tag = m_src.find('{', tag + 1);
             std::string text = m_src.substr(pos, tag == std::string::npos ? std::string::npos : tag - pos);
             if (stripLeading) text.erase(0, pyLstripLength(text, 0));
@@ -214,8 +242,8 @@ private:
                 p = e + 1;
                 continue;
             }
-            static const char* const kOps[] = {"//", "**", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "(", ")",
-                                               "[",  "]",  "{",  "}",  ",",  ".",  ":", "|", "=", "<", ">"};
+            static const char* const kOps[] = {"//", "**", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "(",
+                                               ")",  "[",  "]",  "{",  "}",  ",",  ".", ":", "|", "=", "<", ">"};
             bool matched = false;
             for (const char* op : kOps) {
                 const std::string_view o(op);
@@ -234,7 +262,8 @@ private:
         const size_t n = m_src.size();
         size_t e = p;
         auto digits = [&] {
-            while (e < n && (std::isdigit(static_cast<unsigned char>(m_src[e])) || (m_src[e] == '_' && e + 1 < n && std::isdigit(static_cast<unsigned char>(m_src[e + 1])))))
+            while (e < n && (std::isdigit(static_cast<unsigned char>(m_src[e])) ||
+                             (m_src[e] == '_' && e + 1 < n && std::isdigit(static_cast<unsigned char>(m_src[e + 1])))))
                 ++e;
         };
         digits();

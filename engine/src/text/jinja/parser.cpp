@@ -34,7 +34,9 @@ private:
         Parser& m_p;
     };
 
-    [[noreturn]] void fail(int line, const std::string& what) const { throwBadInput(m_name + " line " + std::to_string(line) + ": " + what); }
+    [[noreturn]] void fail(int line, const std::string& what) const {
+        throwBadInput(m_name + " line " + std::to_string(line) + ": " + what);
+    }
     const Token& peek(size_t ahead = 0) const { return m_t[std::min(m_p + ahead, m_t.size() - 1)]; }
     const Token& next() {
         const Token& t = peek();
@@ -57,16 +59,25 @@ private:
     }
     static std::string describe(const Token& t) {
         switch (t.kind) {
-            case Tok::Text: return "template text";
-            case Tok::VarBegin: return "'{{'";
-            case Tok::VarEnd: return "'}}'";
-            case Tok::BlockBegin: return "'{%'";
-            case Tok::BlockEnd: return "'%}'";
-            case Tok::Eof: return "the end of the template";
-            case Tok::String: return "a string";
+            case Tok::Text:
+                return "template text";
+            case Tok::VarBegin:
+                return "'{{'";
+            case Tok::VarEnd:
+                return "'}}'";
+            case Tok::BlockBegin:
+                return "'{%'";
+            case Tok::BlockEnd:
+                return "'%}'";
+            case Tok::Eof:
+                return "the end of the template";
+            case Tok::String:
+                return "a string";
             case Tok::Int:
-            case Tok::Float: return "a number";
-            default: return "'" + t.text + "'";
+            case Tok::Float:
+                return "a number";
+            default:
+                return "'" + t.text + "'";
         }
     }
 
@@ -74,7 +85,8 @@ private:
     void note(Expr& parent, const ExprPtr& child) {
         if (!child) return;
         parent.depth = std::max(parent.depth, child->depth + 1);
-        if (parent.depth > kMaxExprDepth) fail(parent.line, "an expression nested deeper than " + std::to_string(kMaxExprDepth) + " levels");
+        if (parent.depth > kMaxExprDepth)
+            fail(parent.line, "an expression nested deeper than " + std::to_string(kMaxExprDepth) + " levels");
     }
     void adopt(Expr& parent, ExprPtr child) {
         note(parent, child);
@@ -165,7 +177,9 @@ private:
             }
             if (isName("recursive")) fail(line, "recursive for loops are not supported by Sightline's chat-template interpreter");
             expectBlockEnd();
+            const int loopRefs = m_loopRefs;
             n->body = parseBody({"else", "endfor"}, ended);
+            n->usesLoop = m_loopRefs != loopRefs;
             expectBlockEnd();
             if (ended == "else") {
                 n->elseBody = parseBody({"endfor"}, ended);
@@ -189,7 +203,8 @@ private:
                     n->body = parseBody({"endset"}, ended);
                     expectBlockEnd();
                 } else {
-                    if (isOp("|")) fail(line, "filtered block set ({% set x | filter %}) is not supported by Sightline's chat-template interpreter");
+                    if (isOp("|"))
+                        fail(line, "filtered block set ({% set x | filter %}) is not supported by Sightline's chat-template interpreter");
                     n->kind = NodeKind::Set;
                     expectOp("=");
                     n->expr = parseTuple(true);
@@ -225,10 +240,9 @@ private:
             n->body = parseBody({"endgeneration"}, ended);
             expectBlockEnd();
         } else {
-            static const std::set<std::string> kKnownUnsupported = {"include", "import", "from",  "extends", "block",      "call", "filter",
-                                                                    "raw",     "with",   "do",    "autoescape", "trans"};
-            if (kKnownUnsupported.count(kw))
-                fail(line, "{% " + kw + " %} is not supported by Sightline's chat-template interpreter");
+            static const std::set<std::string> kKnownUnsupported = {"include", "import", "from", "extends", "block",      "call",
+                                                                    "filter",  "raw",    "with", "do",      "autoescape", "trans"};
+            if (kKnownUnsupported.count(kw)) fail(line, "{% " + kw + " %} is not supported by Sightline's chat-template interpreter");
             fail(line, "unknown tag {% " + kw + " %}");
         }
         return n;
@@ -396,12 +410,16 @@ private:
         if (t.kind == Tok::Name) {
             next();
             auto e = make(ExprKind::Literal, line);
-            if (t.text == "true" || t.text == "True") e->literal = Value::boolean(true);
-            else if (t.text == "false" || t.text == "False") e->literal = Value::boolean(false);
-            else if (t.text == "none" || t.text == "None") e->literal = Value::none();
+            if (t.text == "true" || t.text == "True")
+                e->literal = Value::boolean(true);
+            else if (t.text == "false" || t.text == "False")
+                e->literal = Value::boolean(false);
+            else if (t.text == "none" || t.text == "None")
+                e->literal = Value::none();
             else {
                 e->kind = ExprKind::Name;
                 e->name = t.text;
+                if (t.text == "loop") ++m_loopRefs;
             }
             return e;
         }
@@ -468,7 +486,8 @@ private:
     void parseCallArgs(Expr& call) {
         expectOp("(");
         while (!isOp(")")) {
-            if (isOp("*") || isOp("**")) fail(peek().line, "*args / **kwargs in a call are not supported by Sightline's chat-template interpreter");
+            if (isOp("*") || isOp("**"))
+                fail(peek().line, "*args / **kwargs in a call are not supported by Sightline's chat-template interpreter");
             if (peek().kind == Tok::Name && isOp("=", 1)) {
                 std::string key = next().text;
                 next();
@@ -563,8 +582,8 @@ private:
                 adopt(*t, std::move(e));
                 if (isOp("(")) {
                     parseCallArgs(*t);
-                } else if ((peek().kind == Tok::Name || peek().kind == Tok::String || peek().kind == Tok::Int || peek().kind == Tok::Float ||
-                            isOp("[") || isOp("{")) &&
+                } else if ((peek().kind == Tok::Name || peek().kind == Tok::String || peek().kind == Tok::Int ||
+                            peek().kind == Tok::Float || isOp("[") || isOp("{")) &&
                            !isName("else") && !isName("or") && !isName("and") && !isName("if")) {
                     adopt(*t, parsePostfix(parsePrimary()));
                 }
@@ -581,6 +600,7 @@ private:
     size_t m_p = 0;
     const std::string& m_name;
     int m_depth = 0;
+    int m_loopRefs = 0;  // Name "loop" seen so far
     std::set<std::string> m_macros;
     std::vector<std::pair<std::string, int>> m_calledNames;
 };

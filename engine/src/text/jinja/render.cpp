@@ -71,7 +71,8 @@ private:
     static constexpr int kMaxRenderDepth = 1200;
     struct DepthGuard {
         explicit DepthGuard(Renderer& r) : m_r(r) {
-            if (++m_r.m_depth > kMaxRenderDepth) m_r.fail("the template nests (through macro calls) deeper than " + std::to_string(kMaxRenderDepth) + " levels");
+            if (++m_r.m_depth > kMaxRenderDepth)
+                m_r.fail("the template nests (through macro calls) deeper than " + std::to_string(kMaxRenderDepth) + " levels");
         }
         ~DepthGuard() { --m_r.m_depth; }
         Renderer& m_r;
@@ -166,10 +167,12 @@ private:
     void execFor(const Node& n, Frame& frame, std::string& out) {
         const Value iterable = eval(*n.expr, frame);
         if (iterable.isNone()) fail("'NoneType' object is not iterable");
+        chargeBytes(iterable.size());
         ValueList items = iterate(iterable);
         if (n.filter) {
             ValueList kept;
             for (const Value& item : items) {
+                step(n.line);
                 Frame f;
                 f.parent = &frame;
                 assign(f, n.targets, item);
@@ -179,21 +182,26 @@ private:
         }
         const auto length = static_cast<int64_t>(items.size());
         for (int64_t i = 0; i < length; ++i) {
+            step(n.line);  // an empty body still costs a step per item
             Frame f;
             f.parent = &frame;
-            auto loop = std::make_shared<Dict>();
-            loop->set("index0", Value::integer(i));
-            loop->set("index", Value::integer(i + 1));
-            loop->set("revindex0", Value::integer(length - i - 1));
-            loop->set("revindex", Value::integer(length - i));
-            loop->set("first", Value::boolean(i == 0));
-            loop->set("last", Value::boolean(i == length - 1));
-            loop->set("length", Value::integer(length));
-            loop->set("depth", Value::integer(1));
-            loop->set("depth0", Value::integer(0));
-            loop->set("previtem", i > 0 ? items[static_cast<size_t>(i - 1)] : Value::undefined("there is no previous item"));
-            loop->set("nextitem", i + 1 < length ? items[static_cast<size_t>(i + 1)] : Value::undefined("there is no next item"));
-            f.set("loop", Value::dict(std::move(loop)));
+            f.vars.reserve(n.targets.size() + 1);
+            if (n.usesLoop) {
+                auto loop = std::make_shared<Dict>();  // fresh keys: appended without the lookup set() does
+                loop->items.reserve(11);
+                loop->items.emplace_back("index0", Value::integer(i));
+                loop->items.emplace_back("index", Value::integer(i + 1));
+                loop->items.emplace_back("revindex0", Value::integer(length - i - 1));
+                loop->items.emplace_back("revindex", Value::integer(length - i));
+                loop->items.emplace_back("first", Value::boolean(i == 0));
+                loop->items.emplace_back("last", Value::boolean(i == length - 1));
+                loop->items.emplace_back("length", Value::integer(length));
+                loop->items.emplace_back("depth", Value::integer(1));
+                loop->items.emplace_back("depth0", Value::integer(0));
+                loop->items.emplace_back("previtem", i > 0 ? items[static_cast<size_t>(i - 1)] : Value());
+                loop->items.emplace_back("nextitem", i + 1 < length ? items[static_cast<size_t>(i + 1)] : Value());
+                f.vars.emplace_back("loop", Value::dict(std::move(loop)));
+            }
             assign(f, n.targets, items[static_cast<size_t>(i)]);
             if (exec(n.body, f, out) == Flow::Break) break;
         }
@@ -202,14 +210,17 @@ private:
 
     Value callValue(const Value& fn, CallArgs& args, int line) {
         if (!fn.isCallable()) {
-            if (fn.isUndefined()) fail((fn.undefinedName().empty() ? std::string("a value") : "'" + fn.undefinedName() + "'") + " is undefined");
+            if (fn.isUndefined())
+                fail((fn.undefinedName().empty() ? std::string("a value") : "'" + fn.undefinedName() + "'") + " is undefined");
             fail(std::string("'") + fn.typeName() + "' object is not callable");
         }
         const Callable& c = fn.callableRef();
         if (!c.macro) return c.builtin(args);
         const Node& m = *c.macro;
-        if (m_callDepth >= m_limits.maxCallDepth) fail("macros call each other more than " + std::to_string(m_limits.maxCallDepth) + " deep");
-        if (args.positional.size() > m.targets.size()) fail("macro '" + m.text + "' takes not more than " + std::to_string(m.targets.size()) + " arguments");
+        if (m_callDepth >= m_limits.maxCallDepth)
+            fail("macros call each other more than " + std::to_string(m_limits.maxCallDepth) + " deep");
+        if (args.positional.size() > m.targets.size())
+            fail("macro '" + m.text + "' takes not more than " + std::to_string(m.targets.size()) + " arguments");
         Frame f;
         f.parent = m_root;
         for (size_t i = 0; i < m.targets.size(); ++i) {
@@ -226,7 +237,8 @@ private:
             if (!given) f.set(m.targets[i], m.defaults[i] ? eval(*m.defaults[i], f) : Value::undefined(m.targets[i]));
         }
         for (const auto& [k, v] : args.keyword)
-            if (std::find(m.targets.begin(), m.targets.end(), k) == m.targets.end()) fail("macro '" + m.text + "' takes no keyword argument '" + k + "'");
+            if (std::find(m.targets.begin(), m.targets.end(), k) == m.targets.end())
+                fail("macro '" + m.text + "' takes no keyword argument '" + k + "'");
         ++m_callDepth;
         std::string text;
         const Flow flow = exec(m.body, f, text);
@@ -244,7 +256,8 @@ private:
     }
 
     static const Value& defined(const Value& v) {
-        if (v.isUndefined()) throwBadInput((v.undefinedName().empty() ? std::string("a value") : "'" + v.undefinedName() + "'") + " is undefined");
+        if (v.isUndefined())
+            throwBadInput((v.undefinedName().empty() ? std::string("a value") : "'" + v.undefinedName() + "'") + " is undefined");
         return v;
     }
 
@@ -277,12 +290,15 @@ private:
                 return getAttr(defined(eval(*e.children[0], frame)), e.name);
             case ExprKind::Item: {
                 const Value obj = eval(*e.children[0], frame);
-                return getItem(defined(obj), eval(*e.children[1], frame));
+                const Value key = eval(*e.children[1], frame);
+                if (obj.isString()) chargeBytes(obj.size());  // a character index decodes the string
+                return getItem(defined(obj), key);
             }
             case ExprKind::Slice: {
                 const Value obj = defined(eval(*e.children[0], frame));
                 Value parts[3];
                 for (int k = 0; k < 3; ++k) parts[k] = e.children[1 + k] ? eval(*e.children[1 + k], frame) : Value::none();
+                chargeBytes(obj.size());
                 return getSlice(*this, obj, parts[0], parts[1], parts[2]);
             }
             case ExprKind::Call: {
@@ -293,6 +309,7 @@ private:
                     if (obj.isDict())
                         if (const Value* member = obj.dictRef().find(callee.name); member && member->isCallable())
                             return callValue(*member, args, e.line);
+                    chargeBytes(obj.size());
                     return callMethod(*this, obj, callee.name, args);
                 }
                 const Value fn = eval(callee, frame);
@@ -303,18 +320,21 @@ private:
                 const Value v = eval(*e.children[0], frame);
                 const CallArgs args = evalArgs(e, 1, frame);
                 m_line = e.line;
+                chargeBytes(v.size());
                 return applyFilter(*this, e.name, v, args);
             }
             case ExprKind::Test: {
                 const Value v = eval(*e.children[0], frame);
                 const CallArgs args = evalArgs(e, 1, frame);
                 m_line = e.line;
+                chargeBytes(v.size() + (args.positional.empty() ? 0 : args.positional[0].size()));
                 return Value::boolean(applyTest(e.name, v, args.positional) != e.negated);
             }
             case ExprKind::Neg:
             case ExprKind::Pos: {
                 const Value v = defined(eval(*e.children[0], frame));
-                if (!v.isNumber()) fail(std::string("bad operand type for unary ") + (e.kind == ExprKind::Neg ? "-" : "+") + ": " + v.typeName());
+                if (!v.isNumber())
+                    fail(std::string("bad operand type for unary ") + (e.kind == ExprKind::Neg ? "-" : "+") + ": " + v.typeName());
                 if (e.kind == ExprKind::Pos) return v.type() == Value::Type::Bool ? Value::integer(v.asInt()) : v;
                 if (v.type() == Value::Type::Float) return Value::number(-v.asDouble());
                 if (v.asInt() == INT64_MIN) fail("integer overflow");
@@ -349,6 +369,7 @@ private:
     }
 
     bool compare(const std::string& op, const Value& a, const Value& b) {
+        chargeBytes(a.size() + b.size());  // equality of lists and dicts, substring search: linear work
         if (op == "==") return pyEquals(a, b);
         if (op == "!=") return !pyEquals(a, b);
         if (op == "in" || op == "notin") {
@@ -417,9 +438,12 @@ private:
         const int64_t x = a.asInt(), y = b.asInt();
         int64_t r = 0;
         bool overflow = false;
-        if (op == "+") overflow = __builtin_add_overflow(x, y, &r);
-        else if (op == "-") overflow = __builtin_sub_overflow(x, y, &r);
-        else if (op == "*") overflow = __builtin_mul_overflow(x, y, &r);
+        if (op == "+")
+            overflow = __builtin_add_overflow(x, y, &r);
+        else if (op == "-")
+            overflow = __builtin_sub_overflow(x, y, &r);
+        else if (op == "*")
+            overflow = __builtin_mul_overflow(x, y, &r);
         else if (op == "**") {
             if (y < 0) return Value::number(std::pow(static_cast<double>(x), static_cast<double>(y)));
             r = 1;
@@ -448,7 +472,8 @@ private:
     Value repeat(const Value& v, int64_t n) {
         if (n <= 0) return v.isString() ? Value::string("") : Value::list({}, v.isTuple());
         const size_t unit = v.isString() ? v.str().size() : v.items().size() * sizeof(Value);
-        if (unit > 0 && static_cast<uint64_t>(n) > m_limits.maxOutputBytes / unit) fail("a repeated string or list is longer than the output limit");
+        if (unit > 0 && static_cast<uint64_t>(n) > m_limits.maxOutputBytes / unit)
+            fail("a repeated string or list is longer than the output limit");
         chargeBytes(unit * static_cast<size_t>(n));
         if (v.isString()) {
             std::string s;

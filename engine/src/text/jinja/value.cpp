@@ -26,7 +26,7 @@ void Dict::set(const std::string& key, Value value) {
 
 Value Value::undefined(std::string name) {
     Value v;
-    v.m_string = std::move(name);
+    v.m_string = std::make_shared<const std::string>(std::move(name));
     return v;
 }
 Value Value::none() {
@@ -55,7 +55,7 @@ Value Value::number(double f) {
 Value Value::string(std::string s) {
     Value v;
     v.m_type = Type::String;
-    v.m_string = std::move(s);
+    v.m_string = std::make_shared<const std::string>(std::move(s));
     return v;
 }
 Value Value::list(ValueList items, bool tuple) {
@@ -112,6 +112,24 @@ Value Value::fromJson(const nlohmann::ordered_json& j) {
     }
 }
 
+const std::string& Value::emptyString() {
+    static const std::string empty;
+    return empty;
+}
+
+size_t Value::size() const {
+    switch (m_type) {
+        case Type::String:
+            return str().size();
+        case Type::List:
+            return m_list->size();
+        case Type::Dict:
+            return m_dict->items.size();
+        default:
+            return 1;
+    }
+}
+
 bool Value::truthy() const {
     switch (m_type) {
         case Type::Undefined:
@@ -124,7 +142,7 @@ bool Value::truthy() const {
         case Type::Float:
             return m_float != 0;
         case Type::String:
-            return !m_string.empty();
+            return !str().empty();
         case Type::List:
             return !m_list->empty();
         case Type::Dict:
@@ -207,8 +225,8 @@ std::vector<char32_t> toCodePoints(const std::string& s) {
 }
 
 bool isPyWhitespace(char32_t c) {
-    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
 namespace {
@@ -296,7 +314,7 @@ std::string Value::pyStr() const {
         case Type::Undefined:
             return {};
         case Type::String:
-            return m_string;
+            return str();
         default:
             return pyRepr();
     }
@@ -315,7 +333,7 @@ std::string Value::pyRepr() const {
         case Type::Float:
             return pyFloatRepr(m_float);
         case Type::String:
-            return pyStringRepr(m_string);
+            return pyStringRepr(str());
         case Type::List: {
             std::string out = m_tuple ? "(" : "[";
             for (size_t i = 0; i < m_list->size(); ++i) {
@@ -385,7 +403,8 @@ int pyCompare(const Value& a, const Value& b) {
         }
         return a.asInt() < b.asInt() ? -1 : a.asInt() > b.asInt() ? 1 : 0;
     }
-    if (a.isString() && b.isString()) return a.str().compare(b.str()) < 0 ? -1 : a.str() == b.str() ? 0 : 1;  // UTF-8 order = code point order
+    if (a.isString() && b.isString())
+        return a.str().compare(b.str()) < 0 ? -1 : a.str() == b.str() ? 0 : 1;  // UTF-8 order = code point order
     if (a.isList() && b.isList() && a.isTuple() == b.isTuple()) {
         const auto& x = a.items();
         const auto& y = b.items();

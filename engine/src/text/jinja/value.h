@@ -66,13 +66,15 @@ public:
     bool asBool() const { return m_bool; }
     int64_t asInt() const { return m_type == Type::Bool ? (m_bool ? 1 : 0) : m_int; }
     double asDouble() const { return m_type == Type::Float ? m_float : static_cast<double>(asInt()); }
-    const std::string& str() const { return m_string; }
+    const std::string& str() const { return m_string ? *m_string : emptyString(); }
     const ValueList& items() const { return *m_list; }
     const std::shared_ptr<ValueList>& listPtr() const { return m_list; }
     const Dict& dictRef() const { return *m_dict; }
     const std::shared_ptr<Dict>& dictPtr() const { return m_dict; }
     const Callable& callableRef() const { return *m_callable; }
-    const std::string& undefinedName() const { return m_string; }
+    const std::string& undefinedName() const { return str(); }
+    // Work a builtin does on this value: its bytes, items or keys (charged against the budget).
+    size_t size() const;
 
     bool truthy() const;
     // Python str(): the text {{ value }} writes (Undefined writes nothing).
@@ -87,7 +89,9 @@ private:
     bool m_namespace = false;
     int64_t m_int = 0;
     double m_float = 0;
-    std::string m_string;  // String; the variable's name for Undefined
+    // String; the variable's name for Undefined. Shared: copying a value (every variable read) is O(1).
+    std::shared_ptr<const std::string> m_string;
+    static const std::string& emptyString();
     std::shared_ptr<ValueList> m_list;
     std::shared_ptr<Dict> m_dict;
     std::shared_ptr<const Callable> m_callable;
@@ -107,7 +111,7 @@ int pyCompare(const Value& a, const Value& b);
 std::string pyFloatRepr(double f);
 
 struct JsonDumpOptions {
-    bool ensureAscii = false;  // transformers' tojson default
+    bool ensureAscii = false;           // transformers' tojson default
     std::optional<std::string> indent;  // none: one line
     std::optional<std::pair<std::string, std::string>> separators;
     bool sortKeys = false;
