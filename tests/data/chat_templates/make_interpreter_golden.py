@@ -30,6 +30,7 @@ cases = [
  ("{% set a, b = [1, 2] %}{{ b }}{{ a }}{% set t %}block {{ a }}{% endset %}[{{ t }}]{% for k, v in {'x': 1, 'y': 2}.items() %}{{ k }}={{ v }};{% endfor %}", {}),
  ("{{ messages[0].content }}{{ messages[-1]['role'] }}{{ messages | length }}{{ messages[5] is defined }}", {"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Yo"}]}),
  ("{%- for m in messages %}{{ loop.previtem.role if loop.previtem is defined else '-' }}{{ m.role }}{% endfor %}", {"messages":[{"role":"user"},{"role":"assistant"}]}),
+ ("[{{ xs | trim }}][{{ 5 | trim }}][{{ none | string | upper }}][{{ xs | join(', ') | replace('1', 'one') }}]", {"xs": [1, "a "]}),
  ("{{ 'a' ~ 1 ~ none ~ true }} {{ [1,2] + [3] }} {{ -(3) }} {{ not none }}", {}),
 ]
 out=[]

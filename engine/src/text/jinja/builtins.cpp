@@ -457,7 +457,7 @@ bool applyTest(const std::string& name, const Value& v, const ValueList& args) {
 }
 
 Value applyFilter(Budget& budget, const std::string& name, const Value& v, const CallArgs& args) {
-    if (name == "trim") return Value::string(pyStrip(needString(v, "trim"), args.get(0, "chars"), true, true));
+    if (name == "trim") return Value::string(pyStrip(v.pyStr(), args.get(0, "chars"), true, true));  // jinja2: str(value).strip()
     if (name == "length" || name == "count") return Value::integer(static_cast<int64_t>(pyLength(v)));
     if (name == "tojson") return tojson(v, args);
     if (name == "string") return Value::string(v.pyStr());
