@@ -1,6 +1,7 @@
 #include "text/jinja/builtins.h"
 
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <set>
 
@@ -415,6 +416,11 @@ bool applyTest(const std::string& name, const Value& v, const ValueList& args) {
     if (name == "false") return v.type() == T::Bool && !v.asBool();
     if (name == "callable") return v.isCallable();
     if (name == "odd" || name == "even") {
+        if (v.type() == T::Float) {  // Python: value % 2 (the sign of the divisor)
+            double r = std::fmod(v.asDouble(), 2.0);
+            if (r < 0) r += 2.0;
+            return r == (name == "odd" ? 1.0 : 0.0);
+        }
         const int64_t i = needInt(v, "the test " + name);
         return ((i % 2) != 0) == (name == "odd");
     }
@@ -530,6 +536,7 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
         for (const Value& x : iterate(v)) out.push_back(applyFilter(budget, filter, x, rest));
         return Value::list(std::move(out));
     }
+    if ((name == "int" || name == "float") && v.isUndefined()) bad(v.undefinedName().empty() ? "a value is undefined" : v.undefinedName());
     if (name == "int") {
         const Value dflt = args.get(0, "default").value_or(Value::integer(0));
         if (v.type() == Value::Type::Float) return Value::integer(static_cast<int64_t>(v.asDouble()));
