@@ -6,6 +6,9 @@
 // CASES.json: {"base_dir": "...", "cases": [{"messages": [...], "tools": [...] | null,
 //              "add_generation_prompt": bool, "enable_thinking": bool (optional)}]}
 // TEMPLATE_FILE replaces the checkpoint's own template (the test's modified templates).
+//   chat_template_render --snippets
+// reads JSON lines {"t": template, "v": variables} from stdin and writes, per line, {"out": text}
+// or {"err": message} (the differential test against jinja2, check_chat_template_differential.py).
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -18,6 +21,20 @@
 int main(int argc, char** argv) {
     using namespace sightline;
     using json = nlohmann::ordered_json;
+    if (argc == 2 && std::string(argv[1]) == "--snippets") {
+        std::string line;
+        while (std::getline(std::cin, line)) {
+            json o;
+            try {
+                const json j = parseOrderedJsonLimited(line);
+                o["out"] = ChatTemplate::parse(j["t"].get<std::string>(), "snippet")->render(j["v"]);
+            } catch (const std::exception& e) {
+                o["err"] = e.what();
+            }
+            std::cout << o.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+        }
+        return 0;
+    }
     if (argc < 3) {
         std::cerr << "usage: chat_template_render MODEL_DIR CASES.json [TEMPLATE_FILE]\n";
         return 2;

@@ -13,10 +13,14 @@
 // (include, import, extends, call blocks, filter blocks, recursive loops, unknown filters / tests /
 // methods / functions) is refused when the template is parsed, with the construct named.
 //
-// Known differences from Python: integers are 64-bit (overflow is an error), upper/lower/title
-// change ASCII letters only, str(dict) writes Python's repr with an approximation of
-// str.isprintable for rare control characters, a dict attribute that is also a dict method name
-// (x.items without a call) is looked up as a key.
+// Known differences from Python / jinja2: integers are 64-bit (overflow is an error); case mapping
+// covers ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic (text_case.h); str(dict) writes
+// Python's repr with an approximation of str.isprintable for rare control characters; a dict
+// attribute that is also a dict method name (x.items without a call) is looked up as a key;
+// select / map / unique / items return lists, not jinja2's lazy generators (so `{{ xs | map(…) }}`
+// prints the list, and a non-iterable fails where jinja2 fails only once the generator is used);
+// printf-style "%" on strings is refused. tests/cli/check_chat_template_differential.py checks the
+// rest against jinja2 on random templates.
 //
 // Hostile templates are bounded (ChatTemplateLimits): output size, total bytes produced, evaluation
 // steps, macro recursion, parse nesting; exceeding one is Error(BadInput), never a crash or hang.

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "sightline/error.h"
+#include "text/jinja/text_case.h"
 
 namespace sightline::jinja {
 namespace {
@@ -64,31 +65,6 @@ std::string pyStrip(const std::string& s, const std::optional<Value>& chars, boo
     if (right)
         while (e > b && strip(cps[e - 1])) --e;
     return fromCodePoints(cps, b, e);
-}
-
-std::string asciiMap(std::string s, int (*f)(int)) {
-    for (char& c : s)
-        if (static_cast<unsigned char>(c) < 0x80) c = static_cast<char>(f(static_cast<unsigned char>(c)));
-    return s;
-}
-
-std::string pyTitle(const std::string& s) {
-    std::string out = s;
-    bool prevCased = false;
-    for (char& c : out) {
-        const auto u = static_cast<unsigned char>(c);
-        const bool letter = u < 0x80 && std::isalpha(u);
-        if (letter) c = static_cast<char>(prevCased ? std::tolower(u) : std::toupper(u));
-        prevCased = letter;
-    }
-    return out;
-}
-
-std::string pyCapitalize(const std::string& s) {
-    std::string out = asciiMap(s, [](int c) { return std::tolower(c); });
-    if (!out.empty() && static_cast<unsigned char>(out[0]) < 0x80)
-        out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
-    return out;
 }
 
 std::string pyReplace(Budget& budget, const std::string& s, const std::string& from, const std::string& to, int64_t count) {
@@ -279,7 +255,7 @@ Value sortItems(const Value& v, const CallArgs& args) {
     const auto attribute = args.get(2, "attribute");
     auto key = [&](const Value& x) {
         Value k = attribute && !attribute->isNone() ? attrPath(x, needString(*attribute, "sort attribute")) : x;
-        if (!caseSensitive && k.isString()) k = Value::string(asciiMap(k.str(), [](int c) { return std::tolower(c); }));
+        if (!caseSensitive && k.isString()) k = Value::string(pyLower(k.str()));
         return k;
     };
     std::stable_sort(items.begin(), items.end(), [&](const Value& a, const Value& b) {
@@ -370,7 +346,8 @@ Value getItem(const Value& obj, const Value& key) {
 }
 
 Value getSlice(Budget& budget, const Value& obj, const Value& start, const Value& stop, const Value& step) {
-    if (!obj.isList() && !obj.isString()) bad(std::string("'") + obj.typeName() + "' object is not subscriptable");
+    if (obj.isDict()) bad("unhashable type: 'slice'");                                         // as jinja2 fails on a dict sliced
+    if (!obj.isList() && !obj.isString()) return Value::undefined(noAttribute(obj, "slice"));  // a failed getitem is undefined
     const std::vector<char32_t> cps = obj.isString() ? toCodePoints(obj.str()) : std::vector<char32_t>{};
     const auto n = static_cast<int64_t>(obj.isString() ? cps.size() : obj.items().size());
     const int64_t st = step.isNone() || step.isUndefined() ? 1 : needInt(step, "slice step");
@@ -424,10 +401,16 @@ bool applyTest(const std::string& name, const Value& v, const ValueList& args) {
         const int64_t i = needInt(v, "the test " + name);
         return ((i % 2) != 0) == (name == "odd");
     }
-    if (name == "divisibleby") {
-        const int64_t d = needInt(arg(0), "divisibleby");
-        if (d == 0) bad("divisibleby 0");
-        return needInt(v, "divisibleby") % d == 0;
+    if (name == "divisibleby") {  // value % num == 0, floats included
+        const Value& d = arg(0);
+        if (!v.isNumber() || !d.isNumber()) bad("divisibleby needs numbers");
+        if (v.type() == T::Float || d.type() == T::Float) {
+            if (d.asDouble() == 0) bad("float modulo by zero");
+            return std::fmod(v.asDouble(), d.asDouble()) == 0;
+        }
+        if (d.asInt() == 0) bad("integer division or modulo by zero");
+        if (d.asInt() == -1) return true;
+        return v.asInt() % d.asInt() == 0;
     }
     if (name == "eq" || name == "equalto") return pyEquals(v, arg(0));
     if (name == "ne") return !pyEquals(v, arg(0));
@@ -440,15 +423,10 @@ bool applyTest(const std::string& name, const Value& v, const ValueList& args) {
             if (pyEquals(x, v)) return true;
         return arg(0).isString() && v.isString() && arg(0).str().find(v.str()) != std::string::npos;
     }
-    if (name == "lower" || name == "upper") {
-        if (!v.isString()) return false;
-        const std::string& s = v.str();
-        bool cased = false;
-        for (unsigned char c : s) {
-            if (std::isalpha(c)) cased = true;
-            if (name == "lower" ? std::isupper(c) : std::islower(c)) return false;
-        }
-        return cased;
+    if (name == "lower" || name == "upper") {  // str.islower / isupper: cased characters, all of one case
+        const std::string text = v.pyStr();    // jinja2: str(value).islower()
+        const std::string lower = pyLower(text), upper = pyUpper(text);
+        return name == "lower" ? (lower == text && upper != text) : (upper == text && lower != text);
     }
     if (name == "sameas") {
         const Value& o = arg(0);
@@ -481,10 +459,10 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
         for (const auto& [k, x] : v.dictRef().items) out.push_back(Value::list({Value::string(k), x}, true));
         return Value::list(std::move(out));
     }
-    if (name == "upper") return Value::string(asciiMap(v.pyStr(), [](int c) { return std::toupper(c); }));
-    if (name == "lower") return Value::string(asciiMap(v.pyStr(), [](int c) { return std::tolower(c); }));
+    if (name == "upper") return Value::string(pyUpper(v.pyStr()));
+    if (name == "lower") return Value::string(pyLower(v.pyStr()));
     if (name == "capitalize") return Value::string(pyCapitalize(v.pyStr()));
-    if (name == "title") return Value::string(pyTitle(v.pyStr()));
+    if (name == "title") return Value::string(jinjaTitle(v.pyStr()));  // jinja2's own rule, not str.title
     if (name == "replace") {
         const auto from = args.get(0, "old"), to = args.get(1, "new");
         if (!from || !to) bad("replace needs the old and the new text");
@@ -537,16 +515,26 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
         return Value::list(std::move(out));
     }
     if ((name == "int" || name == "float") && v.isUndefined()) bad(v.undefinedName().empty() ? "a value is undefined" : v.undefinedName());
-    if (name == "int") {
+    if (name == "int") {  // jinja2: int(value), else int(float(value)), else the default
         const Value dflt = args.get(0, "default").value_or(Value::integer(0));
-        if (v.type() == Value::Type::Float) return Value::integer(static_cast<int64_t>(v.asDouble()));
+        if (v.type() == Value::Type::Float) {
+            const double f = v.asDouble();
+            if (!std::isfinite(f) || std::fabs(f) >= 9.2e18) return dflt;
+            return Value::integer(static_cast<int64_t>(f));
+        }
         if (v.isNumber()) return Value::integer(v.asInt());
         if (v.isString()) {
+            const std::string s = pyStrip(v.str(), std::nullopt, true, true);
             try {
                 size_t used = 0;
-                const std::string s = pyStrip(v.str(), std::nullopt, true, true);
                 const long long i = std::stoll(s, &used, 10);
                 if (used == s.size()) return Value::integer(i);
+            } catch (const std::exception&) {
+            }
+            try {
+                size_t used = 0;
+                const double f = std::stod(s, &used);
+                if (used == s.size() && std::isfinite(f) && std::fabs(f) < 9.2e18) return Value::integer(static_cast<int64_t>(f));
             } catch (const std::exception&) {
             }
         }
@@ -573,11 +561,19 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
         return Value::integer(i < 0 ? -i : i);
     }
     if (name == "sort") return sortItems(v, args);
-    if (name == "unique") {
-        ValueList out;
+    if (name == "unique") {  // jinja2: case-insensitive for strings unless case_sensitive=true
+        const bool caseSensitive = args.get(0, "case_sensitive").value_or(Value::boolean(false)).truthy();
+        auto key = [&](const Value& x) { return !caseSensitive && x.isString() ? Value::string(pyLower(x.str())) : x; };
+        ValueList out, keys;
         for (const Value& x : iterate(v)) {
+            if (x.isList() && !x.isTuple()) bad("unhashable type: 'list'");  // jinja2 keeps a set of what it saw
+            if (x.isDict()) bad("unhashable type: 'dict'");
             budget.chargeBytes(out.size());  // quadratic: bounded by the work budget
-            if (std::none_of(out.begin(), out.end(), [&](const Value& y) { return pyEquals(x, y); })) out.push_back(x);
+            const Value k = key(x);
+            if (std::none_of(keys.begin(), keys.end(), [&](const Value& y) { return pyEquals(k, y); })) {
+                keys.push_back(k);
+                out.push_back(x);
+            }
         }
         return Value::list(std::move(out));
     }
@@ -648,8 +644,8 @@ Value callMethod(Budget& budget, const Value& obj, const std::string& name, cons
             return Value::string(
                 pyReplace(budget, s, needString(*from, "replace"), needString(*to, "replace"), c ? needInt(*c, "replace") : -1));
         }
-        if (name == "upper") return Value::string(asciiMap(s, [](int c) { return std::toupper(c); }));
-        if (name == "lower") return Value::string(asciiMap(s, [](int c) { return std::tolower(c); }));
+        if (name == "upper") return Value::string(pyUpper(s));
+        if (name == "lower") return Value::string(pyLower(s));
         if (name == "title") return Value::string(pyTitle(s));
         if (name == "capitalize") return Value::string(pyCapitalize(s));
         if (name == "find" || name == "count") {
@@ -693,6 +689,11 @@ Value callMethod(Budget& budget, const Value& obj, const std::string& name, cons
                 break;
         }
         if (name == "items" || name == "keys" || name == "values") return Value::list(std::move(out));
+    }
+    if (obj.isList() && name == "count") {  // list.count(x): the one non-mutating list method templates use
+        const auto a = args.get(0, "value");
+        if (!a) bad("count needs an argument");
+        return Value::integer(std::count_if(obj.items().begin(), obj.items().end(), [&](const Value& x) { return pyEquals(x, *a); }));
     }
     if (obj.isUndefined()) bad(obj.undefinedName().empty() ? "a value is undefined" : obj.undefinedName());
     bad(std::string("'") + obj.typeName() + "' object has no method '" + name + "'");

@@ -378,6 +378,7 @@ private:
                 if (!a.isString()) fail(std::string("'in <string>' requires string as left operand, not ") + a.typeName());
                 found = b.str().find(a.str()) != std::string::npos;
             } else if (b.isDict()) {
+                if (a.isDict() || (a.isList() && !a.isTuple())) fail(std::string("unhashable type: '") + a.typeName() + "'");
                 found = a.isString() && b.dictRef().find(a.str()) != nullptr;
             } else if (b.isList()) {
                 for (const Value& x : b.items())
@@ -408,6 +409,8 @@ private:
         defined(b);
         if (op == "+" && a.isString() && b.isString()) return binary("~", a, b);
         if (op == "+" && a.isList() && b.isList()) {
+            if (a.isTuple() != b.isTuple())
+                fail(std::string("can only concatenate ") + a.typeName() + " (not \"" + b.typeName() + "\") to " + a.typeName());
             ValueList items = a.items();
             items.insert(items.end(), b.items().begin(), b.items().end());
             chargeBytes(items.size() * sizeof(Value));
