@@ -139,6 +139,7 @@ std::vector<int64_t> Model::promptIds(const std::vector<ChatMessage>& messages, 
     const auto& c = m_impl->config;
     ChatTemplateOptions opts;
     opts.enableThinking = params.enableThinking;
+    opts.passEnableThinking = params.enableThinkingSet || !params.enableThinking;
     opts.toolsJson = params.toolsJson;
     const std::string prompt = m_impl->promptFormat.render(messages, opts);
     const std::vector<int64_t> raw = m_impl->tokenizer->encode(prompt);

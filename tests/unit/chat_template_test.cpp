@@ -151,6 +151,14 @@ TEST(PromptFormat, TakesTheCheckpointsTemplateInTransformersOrder) {
     ChatTemplateOptions o;
     o.toolsJson = R"([{"type": "function", "function": {"name": "f"}}])";
     EXPECT_EQ(PromptFormat::load(dir.string()).render(messages, o), "J:user=Hi1");
+    // enable_thinking reaches the template only when given (transformers passes kwargs as sent).
+    write("chat_template.jinja", "{{ enable_thinking is defined }}:{{ enable_thinking }}");
+    ChatTemplateOptions thinking;
+    thinking.passEnableThinking = false;
+    EXPECT_EQ(PromptFormat::load(dir.string()).render(messages, thinking), "False:");
+    thinking.passEnableThinking = true;
+    thinking.enableThinking = false;
+    EXPECT_EQ(PromptFormat::load(dir.string()).render(messages, thinking), "True:False");
     // A template using what the interpreter lacks is refused at load, naming file, line and construct.
     write("chat_template.jinja", "ok\n{% include 'other.jinja' %}");
     try {

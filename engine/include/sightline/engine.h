@@ -71,6 +71,10 @@ struct GenerationParams {
     int64_t maxNewTokens = 512;
     bool ignoreEos = false;
     bool enableThinking = true;
+    // The caller chose enableThinking (the API: chat_template_kwargs.enable_thinking was sent). The
+    // chat template gets enable_thinking when it was chosen or is false, and otherwise none at all,
+    // as transformers renders without the kwarg.
+    bool enableThinkingSet = false;
     int64_t maxImagePixels = 0;  // 0: the checkpoint's limit
     int topLogprobs = 0;         // per generated token, the top-N alternatives with logprobs
     bool useImageCache = true;   // reuse embeddings of an image seen before (benchmarks turn it off)
