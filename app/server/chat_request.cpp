@@ -11,7 +11,7 @@ namespace sightline::server {
 
 namespace {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 
 bool present(const json& r, const char* key) {
     return r.contains(key) && !r[key].is_null();
@@ -91,7 +91,10 @@ ChatRequest parseChatRequest(const json& r, const GenerationParams& defaults) {
     if (boolean(r, "logprobs").value_or(false)) p.topLogprobs = std::max(1, static_cast<int>(topLogprobs.value_or(1)));
     if (auto v = boolean(r, "ignore_eos")) p.ignoreEos = *v;  // vLLM's extension
     if (const json* k = object(r, "chat_template_kwargs"))
-        if (auto v = boolean(*k, "enable_thinking", "chat_template_kwargs.")) p.enableThinking = *v;
+        if (auto v = boolean(*k, "enable_thinking", "chat_template_kwargs.")) {
+            p.enableThinking = *v;
+            p.enableThinkingSet = true;  // passed to the chat template as sent
+        }
     c.stops = stopStrings(r);
     validateGenerationParams(p);  // the checkpoint's defaults too: a broken generation_config.json is refused here
     return c;

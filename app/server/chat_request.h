@@ -22,6 +22,6 @@ struct ChatRequest {
 // Throws Error(BadInput) naming the field. `messages` is checked for being a non-empty list here;
 // its parts are parsed by parseChatJson. Fields the body leaves out take `defaults` (the backend's
 // defaultParams(): the checkpoint's generation_config.json).
-ChatRequest parseChatRequest(const nlohmann::json& body, const GenerationParams& defaults);
+ChatRequest parseChatRequest(const nlohmann::ordered_json& body, const GenerationParams& defaults);
 
 }  // namespace sightline::server

@@ -15,7 +15,7 @@
 
 namespace sightline::server {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;  // the request as parsed: key order kept for the chat template
 
 namespace {
 
@@ -159,8 +159,8 @@ void prepareImages(json& messages, const ImageLimits& limits, const std::vector<
         json& parts = m["content"];
         for (size_t k = 0; k < parts.size(); ++k) {
             json& part = parts[k];
-            const std::string type =
-                part.is_object() && part.contains("type") && part["type"].is_string() ? part["type"].get<std::string>() : "";
+            std::string type = part.is_object() && part.contains("type") && part["type"].is_string() ? part["type"].get<std::string>() : "";
+            if (type.empty() && part.is_object() && !part.contains("type") && part.contains("image")) type = "image";  // as parseChatJson reads it
             if (type != "image" && type != "image_url") continue;
             const std::string where = "messages[" + std::to_string(i) + "].content[" + std::to_string(k) + "]";
             // The reference, found by the keys parseChatJson reads, in its order.

@@ -55,7 +55,7 @@ struct ImageDigest {
 // original header (a bomb is refused before it is decoded), the model's budget to the result.
 // `digests`, when given, receives every image's ImageDigest (hashing costs a pass over the bytes:
 // only when a request log is on).
-void prepareImages(nlohmann::json& messages, const ImageLimits& limits, const std::vector<std::string>& allowedFolders,
+void prepareImages(nlohmann::ordered_json& messages, const ImageLimits& limits, const std::vector<std::string>& allowedFolders,
                    const ImagePreprocess& preprocess = {}, std::vector<ImageDigest>* digests = nullptr);
 
 }  // namespace sightline::server

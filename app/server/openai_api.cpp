@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "chat_request.h"
 #include "image_inputs.h"
+#include "tool_calls.h"
 #include "sightline/chat.h"
 #include "sightline/error.h"
 #include "sightline/request_rules.h"
@@ -60,6 +62,13 @@ size_t utf8Cut(const std::string& s, size_t pos) {
     return pos;
 }
 
+// A tool call as OpenAI writes it: in a message, or (with its index) in a stream's delta.
+json toolCallJson(const ToolCall& call, std::optional<size_t> index) {
+    json j = {{"id", call.id}, {"type", "function"}, {"function", {{"name", call.name}, {"arguments", call.arguments}}}};
+    if (index) j["index"] = *index;
+    return j;
+}
+
 // The text a request has produced so far, filled by the scheduler thread, read by the connection's.
 struct Progress {
     std::mutex mutex;
@@ -93,17 +102,20 @@ void ApiService::route(const HttpRequest& req, HttpResponder& out, RequestRecord
 
 void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, RequestRecord& record) {
     if (!m_backend->loaded()) return sendError(out, 503, "no model is loaded", "model_not_loaded");
-    json r;
+    nlohmann::ordered_json r;  // key order kept: messages and tools reach the chat template as sent
     try {
-        r = parseJsonLimited(req.body);  // a 100,000-deep body is refused here, not by a stack overflow later
+        r = parseOrderedJsonLimited(req.body);  // a 100,000-deep body is refused here, not by a stack overflow later
     } catch (const json::exception& e) {
         return sendError(out, 400, std::string("the body is not valid JSON: ") + e.what());
     }
     ChatRequest c;
+    ToolRequest tools;
     std::vector<ChatMessage> messages;
     try {
         // Every field is checked before any image is read or decoded, and all before generating.
         c = parseChatRequest(r, m_backend->defaultParams());
+        tools = parseToolRequest(r);  // tool_calls arguments become objects in r's messages
+        c.params.toolsJson = tools.toolsJson;
         prepareImages(r["messages"], m_options.imageLimits, m_options.localFileFolders, m_options.imagePreprocess,
                       record.wantDetails ? &record.images : nullptr);
         DecodeOptions decode;
@@ -118,7 +130,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
     } catch (const json::exception& e) {
         return sendError(out, 400, std::string("invalid request field: ") + e.what());
     }
-    r = json();  // the request's base64 images are decoded now: do not hold them through generation
+    r = nlohmann::ordered_json();  // the request's base64 images are decoded now: do not hold them through generation
     if (record.wantDetails) record.prompt = promptText(messages);
     const bool stream = c.stream;
     const bool includeUsage = c.includeUsage;
@@ -173,19 +185,28 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
             s.answer.resize(utf8Cut(s.answer, s.answer.size() >= maxStop - 1 ? s.answer.size() - (maxStop - 1) : 0));
         return s;
     };
-    size_t sentReasoning = 0, sentContent = 0;
+    size_t sentReasoning = 0, sentContent = 0, sentCalls = 0;
+    const std::string callPrefix = "call_" + id.substr(id.find('-') + 1) + "_";
+    // The answer as content and tool calls (GLM's <tool_call> blocks) when the request has tools.
+    auto split = [&](const ThinkingSplit& s, bool done) {
+        if (!tools.parseCalls) return ToolCallParse{s.answer, {}};
+        return parseToolCalls(s.answer, done, tools.tools, callPrefix);
+    };
     bool streamOk = true;
     if (stream) streamOk = out.beginStream(200, "text/event-stream") && out.write(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
-    auto emit = [&](const ThinkingSplit& s) {
+    auto emit = [&](const ThinkingSplit& s, bool done) {
         if (!stream || !streamOk) return;
+        const ToolCallParse answer = split(s, done);
         if (s.reasoning.size() > sentReasoning) {
             streamOk = out.write(chunk({{"reasoning_content", s.reasoning.substr(sentReasoning)}}, nullptr));
             sentReasoning = s.reasoning.size();
         }
-        if (streamOk && s.answer.size() > sentContent) {
-            streamOk = out.write(chunk({{"content", s.answer.substr(sentContent)}}, nullptr));
-            sentContent = s.answer.size();
+        if (streamOk && answer.content.size() > sentContent) {
+            streamOk = out.write(chunk({{"content", answer.content.substr(sentContent)}}, nullptr));
+            sentContent = answer.content.size();
         }
+        for (; streamOk && sentCalls < answer.calls.size(); ++sentCalls)
+            streamOk = out.write(chunk({{"tool_calls", json::array({toolCallJson(answer.calls[sentCalls], sentCalls)})}}, nullptr));
     };
 
     while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready) {
@@ -196,7 +217,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
             text = progress->text;
         }
         const ThinkingSplit s = visible(text, false);
-        emit(s);
+        emit(s, false);
         if (stopHit || !streamOk || m_stopping || out.clientGone()) cancel->store(true);
     }
     GenerateResult result;
@@ -215,6 +236,8 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
     }
     const ThinkingSplit final = visible(result.text, true);
     std::string finish = stopHit ? "stop" : finishReasonName(result.finishReason);
+    const ToolCallParse answer = split(final, true);
+    if (!answer.calls.empty() && finish == "stop") finish = "tool_calls";
     const json usage = {{"prompt_tokens", result.promptTokens},
                         {"completion_tokens", result.stats.generatedTokens},
                         {"total_tokens", result.promptTokens + result.stats.generatedTokens},
@@ -222,7 +245,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
     const json timings = requestStatsJson(result.stats);  // the one stats schema (docs/api.md)
     recordResult(record, result, final.answer);
     if (stream) {
-        emit(final);
+        emit(final, true);
         if (!streamOk) return;
         std::string tail = chunk(json::object(), finish);
         if (includeUsage)
@@ -238,7 +261,13 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
         out.write(tail + "data: [DONE]\n\n");
         return;
     }
-    json message = {{"role", "assistant"}, {"content", final.answer}};
+    json message = {{"role", "assistant"}, {"content", answer.content}};
+    if (!answer.calls.empty()) {
+        json calls = json::array();
+        for (size_t i = 0; i < answer.calls.size(); ++i) calls.push_back(toolCallJson(answer.calls[i], std::nullopt));
+        message["tool_calls"] = calls;
+        if (answer.content.empty()) message["content"] = nullptr;  // as OpenAI answers a pure tool call
+    }
     if (!final.reasoning.empty()) message["reasoning_content"] = final.reasoning;
     json choice = {{"index", 0}, {"message", message}, {"finish_reason", finish}, {"logprobs", nullptr}};
     if (c.returnTokenIds) choice["token_ids"] = result.outputIds;  // vLLM's extension

@@ -169,10 +169,11 @@ void ApiService::multimodalInference(const HttpRequest& req, HttpResponder& out,
                          "image must be a data: URI or base64; paths are read only when the server runs with --allow-local-files DIR");
     }
     body = json();  // the base64 stays in `image` only
-    json messages = json::array();
+    using ojson = nlohmann::ordered_json;  // what prepareImages and the chat template take
+    ojson messages = ojson::array();
     if (moderation) messages.push_back({{"role", "system"}, {"content", moderation::defaultPolicy().render()}});
     messages.push_back({{"role", "user"},
-                        {"content", json::array({{{"type", "image_url"}, {"image_url", {{"url", std::move(image)}}}},
+                        {"content", ojson::array({{{"type", "image_url"}, {"image_url", {{"url", std::move(image)}}}},
                                                  {{"type", "text"}, {"text", prompt}}})}});
     std::vector<ChatMessage> chat;
     std::future<GenerateResult> future;
@@ -184,7 +185,7 @@ void ApiService::multimodalInference(const HttpRequest& req, HttpResponder& out,
         DecodeOptions decode;
         decode.maxPixels = m_options.imageLimits.maxImagePixels;
         chat = parseChatJson(messages.dump(), ".", decode, "local files are read only under the folders given to --allow-local-files");
-        messages = json();
+        messages = ojson();
         if (record.wantDetails) record.prompt = prompt;  // the caller's words; not the policy we add
         future = m_backend->submit(RequestSource::Api, chat, params, {}, &cancel);
     } catch (const Error& e) {

@@ -78,6 +78,8 @@ std::shared_ptr<Model> Model::load(const LoadOptions& o) {
     report("tokenizer", tokPath);
     if (!util::fileExists(tokPath)) throwBadInput(o.modelDir + " has no tokenizer.json");
     impl->tokenizer = Tokenizer::fromFile(tokPath);
+    // A template the interpreter cannot run is refused here, at load, naming the construct.
+    impl->promptFormat = PromptFormat::load(o.modelDir);
     const auto& c = impl->config;
     // The prompt format writes these markers as text; the tokenizer must map them to config's ids.
     for (auto [marker, id] : {std::pair<const char*, int64_t>{"<|image|>", c.imageTokenId},
@@ -100,6 +102,10 @@ std::shared_ptr<Model> Model::load(const LoadOptions& o) {
     runtime::releaseCachedMemory(impl->device);
     if (o.onProgress) o.onProgress({"ready", 1, 1, runtime::describeDevice(impl->device)});
     return std::shared_ptr<Model>(new Model(std::move(impl)));
+}
+
+const PromptFormat& Model::promptFormat() const {
+    return m_impl->promptFormat;
 }
 
 const ModelConfig& Model::config() const {
@@ -133,7 +139,9 @@ std::vector<int64_t> Model::promptIds(const std::vector<ChatMessage>& messages, 
     const auto& c = m_impl->config;
     ChatTemplateOptions opts;
     opts.enableThinking = params.enableThinking;
-    const std::string prompt = renderGlmChat(messages, opts);
+    opts.passEnableThinking = params.enableThinkingSet || !params.enableThinking;
+    opts.toolsJson = params.toolsJson;
+    const std::string prompt = m_impl->promptFormat.render(messages, opts);
     const std::vector<int64_t> raw = m_impl->tokenizer->encode(prompt);
     std::vector<PreprocessedImage> pre;
     for (const auto& m : messages)
@@ -149,11 +157,15 @@ std::vector<int64_t> Model::promptIds(const std::vector<ChatMessage>& messages, 
             ids.push_back(id);
             continue;
         }
-        if (img >= pre.size()) throwBadInput("the prompt text contains more <|image|> markers than images were given");
+        if (img >= pre.size())
+            throwBadInput("the prompt (" + m_impl->promptFormat.describe() + ") holds more <|image|> markers than the " +
+                          std::to_string(pre.size()) + " images given (an image marker typed as text?)");
         ids.insert(ids.end(), static_cast<size_t>(pre[img].numTokens), c.imageTokenId);
         ++img;
     }
-    if (img != pre.size()) throw Error(ErrorKind::Internal, "image placeholders and images disagree");
+    if (img != pre.size())
+        throwBadInput("the prompt (" + m_impl->promptFormat.describe() + ") renders " + std::to_string(img) + " image markers for " +
+                      std::to_string(pre.size()) + " images: the template does not render some image parts (a part type it ignores?)");
     if (images) *images = std::move(pre);
     return ids;
 }

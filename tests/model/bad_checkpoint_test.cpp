@@ -164,6 +164,34 @@ TEST(BadCheckpoint, TokenizerFromAnotherModel) {
     EXPECT_NE(msg.find("<|image|>"), std::string::npos) << msg;
 }
 
+// The checkpoint's chat template is parsed at load: one the interpreter cannot run is refused there,
+// naming the file, line and construct (never a failure at the first request).
+TEST(BadCheckpoint, ChatTemplateWithAnUnsupportedConstruct) {
+    const auto dir = test::copyCheckpoint("model", "template");
+    test::writeFile(dir + "/chat_template.jinja", "[gMASK]<sop>\n{% for m in messages %}{{ m.content | wordwrap(10) }}{% endfor %}");
+    const auto msg = loadError(dir);
+    EXPECT_NE(msg.find("chat_template.jinja line 2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("\"wordwrap\""), std::string::npos) << msg;
+}
+
+// A template that renders fewer image markers than the request has images (the fixture template
+// ignores image parts without "type") is refused with the count, not an internal error.
+TEST(BadCheckpoint, TemplateThatDropsAnImagePart) {
+    LoadOptions o;
+    o.modelDir = test::fixturesDir() + "/model";
+    const auto model = Model::load(o);
+    const auto messages =
+        parseChatJson(R"([{"role": "user", "content": [{"image": "images/img_1x1.png"}, {"type": "text", "text": "q"}]}])",
+                      test::fixturesDir() + "/cases");
+    try {
+        (void)model->promptIds(messages, defaultGenerationParams(model->config()));
+        ADD_FAILURE() << "a dropped image part was accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::BadInput);
+        EXPECT_NE(std::string(e.what()).find("renders 0 image markers for 1 images"), std::string::npos) << e.what();
+    }
+}
+
 TEST(BadCheckpoint, NotAFolderOfAModel) {
     EXPECT_NE(loadError("/nonexistent/sightline").find("config.json"), std::string::npos);
 }

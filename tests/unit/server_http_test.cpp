@@ -142,3 +142,27 @@ TEST(ImageProbe, SizesFromHeaders) {
     EXPECT_EQ(w, 16);
     EXPECT_EQ(h, 32);
 }
+
+// An image part without "type" ({"image": …}, which chat templates render) is an image to the pixel
+// caps too: before untyped parts were accepted, prepareImages skipped them, so such a part would
+// have passed the per-image and per-request 413 checks.
+TEST(ImageProbe, UntypedImagePartsCountAgainstThePixelCaps) {
+    const std::string png("\x89PNG\r\n\x1A\n\0\0\0\x0DIHDR\0\0\x32\xC8\0\0\x32\xC8", 24);  // claims 13000x13000
+    static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string b64;
+    for (size_t i = 0; i < png.size(); i += 3) {
+        const uint32_t v =
+            uint8_t(png[i]) << 16 | (i + 1 < png.size() ? uint8_t(png[i + 1]) << 8 : 0) | (i + 2 < png.size() ? uint8_t(png[i + 2]) : 0);
+        b64 += tbl[v >> 18 & 63];
+        b64 += tbl[v >> 12 & 63];
+        b64 += i + 1 < png.size() ? tbl[v >> 6 & 63] : '=';
+        b64 += i + 2 < png.size() ? tbl[v & 63] : '=';
+    }
+    auto messages = nlohmann::ordered_json::parse(R"([{"role": "user", "content": [{"image": "data:image/png;base64,)" + b64 + R"("}]}])");
+    try {
+        prepareImages(messages, ImageLimits{}, {});
+        ADD_FAILURE() << "an untyped 13000x13000 image passed the pixel cap";
+    } catch (const HttpError& e) {
+        EXPECT_EQ(e.status, 413);
+    }
+}

@@ -23,6 +23,13 @@ struct ChatMessage {
     Role role = Role::User;
     std::vector<ContentPart> content;
     std::string reasoning;  // optional reasoning_content of an assistant turn
+    // The message as the checkpoint's chat template sees it, when it came as JSON (parseChatJson):
+    // a JSON object text keeping every field the engine does not model (tool_calls, tool_call_id,
+    // name, a string content, an image part's own keys). Data: URIs of image parts are shortened to
+    // their header (no template prints image bytes). Empty: the template gets role, content (a
+    // string for one text part, else a list of {"type":"text"} / {"type":"image"} parts) and
+    // reasoning_content, built from the fields above.
+    std::string templateJson;
 
     static ChatMessage text(Role role, std::string text);
 };
@@ -32,6 +39,12 @@ struct ChatMessage {
 struct ChatTemplateOptions {
     bool addGenerationPrompt = true;
     bool enableThinking = true;
+    // false: a chat template gets no enable_thinking at all (transformers without the kwarg).
+    bool passEnableThinking = true;
+    // The tools the model may call (a JSON list of OpenAI-style {"type":"function","function":{…}});
+    // empty: none (the template sees tools = None, as transformers passes it). Only chat templates
+    // render tools; renderGlmChat refuses them.
+    std::string toolsJson;
 };
 
 // Renders the conversation exactly as the GLM-4.6V-family chat_template.jinja does (HF settings
@@ -43,7 +56,8 @@ std::string renderGlmChat(const std::vector<ChatMessage>& messages, const ChatTe
 // their file under "image", "path" or "url" (relative to baseDir, file:// URL or data: URI).
 // Images are decoded, after every image's header was checked against decode.maxPixels and all of
 // them together against decode.maxTotalPixels. Throws Error(BadInput) with the JSON path of the
-// fault; JSON nested deeper than kJsonMaxDepth is refused.
+// fault; JSON nested deeper than kJsonMaxDepth is refused. An image part may name its file without a
+// "type" ({"image": …}, as transformers' templates accept); role "tool" is Role::Observation.
 // localFilesRefusal not empty: only data: URIs are accepted; a part naming a file is refused with
 // this explanation, a remote URL as never fetched (a server reading messages from clients).
 std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::string& baseDir, const DecodeOptions& decode = {},

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sightline/chat.h"
+#include "sightline/chat_template.h"
 #include "sightline/config.h"
 #include "sightline/error.h"
 #include "sightline/image.h"
@@ -70,9 +71,16 @@ struct GenerationParams {
     int64_t maxNewTokens = 512;
     bool ignoreEos = false;
     bool enableThinking = true;
+    // The caller chose enableThinking (the API: chat_template_kwargs.enable_thinking was sent). The
+    // chat template gets enable_thinking when it was chosen or is false, and otherwise none at all,
+    // as transformers renders without the kwarg.
+    bool enableThinkingSet = false;
     int64_t maxImagePixels = 0;  // 0: the checkpoint's limit
     int topLogprobs = 0;         // per generated token, the top-N alternatives with logprobs
     bool useImageCache = true;   // reuse embeddings of an image seen before (benchmarks turn it off)
+    // The tools the model may call this request (a JSON list, OpenAI's "tools"); empty: none. Rendered
+    // by the checkpoint's chat template; a checkpoint without one refuses tools.
+    std::string toolsJson;
     bool usePrefixCache = true;  // start from a finished request's KV where the prompts agree, and keep
                                  // this one's for later (benchmarks turn it off to time cold prefills)
 };
@@ -143,6 +151,8 @@ public:
     int64_t weightBytes() const;  // as resident (after fusion / quantization)
     bool int8Weights() const;
 
+    // How prompts are written: the checkpoint's own chat template, or the built-in GLM format.
+    const PromptFormat& promptFormat() const;
     // Prompt ids after image-token expansion for these messages (no model run).
     std::vector<int64_t> promptIds(const std::vector<ChatMessage>& messages, const GenerationParams& params,
                                    std::vector<PreprocessedImage>* images = nullptr) const;

@@ -23,6 +23,9 @@ inline constexpr int kJsonMaxDepth = 128;
 // malformed text and for nesting deeper than maxDepth (the message names the limit), out_of_range
 // for a number beyond double (1e999). Callers catch json::exception.
 nlohmann::json parseJsonLimited(std::string_view text, int maxDepth = kJsonMaxDepth);
+// The same, keeping the order of object keys (what a chat template sees: transformers passes dicts
+// in the order the JSON had them, and tojson writes them so).
+nlohmann::ordered_json parseOrderedJsonLimited(std::string_view text, int maxDepth = kJsonMaxDepth);
 
 // A JSON number as an exact int64: an integer in range, or a float with an integral value of at
 // most 2^53 in magnitude (4096.0). nullopt for anything else (2.5, 1e308, 2^63, "3", true, null).

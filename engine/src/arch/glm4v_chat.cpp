@@ -11,7 +11,7 @@
 namespace sightline {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // key order kept: the chat template sees the messages as given
 
 bool isPySpace(unsigned char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -103,6 +103,21 @@ ImageBytes readImageRef(const std::string& ref, const std::string& baseDir, cons
         path};
 }
 
+// An OpenAI image_url part becomes {"type": "image"} (as vLLM hands such parts to chat templates);
+// a data: URI elsewhere in the part is cut to its header: no template prints image bytes, and the
+// copy lives as long as the request.
+void shortenImageRefs(json& part) {
+    if (part.value("type", std::string()) == "image_url") {
+        part = json{{"type", "image"}};
+        return;
+    }
+    for (auto it = part.begin(); it != part.end(); ++it)
+        if (it.value().is_string()) {
+            const std::string& v = it.value().get_ref<const std::string&>();
+            if (v.rfind("data:", 0) == 0 && v.find(',') != std::string::npos) it.value() = v.substr(0, v.find(',') + 1);
+        }
+}
+
 Role parseRole(const std::string& r, const std::string& where) {
     if (r == "system") return Role::System;
     if (r == "user") return Role::User;
@@ -190,7 +205,7 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
                                        const std::string& localFilesRefusal) {
     json root;
     try {
-        root = parseJsonLimited(jsonText);  // messages come from files and clients: nesting is bounded
+        root = parseOrderedJsonLimited(jsonText);  // messages come from files and clients: nesting is bounded
     } catch (const json::exception& e) {
         throwBadInput(std::string("conversation JSON is malformed: ") + e.what());
     }
@@ -212,6 +227,7 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
         if (!jm.is_object() || !jm.contains("role") || !jm["role"].is_string()) throwBadInput(where + ": needs a string \"role\"");
         ChatMessage m;
         m.role = parseRole(jm["role"].get<std::string>(), where);
+        json templateJson = jm;  // what the chat template sees (image bytes left out below)
         if (jm.contains("reasoning_content") && jm["reasoning_content"].is_string())
             m.reasoning = jm["reasoning_content"].get<std::string>();
         const json content = jm.value("content", json(""));
@@ -224,7 +240,10 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
                 const json& part = content[k];
                 const std::string pw = where + ".content[" + std::to_string(k) + "]";
                 if (!part.is_object()) throwBadInput(pw + ": expected an object");
-                const std::string type = part.value("type", std::string());
+                if (part.contains("type") && !part["type"].is_string()) throwBadInput(pw + ": \"type\" must be a string");
+                std::string type = part.value("type", std::string());
+                if (type.empty() && part.contains("image")) type = "image";  // {"image": …} without a type, as HF templates take it
+                if (type.empty() && part.contains("text")) type = "text";
                 ContentPart p;
                 if (type == "text") {
                     p.text = part.value("text", std::string());
@@ -242,6 +261,7 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
                     if (ref.empty()) throwBadInput(pw + ": image part names no file (\"image\", \"path\" or \"url\")");
                     p.type = ContentPart::Type::Image;
                     p.imageSource = ref.rfind("data:", 0) == 0 ? "data URI" : ref;
+                    shortenImageRefs(templateJson["content"][k]);
                     pending.push_back({messages.size(), m.content.size(), readImageRef(ref, baseDir, pw, decode, localFilesRefusal)});
                 } else {
                     throwBadInput(pw + ": unsupported content type \"" + type + "\"");
@@ -251,6 +271,7 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
         } else if (!content.is_null()) {
             throwBadInput(where + ": content must be a string or a list of parts");
         }
+        m.templateJson = templateJson.dump(-1, ' ', false, json::error_handler_t::replace);
         messages.push_back(std::move(m));
     }
     // Every header before any pixel: an image over the per-image cap, or images over the cap for the

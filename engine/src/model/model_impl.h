@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "model/glm4v_weights.h"
+#include "sightline/chat_template.h"
 #include "sightline/engine.h"
 
 namespace sightline {
@@ -16,6 +17,7 @@ namespace sightline {
 struct Model::Impl {
     ModelConfig config;
     std::shared_ptr<const Tokenizer> tokenizer;
+    PromptFormat promptFormat;  // the checkpoint's chat template, or the built-in GLM format
     Glm4vWeights weights;
     at::Device device{at::kCPU};
     at::TensorOptions options;  // compute dtype + device

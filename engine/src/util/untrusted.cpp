@@ -18,6 +18,16 @@ json parseJsonLimited(std::string_view text, int maxDepth) {
     return json::parse(text.begin(), text.end(), limit);
 }
 
+nlohmann::ordered_json parseOrderedJsonLimited(std::string_view text, int maxDepth) {
+    using ojson = nlohmann::ordered_json;
+    ojson::parser_callback_t limit = [maxDepth](int depth, ojson::parse_event_t event, ojson&) {
+        if ((event == ojson::parse_event_t::object_start || event == ojson::parse_event_t::array_start) && depth >= maxDepth)
+            throw ojson::parse_error::create(101, 0, "JSON nested deeper than " + std::to_string(maxDepth) + " levels", nullptr);
+        return true;
+    };
+    return ojson::parse(text.begin(), text.end(), limit);
+}
+
 std::optional<int64_t> jsonInt64(const json& v) {
     if (v.is_number_unsigned()) {
         const auto u = v.get<uint64_t>();
