@@ -160,7 +160,8 @@ void prepareImages(json& messages, const ImageLimits& limits, const std::vector<
         for (size_t k = 0; k < parts.size(); ++k) {
             json& part = parts[k];
             std::string type = part.is_object() && part.contains("type") && part["type"].is_string() ? part["type"].get<std::string>() : "";
-            if (type.empty() && part.is_object() && !part.contains("type") && part.contains("image")) type = "image";  // as parseChatJson reads it
+            if (type.empty() && part.is_object() && !part.contains("type") && part.contains("image"))
+                type = "image";  // as parseChatJson reads it
             if (type != "image" && type != "image_url") continue;
             const std::string where = "messages[" + std::to_string(i) + "].content[" + std::to_string(k) + "]";
             // The reference, found by the keys parseChatJson reads, in its order.

@@ -5,17 +5,17 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "chat_request.h"
 #include "image_inputs.h"
-#include "tool_calls.h"
 #include "sightline/chat.h"
 #include "sightline/error.h"
 #include "sightline/request_rules.h"
 #include "sightline/thinking.h"
 #include "sightline/untrusted.h"
+#include "tool_calls.h"
 
 namespace sightline::server {
 

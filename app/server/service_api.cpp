@@ -168,13 +168,13 @@ void ApiService::multimodalInference(const HttpRequest& req, HttpResponder& out,
         return sendError(out, 400,
                          "image must be a data: URI or base64; paths are read only when the server runs with --allow-local-files DIR");
     }
-    body = json();  // the base64 stays in `image` only
+    body = json();                         // the base64 stays in `image` only
     using ojson = nlohmann::ordered_json;  // what prepareImages and the chat template take
     ojson messages = ojson::array();
     if (moderation) messages.push_back({{"role", "system"}, {"content", moderation::defaultPolicy().render()}});
     messages.push_back({{"role", "user"},
                         {"content", ojson::array({{{"type", "image_url"}, {"image_url", {{"url", std::move(image)}}}},
-                                                 {{"type", "text"}, {"text", prompt}}})}});
+                                                  {{"type", "text"}, {"text", prompt}}})}});
     std::vector<ChatMessage> chat;
     std::future<GenerateResult> future;
     std::atomic<bool> cancel{false};

@@ -203,7 +203,8 @@ TEST(BackendSeam, ApiReturnsGlmToolCallsAsOpenAiToolCalls) {
     EXPECT_FALSE(none["choices"][0]["message"].contains("tool_calls"));
     EXPECT_NE(none["choices"][0]["message"]["content"].get<std::string>().find("<tool_call>crop"), std::string::npos);
     // A bad tools field is a 400 naming it, before anything runs.
-    const std::string bad = roundTrip(api, "POST", "/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"tools":[{"function":{}}]})");
+    const std::string bad =
+        roundTrip(api, "POST", "/v1/chat/completions", R"({"messages":[{"role":"user","content":"x"}],"tools":[{"function":{}}]})");
     EXPECT_NE(bad.find(" 400 "), std::string::npos);
     EXPECT_NE(bad.find("tools[0].function.name"), std::string::npos);
 }
