@@ -21,7 +21,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from demo import checkpoint, data, listings, scenes  # noqa: E402
+from demo import checkpoint, data, dense, listings, scenes  # noqa: E402
 
 
 def corpus(rng, n=4000):
@@ -35,22 +35,6 @@ def corpus(rng, n=4000):
     return texts
 
 
-class DenseHead(torch.nn.Module):
-    """Auxiliary training head (not saved): from each merged image token's features, the colour,
-    shape and word-or-not at its centre. Dense supervision keeps the from-scratch vision tower from
-    collapsing to a constant while the text model first learns answer priors."""
-
-    def __init__(self, dim):
-        super().__init__()
-        self.colour = torch.nn.Linear(dim, 7)
-        self.shape = torch.nn.Linear(dim, 5)
-        self.word = torch.nn.Linear(dim, 2)
-
-    def forward(self, feats, dense):
-        ce = torch.nn.functional.cross_entropy
-        return ce(self.colour(feats), dense[:, 0]) + ce(self.shape(feats), dense[:, 1]) + ce(self.word(feats), dense[:, 2])
-
-
 def forward_shared(model, b, head=None):
     """The model's loss with each image's vision features computed once and shared by the sequences
     of its group (the vision tower is most of the cost on a CPU)."""
@@ -61,7 +45,7 @@ def forward_shared(model, b, head=None):
     # collapsed to a constant (the text model then learns only answer priors).
     means = torch.stack([f.mean(0) for f in feats])
     forward_shared.spread = (means.std(0).norm() / means.mean(0).norm().clamp_min(1e-6)).item()
-    aux = head(torch.cat(list(feats)), b["dense"]) if head is not None and b.get("dense") is not None else None
+    aux = head.loss(torch.cat(list(feats)), b["dense"]) if head is not None and b.get("dense") is not None else None
     forward_shared.aux = aux.item() if aux is not None else 0.0
     feats = torch.cat([f for f, g in zip(feats, b["groups"]) for _ in range(g)]).to(emb.dtype)
     mask = (b["input_ids"] == model.config.image_token_id).unsqueeze(-1).expand_as(emb)
@@ -72,6 +56,90 @@ def forward_shared(model, b, head=None):
     loss = model(inputs_embeds=emb, attention_mask=b["attention_mask"], position_ids=pos, labels=b["labels"]).loss
     forward_shared.lm = loss.item()  # the answer-token loss alone (what the log prints as "loss")
     return loss if aux is None else loss + head.scale * aux
+
+
+class Prefetch:
+    """Runs a batch generator in a child process (the second core makes the data while this one
+    trains) and hands its batches over in order, so the stream stays a pure function of the seed.
+    workers 0: the generator runs inline."""
+
+    def __init__(self, make_gen, workers=1, depth=6):
+        self.proc = None
+        if workers <= 0:
+            self.gen = make_gen()
+            return
+        import torch.multiprocessing as mp
+        ctx = mp.get_context("fork")
+        self.q = ctx.Queue(maxsize=depth)
+        self.proc = ctx.Process(target=Prefetch._run, args=(make_gen, self.q), daemon=True)
+        self.proc.start()
+
+    @staticmethod
+    def _run(make_gen, q):
+        torch.set_num_threads(1)
+        for b in make_gen():
+            q.put(b)
+
+    def next(self):
+        return self.q.get() if self.proc else next(self.gen)
+
+    def close(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.join()
+
+
+def vision_batch(rng, n, proc, p_listing=0.3):
+    """n images (scenes, and listing images with their glyphs) with their dense targets."""
+    scs = [listings.make_listing(rng).scene if rng.random() < p_listing else scenes.make_scene(rng) for _ in range(n)]
+    px = proc(images=[sc.image for sc in scs], return_tensors="pt")
+    return px, [dense.targets(sc, g) for sc, g in zip(scs, px["image_grid_thw"])]
+
+
+def pretrain_vision(model, head, proc, rng, args):
+    """Phase 1: the vision tower and the dense head alone (no text), until --vision-steps or
+    --vision-minutes; prints the head's accuracy on held-out images at the end."""
+    inner = model.model
+    params = list(inner.visual.parameters()) + list(head.parameters())
+    opt = torch.optim.AdamW(params, lr=args.vision_lr, betas=(0.9, 0.98), weight_decay=0.01)
+    def gen():
+        while True:
+            yield vision_batch(rng, args.vision_batch, proc)
+
+    source = Prefetch(gen, args.workers)
+    t0 = time.time()
+    step = 0
+    for step in range(args.vision_steps):
+        progress = max(step / args.vision_steps, (time.time() - t0) / (args.vision_minutes * 60) if args.vision_minutes else 0)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, progress, args.vision_lr, 100)
+        px, tg = source.next()
+        feats = inner.get_image_features(px["pixel_values"], px["image_grid_thw"], return_dict=True).pooler_output
+        loss = head.loss(torch.cat(list(feats)), dense.collate(tg))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if step % args.log_every == 0:
+            el = time.time() - t0
+            print(f"vision step {step} loss {loss.item():.4f} lr {opt.param_groups[0]['lr']:.2e} {el:.0f}s {(step + 1) / el:.2f} steps/s",
+                  flush=True)
+        if args.vision_minutes and time.time() - t0 > args.vision_minutes * 60:
+            break
+    source.close()
+    model.eval()
+    with torch.no_grad():
+        erng = random.Random(args.seed + 7)
+        fl, tl = [], []
+        for _ in range(8):
+            px, tg = vision_batch(erng, 16, proc)
+            fl += list(inner.get_image_features(px["pixel_values"], px["image_grid_thw"], return_dict=True).pooler_output)
+            tl += tg
+        acc = dense.accuracy(head, fl, tl)
+    model.train()
+    print(f"vision phase: {step + 1} steps in {time.time() - t0:.0f}s; held-out " + " ".join(f"{k} {v:.3f}" for k, v in acc.items()),
+          flush=True)
+    return acc
 
 
 def lr_at(step, progress, peak, warmup):
@@ -101,6 +169,19 @@ def main():
     ap.add_argument("--minutes", type=float, default=0, help="stop (and save) after this wall time; 0 = no limit")
     ap.add_argument("--save-every", type=int, default=0, help="also save every N steps (0 = only at the end)")
     ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--vision-steps", type=int, default=0, help="phase 1: vision tower + dense head alone, this many steps")
+    ap.add_argument("--vision-minutes", type=float, default=0, help="phase 1 wall-time bound")
+    ap.add_argument("--vision-batch", type=int, default=16)
+    ap.add_argument("--vision-lr", type=float, default=2e-3)
+    ap.add_argument("--vision-lr-scale", type=float, default=1.0, help="the vision tower's share of --lr in phase 2")
+    ap.add_argument("--workers", type=int, default=1, help="data-making child processes (0 = inline)")
+    ap.add_argument("--only-vision", action="store_true", help="stop after phase 1 (experiments)")
+    ap.add_argument("--max-pixels", type=int, default=checkpoint.MAX_PIXELS, help="image budget (GLM-4V counts 2 frames)")
+    ap.add_argument("--text-hidden", type=int, default=128)
+    ap.add_argument("--text-layers", type=int, default=4)
+    ap.add_argument("--vision-hidden", type=int, default=96)
+    ap.add_argument("--vision-depth", type=int, default=2)
+    ap.add_argument("--vision-heads", type=int, default=2)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
@@ -115,19 +196,53 @@ def main():
         cfg = model.config
     else:
         tok = checkpoint.build_tokenizer(corpus(random.Random(args.seed + 1)))
-        cfg = checkpoint.model_config(tok)
+        cfg = checkpoint.model_config(tok, text_hidden=args.text_hidden, text_layers=args.text_layers,
+                                      vision_hidden=args.vision_hidden, vision_depth=args.vision_depth,
+                                      vision_heads=args.vision_heads)
         model = Glm4vForConditionalGeneration(cfg)
+    checkpoint.MAX_PIXELS = args.max_pixels  # image_processor() and the saved preprocessor_config read it
     proc = checkpoint.image_processor()
     model.train()
     n_params = sum(p.numel() for p in model.parameters())
     print(f"params {n_params / 1e6:.2f} M, vocab {tok.get_vocab_size()}", flush=True)
-    head = DenseHead(cfg.text_config.hidden_size) if args.dense_weight > 0 else None
+    head = dense.Head(cfg.text_config.hidden_size) if args.dense_weight > 0 or args.vision_steps else None
     if head:
         head.scale = args.dense_weight
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embed" not in n] + (list(head.parameters()) if head else [])
-    other = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embed" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": other, "weight_decay": 0.0}],
+        if args.init and os.path.exists(os.path.join(args.init, "dense_head.pt")):  # an --only-vision run's head
+            head.load_state_dict(torch.load(os.path.join(args.init, "dense_head.pt")))
+    vision_acc = None
+    if args.vision_steps and head:
+        vision_acc = pretrain_vision(model, head, proc, random.Random(args.seed + 11), args)  # its own stream
+        if args.only_vision:  # experiments: keep the tower (and the head beside it) to continue from
+            save(model, tok, cfg, args.out)
+            torch.save(head.state_dict(), os.path.join(args.out, "dense_head.pt"))
+            return
+    # The vision tower (after phase 1) learns at --vision-lr-scale of the rate: the answer loss would
+    # otherwise undo what the dense targets taught it before the text model can read it.
+    vis = lambda n: n.startswith("model.visual.")  # noqa: E731
+    groups = []
+    for is_vis in (False, True):
+        named = [(n, p) for n, p in model.named_parameters() if vis(n) == is_vis]
+        decay = [p for n, p in named if p.ndim >= 2 and "embed" not in n] + (list(head.parameters()) if head and is_vis else [])
+        other = [p for n, p in named if not (p.ndim >= 2 and "embed" not in n)]
+        scale = args.vision_lr_scale if is_vis else 1.0
+        groups += [{"params": decay, "weight_decay": 0.01, "scale": scale}, {"params": other, "weight_decay": 0.0, "scale": scale}]
+    opt = torch.optim.AdamW(groups,
                             lr=args.lr, betas=(0.9, 0.98))
+    def gen():
+        while True:
+            # Moderation prompts are ~10x longer than questions: they get batches of their own (a third the size).
+            # Questions come args.per_image to an image (one vision pass for them all).
+            if rng.random() < args.p_moderation:
+                samples = [data.make_sample(rng, 1.0) for _ in range(max(1, args.batch // 3))]
+                groups = None
+            else:
+                n_img = max(1, args.batch // args.per_image)
+                samples = [s for _ in range(n_img) for s in data.make_group(rng, args.per_image)]
+                groups = [args.per_image] * n_img
+            yield data.encode(samples, tok, proc, cfg, groups)
+
+    source = Prefetch(gen, args.workers)
     t0 = time.time()
     running = None
     step = 0
@@ -137,17 +252,8 @@ def main():
             progress = step / args.steps
             if args.minutes:
                 progress = max(progress, (time.time() - t0) / (args.minutes * 60))
-            g["lr"] = lr_at(step, progress, args.lr, min(200, args.steps // 10 + 1))
-        # Moderation prompts are ~10x longer than questions: they get batches of their own (a third the size).
-        # Questions come args.per_image to an image (one vision pass for them all).
-        if rng.random() < args.p_moderation:
-            samples = [data.make_sample(rng, 1.0) for _ in range(max(1, args.batch // 3))]
-            groups = None
-        else:
-            n_img = max(1, args.batch // args.per_image)
-            samples = [s for _ in range(n_img) for s in data.make_group(rng, args.per_image)]
-            groups = [args.per_image] * n_img
-        loss = forward_shared(model, data.encode(samples, tok, proc, cfg, groups), head)
+            g["lr"] = g["scale"] * lr_at(step, progress, args.lr, min(200, args.steps // 10 + 1))
+        loss = forward_shared(model, source.next(), head)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -163,11 +269,12 @@ def main():
         if args.minutes and time.time() - t0 > args.minutes * 60:
             print(f"time limit reached at step {step}", flush=True)
             break
+    source.close()
     wall = time.time() - t0
     save(model, tok, cfg, args.out)
     meta = {"init": args.init, "seed": args.seed, "steps_done": step + 1, "steps_planned": args.steps, "batch": args.batch, "lr": args.lr,
             "p_moderation": args.p_moderation, "threads": args.threads, "wall_s": round(wall, 1), "params": n_params,
-            "final_avg_loss": running, "torch": torch.__version__}
+            "final_avg_loss": running, "vision_phase": vision_acc, "argv": sys.argv[1:], "torch": torch.__version__}
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump(meta, f, indent=1)
     print(json.dumps(meta), flush=True)

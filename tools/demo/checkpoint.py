@@ -44,7 +44,7 @@ def ids(tok):
     return {s: tok.token_to_id(s) for s in SPECIALS}
 
 
-def model_config(tok, text_hidden=128, text_layers=4, heads=4, kv_heads=2, vision_hidden=96, vision_depth=2):
+def model_config(tok, text_hidden=128, text_layers=4, heads=4, kv_heads=2, vision_hidden=96, vision_depth=2, vision_heads=2):
     from transformers import Glm4vConfig
     sid = ids(tok)
     eos = [sid["<|endoftext|>"], sid["<|user|>"], sid["<|observation|>"]]
@@ -58,7 +58,7 @@ def model_config(tok, text_hidden=128, text_layers=4, heads=4, kv_heads=2, visio
                          pad_token_id=sid["<|endoftext|>"], eos_token_id=eos,
                          rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "mrope_section": sec,
                                           "partial_rotary_factor": 0.5}),
-        vision_config=dict(depth=vision_depth, hidden_size=vision_hidden, num_heads=2,
+        vision_config=dict(depth=vision_depth, hidden_size=vision_hidden, num_heads=vision_heads,
                            image_size=336, patch_size=14, spatial_merge_size=2, temporal_patch_size=2,
                            out_hidden_size=text_hidden, intermediate_size=vision_hidden * 2, hidden_act="silu"),
         image_token_id=sid["<|image|>"], video_token_id=sid["<|video|>"],

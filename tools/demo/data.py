@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 
 from . import checkpoint, listings, scenes
+from . import dense as densemod
 
 POLICY_PROMPT = (
     "You are a content moderator for an online marketplace. You see one product listing: its image, title and description. "
@@ -76,24 +77,11 @@ def make_group(rng, k):
     return out
 
 
-def dense_labels(scene, grid, merge=2):
-    """Per merged image token (row-major over the merged grid): (colour, shape, word) class at the
-    token's centre, 0 = background; colour 1-6, shape 1-4 in scenes' order, word 1 inside the word box.
-    The training script's auxiliary loss on the vision features (not part of the checkpoint)."""
-    w, h = scene.image.size
-    gh, gw = int(grid[1]) // merge, int(grid[2]) // merge
-    colours, shapes = list(scenes.COLOURS), scenes.SHAPES
-    out = torch.zeros((gh * gw, 3), dtype=torch.long)
-    for i in range(gh):
-        for j in range(gw):
-            x, y = (j + 0.5) / gw * w, (i + 0.5) / gh * h
-            for o in scene.objects:
-                if o.box[0] <= x < o.box[2] and o.box[1] <= y < o.box[3]:
-                    out[i * gw + j, 0] = colours.index(o.colour) + 1
-                    out[i * gw + j, 1] = shapes.index(o.shape) + 1
-            if scene.word and scene.word_box[0] <= x < scene.word_box[2] and scene.word_box[1] <= y < scene.word_box[3]:
-                out[i * gw + j, 2] = 1
-    return out
+def scene_of(sample):
+    """The generated scene behind a sample's image (question groups keep it in truth; listings in truth.scene)."""
+    if isinstance(sample.truth, scenes.Scene):
+        return sample.truth
+    return getattr(sample.truth, "scene", None)
 
 
 def prompt_ids(sample, tok, grid, cfg, merge=4):
@@ -131,8 +119,8 @@ def encode(samples, tok, proc, cfg, groups=None):
         mask[i, :len(x)] = 1
     mm = (input_ids == cfg.image_token_id).long() * mask  # 1 on image tokens (transformers' M-RoPE needs it)
     dense = None
-    if all(isinstance(s.truth, scenes.Scene) for s in firsts):
-        dense = torch.cat([dense_labels(s.truth, g) for s, g in zip(firsts, px["image_grid_thw"])])
+    if all(scene_of(s) is not None for s in firsts):
+        dense = densemod.collate([densemod.targets(scene_of(s), g) for s, g in zip(firsts, px["image_grid_thw"])])
     return {"dense": dense, "input_ids": input_ids, "attention_mask": mask, "labels": labels, "pixel_values": px["pixel_values"],
             "image_grid_thw": grids, "mm_token_type_ids": mm, "unique_grid_thw": px["image_grid_thw"],
             "groups": groups}

@@ -71,6 +71,7 @@ def make_listing(rng):
     if case in ("weapon", "cure", "med_plain"):
         s = rng.randint(max(40, int(0.3 * min(w, h))), max(44, int(0.5 * min(w, h))))
         box = scenes.place(rng, w, h, s, s, taken, tries=80) or (0, 0, s, s)
+        scene.glyph = "weapon" if case == "weapon" else "medicine"
         if case == "weapon":
             draw_weapon(draw, box[0], box[1], s, tuple(rng.randint(20, 70) for _ in range(3)))
         else:

@@ -58,6 +58,7 @@ class Scene:
     objects: list = field(default_factory=list)
     word: str = ""
     word_box: tuple = ()
+    glyph: str = ""  # listing images: "weapon" or "medicine" when one is drawn
 
 
 def jitter(rng, rgb):

@@ -1,0 +1,145 @@
+"""Dense supervision of the demo model's vision tower (issue #13): targets per merged image token and
+the auxiliary head that predicts them. Neither is part of the checkpoint; they only shape training.
+
+Why: a vision tower trained from scratch through the answer tokens alone collapses (the text model
+first learns the answer priors and the image features drift to a constant). These targets make the
+tower a scene parser instead: every merged token is trained to carry the whole scene's facts (how
+many of each shape, the colour of each unique shape, the shape of each unique colour, the word, the
+listing glyph, the box of each unique colour+shape pair: the tower's attention is global, so any
+token can), plus what lies at the token itself. The text model then only has to read them out.
+
+Contract: `targets(scene, grid, merge=2)` -> dict of tensors for one image with T merged tokens;
+`collate(list)` concatenates images; `Head(dim)` maps features [N, dim] to its logits and `Head.loss(
+feats, tgt)` is the auxiliary loss; `accuracy(head, feats_list, tgt_list)` scores the per-image means
+(what the text model could read). Scenes from listings carry `glyph` ("weapon", "medicine" or "").
+"""
+import torch
+
+from . import scenes
+
+N_SHAPES, N_COLOURS = len(scenes.SHAPES), len(scenes.COLOURS)
+COLOURS = list(scenes.COLOURS)
+GLYPHS = ["", "weapon", "medicine"]
+N_PAIRS = N_SHAPES * N_COLOURS
+
+
+def pair_index(colour, shape):
+    return COLOURS.index(colour) * N_SHAPES + scenes.SHAPES.index(shape)
+
+
+def targets(scene, grid, merge=2):
+    w, h = scene.image.size
+    gh, gw = int(grid[1]) // merge, int(grid[2]) // merge
+    objs = scene.objects
+    t = gh * gw
+    g = {
+        "count": torch.tensor([sum(o.shape == s for o in objs) for s in scenes.SHAPES]),  # 0..4 each
+        "total": torch.tensor(len(objs)),
+        "word": torch.tensor(scenes.WORDS.index(scene.word) + 1 if scene.word else 0),
+        "glyph": torch.tensor(GLYPHS.index(getattr(scene, "glyph", ""))),
+    }
+    out = {k: v.reshape(1, -1).expand(t, -1).clone() for k, v in g.items()}
+    # Local: the object whose box covers the token's centre (its colour, shape and box), and the
+    # shape of an object whose centre lies in the token (what counting reads).
+    colour = torch.zeros(t, dtype=torch.long)
+    shape = torch.zeros(t, dtype=torch.long)
+    centre = torch.zeros(t, dtype=torch.long)
+    boxes = torch.zeros(t, 4)
+    mask = torch.zeros(t)
+    for i in range(gh):
+        for j in range(gw):
+            x, y = (j + 0.5) / gw * w, (i + 0.5) / gh * h
+            for o in objs:
+                if o.box[0] <= x < o.box[2] and o.box[1] <= y < o.box[3]:
+                    k = i * gw + j
+                    colour[k] = COLOURS.index(o.colour) + 1
+                    shape[k] = scenes.SHAPES.index(o.shape) + 1
+                    boxes[k] = torch.tensor(scenes.norm_box(o.box, w, h), dtype=torch.float) / 1000
+                    mask[k] = 1
+    for o in objs:
+        cx, cy = (o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2
+        i, j = min(gh - 1, int(cy / h * gh)), min(gw - 1, int(cx / w * gw))
+        centre[i * gw + j] = scenes.SHAPES.index(o.shape) + 1
+        if not mask[i * gw + j]:  # a small object that covers no token centre: its centre token carries it
+            k = i * gw + j
+            colour[k] = COLOURS.index(o.colour) + 1
+            shape[k] = scenes.SHAPES.index(o.shape) + 1
+            boxes[k] = torch.tensor(scenes.norm_box(o.box, w, h), dtype=torch.float) / 1000
+            mask[k] = 1
+    out.update({"colour": colour, "shape": shape, "centre": centre, "boxes": boxes, "box_mask": mask})
+    return out
+
+
+def collate(items):
+    return {k: torch.cat([it[k] for it in items]) for k in items[0]}
+
+
+class Head(torch.nn.Module):
+    SIZES = {"count": (N_SHAPES, 5), "total": (1, 5), "word": (1, len(scenes.WORDS) + 1), "glyph": (1, len(GLYPHS)),
+             "colour": (1, N_COLOURS + 1), "shape": (1, N_SHAPES + 1), "centre": (1, N_SHAPES + 1)}
+
+    LOCAL = ("colour", "shape", "centre")
+
+    def __init__(self, dim):
+        super().__init__()
+        self.lin = torch.nn.ModuleDict({k: torch.nn.Linear(dim, n * c) for k, (n, c) in self.SIZES.items()})
+        self.box = torch.nn.Linear(dim, 4)
+        self.scale = 1.0
+
+    def logits(self, feats):
+        out = {k: lin(feats).reshape(feats.shape[0], *self.SIZES[k]) for k, lin in self.lin.items()}
+        out["boxes"] = self.box(feats)
+        return out
+
+    def loss(self, feats, tgt):
+        lg = self.logits(feats)
+        ce = torch.nn.functional.cross_entropy
+        total = 0.0
+        for k, (n, c) in self.SIZES.items():
+            if k in self.LOCAL:  # objects cover few tokens: their tokens weigh as much as all background ones
+                logit, t = lg[k].reshape(-1, c), tgt[k].reshape(-1)
+                obj = t > 0
+                if obj.any():
+                    total = total + ce(logit[obj], t[obj])
+                if (~obj).any():
+                    total = total + 0.5 * ce(logit[~obj], t[~obj])
+            else:
+                total = total + ce(lg[k].reshape(-1, c), tgt[k].reshape(-1))
+        m = tgt["box_mask"].unsqueeze(1)
+        se = ((torch.sigmoid(lg["boxes"]) - tgt["boxes"]) ** 2 * m).sum() / m.sum().clamp_min(1)
+        return total + 20 * se
+
+
+@torch.no_grad()
+def accuracy(head, feats_list, tgt_list):
+    """Global facts from each image's mean feature (per element), local facts per token where an
+    object is (colour, shape, box IoU >= 0.5) and at object centres (centre shape)."""
+    right, n = {}, {}
+
+    def add(k, ok, cnt):
+        right[k] = right.get(k, 0) + ok
+        n[k] = n.get(k, 0) + cnt
+
+    for f, t in zip(feats_list, tgt_list):
+        lg = head.logits(f.mean(0, keepdim=True))
+        for k in ("count", "total", "word", "glyph"):
+            eq = lg[k][0].argmax(-1) == t[k][0]
+            add(k, int(eq.sum()), eq.numel())
+        tok = head.logits(f)
+        m = t["box_mask"] > 0
+        for k in ("colour", "shape"):
+            add(k, int((tok[k][:, 0].argmax(-1) == t[k])[m].sum()), int(m.sum()))
+        c = t["centre"] > 0
+        add("centre", int((tok["centre"][:, 0].argmax(-1) == t["centre"])[c].sum()), int(c.sum()))
+        pred = torch.sigmoid(tok["boxes"])
+        ious = [iou(pred[i].tolist(), t["boxes"][i].tolist()) for i in range(len(m)) if m[i]]
+        add("box_iou50", sum(x >= 0.5 for x in ious), len(ious))
+    return {k: right[k] / max(1, n[k]) for k in right}
+
+
+def iou(a, b):
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
