@@ -54,32 +54,6 @@ def compare(cpp, py):
         close(c["accuracy"], p["accuracy"], 5e-4 + 1e-12, "bin accuracy")
 
 
-def python_metrics(export_path, labels):
-    """moderation_eval's scoring over an export and a labels list (its glue, verbatim in effect)."""
-    rows = {}
-    for line in open(export_path):
-        r = json.loads(line)
-        rows[str(r.get("id"))] = r
-    truth, pred, cat_truth, cat_pred, conf, errors = [], [], [], [], [], 0
-    for lab in labels:
-        r = rows.get(lab["id"], {})
-        v = r.get("verdict") or "error"
-        v = "escalate" if v == "review" else v
-        errors += v not in listings.LABELS
-        truth.append(lab["label"])
-        pred.append(v)
-        conf.append(float(r.get("confidence") or 0.0))
-        cats = r.get("categories") or []
-        cat_truth.append(lab["category"] if lab["label"] == "reject" else "")
-        cat_pred.append(cats[0] if v == "reject" and cats else "")
-    per_label = evaluate.f1_table(truth, pred, listings.LABELS)
-    n = len(labels)
-    return {"n": n, "errors": errors, "agreement": sum(t == p for t, p in zip(truth, pred)) / n,
-            "macro_f1": sum(v["f1"] for v in per_label.values()) / len(per_label), "per_label": per_label,
-            "per_category": evaluate.f1_table(cat_truth, cat_pred, listings.CATEGORIES),
-            "calibration": evaluate.calibration(conf, [t == p for t, p in zip(truth, pred)])}
-
-
 def moderate_eval(cli, db, labels_path, env):
     out = subprocess.run([cli, "moderate-eval", "--db", db, "--labels", labels_path, "--json"], env=env, check=True,
                          capture_output=True, text=True)
@@ -112,7 +86,7 @@ def main():
             w.writeheader()
             w.writerows(labels)
         cpp = moderate_eval(args.cli, db, partial, env)
-        compare(cpp, python_metrics(os.path.join(d, "verdicts.jsonl"), labels))
+        compare(cpp, evaluate.score_export(os.path.join(d, "verdicts.jsonl"), labels))
         assert cpp["missing"] == 1 and cpp["missing_ids"] == ["never-queued"], cpp
         assert cpp["unlabelled"] == 1 and cpp["unlabelled_ids"] == [dropped["id"]], cpp
         text = subprocess.run([args.cli, "moderate-eval", "--db", db, "--labels", partial], env=env, check=True,

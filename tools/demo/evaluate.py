@@ -154,28 +154,39 @@ def moderation_eval(cli, model, out_dir, seed, n, extra=(), parallel=4):
     wall = time.time() - t0
     export = os.path.join(out_dir, "verdicts.jsonl")
     subprocess.run([cli, "export", "--db", db, "--jsonl", export], check=True, env=env, stdout=subprocess.DEVNULL)
-    rows = {}
-    for line in open(export):
-        r = json.loads(line)
-        rows[str(r.get("id"))] = r
-    truth, pred, cat_truth, cat_pred, conf, errors = [], [], [], [], [], 0
     with open(os.path.join(out_dir, "labels.csv")) as f:
-        for lab in csv.DictReader(f):
-            r = rows.get(lab["id"], {})
-            v = (r.get("verdict") or "error")
-            v = "escalate" if v == "review" else v
-            errors += v not in listings.LABELS
-            truth.append(lab["label"])
-            pred.append(v)
-            conf.append(float(r.get("confidence") or 0.0))
-            cats = r.get("categories") or []
-            cat_truth.append(lab["category"] if lab["label"] == "reject" else "")
-            cat_pred.append(cats[0] if v == "reject" and cats else "")
+        report = score_export(export, list(csv.DictReader(f)))
+    report["wall_s"] = round(wall, 1)
+    return report
+
+
+def score_export(export_path, labels):
+    """Scores `sightline-cli export --jsonl` rows against labels (dicts id, label, category): per label
+    and per reject category F1, macro-F1, agreement, calibration. A labelled item without a usable
+    verdict counts as wrong at confidence 0 (`moderate-eval` scores the same way)."""
+    rows = {}
+    with open(export_path) as f:
+        for line in f:
+            r = json.loads(line)
+            rows[str(r.get("id"))] = r
+    truth, pred, cat_truth, cat_pred, conf, errors = [], [], [], [], [], 0
+    for lab in labels:
+        r = rows.get(lab["id"], {})
+        v = r.get("verdict") or "error"
+        v = "escalate" if v == "review" else v
+        errors += v not in listings.LABELS
+        truth.append(lab["label"])
+        pred.append(v)
+        conf.append(float(r.get("confidence") or 0.0))
+        cats = r.get("categories") or []
+        cat_truth.append(lab["category"] if lab["label"] == "reject" else "")
+        cat_pred.append(cats[0] if v == "reject" and cats else "")
     per_label = f1_table(truth, pred, listings.LABELS)
-    per_cat = f1_table(cat_truth, cat_pred, listings.CATEGORIES)
-    return {"n": n, "calibration": calibration(conf, [t == p for t, p in zip(truth, pred)]), "agreement": sum(t == p for t, p in zip(truth, pred)) / n, "errors": errors,
+    n = len(labels)
+    return {"n": n, "calibration": calibration(conf, [t == p for t, p in zip(truth, pred)]),
+            "agreement": sum(t == p for t, p in zip(truth, pred)) / n, "errors": errors,
             "macro_f1": sum(v["f1"] for v in per_label.values()) / len(per_label), "per_label": per_label,
-            "per_category": per_cat, "wall_s": round(wall, 1)}
+            "per_category": f1_table(cat_truth, cat_pred, listings.CATEGORIES)}
 
 
 def markdown(report):
