@@ -16,6 +16,7 @@
 
 #include "api_auth.h"
 #include "api_key.h"
+#include "api_round_trip.h"
 #include "fake_backend.h"
 #include "openai_api.h"
 #include "request_log.h"
@@ -54,33 +55,9 @@ server::HttpRequest withAuth(const std::string& value) {
     return r;
 }
 
-std::string roundTrip(server::ApiService& api, server::HttpRequest req) {
-    int fds[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-    {
-        server::HttpResponder out(fds[0]);
-        try {
-            api.handle(req, out);
-        } catch (const std::exception& e) {
-            ADD_FAILURE() << "handle threw: " << e.what();
-        }
-    }
-    ::close(fds[0]);
-    std::string response;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fds[1], buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
-    ::close(fds[1]);
-    return response;
-}
-
-int statusOf(const std::string& response) {
-    return response.size() > 12 ? std::atoi(response.c_str() + 9) : 0;
-}
-
-json bodyOf(const std::string& response) {
-    const size_t at = response.find("\r\n\r\n");
-    return at == std::string::npos ? json() : json::parse(response.substr(at + 4), nullptr, false);
-}
+using apitest::bodyOf;
+using apitest::roundTrip;
+using apitest::statusOf;
 
 server::HttpRequest get(const std::string& path, const std::string& key = {}) {
     server::HttpRequest r;

@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "api_round_trip.h"
 #include "bench_runner.h"
 #include "fake_backend.h"
 #include "moderation.h"
@@ -21,30 +22,16 @@ using nlohmann::json;
 
 namespace {
 
-// Runs one request through ApiService::handle and returns the raw HTTP response.
+// One request through ApiService::handle (tests/support/api_round_trip.h); the raw HTTP response.
 std::string roundTrip(server::ApiService& api, const std::string& method, const std::string& path, const std::string& body = {}) {
-    int fds[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
     server::HttpRequest req;
     req.method = method;
     req.path = path;
     req.body = body;
-    {
-        server::HttpResponder out(fds[0]);
-        api.handle(req, out);
-    }
-    ::close(fds[0]);
-    std::string response;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fds[1], buf, sizeof buf)) > 0;) response.append(buf, static_cast<size_t>(n));
-    ::close(fds[1]);
-    return response;
+    return apitest::roundTrip(api, req);
 }
 
-json bodyOf(const std::string& response) {
-    const size_t at = response.find("\r\n\r\n");
-    return at == std::string::npos ? json() : json::parse(response.substr(at + 4), nullptr, false);
-}
+using apitest::bodyOf;
 
 }  // namespace
 
