@@ -55,21 +55,18 @@ QString NoticeBanner::actionText() const {
 }
 
 void NoticeBanner::showNote(const QString& message, const QString& actionText, std::function<void()> action) {
-    m_timer->stop();
-    m_kind = Kind::Info;
-    m_actionDismisses = false;
-    m_text->setText(message);
-    m_onAction = std::move(action);
-    m_action->setText(actionText);
-    m_action->setVisible(!actionText.isEmpty() && m_onAction);
-    restyle();
-    setVisible(true);
+    showStanding(Kind::Info, false, message, actionText, std::move(action));
 }
 
 void NoticeBanner::showError(const QString& message, const QString& actionText, std::function<void()> action) {
-    m_timer->stop();  // an error stays until the user dismisses it
-    m_kind = Kind::Error;
-    m_actionDismisses = true;
+    showStanding(Kind::Error, true, message, actionText, std::move(action));
+}
+
+void NoticeBanner::showStanding(Kind kind, bool actionDismisses, const QString& message, const QString& actionText,
+                                std::function<void()> action) {
+    m_timer->stop();  // stays until the user dismisses it
+    m_kind = kind;
+    m_actionDismisses = actionDismisses;
     m_text->setText(message);
     m_onAction = std::move(action);
     m_action->setText(actionText);

@@ -36,6 +36,8 @@ protected:
     void changeEvent(QEvent* event) override;
 
 private:
+    // A note or an error: no timeout; the action button shown when actionText and action are given.
+    void showStanding(Kind kind, bool actionDismisses, const QString& message, const QString& actionText, std::function<void()> action);
     void restyle();
     Kind m_kind = Kind::Info;
     QLabel* m_icon = nullptr;
