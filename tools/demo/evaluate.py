@@ -66,10 +66,18 @@ def score(item, answer):
 
 
 def start_server(cli, model, extra, parallel=8):
-    srv = subprocess.Popen([cli, "serve", "--model", model, "--device", "cpu", "--port", "0", "--parallel", str(parallel)] + extra,
+    srv = subprocess.Popen([cli, "serve", "--model", model, "--device", "cpu", "--port", "0", "--parallel", str(parallel),
+                            "--no-auth"] + extra,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Loopback only, so the evaluation runs without a key (serve requires one by default).
+    # Notices (e.g. "the API has no authentication") may come before the address line.
+    seen = []
     line = srv.stdout.readline()
+    while line and not line.startswith("listening on http://127.0.0.1:") and len(seen) < 20:
+        seen.append(line.strip())
+        line = srv.stdout.readline()
     if not line.startswith("listening on http://127.0.0.1:"):
+        line = " / ".join(seen + [line.strip()])
         srv.kill()
         raise RuntimeError(f"server did not start: {line.strip()} {srv.stdout.read()[-2000:]}")
     return srv, "http://127.0.0.1:" + line.split(":")[2].split("/")[0]
