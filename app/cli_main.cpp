@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli_models.h"
 #include "cli_moderate_eval.h"
 #include "cli_options.h"
 #include "cli_serve.h"
@@ -33,14 +34,22 @@ void onSignal(int) {
 const char* kUsage = R"(usage:
   sightline-cli ask --model DIR [--image PATH]... [--system TEXT] [--no-think] [--max-new-tokens N]
       [--temperature T] [--top-p P] [--top-k K] [--repetition-penalty R] [--seed S]
-      [--device cpu|cuda] [--dtype auto|float32|bfloat16|float16] [--quantize int8] [--max-image-pixels N] [--ignore-eos] [--json] QUESTION
+      [--device cpu|cuda] [--dtype auto|float32|bfloat16|float16] [--quantize int8] [--max-image-pixels N] [--image-resize torchvision|pil] [--ignore-eos] [--json] QUESTION
   sightline-cli ask --model DIR --messages CONV.json [same options]
   REMOTE (instead of --model DIR, for ask, moderate, serve): --remote URL (an OpenAI-compatible server's /v1 base:
       vLLM, SGLang, sightline-cli serve) [--remote-api-key KEY] (or --api-key KEY for ask and moderate, or $SIGHTLINE_REMOTE_API_KEY)
       [--remote-model NAME] (default: the first model it lists) [--remote-concurrency N] [--remote-timeout S] [--remote-retries N]
       [--remote-ca-file PEM]   (docs/scale-out.md)
   sightline-cli tokenize --model DIR TEXT
-  sightline-cli inspect --model DIR [--image PATH]...
+  sightline-cli models pull REPO [--revision REV] [--dir DIR] [--source huggingface|modelscope] [--parallel N] [--json]
+      (resumable, sha256-verified; $HF_ENDPOINT, $HF_TOKEN, $MODELSCOPE_ENDPOINT; default DIR: the models folder)
+  sightline-cli models list [--json] | models import DIR [--name NAME] | models rm NAME      [--models-dir DIR]
+  sightline-cli models check DIR|NAME|CONFIG.json [--device cpu|cuda] [--dtype ...] [--quantize int8] [--max-image-pixels N]
+      [--context N] [--slots N] [--json]   (every tensor present, and will it fit? exit 3 when not; docs/models.md)
+  sightline-cli inspect --model DIR [--image PATH]... [--max-image-pixels N] [--image-resize torchvision|pil]
+      [--pixel-values OUT.f32]   (the preprocessed images' pixel values, float32, concatenated in order)
+  --image-resize (ask, moderate, serve, inspect): the image-processor backend of transformers the pixels
+      reproduce: torchvision (default, as transformers 5's AutoProcessor and vLLM) or pil (docs/vision.md)
   sightline-cli moderate --model DIR --input QUEUE.(csv|jsonl|dir) --db FILE [--policy FILE] [--parallel N]
       [--device ...] [--dtype ...] [--max-new-tokens N] [--think] [--json] [AUDIT]
   sightline-cli moderate-batch export --db FILE [--input QUEUE] --out BATCH.jsonl [--model NAME] [--policy FILE] [--max-new-tokens N] [--think]
@@ -188,9 +197,12 @@ int cmdInspect(const cli::Args& a) {
                 {"image_limits", {{"min_pixels", c.image.minPixels}, {"max_pixels", c.image.maxPixels}}},
                 {"eos_token_ids", c.eosTokenIds}};
     json images = json::array();
+    const ImageResize resize = cli::imageResizeFromArgs(a);
+    std::vector<float> pixels;
     for (const auto& path : a.values("--image")) {
         const RgbImage img = decodeImageFile(path);
-        const PreprocessedImage p = preprocessImage(img, c.image, a.integer("--max-image-pixels", 0));
+        const PreprocessedImage p = preprocessImage(img, c.image, a.integer("--max-image-pixels", 0), resamplerFor(resize));
+        pixels.insert(pixels.end(), p.pixelValues.begin(), p.pixelValues.end());
         images.push_back({{"path", path},
                           {"original", {p.originalWidth, p.originalHeight}},
                           {"resized", {p.resizedWidth, p.resizedHeight}},
@@ -198,6 +210,12 @@ int cmdInspect(const cli::Args& a) {
                           {"tokens", p.numTokens}});
     }
     out["images"] = images;
+    out["image_resize"] = imageResizeName(resize);
+    if (auto file = a.value("--pixel-values")) {
+        std::ofstream f(*file, std::ios::binary | std::ios::trunc);
+        f.write(reinterpret_cast<const char*>(pixels.data()), std::streamsize(pixels.size() * sizeof(float)));
+        if (!f.flush()) throwBadInput("cannot write " + *file);
+    }
     std::cout << out.dump(2) << std::endl;
     return 0;
 }
@@ -237,6 +255,7 @@ int cmdModerate(const cli::Args& a) {
     o.params.sampling.seed = static_cast<uint64_t>(a.integer("--seed", 0));
     o.params.maxNewTokens = a.integer("--max-new-tokens", 256);
     o.params.enableThinking = a.flag("--think");
+    o.params.imageResize = backend.defaultParams().imageResize;
     validateGenerationParams(o.params);
     const auto pending = store.pending();
     std::string outage;
@@ -464,7 +483,7 @@ int main(int argc, char** argv) {
         return argc < 2 ? 2 : 0;
     }
     const std::string cmd = argv[1];
-    const std::set<std::string> common = {"--model", "--device", "--dtype", "--max-image-pixels", "--quantize"};
+    const std::set<std::string> common = {"--model", "--device", "--dtype", "--max-image-pixels", "--quantize", "--image-resize"};
     try {
         if (cmd == "ask") {
             std::set<std::string> v = common;
@@ -499,8 +518,11 @@ int main(int argc, char** argv) {
         if (cmd == "export") return cmdExport(cli::Args(argc, argv, 2, {"--db", "--csv", "--jsonl", "--audit-key", "--checkpoints"}, {}));
         if (cmd == "moderate-eval") return cli::moderateEval(cli::Args(argc, argv, 2, {"--db", "--labels", "--bins"}, {"--json"}));
         if (cmd == "audit") return cmdAudit(cli::Args(argc, argv, 2, {"--audit-key", "--checkpoints"}, {}));
+        if (cmd == "models") return cli::models(argc, argv, g_cancel);
         if (cmd == "tokenize") return cmdTokenize(cli::Args(argc, argv, 2, {"--model"}, {}));
-        if (cmd == "inspect") return cmdInspect(cli::Args(argc, argv, 2, {"--model", "--image", "--max-image-pixels"}, {}));
+        if (cmd == "inspect")
+            return cmdInspect(
+                cli::Args(argc, argv, 2, {"--model", "--image", "--max-image-pixels", "--image-resize", "--pixel-values"}, {}));
         std::fprintf(stderr, "sightline-cli: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);
         return 2;
     } catch (const Error& e) {

@@ -104,7 +104,15 @@ LoadOptions loadOptionsFromArgs(const Args& a, const std::string& defaultDevice)
         if (*q != "int8") throwBadInput("--quantize supports int8");
         o.int8Weights = true;
     }
+    o.imageResize = imageResizeFromArgs(a);
     return o;
+}
+
+ImageResize imageResizeFromArgs(const Args& a) {
+    ImageResize r = kDefaultImageResize;
+    if (auto v = a.value("--image-resize"); v && !parseImageResize(*v, &r))
+        throwBadInput("--image-resize must be torchvision (transformers 5's default backend) or pil, got \"" + *v + "\"");
+    return r;
 }
 
 std::optional<app::RemoteOptions> remoteOptionsFromArgs(const Args& a, bool apiKeyNamesRemote) {

@@ -37,6 +37,9 @@ private:
 // --model, --device (default `defaultDevice`), --dtype (default auto: autoDType of the device) and --quantize,
 // shared by sightline-cli and sightline-bench. Throws Error(BadInput) for values it does not know.
 LoadOptions loadOptionsFromArgs(const Args& args, const std::string& defaultDevice);
+// --image-resize torchvision|pil (default kDefaultImageResize): which of transformers' image-processor
+// backends the pixels reproduce.
+ImageResize imageResizeFromArgs(const Args& args);
 
 // The options of a remote OpenAI-compatible server (docs/scale-out.md), for every command that can
 // use one instead of the local engine.

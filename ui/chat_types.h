@@ -84,7 +84,10 @@ struct GenerationSettings {
     int maxNewTokens = 2048;
     QString systemPrompt;
     bool thinking = true;
-    qint64 maxImagePixels = 0;   // 0: the model's own budget
+    qint64 maxImagePixels = 0;  // 0: the model's own budget
+    // Which of transformers' image-processor backends the pixels reproduce: "torchvision" (its
+    // default, as vLLM sees images) or "pil".
+    QString imageResize = QStringLiteral("torchvision");
     QString language;            // "" = system
     int apiPort = 0;             // local OpenAI-compatible API on 127.0.0.1 (0: off)
     bool apiRequestLog = false;  // the API writes a request log (personal data masked)

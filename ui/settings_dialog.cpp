@@ -102,6 +102,14 @@ SettingsDialog::SettingsDialog(const GenerationSettings& s, QWidget* parent) : Q
     m_maxPixels->setValue(static_cast<int>(s.maxImagePixels / 1000));
     m_maxPixels->setToolTip(tr("Upper bound on pixels per image (x2 frames) sent to the vision encoder"));
     form->addRow(tr("Max image pixels"), m_maxPixels);
+    m_imageResize = new QComboBox(this);
+    m_imageResize->addItem(tr("torchvision (as transformers and vLLM)"), QStringLiteral("torchvision"));
+    m_imageResize->addItem(tr("PIL"), QStringLiteral("pil"));
+    m_imageResize->setCurrentIndex(std::max(0, m_imageResize->findData(s.imageResize)));
+    m_imageResize->setToolTip(
+        tr("How images are resized before the vision encoder: the two backends of the transformers image "
+           "processor give pixels that differ by a few levels"));
+    form->addRow(tr("Image resize"), m_imageResize);
     m_language = new QComboBox(this);
     m_language->addItem(tr("System"), "");
     m_language->addItem(QStringLiteral("English"), "en");
@@ -211,6 +219,7 @@ GenerationSettings SettingsDialog::settings() const {
     s.systemPrompt = m_system->toPlainText();
     s.thinking = m_thinking->isChecked();
     s.maxImagePixels = qint64(m_maxPixels->value()) * 1000;
+    s.imageResize = m_imageResize->currentData().toString();
     s.language = m_language->currentData().toString();
     s.apiPort = m_apiPort->value();
     s.apiRequestLog = m_apiLog->isChecked();

@@ -68,6 +68,7 @@ private:
     QPlainTextEdit* m_system = nullptr;
     QCheckBox* m_thinking = nullptr;
     QSpinBox* m_maxPixels = nullptr;  // in thousands of pixels
+    QComboBox* m_imageResize = nullptr;
     QComboBox* m_language = nullptr;
     QSpinBox* m_apiPort = nullptr;
     QLineEdit* m_apiKey = nullptr;  // read-only, masked until Show

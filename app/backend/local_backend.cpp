@@ -38,6 +38,7 @@ void LocalBackend::load(const LoadOptions& options) {
     std::lock_guard lock(m_mutex);
     scheduler->setCompletionObserver(m_observer);
     m_model = std::move(model);
+    m_imageResize = options.imageResize;
     m_scheduler = std::move(scheduler);
 }
 
@@ -88,7 +89,9 @@ std::future<GenerateResult> LocalBackend::submit(RequestSource source, const std
 
 GenerationParams LocalBackend::defaultParams() const {
     std::lock_guard lock(m_mutex);
-    return m_model ? defaultGenerationParams(m_model->config()) : GenerationParams{};
+    GenerationParams p = m_model ? defaultGenerationParams(m_model->config()) : GenerationParams{};
+    p.imageResize = m_imageResize;
+    return p;
 }
 
 std::shared_ptr<const Tokenizer> LocalBackend::tokenizer() const {
@@ -115,7 +118,7 @@ PreprocessedImage LocalBackend::preflight(const RgbImage& image, int64_t maxPixe
         m = m_model;
     }
     if (!m) throw Error(ErrorKind::BadInput, "no model is loaded");
-    return m->preprocess(image, maxPixels);
+    return m->preprocess(image, maxPixels, m_imageResize);
 }
 
 }  // namespace sightline::app

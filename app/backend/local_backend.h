@@ -35,6 +35,7 @@ private:
     std::shared_ptr<const Model> m_model;
     std::shared_ptr<Scheduler> m_scheduler;
     CompletionObserver m_observer;
+    ImageResize m_imageResize = kDefaultImageResize;  // LoadOptions::imageResize of the last load
 };
 
 }  // namespace sightline::app

@@ -48,6 +48,7 @@ GenerationParams toEngineParams(const ui::GenerationSettings& s, qint64 seed) {
     p.maxNewTokens = s.maxNewTokens;
     p.enableThinking = s.thinking;
     p.maxImagePixels = s.maxImagePixels;
+    p.imageResize = s.imageResize == QLatin1String("pil") ? ImageResize::Pil : ImageResize::Torchvision;
     return p;
 }
 
@@ -57,6 +58,7 @@ LoadOptions toLoadOptions(const ui::GenerationSettings& s) {
     const bool cuda = s.device == QLatin1String("cuda") || (s.device == QLatin1String("auto") && cudaAvailable());
     o.device = cuda ? DeviceKind::Cuda : DeviceKind::Cpu;
     o.dtype = resolveDType(s.dtype.toStdString(), o.device).value_or(autoDType(o.device));  // an unknown name (old settings file): auto
+    o.imageResize = s.imageResize == QLatin1String("pil") ? ImageResize::Pil : ImageResize::Torchvision;
     return o;
 }
 

@@ -130,8 +130,8 @@ bool Model::int8Weights() const {
     return m_impl->weights.text.lmHeadScale.defined();
 }
 
-PreprocessedImage Model::preprocess(const RgbImage& image, int64_t maxImagePixels) const {
-    return preprocessImage(image, m_impl->config.image, maxImagePixels);
+PreprocessedImage Model::preprocess(const RgbImage& image, int64_t maxImagePixels, ImageResize resize) const {
+    return preprocessImage(image, m_impl->config.image, maxImagePixels, resamplerFor(resize));
 }
 
 std::vector<int64_t> Model::promptIds(const std::vector<ChatMessage>& messages, const GenerationParams& params,
@@ -148,7 +148,7 @@ std::vector<int64_t> Model::promptIds(const std::vector<ChatMessage>& messages, 
         for (const auto& part : m.content)
             if (part.type == ContentPart::Type::Image) {
                 if (!part.image) throwBadInput("image part without a decoded image");
-                pre.push_back(preprocess(*part.image, params.maxImagePixels));
+                pre.push_back(preprocess(*part.image, params.maxImagePixels, params.imageResize));
             }
     std::vector<int64_t> ids;
     size_t img = 0;

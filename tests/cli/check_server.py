@@ -86,7 +86,8 @@ def main():
     model = os.path.join(fixtures, "model")
     cases = json.load(open(os.path.join(fixtures, "cases", "cases.json")))["cases"]
     srv = subprocess.Popen([cli, "serve", "--model", model, "--device", "cpu", "--port", "0", "--parallel", "4", "--api-key", KEY,
-                            "--model-name", "tiny"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            "--model-name", "tiny", "--image-resize", "pil"],  # the goldens come from transformers' PIL backend
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = srv.stdout.readline()
         check(line.startswith("listening on http://127.0.0.1:"), f"server announces its address ({line.strip()})")

@@ -80,6 +80,7 @@ GenerationParams caseParams(const json& c) {
     p.sampling.temperature = 0;
     p.maxNewTokens = 24;
     p.enableThinking = c["chat_template_kwargs"].value("enable_thinking", true);
+    p.imageResize = ImageResize::Pil;  // the fixtures' goldens come from transformers' PIL backend
     return p;
 }
 

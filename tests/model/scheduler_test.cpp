@@ -40,6 +40,7 @@ protected:
         p.sampling.temperature = 0;
         p.maxNewTokens = 24;
         p.enableThinking = c["chat_template_kwargs"].value("enable_thinking", true);
+        p.imageResize = ImageResize::Pil;  // the fixtures' goldens come from transformers' PIL backend
         return p;
     }
     static std::vector<int64_t> expected(const json& c) { return c["greedy_tokens"].get<std::vector<int64_t>>(); }

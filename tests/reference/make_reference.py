@@ -113,8 +113,7 @@ def rope_index(model, ids, grid):
 
 
 def make_model(name, text, vision, layout, storage, base_dir, out_dir, seed):
-    from transformers import AutoTokenizer, Glm4vConfig, Glm4vForConditionalGeneration
-    from transformers.models.glm4v.image_processing_pil_glm4v import Glm4vImageProcessorPil
+    from transformers import AutoImageProcessor, AutoTokenizer, Glm4vConfig, Glm4vForConditionalGeneration
 
     base = json.load(open(os.path.join(base_dir, "config.json")))
     cfg_dict, theta, section = build_config(base, dict(text), dict(vision), layout)
@@ -157,7 +156,10 @@ def make_model(name, text, vision, layout, storage, base_dir, out_dir, seed):
               open(os.path.join(mdir, "generation_config.json"), "w"))
 
     tokenizer = AutoTokenizer.from_pretrained(mdir)
-    image_processor = Glm4vImageProcessorPil.from_pretrained(mdir)
+    # transformers' default image-processor backend (torchvision), which is Sightline's default too: these
+    # references check that path; the shared fixtures check the PIL one (docs/vision.md).
+    image_processor = AutoImageProcessor.from_pretrained(mdir)
+    assert "Pil" not in type(image_processor).__name__, f"expected the torchvision backend, got {type(image_processor).__name__}"
     cases = []
     cases_dir = os.path.join(os.path.dirname(base_dir), "cases")
     for pname, messages, kwargs in PROMPTS:

@@ -100,6 +100,7 @@ private Q_SLOTS:
     void themeSwitchesLiveAndPersists();
     void seedFromSettingsReachesTheRequest();
     void apiKeyInSettings();
+    void imageResizeSetting();
     void errorBannerStaysInfoGoes();
     void aboutShortcutsRecentModelsAndChatNavigation();
     void copyGivesFeedback();
@@ -492,6 +493,27 @@ void WindowTest::seedFromSettingsReachesTheRequest() {
     QCOMPARE(requests[0][0].value<ui::GenerationRequest>().seed, 1234);
     QCOMPARE(requests[1][0].value<ui::GenerationRequest>().seed, 1234);
     QCOMPARE(fake->lastSeed.load(), 1234);
+}
+
+// The image-processor backend: torchvision by default (as transformers 5), PIL selectable in Settings,
+// saved and read back; a settings file without it, or with an unknown value, means torchvision.
+void WindowTest::imageResizeSetting() {
+    ui::GenerationSettings s;
+    QCOMPARE(s.imageResize, QStringLiteral("torchvision"));
+    QCOMPARE(ui::GenerationSettings::fromJson(QJsonObject{}).imageResize, QStringLiteral("torchvision"));
+    QCOMPARE(ui::GenerationSettings::fromJson(QJsonObject{{"image_resize", "lanczos"}}).imageResize, QStringLiteral("torchvision"));
+    s.imageResize = QStringLiteral("pil");
+    QCOMPARE(ui::GenerationSettings::fromJson(s.toJson()).imageResize, QStringLiteral("pil"));
+    ui::SettingsDialog dlg(s);
+    QComboBox* combo = nullptr;
+    for (auto* c : dlg.findChildren<QComboBox*>())
+        if (c->findData(QStringLiteral("pil")) >= 0) combo = c;
+    QVERIFY(combo);
+    QCOMPARE(combo->currentData().toString(), QStringLiteral("pil"));
+    QCOMPARE(dlg.settings().imageResize, QStringLiteral("pil"));
+    combo->setCurrentIndex(combo->findData(QStringLiteral("torchvision")));
+    QCOMPARE(dlg.settings().imageResize, QStringLiteral("torchvision"));
+    QCOMPARE(ui::GenerationSettings::fromJson(dlg.settings().toJson()).imageResize, QStringLiteral("torchvision"));
 }
 
 void WindowTest::apiKeyInSettings() {

@@ -53,6 +53,9 @@ struct LoadOptions {
     // INT8 weight-only decoder: every text linear and lm_head stored as int8 with one scale per
     // output channel (absmax / 127); activations stay in `dtype`. The vision tower is unchanged.
     bool int8Weights = false;
+    // The image-processor backend requests reproduce unless they choose (GenerationParams::imageResize):
+    // front ends read it through their backend's defaultParams().
+    ImageResize imageResize = kDefaultImageResize;
     std::function<void(const LoadProgress&)> onProgress;  // called on the loading thread
     const std::atomic<bool>* cancel = nullptr;            // checked between tensors
 };
@@ -66,6 +69,10 @@ struct SamplingParams {
     bool greedy() const { return temperature <= 0; }
 };
 
+// The resampler of an image-processor backend: Pil is pilResampler(); Torchvision runs torch's own
+// antialiased bicubic kernel, exactly as transformers' torchvision backend does on the CPU.
+Resampler resamplerFor(ImageResize kind);
+
 struct GenerationParams {
     SamplingParams sampling;
     int64_t maxNewTokens = 512;
@@ -76,8 +83,11 @@ struct GenerationParams {
     // as transformers renders without the kwarg.
     bool enableThinkingSet = false;
     int64_t maxImagePixels = 0;  // 0: the checkpoint's limit
-    int topLogprobs = 0;         // per generated token, the top-N alternatives with logprobs
-    bool useImageCache = true;   // reuse embeddings of an image seen before (benchmarks turn it off)
+    // Which of transformers' image-processor backends to reproduce (image.h); the default is what
+    // transformers 5's AutoProcessor picks.
+    ImageResize imageResize = kDefaultImageResize;
+    int topLogprobs = 0;        // per generated token, the top-N alternatives with logprobs
+    bool useImageCache = true;  // reuse embeddings of an image seen before (benchmarks turn it off)
     // The tools the model may call this request (a JSON list, OpenAI's "tools"); empty: none. Rendered
     // by the checkpoint's chat template; a checkpoint without one refuses tools.
     std::string toolsJson;
@@ -156,7 +166,7 @@ public:
     // Prompt ids after image-token expansion for these messages (no model run).
     std::vector<int64_t> promptIds(const std::vector<ChatMessage>& messages, const GenerationParams& params,
                                    std::vector<PreprocessedImage>* images = nullptr) const;
-    PreprocessedImage preprocess(const RgbImage& image, int64_t maxImagePixels = 0) const;
+    PreprocessedImage preprocess(const RgbImage& image, int64_t maxImagePixels = 0, ImageResize resize = kDefaultImageResize) const;
 
     struct Impl;  // engine-internal (model/model_impl.h)
 

@@ -69,7 +69,8 @@ RgbImage decodeImageFile(const std::string& path, const DecodeOptions& options =
 // "jpeg", "png", "webp", "bmp", "gif": whether this build decodes it (WebP needs libwebp).
 bool imageFormatSupported(const std::string& format);
 
-// Image preprocessing parameters, read from preprocessor_config.json.
+// Image preprocessing parameters, read from preprocessor_config.json (or the "image_processor" object
+// of a transformers 5 processor_config.json).
 struct ImageProcessorConfig {
     int patchSize = 0;
     int temporalPatchSize = 0;
@@ -93,6 +94,29 @@ ResizeResult smartResize(int height, int width, int factor, int64_t minPixels, i
 // Port of PIL Image.resize(size, BICUBIC) on 8-bit RGB: fixed-point, antialiased, two-pass.
 RgbImage resizeBicubicPil(const RgbImage& image, int newWidth, int newHeight);
 
+// The two backends of transformers' GLM-4V image processor. transformers 5 picks Torchvision when
+// torchvision is installed (AutoProcessor, and servers built on it such as vLLM); Pil is the
+// Glm4vImageProcessorPil path. They differ in the resampler (torch's antialiased bicubic on uint8
+// vs PIL's fixed-point bicubic: up to a few uint8 levels) and in how rescale and normalize are
+// folded (the torchvision backend divides by std/rescale in float32), so pixel values differ by up
+// to ~0.05 after normalisation.
+enum class ImageResize { Torchvision, Pil };
+inline constexpr ImageResize kDefaultImageResize = ImageResize::Torchvision;
+const char* imageResizeName(ImageResize resize);  // "torchvision", "pil"
+// "torchvision" / "pil" (case-sensitive); false for anything else.
+bool parseImageResize(const std::string& name, ImageResize* out);
+
+// A resampler and the normalisation that goes with it. The torchvision resampler runs torch's own
+// kernel (aten::_upsample_bicubic2d_aa), so it lives in the engine library (resamplerFor() in
+// engine.h); torch-free code gets pilResampler().
+struct Resampler {
+    ImageResize kind = ImageResize::Pil;
+    RgbImage (*resize)(const RgbImage& image, int newWidth, int newHeight) = resizeBicubicPil;
+};
+inline Resampler pilResampler() {
+    return {};
+}
+
 struct PreprocessedImage {
     int originalWidth = 0;
     int originalHeight = 0;
@@ -104,7 +128,9 @@ struct PreprocessedImage {
     std::vector<float> pixelValues;           // [gridT*gridH*gridW, rowSize] float32
 };
 
-// maxPixelsOverride > 0 lowers the budget below the checkpoint's (never raises it).
-PreprocessedImage preprocessImage(const RgbImage& image, const ImageProcessorConfig& config, int64_t maxPixelsOverride = 0);
+// maxPixelsOverride > 0 lowers the budget below the checkpoint's (never raises it). Throws
+// Error(BadInput) when resampler.resize is null.
+PreprocessedImage preprocessImage(const RgbImage& image, const ImageProcessorConfig& config, int64_t maxPixelsOverride = 0,
+                                  const Resampler& resampler = pilResampler());
 
 }  // namespace sightline

@@ -265,10 +265,29 @@ ModelConfig loadModelConfig(const std::string& modelDir) {
     }
     if (c.eosTokenIds.empty()) throwBadInput(cfgPath + ": no eos_token_id in config.json or generation_config.json");
 
-    const std::string ppPath = util::joinPath(modelDir, "preprocessor_config.json");
-    if (!util::fileExists(ppPath)) throwBadInput(modelDir + " has no preprocessor_config.json");
-    const json p = parseJson(util::readTextFile(ppPath), ppPath);
-    if (!p.is_object()) throwBadInput(ppPath + ": expected a JSON object");
+    // transformers 4 saves preprocessor_config.json; transformers 5 may save only processor_config.json,
+    // with the image processor's settings in its "image_processor" object. The first one present wins,
+    // as in transformers (which reads preprocessor_config.json first).
+    std::string ppPath = util::joinPath(modelDir, "preprocessor_config.json");
+    json p;
+    if (util::fileExists(ppPath)) {
+        p = parseJson(util::readTextFile(ppPath), ppPath);
+        if (!p.is_object()) throwBadInput(ppPath + ": expected a JSON object");
+    } else {
+        ppPath = util::joinPath(modelDir, "processor_config.json");
+        if (!util::fileExists(ppPath)) throwBadInput(modelDir + " has neither preprocessor_config.json nor processor_config.json");
+        const json whole = parseJson(util::readTextFile(ppPath), ppPath);
+        if (!whole.is_object() || !whole.contains("image_processor") || !whole["image_processor"].is_object())
+            throwBadInput(ppPath + ": expected a JSON object with an \"image_processor\" object");
+        p = whole["image_processor"];
+        ppPath += " image_processor";
+    }
+    // Only bicubic (PIL's 3, torchvision's "bicubic") is implemented; another resample would give other pixels.
+    if (p.contains("resample") && !p["resample"].is_null()) {
+        const json& r = p["resample"];
+        const bool bicubic = (r.is_number_integer() && r.get<int64_t>() == 3) || (r.is_string() && r.get<std::string>() == "bicubic");
+        if (!bicubic) throwBadInput(ppPath + ": resample " + r.dump() + " is not supported (bicubic, 3, only)");
+    }
     ImageProcessorConfig& ic = c.image;
     // Compared with config.json's values before narrowing to int (a 2^32 + 14 must not pass as 14).
     const int64_t patch = optInt(p, "patch_size", c.vision.patchSize, 1, 1 << 10, ppPath);

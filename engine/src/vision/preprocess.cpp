@@ -1,5 +1,7 @@
-// GLM-4V image preprocessing, bit-exact with HF's PIL path:
-// smart_resize → PIL Image.resize(BICUBIC) → x*rescale → (x-mean)/std (float32) → patchify.
+// GLM-4V image preprocessing, bit-exact with both backends of HF's image processor:
+//   PIL:         smart_resize → PIL Image.resize(BICUBIC) → x*rescale → (x-mean)/std (float32) → patchify
+//   torchvision: smart_resize → torch bicubic antialias on uint8 → (x - mean/rescale)/(std/rescale) (float32,
+//                the fused rescale+normalize of transformers' TorchvisionBackend) → patchify
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -155,14 +157,32 @@ RgbImage resizeBicubicPil(const RgbImage& in, int outW, int outH) {
     return out;
 }
 
-PreprocessedImage preprocessImage(const RgbImage& image, const ImageProcessorConfig& cfg, int64_t maxPixelsOverride) {
+const char* imageResizeName(ImageResize resize) {
+    return resize == ImageResize::Pil ? "pil" : "torchvision";
+}
+
+bool parseImageResize(const std::string& name, ImageResize* out) {
+    if (name == "pil")
+        *out = ImageResize::Pil;
+    else if (name == "torchvision")
+        *out = ImageResize::Torchvision;
+    else
+        return false;
+    return true;
+}
+
+PreprocessedImage preprocessImage(const RgbImage& image, const ImageProcessorConfig& cfg, int64_t maxPixelsOverride,
+                                  const Resampler& resampler) {
     if (image.width <= 0 || image.height <= 0 || image.pixels.size() != size_t(image.width) * image.height * 3)
         throwBadInput("image buffer does not match its size");
+    if (!resampler.resize) throwBadInput(std::string("no ") + imageResizeName(resampler.kind) + " resampler in this program");
     const int patch = cfg.patchSize, tps = cfg.temporalPatchSize, merge = cfg.mergeSize;
     const int64_t maxPixels = maxPixelsOverride > 0 ? std::min(maxPixelsOverride, cfg.maxPixels) : cfg.maxPixels;
     const int64_t minPixels = std::min(cfg.minPixels, maxPixels);
     const ResizeResult rs = smartResize(image.height, image.width, patch * merge, minPixels, maxPixels, tps, tps);
-    const RgbImage resized = resizeBicubicPil(image, rs.width, rs.height);
+    const RgbImage resized = resampler.resize(image, rs.width, rs.height);
+    if (resized.width != rs.width || resized.height != rs.height || resized.pixels.size() != size_t(rs.width) * rs.height * 3)
+        throwBadInput("the resampler returned a wrong size");
 
     PreprocessedImage p;
     p.originalWidth = image.width;
@@ -178,11 +198,23 @@ PreprocessedImage preprocessImage(const RgbImage& image, const ImageProcessorCon
     // Normalised planes [3][H][W], float32 arithmetic in the same order as HF.
     const size_t plane = size_t(rs.width) * rs.height;
     std::vector<float> norm(plane * 3);
-    for (size_t i = 0; i < plane; ++i)
+    if (resampler.kind == ImageResize::Pil) {
+        for (size_t i = 0; i < plane; ++i)
+            for (int c = 0; c < 3; ++c) {
+                const float x = static_cast<float>(double(resized.pixels[i * 3 + c]) * cfg.rescaleFactor);
+                norm[size_t(c) * plane + i] = (x - cfg.mean[c]) / cfg.std[c];
+            }
+    } else {
+        // torch.tensor(mean) * (1.0 / rescale_factor): a float32 tensor times a Python float, computed in float32.
+        const float inv = static_cast<float>(1.0 / cfg.rescaleFactor);
+        float mean[3], stdv[3];
         for (int c = 0; c < 3; ++c) {
-            const float x = static_cast<float>(double(resized.pixels[i * 3 + c]) * cfg.rescaleFactor);
-            norm[size_t(c) * plane + i] = (x - cfg.mean[c]) / cfg.std[c];
+            mean[c] = cfg.mean[c] * inv;
+            stdv[c] = cfg.std[c] * inv;
         }
+        for (size_t i = 0; i < plane; ++i)
+            for (int c = 0; c < 3; ++c) norm[size_t(c) * plane + i] = (static_cast<float>(resized.pixels[i * 3 + c]) - mean[c]) / stdv[c];
+    }
 
     // Rows in merge-block raster order (bh, bw, mh, mw); each row [C][T][ph][pw].
     p.pixelValues.resize(size_t(p.gridH * p.gridW) * p.rowSize);
