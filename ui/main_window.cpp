@@ -147,10 +147,11 @@ void MainWindow::showFirstRunHelp(bool askForFolder) {
     m_view->setPlaceholder(
         tr("<h2>Welcome to Sightline</h2>"
            "<p>Sightline answers questions about images with <b>GLM-4.6V-Flash</b>, running on your own GPU.</p>"
-           "<p>Download the checkpoint folder (about 21 GB) from Hugging Face "
+           "<p>Download it (about 21 GB) from Hugging Face "
            "(<a href=\"https://huggingface.co/zai-org/GLM-4.6V-Flash\">zai-org/GLM-4.6V-Flash</a>) or ModelScope "
-           "(ZhipuAI/GLM-4.6V-Flash), for example with <code>huggingface-cli download zai-org/GLM-4.6V-Flash "
-           "--local-dir ~/models/GLM-4.6V-Flash</code>, then choose that folder with <i>File → Open model folder…</i>.</p>"
+           "(ZhipuAI/GLM-4.6V-Flash) with <i>File → Models…</i> (resumable, checksums verified, and it tells you first "
+           "whether the model fits your GPU), or with <code>sightline-cli models pull zai-org/GLM-4.6V-Flash</code>; "
+           "a folder you already have opens with <i>File → Open model folder…</i>.</p>"
            "<p>Your earlier chats stay browsable meanwhile.</p>"));
     if (askForFolder) {
         const QString d = QFileDialog::getExistingDirectory(this, tr("Choose the GLM-4.6V-Flash folder"));

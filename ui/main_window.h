@@ -106,6 +106,7 @@ Q_SIGNALS:
     void loadModelRequested(const sightline::ui::GenerationSettings& settings);
     void cancelLoadRequested();
     void settingsChanged(const sightline::ui::GenerationSettings& settings);
+    void modelsDialogRequested();  // File → Models…: the app opens its Models dialog (download, import, will it fit?)
 
 protected:
     void closeEvent(QCloseEvent* event) override;

@@ -54,28 +54,30 @@ QString MainWindow::demoWelcomeHtml() const {
         "<i>What colour is the circle?</i>, <i>How many shapes are there?</i>, <i>What word is written in the image?</i> "
         "or <i>Where is the red square?</i> It cannot answer anything else.</p>"
         "<p>For real questions about any image, get <b>GLM-4.6V-Flash</b> (about 21 GB) from "
-        "<a href=\"https://huggingface.co/zai-org/GLM-4.6V-Flash\">Hugging Face</a>, for example with "
-        "<code>huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir ~/models/GLM-4.6V-Flash</code>, "
-        "then choose that folder with <i>File → Open model folder…</i>.</p>");
+        "<a href=\"https://huggingface.co/zai-org/GLM-4.6V-Flash\">Hugging Face</a> or ModelScope with "
+        "<i>File → Models…</i>, or choose a folder you already have with <i>File → Open model folder…</i>.</p>");
 }
 
 void MainWindow::showGetModelHelp() {
     auto* box = new QMessageBox(QMessageBox::Information, tr("Get GLM-4.6V-Flash"),
                                 tr("<p>Sightline answers questions about any image with <b>GLM-4.6V-Flash</b>, on your own "
                                    "GPU (or slowly on the CPU).</p>"
-                                   "<p>Download the checkpoint folder (about 21 GB) from Hugging Face "
+                                   "<p>Download it (about 21 GB) from Hugging Face "
                                    "(<a href=\"https://huggingface.co/zai-org/GLM-4.6V-Flash\">zai-org/GLM-4.6V-Flash</a>) or "
-                                   "ModelScope (ZhipuAI/GLM-4.6V-Flash), for example:</p>"
-                                   "<p><code>huggingface-cli download zai-org/GLM-4.6V-Flash --local-dir "
-                                   "~/models/GLM-4.6V-Flash</code></p>"
-                                   "<p>then open that folder. It becomes your model; the demo model stays available when "
-                                   "no model is set.</p>"),
+                                   "ModelScope (ZhipuAI/GLM-4.6V-Flash) here: <b>Download…</b> opens the Models window, which "
+                                   "checks first whether it fits your GPU, resumes an interrupted download and verifies every "
+                                   "file. On the command line:</p>"
+                                   "<p><code>sightline-cli models pull zai-org/GLM-4.6V-Flash</code></p>"
+                                   "<p>A folder you already have opens with <b>Open model folder…</b>. It becomes your model; "
+                                   "the demo model stays available when no model is set.</p>"),
                                 QMessageBox::Close, this);
     box->setObjectName(QStringLiteral("getModelDialog"));
     box->setTextFormat(Qt::RichText);
     box->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    QPushButton* download = box->addButton(tr("Download…"), QMessageBox::ActionRole);
     QPushButton* open = box->addButton(tr("Open model folder…"), QMessageBox::AcceptRole);
-    box->setDefaultButton(open);
+    box->setDefaultButton(download);
+    connect(download, &QPushButton::clicked, this, &MainWindow::modelsDialogRequested, Qt::QueuedConnection);
     box->setAttribute(Qt::WA_DeleteOnClose);
     connect(open, &QPushButton::clicked, this, &MainWindow::openModelFolder, Qt::QueuedConnection);
     box->open();

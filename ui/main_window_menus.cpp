@@ -27,6 +27,9 @@ void MainWindow::buildMenus() {
     QAction* newChatAct = file->addAction(tr("&New chat"), this, &MainWindow::newChat);
     newChatAct->setShortcut(QKeySequence::New);
     file->addAction(tr("&Open model folder…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, &MainWindow::openModelFolder);
+    QAction* modelsAct =
+        file->addAction(tr("&Models…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M), this, [this] { Q_EMIT modelsDialogRequested(); });
+    modelsAct->setObjectName(QStringLiteral("modelsAction"));
     m_recentMenu = file->addMenu(tr("&Recent models"));
     m_recentMenu->setObjectName(QStringLiteral("recentModelsMenu"));
     rebuildRecentMenu();

@@ -8,6 +8,7 @@
 #include "engine_controller.h"
 #include "local_backend.h"
 #include "main_window.h"
+#include "models_dialog.h"
 #include "moderation_controller.h"
 #include "monitor_widget.h"
 #include "remote_backend.h"
@@ -36,6 +37,21 @@ void wireWindow(ui::MainWindow* w, EngineController* c) {
     QObject::connect(w, &ui::MainWindow::loadModelRequested, c, &EngineController::load);
     QObject::connect(w, &ui::MainWindow::cancelLoadRequested, c, &EngineController::cancelLoad);
     QObject::connect(w, &ui::MainWindow::settingsChanged, w, [](const ui::GenerationSettings& s) { ui::saveSettings(s); });
+    // One Models dialog at a time; "Use" loads the chosen folder as File → Open model folder… does.
+    QObject::connect(w, &ui::MainWindow::modelsDialogRequested, w, [w] {
+        if (auto* open = w->findChild<ModelsDialog*>()) {
+            open->raise();
+            open->activateWindow();
+            return;
+        }
+        auto* d = new ModelsDialog(w->settings(), w);
+        d->setAttribute(Qt::WA_DeleteOnClose);
+        QObject::connect(d, &ModelsDialog::useModel, w, [w, d](const QString& dir) {
+            w->loadModel(dir);
+            d->close();
+        });
+        d->show();
+    });
     QObject::connect(c, &EngineController::loadStarted, w, &ui::MainWindow::onLoadStarted);
     QObject::connect(c, &EngineController::loadProgress, w, &ui::MainWindow::onLoadProgress);
     QObject::connect(c, &EngineController::modelLoaded, w, &ui::MainWindow::onModelLoaded);

@@ -2,7 +2,7 @@
 """A small model hub on loopback with Hugging Face's and ModelScope's URL layouts, for testing
 `sightline-cli models pull` against a real HTTP server (tests/cli/check_models.py).
 
-    fake_hub.py --repo owner/name=DIR [--repo ...] [--port 0] [--page-size N]
+    fake_hub.py --repo owner/name=DIR [--repo ...] [--port 0] [--page-size N] [--rate BYTES_PER_S]
 
 prints "listening on http://127.0.0.1:PORT" and serves, for each repository (revision main; master on
 the ModelScope routes; any other revision is a 404):
@@ -296,12 +296,14 @@ def main():
     ap.add_argument("--repo", action="append", required=True, help="owner/name=DIR")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--page-size", type=int, default=0)
+    ap.add_argument("--rate", type=int, default=0, help="file bodies at this many bytes/s (a slow hub)")
     a = ap.parse_args()
     PAGE_SIZE = a.page_size
     for spec in a.repo:
         repo, folder = spec.split("=", 1)
         REPOS[repo] = load_repo(folder)
     reset_state()
+    STATE["rate"] = a.rate
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     srv.daemon_threads = True
     print(f"listening on http://127.0.0.1:{srv.server_address[1]}", flush=True)

@@ -157,10 +157,18 @@ void DemoStartTest::nothingConfiguredStartsTheDemoLabelled() {
     action->click();
     QMessageBox* help = nullptr;
     QVERIFY(QTest::qWaitFor([&] { return (help = a.window->findChild<QMessageBox*>(QStringLiteral("getModelDialog"))) != nullptr; }, 5000));
-    QVERIFY(help->text().contains(QStringLiteral("huggingface-cli download zai-org/GLM-4.6V-Flash")));
+    QVERIFY(help->text().contains(QStringLiteral("sightline-cli models pull zai-org/GLM-4.6V-Flash")));
     bool opensFolder = false;
-    for (auto* b : help->buttons()) opensFolder |= b->text() == QStringLiteral("Open model folder…");
+    QAbstractButton* download = nullptr;
+    for (auto* b : help->buttons()) {
+        opensFolder |= b->text() == QStringLiteral("Open model folder…");
+        if (b->text() == QStringLiteral("Download…")) download = b;
+    }
     QVERIFY(opensFolder);
+    QVERIFY(download);
+    QSignalSpy modelsWanted(a.window.get(), &ui::MainWindow::modelsDialogRequested);
+    download->click();
+    QVERIFY(modelsWanted.wait(2000));  // the Models window (download, import, will it fit?)
     help->close();
     QVERIFY(note->isVisible());
     // The demo answers through the ordinary chat path.
