@@ -28,7 +28,7 @@ export SIGHTLINE_FIXTURES_DIR=$PWD/.carry/shared/fixtures/glm4v-tiny
     -DCMAKE_PREFIX_PATH="$TORCH;$DEPS/usr" -DSIGHTLINE_EXTRA_INCLUDE="$DEPS/usr/include" -DTORCH_CUDA_ARCH_LIST="$ARCH" \
     -DCMAKE_CUDA_ARCHITECTURES="${ARCH/./}" -DSIGHTLINE_PYTHON="$(command -v python3)" \
     -DSIGHTLINE_FIXTURES_DIR="$SIGHTLINE_FIXTURES_DIR" > "$OUT/configure.txt" 2>&1
-  cmake --build build-cuda -j "$(nproc)" --target fixture_parity_test scheduler_test sightline-bench > "$OUT/build.txt" 2>&1
+  cmake --build build-cuda -j "$(nproc)" --target fixture_parity_test scheduler_test sightline-bench sightline-cli > "$OUT/build.txt" 2>&1
 ) || { echo "BUILD FAILED after $((SECONDS - T0)) s"; tail -40 "$OUT/configure.txt" "$OUT/build.txt" 2>/dev/null; exit 1; }
 echo "build: $((SECONDS - T0)) s" | tee "$OUT/steps.log"
 export LD_LIBRARY_PATH=/tmp/sightline-deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}

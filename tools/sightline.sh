@@ -68,7 +68,7 @@ configure_build() {
 }
 
 # The CPU test suite once more under AddressSanitizer + UBSan (Debug, gcc): the torch-free unit
-# tests, the model tests on the tiny fixture, the CLI / server end-to-end tests (python drives the
+# tests, the model tests on the tiny fixture, the CLI / server / models-pull end-to-end tests (python drives the
 # instrumented sightline-cli; python itself is not instrumented and needs no preload) and ui_test.
 # libtorch and Qt are not instrumented; LeakSanitizer stays on (the suite leaks nothing of torch's).
 # Left out: the gpu tests, reference_parity_test (its transformers-generated checkpoints take
@@ -77,7 +77,7 @@ configure_build() {
 # Times on the 2-core CI machine: docs/reliability.md.
 ASAN_TARGETS=(unit_tests moderation_test backend_seam_test server_http_test fixture_parity_test scheduler_test bad_checkpoint_test sightline-cli ui_test
   engine_ui_test window_test moderation_ui_test chat_store_test crash_chat)
-ASAN_TESTS='^(unit_tests|moderation_test|backend_seam_test|server_http_test|fixture_parity_test|scheduler_test|bad_checkpoint_test|cli_test|server_test)$'
+ASAN_TESTS='^(unit_tests|moderation_test|backend_seam_test|server_http_test|fixture_parity_test|scheduler_test|bad_checkpoint_test|cli_test|server_test|models_test)$'
 test_sanitizers() {
   local asan_build=${BUILD}-asan prefix status=0
   prefix=$("$VENV/bin/python3" -c 'import torch; print(torch.utils.cmake_prefix_path)')

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -671,12 +672,10 @@ bool engineNeedsFile(const std::string& path) {
     return ends(".json") || ends(".jinja") || ends(".safetensors");
 }
 
-std::vector<RemoteFile> listRepoFiles(const HubSource& s, const std::string& repo, const std::string& revisionIn) {
-    checkRepo(repo);
-    const std::string rev = revisionIn.empty() ? defaultRevision(s) : revisionIn;
+std::vector<RemoteFile> parseRepoListing(HubSource::Kind kind, std::string_view body, const std::string& what) {
     std::vector<RemoteFile> files;
     auto take = [&](const std::string& path, const json& size, std::string sha256, std::string sha1) {
-        if (!safeName(path)) throwBadInput("the hub lists a file with an unusable name: " + json(path).dump());
+        if (!safeName(path)) throwBadInput(what + ": the hub lists a file with an unusable name: " + json(toValidUtf8(path)).dump());
         RemoteFile f;
         f.path = path;
         const auto n = jsonInt64(size);
@@ -687,47 +686,62 @@ std::vector<RemoteFile> listRepoFiles(const HubSource& s, const std::string& rep
         if (isHex(sha1, 40)) f.gitSha1 = sha1;
         files.push_back(f);
     };
-    const std::string what = repo + "@" + rev + " on " + s.endpoint;
+    auto str = [](const json& o, const char* key) {
+        return o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : std::string();
+    };
     try {
-        if (s.kind == HubSource::Kind::ModelScope) {
-            const json j = parseJsonLimited(
-                fetchText(s, s.endpoint + "/api/v1/models/" + repo + "/repo/files?Revision=" + escape(rev) + "&Recursive=false", what,
-                          nullptr),
-                16);
-            const json* list = j.contains("Data") && j["Data"].is_object() && j["Data"].contains("Files") ? &j["Data"]["Files"] : nullptr;
+        const json j = parseJsonLimited(body, 16);
+        if (kind == HubSource::Kind::ModelScope) {
+            const json* list =
+                j.is_object() && j.contains("Data") && j["Data"].is_object() && j["Data"].contains("Files") ? &j["Data"]["Files"] : nullptr;
             if (!list || !list->is_array()) throwBadInput(what + ": the listing has no Data.Files list");
             for (const auto& e : *list) {
-                if (!e.is_object() || e.value("Type", "") != "blob") continue;
-                const std::string path = e.value("Path", e.value("Name", ""));
+                if (!e.is_object() || str(e, "Type") != "blob") continue;
+                std::string path = str(e, "Path");
+                if (path.empty()) path = str(e, "Name");
                 if (path.find('/') != std::string::npos) continue;
-                take(path, e.contains("Size") ? e["Size"] : json(), e.value("Sha256", ""), "");
+                take(path, e.contains("Size") ? e["Size"] : json(), str(e, "Sha256"), "");
             }
         } else {
-            std::string url = s.endpoint + "/api/models/" + repo + "/tree/" + escape(rev);
-            for (int page = 0; !url.empty(); ++page) {
-                if (page > 100) throwBadInput(what + ": the listing has more than 100 pages");
-                std::string link;
-                const json j = parseJsonLimited(fetchText(s, url, what, nullptr, &link), 16);
-                if (!j.is_array()) throwBadInput(what + ": the listing is not a JSON list");
-                for (const auto& e : j) {
-                    if (!e.is_object() || e.value("type", "") != "file" || !e.contains("path") || !e["path"].is_string()) continue;
-                    const std::string path = e["path"].get<std::string>();
-                    if (path.find('/') != std::string::npos) continue;
-                    std::string sha256;
-                    json size = e.contains("size") ? e["size"] : json();
-                    if (e.contains("lfs") && e["lfs"].is_object()) {
-                        sha256 = e["lfs"].value("oid", std::string());
-                        if (sha256.rfind("sha256:", 0) == 0) sha256 = sha256.substr(7);
-                        if (e["lfs"].contains("size")) size = e["lfs"]["size"];
-                    }
-                    take(path, size, sha256, sha256.empty() ? e.value("oid", std::string()) : std::string());
+            if (!j.is_array()) throwBadInput(what + ": the listing is not a JSON list");
+            for (const auto& e : j) {
+                if (!e.is_object() || str(e, "type") != "file") continue;
+                const std::string path = str(e, "path");
+                if (path.empty() || path.find('/') != std::string::npos) continue;
+                std::string sha256;
+                json size = e.contains("size") ? e["size"] : json();
+                if (e.contains("lfs") && e["lfs"].is_object()) {
+                    sha256 = str(e["lfs"], "oid");
+                    if (sha256.rfind("sha256:", 0) == 0) sha256 = sha256.substr(7);
+                    if (e["lfs"].contains("size")) size = e["lfs"]["size"];
                 }
-                url = nextLink(link);
-                if (!url.empty() && url.rfind(s.endpoint, 0) != 0) throwBadInput(what + ": the listing's next page is on another host");
+                take(path, size, sha256, sha256.empty() ? str(e, "oid") : std::string());
             }
         }
     } catch (const json::exception& e) {
         throwBadInput(what + ": the listing is not valid JSON (" + std::string(e.what()) + ")");
+    }
+    return files;
+}
+
+std::vector<RemoteFile> listRepoFiles(const HubSource& s, const std::string& repo, const std::string& revisionIn) {
+    checkRepo(repo);
+    const std::string rev = revisionIn.empty() ? defaultRevision(s) : revisionIn;
+    const std::string what = repo + "@" + rev + " on " + s.endpoint;
+    if (s.kind == HubSource::Kind::ModelScope)
+        return parseRepoListing(
+            s.kind,
+            fetchText(s, s.endpoint + "/api/v1/models/" + repo + "/repo/files?Revision=" + escape(rev) + "&Recursive=false", what, nullptr),
+            what);
+    std::vector<RemoteFile> files;
+    std::string url = s.endpoint + "/api/models/" + repo + "/tree/" + escape(rev);
+    for (int page = 0; !url.empty(); ++page) {
+        if (page > 100) throwBadInput(what + ": the listing has more than 100 pages");
+        std::string link;
+        const auto part = parseRepoListing(s.kind, fetchText(s, url, what, nullptr, &link), what);
+        files.insert(files.end(), part.begin(), part.end());
+        url = nextLink(link);
+        if (!url.empty() && url.rfind(s.endpoint + "/", 0) != 0) throwBadInput(what + ": the listing's next page is on another host");
     }
     return files;
 }
@@ -739,6 +753,11 @@ PullResult pullModel(const PullOptions& o) {
     std::vector<RemoteFile> files;
     for (const auto& f : all)
         if (engineNeedsFile(f.path)) files.push_back(f);
+    {
+        std::set<std::string> seen;
+        for (const auto& f : files)
+            if (!seen.insert(f.path).second) throwBadInput(o.repo + "@" + rev + ": the hub lists " + f.path + " twice");
+    }
     const auto has = [&](const char* name) {
         return std::any_of(files.begin(), files.end(), [&](const RemoteFile& f) { return f.path == name; });
     };

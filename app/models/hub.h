@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sightline::app {
@@ -55,6 +56,11 @@ struct RemoteFile {
 // The repository's files at `revision` (HF: /api/models/REPO/tree/REV; ModelScope:
 // /api/v1/models/REPO/repo/files). Throws Error(BadInput) with the hub's answer explained.
 std::vector<RemoteFile> listRepoFiles(const HubSource& source, const std::string& repo, const std::string& revision);
+// One page of a listing as the hub sends it (Hugging Face's tree: a JSON list; ModelScope's
+// {"Data":{"Files":[…]}}), checked as untrusted input: top-level files only, names without path
+// separators or dot names, sizes exact integers, checksums hex of the right length (else dropped).
+// Throws Error(BadInput) naming `what`.
+std::vector<RemoteFile> parseRepoListing(HubSource::Kind kind, std::string_view body, const std::string& what);
 // Whether the engine reads this file: top-level *.json, *.jinja and *.safetensors.
 bool engineNeedsFile(const std::string& path);
 

@@ -161,6 +161,23 @@ def main():
         check(r.returncode == 0 and sha256(os.path.join(d4, big)) == sha256(os.path.join(sharded, big)),
               f"a server that ignores Range: the file starts over and verifies ({r.stderr.strip()[-200:]})")
 
+        # 4b. A hostile hub: a file listed twice, a body longer than announced, a 206 for other bytes.
+        hub.control(reset=True, duplicate=True)
+        r = cli("models", "pull", "tiny/glm4v", "--dir", os.path.join(tmp, "dup"))
+        check(r.returncode == 2 and "twice" in r.stderr, f"a listing naming a file twice is refused ({r.stderr.strip()[-160:]})")
+        hub.control(reset=True, extra={"config.json": 100})
+        r = cli("models", "pull", "tiny/glm4v", "--dir", os.path.join(tmp, "extra"), "--retries", "1")
+        check(r.returncode == 2 and "more bytes" in r.stderr and not os.path.exists(os.path.join(tmp, "extra", "config.json")),
+              f"a body longer than the listing says is refused, nothing kept ({r.stderr.strip()[-160:]})")
+        dw = os.path.join(tmp, "wrongrange")
+        os.makedirs(os.path.join(dw, ".sightline-download"))
+        with open(os.path.join(dw, ".sightline-download", big + ".part"), "wb") as f:
+            f.write(open(os.path.join(sharded, big), "rb").read()[:5000])
+        hub.control(reset=True, wrong_range=True)
+        r = cli("models", "pull", "tiny/glm4v", "--dir", dw)
+        check(r.returncode == 0 and sha256(os.path.join(dw, big)) == sha256(os.path.join(sharded, big)),
+              f"a 206 for other bytes than asked: the part starts over and the file verifies ({r.stderr.strip()[-160:]})")
+
         # 5. Corruption and the hub's refusals.
         d5 = os.path.join(tmp, "d5")
         hub.control(reset=True, corrupt=[big])

@@ -24,6 +24,9 @@ Faults are set with POST /_control (JSON, merged into the current settings; {"re
   {"token": "T"}               every request needs "Authorization: Bearer T" (else 401)
   {"gated": true}              403 for file downloads
   {"ignore_range": true}       Range headers are ignored (200 with the whole file)
+  {"duplicate": true}          the listing names config.json twice
+  {"extra": {"FILE": N}}       FILE is served with N bytes more than its listing says
+  {"wrong_range": true}        a Range request gets 206 with the whole file (Content-Range from byte 0)
 GET /_stats gives {"requests": [{"path", "range", "status", "auth", "file", "start"}], "sent": {"FILE": bytes}}.
 """
 import argparse
@@ -45,7 +48,8 @@ PAGE_SIZE = 0
 
 def reset_state():
     STATE.clear()
-    STATE.update({"cut": {}, "corrupt": [], "status": {}, "rate": 0, "token": None, "gated": False, "ignore_range": False})
+    STATE.update({"cut": {}, "corrupt": [], "status": {}, "rate": 0, "token": None, "gated": False, "ignore_range": False,
+                  "duplicate": False, "extra": {}, "wrong_range": False})
 
 
 def load_repo(folder):
@@ -158,6 +162,8 @@ class Handler(BaseHTTPRequestHandler):
                     e["lfs"] = {"oid": f["sha256"], "size": f["size"], "pointerSize": 134}
                 entries.append(e)
             entries.append({"type": "directory", "oid": "0" * 40, "size": 0, "path": "assets"})
+            if STATE["duplicate"]:
+                entries += [e for e in entries if e["path"] == "config.json"]
             headers = {}
             if PAGE_SIZE:
                 start = int(q.get("cursor", ["0"])[0])
@@ -234,6 +240,7 @@ class Handler(BaseHTTPRequestHandler):
             b = bytearray(data)
             b[len(b) // 2] ^= 0x5A
             data = bytes(b)
+        data += b"X" * STATE["extra"].get(name, 0)
         start, status = 0, 200
         rng = self.headers.get("Range")
         if rng and not STATE["ignore_range"]:
@@ -249,6 +256,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.record(416)
                 return
             status = 206
+            if STATE["wrong_range"]:
+                start = 0
         body = data[start:]
         self.send_response(status)
         self.send_header("Content-Type", "application/octet-stream")

@@ -49,7 +49,7 @@ struct MemoryEstimate {
     int64_t vision = 0;                    // the vision tower's activations for one image at the budget
     int64_t prefill = 0;                   // the decoder's activations prefilling one slot's worth of prompt
     int64_t runtime = 0;                   // libtorch + CUDA context (GPU) or the process's own libraries (CPU)
-    int64_t loadPeak = 0;                  // while loading: the checkpoint's tensors before fusion, beside the fused copies
+    int64_t loadPeak = 0;                  // while loading: the resident weights plus one layer (INT8: one vocab matrix) in transit
     int64_t total = 0;                     // max(loadPeak, weights + kvCache + max(vision, prefill)) + runtime
     int64_t free = -1;                     // free memory on the device (cudaMemGetInfo / MemAvailable); -1 unknown
     std::string device;                    // "cuda:0 (NVIDIA H200)", "cpu"

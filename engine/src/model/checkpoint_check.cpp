@@ -72,14 +72,19 @@ bool quantizedInInt8(const std::string& name, size_t rank) {
 }
 
 struct Parts {
-    int64_t weights = 0;
-    int64_t fusedCopies = 0;  // q/k/v are concatenated at load: a second copy exists until the originals go
-    int64_t largestFile = 0;
+    int64_t weights = 0;    // resident
+    int64_t transient = 0;  // the most the loader holds beside the resident weights at one moment
 };
 
+// The loader (glm4v_weights.cpp) reads each tensor when the weights ask for it, fuses a decoder layer
+// (q/k/v concatenated) as soon as its tensors are there and, in INT8 mode, quantises it at once (in
+// 64 MiB float32 blocks), the embedding and lm_head right after they are read. So beside the resident
+// weights it holds at most one layer in the compute dtype plus its fused q/k/v copy, or (INT8) one
+// vocab × hidden matrix before it is quantised, plus a quantisation block.
 Parts weightBytes(const CheckpointCheck& c, const FitQuery& q) {
     Parts p;
     const int64_t e = dtypeBytes(q.dtype);
+    int64_t layer0 = 0, qkv0 = 0, vocabMatrix = 0;
     for (const auto& [name, shape] : expectedGlm4vTensors(c.config)) {
         int64_t n = 1;
         for (int64_t d : shape) n *= d;
@@ -87,10 +92,14 @@ Parts weightBytes(const CheckpointCheck& c, const FitQuery& q) {
             p.weights += n + shape[0] * e;  // int8 + one scale per row
         else
             p.weights += n * e;
-        if (name.find("self_attn.") != std::string::npos && name.find("_proj.") != std::string::npos &&
-            name.find("o_proj") == std::string::npos)
-            p.fusedCopies += n * e;
+        if (name.rfind("model.language_model.layers.0.", 0) == 0) {
+            layer0 += n * e;
+            if (name.find("self_attn.") != std::string::npos && name.find("o_proj") == std::string::npos) qkv0 += n * e;
+        }
+        if (name == "lm_head.weight") vocabMatrix = n * e;
     }
+    const int64_t block = q.int8Weights ? int64_t(128) << 20 : 0;  // a float32 block and its quotient
+    p.transient = std::max(layer0 + qkv0, q.int8Weights ? vocabMatrix : 0) + block;
     return p;
 }
 
@@ -183,11 +192,7 @@ MemoryEstimate estimateCore(const CheckpointCheck& c, const FitQuery& q, int64_t
     const int64_t tokens = std::max<int64_t>(1, q.context);
     m.prefill = tokens * (t.hiddenSize * 4 + (t.numHeads + 2 * t.numKvHeads) * t.headDim + t.intermediateSize * 3) * e + t.vocabSize * 4;
 
-    // Loading: every checkpoint tensor in the target dtype, plus the fused q/k/v copies; INT8 then
-    // quantises from that, so the load peak is the unquantised size.
-    FitQuery unq = q;
-    unq.int8Weights = false;
-    m.loadPeak = weightBytes(c, unq).weights + w.fusedCopies;
+    m.loadPeak = w.weights + w.transient;
 
     if (q.device == DeviceKind::Cuda) {
         m.runtime = int64_t(600) << 20;  // CUDA context, cuBLAS workspaces, graphs (not in the allocator's count)

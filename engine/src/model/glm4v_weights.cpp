@@ -1,6 +1,8 @@
 #include "model/glm4v_weights.h"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -95,31 +97,66 @@ namespace {
 
 // Per-output-channel symmetric INT8: scale = absmax(row) / 127. Returns the int8 matrix and scales
 // in the compute dtype (what _weight_int8pack_mm expects).
+// Rows are done in blocks of about 64 MiB of float32, so quantising the 151,552-row embedding does
+// not need two float32 copies of the whole table beside it (each row's result is the same).
 std::pair<at::Tensor, at::Tensor> quantizeRows(const at::Tensor& w) {
-    at::Tensor wf = w.to(at::kFloat);
-    at::Tensor scale = (wf.abs().amax(1) / 127.0).clamp_min(1e-10);
-    at::Tensor q = (wf / scale.unsqueeze(1)).round().clamp(-127, 127).to(at::kChar).contiguous();
-    return {q, scale.to(w.scalar_type())};
+    const int64_t rows = w.size(0), cols = std::max<int64_t>(1, w.size(1));
+    const int64_t block = std::max<int64_t>(1, (int64_t(64) << 20) / (cols * 4));
+    at::Tensor q = at::empty({rows, w.size(1)}, w.options().dtype(at::kChar));
+    at::Tensor scales = at::empty({rows}, w.options());
+    for (int64_t r = 0; r < rows; r += block) {
+        const int64_t n = std::min(block, rows - r);
+        at::Tensor wf = w.narrow(0, r, n).to(at::kFloat);
+        at::Tensor scale = (wf.abs().amax(1) / 127.0).clamp_min(1e-10);
+        q.narrow(0, r, n).copy_((wf / scale.unsqueeze(1)).round().clamp(-127, 127).to(at::kChar));
+        scales.narrow(0, r, n).copy_(scale.to(w.scalar_type()));
+    }
+    return {q, scales};
 }
 
 }  // namespace
 
 Glm4vWeights loadGlm4vWeights(const ModelConfig& c, const LoadOptions& o, const at::TensorOptions& target) {
     const auto expected = expectedGlm4vTensors(c);
-    std::map<std::string, at::Tensor> loaded;
     Glm4vWeights w;
-    auto progress = [&](int64_t done, const std::string& detail) {
+    int64_t done = 0;
+    auto progress = [&](const std::string& detail) {
+        ++done;
         if (o.onProgress) o.onProgress({"weights", done, static_cast<int64_t>(expected.size()), detail});
     };
+    std::map<std::string, std::vector<int64_t>> shapes;
+    for (const auto& [name, shape] : expected) shapes[name] = shape;
 
-    if (o.randomWeights) {
-        // N(0, 0.02) for matrices, 1 for norm scales, 0 for biases: the shapes and the cost of the
-        // real model, for benchmarks without a download.
-        at::Generator gen = at::detail::createCPUGenerator(o.randomSeed);
-        int64_t i = 0;
+    // Every problem of the files is found before anything is allocated; then each tensor is read
+    // (or made) when the weights below ask for it, and a decoder layer is fused and, in INT8 mode,
+    // quantised as soon as its tensors are there: the device never holds more than the resident
+    // weights plus one layer in the checkpoint's form (docs/models.md).
+    std::optional<CheckpointFiles> files;
+    if (!o.randomWeights) {
+        files.emplace(CheckpointFiles::open(c.modelDir));
+        for (const auto& [name, info] : files->all())
+            if (!shapes.count(name))
+                throwBadInput(info->file + ": unexpected tensor \"" + name + "\" (not part of a " + c.architecture +
+                              " with this config.json; mismatched checkpoint?)");
         for (const auto& [name, shape] : expected) {
-            checkCancel(o);
-            at::Tensor t;
+            const TensorInfo* info = files->find(name);
+            if (!info) throwBadInput(c.modelDir + ": tensor \"" + name + "\" is missing from the checkpoint");
+            if (info->shape != shape)
+                throwBadInput(info->file + ": tensor \"" + name + "\" has shape " + shapeString(info->shape) + ", config.json implies " +
+                              shapeString(shape));
+            scalarType(info->dtype, name);  // a non-floating dtype is refused here, before any allocation
+        }
+    }
+    // N(0, 0.02) for matrices, 1 for norm scales, 0 for biases with random weights: the shapes and the
+    // cost of the real model, for benchmarks without a download.
+    at::Generator gen = at::detail::createCPUGenerator(o.randomSeed);
+    auto take = [&](const std::string& name) {
+        checkCancel(o);
+        const auto it = shapes.find(name);
+        if (it == shapes.end()) return at::Tensor();  // optional and absent for this config (a qkv bias without attention_bias)
+        const std::vector<int64_t>& shape = it->second;
+        at::Tensor t;
+        if (o.randomWeights) {
             const bool isNorm = name.find("norm") != std::string::npos && name.find(".weight") != std::string::npos;
             if (isNorm)
                 t = at::ones(shape, target);
@@ -129,37 +166,16 @@ Glm4vWeights loadGlm4vWeights(const ModelConfig& c, const LoadOptions& o, const 
                 t = at::normal(0.0, 0.02, shape, gen, target);
             else
                 t = at::empty(shape, target).normal_(0.0, 0.02);
-            loaded[name] = t;
-            progress(++i, name);
-        }
-    } else {
-        const CheckpointFiles files = CheckpointFiles::open(c.modelDir);
-        std::set<std::string> wanted;
-        for (const auto& [name, shape] : expected) wanted.insert(name);
-        for (const auto& [name, info] : files.all())
-            if (!wanted.count(name))
-                throwBadInput(info->file + ": unexpected tensor \"" + name + "\" (not part of a " + c.architecture +
-                              " with this config.json; mismatched checkpoint?)");
-        int64_t i = 0;
-        for (const auto& [name, shape] : expected) {
-            checkCancel(o);
-            const TensorInfo* info = files.find(name);
-            if (!info) throwBadInput(c.modelDir + ": tensor \"" + name + "\" is missing from the checkpoint");
-            if (info->shape != shape)
-                throwBadInput(info->file + ": tensor \"" + name + "\" has shape " + shapeString(info->shape) + ", config.json implies " +
-                              shapeString(shape));
-            const auto st = scalarType(info->dtype, name);
+        } else {
+            const TensorInfo* info = files->find(name);
             // from_blob aliases the read-only mapping; the copy to the target is the one owned tensor.
-            at::Tensor src = at::from_blob(const_cast<uint8_t*>(info->data), shape, at::TensorOptions().dtype(st));
-            loaded[name] = src.to(target, /*non_blocking=*/false, /*copy=*/true);
-            progress(++i, name);
+            at::Tensor src =
+                at::from_blob(const_cast<uint8_t*>(info->data), shape, at::TensorOptions().dtype(scalarType(info->dtype, name)));
+            t = src.to(target, /*non_blocking=*/false, /*copy=*/true);
         }
-    }
-    for (const auto& [name, t] : loaded) w.parameterCount += t.numel();
-
-    auto take = [&](const std::string& name) {
-        auto it = loaded.find(name);
-        return it == loaded.end() ? at::Tensor() : it->second;
+        w.parameterCount += t.numel();
+        progress(name);
+        return t;
     };
     const auto& v = c.vision;
     const std::string vp = "model.visual.";
@@ -192,8 +208,11 @@ Glm4vWeights loadGlm4vWeights(const ModelConfig& c, const LoadOptions& o, const 
     const auto& t = c.text;
     TextWeights& tw = w.text;
     tw.embed = take("model.language_model.embed_tokens.weight");
+    // The embedding table is read a row per token: INT8 rows save 1.2 GB on GLM-4.6V-Flash at no cost.
+    if (o.int8Weights) std::tie(tw.embed, tw.embedScale) = quantizeRows(tw.embed);
     tw.norm = take("model.language_model.norm.weight");
     tw.lmHead = take("lm_head.weight");
+    if (o.int8Weights) std::tie(tw.lmHead, tw.lmHeadScale) = quantizeRows(tw.lmHead);
     for (int64_t i = 0; i < t.numLayers; ++i) {
         const std::string p = "model.language_model.layers." + std::to_string(i) + ".";
         TextLayerWeights l;
@@ -206,20 +225,17 @@ Glm4vWeights loadGlm4vWeights(const ModelConfig& c, const LoadOptions& o, const 
         l.o = take(p + "self_attn.o_proj.weight");
         l.gateUp = take(p + "mlp.gate_up_proj.weight");
         l.down = take(p + "mlp.down_proj.weight");
-        tw.layers.push_back(std::move(l));
-    }
-    loaded.clear();  // drop the unfused originals before quantizing (peak memory)
-    if (o.int8Weights) {
-        for (auto& l : tw.layers) {
+        if (o.int8Weights) {  // this layer now, before the next one is read
             std::tie(l.qkv, l.qkvScale) = quantizeRows(l.qkv);
             std::tie(l.o, l.oScale) = quantizeRows(l.o);
             std::tie(l.gateUp, l.gateUpScale) = quantizeRows(l.gateUp);
             std::tie(l.down, l.downScale) = quantizeRows(l.down);
         }
-        std::tie(tw.lmHead, tw.lmHeadScale) = quantizeRows(tw.lmHead);
-        // The embedding table is read a row per token: INT8 rows save 1.2 GB on GLM-4.6V-Flash at no cost.
-        std::tie(tw.embed, tw.embedScale) = quantizeRows(tw.embed);
+        tw.layers.push_back(std::move(l));
     }
+    if (done != static_cast<int64_t>(expected.size()))
+        throw Error(ErrorKind::Internal, "the weights used " + std::to_string(done) + " of the " + std::to_string(expected.size()) +
+                                             " tensors the config implies");
     // Resident bytes as stored (after fusion and quantization).
     w.bytes = 0;
     auto count = [&](const at::Tensor& t) {
