@@ -250,7 +250,7 @@ void ModelsDialog::refresh() {
                 params = (c.parameters >= 100'000'000 ? QStringLiteral("%1B").arg(double(c.parameters) / 1e9, 0, 'f', 2)
                                                       : QStringLiteral("%1M").arg(double(c.parameters) / 1e6, 0, 'f', 1)) +
                          QStringLiteral(", ") + QString::fromStdString(c.storageDtype);
-                if (!c.problems.empty()) state = tr("%n problem(s)", nullptr, int(c.problems.size()));
+                if (!c.problems.empty()) state = tr("problems: %1").arg(c.problems.size());
             } catch (const std::exception& e) {
                 state = tr("unusable");
                 name->setToolTip(QString::fromUtf8(e.what()));

@@ -16,13 +16,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return fuzz::refusalsAreFine([&] {
         const auto files = app::parseRepoListing(kind, fuzz::asText(data + 1, size - 1), "fuzz/listing");
         auto hex = [](const std::string& s, size_t n) {
-            return s.empty() || (s.size() == n && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-                                     return std::isdigit(c) || (c >= 'a' && c <= 'f');
-                                 }));
+            return s.empty() || (s.size() == n && std::all_of(s.begin(), s.end(),
+                                                              [](unsigned char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); }));
         };
         for (const auto& f : files) {
-            const bool nameOk = !f.path.empty() && f.path[0] != '.' && f.path.size() <= 200 &&
-                                std::all_of(f.path.begin(), f.path.end(), [](unsigned char c) { return c > 32 && c < 127 && c != '/' && c != '\\'; });
+            const bool nameOk =
+                !f.path.empty() && f.path[0] != '.' && f.path.size() <= 200 &&
+                std::all_of(f.path.begin(), f.path.end(), [](unsigned char c) { return c > 32 && c < 127 && c != '/' && c != '\\'; });
             if (!nameOk || f.size < -1 || !hex(f.sha256, 64) || !hex(f.gitSha1, 40)) {
                 fprintf(stderr, "an unsafe listing entry was accepted: %s\n", f.path.c_str());
                 std::abort();
