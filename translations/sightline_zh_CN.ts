@@ -114,7 +114,7 @@ GPU：%8</translation>
         <translation>无法将 %1 复制到 %2：%3</translation>
     </message>
     <message>
-        <location filename="../app/gui/models_dialog.cpp" line="+79" />
+        <location filename="../app/gui/models_dialog.cpp" line="+80" />
         <source>%1: %2 parameters (%3), %4 tensors, %5 on disk
 </source>
         <translation>%1：%2 参数（%3），%4 个张量，磁盘占用 %5
@@ -183,7 +183,7 @@ GPU：%8</translation>
         <translation>%1 无法使用：%2</translation>
     </message>
     <message>
-        <location line="+235" />
+        <location line="+259" />
         <source>Downloaded %1 files (%2 over the network, %3 already here) in %4, every checksum verified.</source>
         <translation>已下载 %1 个文件（网络传输 %2，本地已有 %3），用时 %4，所有校验和均已验证。</translation>
     </message>
@@ -278,12 +278,27 @@ GPU：%8</translation>
 <context>
     <name>sightline::app::ModelsDialog</name>
     <message>
-        <location filename="../app/gui/models_dialog.cpp" line="-230" />
+        <location filename="../app/gui/models_dialog.cpp" line="-250" />
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+7" />
+        <source>Change…</source>
+        <translation>更改…</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>Keep models in another folder (a bigger disk); models already there stay where they are</source>
+        <translation>将模型保存在另一个文件夹（更大的磁盘）；已有的模型留在原处</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>Models folder</source>
+        <translation>模型文件夹</translation>
+    </message>
+    <message>
+        <location line="+11" />
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -400,7 +415,7 @@ GPU：%8</translation>
         <translation>关闭</translation>
     </message>
     <message>
-        <location line="+22" />
+        <location line="+29" />
         <source>Models folder: %1</source>
         <translation>模型文件夹：%1</translation>
     </message>

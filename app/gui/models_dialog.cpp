@@ -17,6 +17,7 @@
 #include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QTableWidget>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -104,13 +105,30 @@ QString fitReport(const QString& dir, const ui::GenerationSettings& s) {
 
 ModelsDialog::ModelsDialog(const ui::GenerationSettings& settings, QWidget* parent)
     : QDialog(parent), m_settings(settings), m_root(QString::fromStdString(defaultModelsDir())) {
+    if (qEnvironmentVariableIsEmpty("SIGHTLINE_MODELS_DIR")) {
+        const QString chosen = QSettings().value(QStringLiteral("modelsFolder")).toString();
+        if (!chosen.isEmpty()) m_root = chosen;
+    }
     setObjectName(QStringLiteral("modelsDialog"));
     setWindowTitle(tr("Models"));
     auto* top = new QVBoxLayout(this);
 
     m_folderLabel = new QLabel(this);
     m_folderLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    top->addWidget(m_folderLabel);
+    auto* folderRow = new QHBoxLayout;
+    folderRow->addWidget(m_folderLabel, 1);
+    auto* change = new QPushButton(tr("Change…"), this);
+    change->setObjectName(QStringLiteral("changeModelsFolder"));
+    change->setToolTip(tr("Keep models in another folder (a bigger disk); models already there stay where they are"));
+    connect(change, &QPushButton::clicked, this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Models folder"), m_root);
+        if (!d.isEmpty()) {
+            QSettings().setValue(QStringLiteral("modelsFolder"), d);
+            setModelsFolder(d);
+        }
+    });
+    folderRow->addWidget(change);
+    top->addLayout(folderRow);
 
     m_table = new QTableWidget(0, 5, this);
     m_table->setObjectName(QStringLiteral("modelsTable"));
@@ -227,6 +245,13 @@ ModelsDialog::~ModelsDialog() {
 void ModelsDialog::closeEvent(QCloseEvent* event) {
     if (m_cancelFlag) m_cancelFlag->store(true);
     QDialog::closeEvent(event);
+}
+
+void ModelsDialog::setModelsFolder(const QString& dir) {
+    if (pulling() || dir.isEmpty()) return;
+    m_root = dir;
+    m_report->clear();
+    refresh();
 }
 
 void ModelsDialog::refresh() {

@@ -45,6 +45,8 @@ public Q_SLOTS:
     void checkSelected();
     void importFolder(const QString& dir = QString());  // asks for the folder when dir is empty
     void deleteSelected();
+    // Where the dialog keeps models (remembered in QSettings "modelsFolder"; $SIGHTLINE_MODELS_DIR wins).
+    void setModelsFolder(const QString& dir);
 
 Q_SIGNALS:
     void useModel(const QString& dir);  // "Use": load this folder

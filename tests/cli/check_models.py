@@ -178,6 +178,14 @@ def main():
         check(r.returncode == 0 and sha256(os.path.join(dw, big)) == sha256(os.path.join(sharded, big)),
               f"a 206 for other bytes than asked: the part starts over and the file verifies ({r.stderr.strip()[-160:]})")
 
+        # 4c. Not enough free space for what the listing announces: refused before a byte is written.
+        hub.control(reset=True, listed_size={big: 1 << 52})
+        r = cli("models", "pull", "tiny/glm4v", "--dir", os.path.join(tmp, "nospace"))
+        st = hub.stats()
+        check(r.returncode == 2 and "not enough disk space" in r.stderr and "needs" in r.stderr,
+              f"a download larger than the free space is refused at the start ({r.stderr.strip()[-200:]})")
+        check(not any(q.get("file") for q in st["requests"]), "nothing was downloaded for it")
+
         # 5. Corruption and the hub's refusals.
         d5 = os.path.join(tmp, "d5")
         hub.control(reset=True, corrupt=[big])

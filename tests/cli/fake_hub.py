@@ -27,6 +27,7 @@ Faults are set with POST /_control (JSON, merged into the current settings; {"re
   {"duplicate": true}          the listing names config.json twice
   {"extra": {"FILE": N}}       FILE is served with N bytes more than its listing says
   {"wrong_range": true}        a Range request gets 206 with the whole file (Content-Range from byte 0)
+  {"listed_size": {"FILE": N}} the listing says FILE has N bytes (a model too big for the disk)
 GET /_stats gives {"requests": [{"path", "range", "status", "auth", "file", "start"}], "sent": {"FILE": bytes}}.
 """
 import argparse
@@ -49,7 +50,7 @@ PAGE_SIZE = 0
 def reset_state():
     STATE.clear()
     STATE.update({"cut": {}, "corrupt": [], "status": {}, "rate": 0, "token": None, "gated": False, "ignore_range": False,
-                  "duplicate": False, "extra": {}, "wrong_range": False})
+                  "duplicate": False, "extra": {}, "wrong_range": False, "listed_size": {}})
 
 
 def load_repo(folder):
@@ -156,10 +157,11 @@ class Handler(BaseHTTPRequestHandler):
                 return
             entries = []
             for name, f in REPOS[repo].items():
-                e = {"type": "file", "oid": f["git"], "size": f["size"], "path": name}
+                size = STATE["listed_size"].get(name, f["size"])
+                e = {"type": "file", "oid": f["git"], "size": size, "path": name}
                 if f["lfs"]:
                     e["oid"] = hashlib.sha1(name.encode()).hexdigest()  # the pointer file's blob id
-                    e["lfs"] = {"oid": f["sha256"], "size": f["size"], "pointerSize": 134}
+                    e["lfs"] = {"oid": f["sha256"], "size": size, "pointerSize": 134}
                 entries.append(e)
             entries.append({"type": "directory", "oid": "0" * 40, "size": 0, "path": "assets"})
             if STATE["duplicate"]:

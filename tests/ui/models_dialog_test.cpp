@@ -157,6 +157,14 @@ private Q_SLOTS:
         QCOMPARE(rowOf(table, QStringLiteral("model")), -1);
         QVERIFY(!QDir(m_home.filePath(QStringLiteral("models/model"))).exists());
         QVERIFY(rowOf(table, QStringLiteral("tiny/glm4v")) >= 0);
+
+        // Another models folder (a bigger disk): its own list; the first one is left as it was.
+        QTemporaryDir other;
+        d.setModelsFolder(other.path());
+        QCOMPARE(d.modelsFolder(), other.path());
+        QCOMPARE(table->rowCount(), 0);
+        d.setModelsFolder(m_home.filePath(QStringLiteral("models")));
+        QVERIFY(rowOf(table, QStringLiteral("tiny/glm4v")) >= 0);
     }
 
     // Closing the dialog in the middle of a download stops it and returns promptly.
