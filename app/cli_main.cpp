@@ -19,6 +19,7 @@
 #include "remote_backend.h"
 #include "sightline/engine.h"
 #include "sightline/request_rules.h"
+#include "sightline/thinking.h"
 
 using namespace sightline;
 using nlohmann::json;
@@ -152,6 +153,11 @@ int cmdAsk(const cli::Args& a) {
                     {"prompt_tokens", r.promptTokens},
                     {"finish_reason", finishReasonName(r.finishReason)},
                     {"stats", requestStatsJson(r.stats)}};
+        // The answer's grounding boxes, as the API gives them (docs/api.md).
+        if (const json b = groundingBoxesJson(splitThinking(r.text).answer, imageSizesOf(messages)); !b.is_null()) {
+            out["boxes"] = b["boxes"];
+            if (!b["notes"].empty()) out["boxes_notes"] = b["notes"];
+        }
         std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
     } else {
         std::cout << std::endl;

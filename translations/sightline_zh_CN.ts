@@ -645,6 +645,75 @@ GPU：%8</translation>
     </message>
 </context>
 <context>
+    <name>sightline::ui::BoxesPanel</name>
+    <message>
+        <location filename="../ui/boxes_view.cpp" line="+160" />
+        <source>Boxes</source>
+        <translation>框</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <source>Show the boxes the answer gives on its images</source>
+        <translation>在图片上显示回答给出的框</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Save image…</source>
+        <translation>保存图片…</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>Save the image with its boxes as PNG</source>
+        <translation>将带框的图片保存为 PNG</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Save boxes…</source>
+        <translation>保存框…</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>Save the boxes as JSON (the model's 0–1000 grid and the image's pixels)</source>
+        <translation>将框保存为 JSON（模型的 0–1000 坐标和图片像素坐标）</translation>
+    </message>
+    <message>
+        <location line="+9" />
+        <source>Save image with boxes</source>
+        <translation>保存带框的图片</translation>
+    </message>
+    <message>
+        <location line="+0" />
+        <source>PNG (*.png)</source>
+        <translation>PNG (*.png)</translation>
+    </message>
+    <message>
+        <location line="+5" />
+        <source>Save boxes</source>
+        <translation>保存框</translation>
+    </message>
+    <message>
+        <location line="+0" />
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <location line="+74" />
+        <source>Click to view large</source>
+        <translation>点击查看大图</translation>
+    </message>
+    <message>
+        <location line="+97" />
+        <source>The image cannot be read</source>
+        <translation>无法读取图片</translation>
+    </message>
+    <message>
+        <location line="+6" />
+        <location line="+11" />
+        <source>Cannot write %1</source>
+        <translation>无法写入 %1</translation>
+    </message>
+</context>
+<context>
     <name>sightline::ui::ChatListPanel</name>
     <message>
         <location filename="../ui/chat_list_panel.cpp" line="+28" />
@@ -1264,7 +1333,7 @@ Qt：%2</translation>
 <context>
     <name>sightline::ui::MessageWidget</name>
     <message>
-        <location filename="../ui/message_widget.cpp" line="+73" />
+        <location filename="../ui/message_widget.cpp" line="+75" />
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
@@ -1305,12 +1374,12 @@ Qt：%2</translation>
     </message>
     <message>
         <location line="+1" />
-        <location line="+139" />
+        <location line="+156" />
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location line="-139" />
+        <location line="-156" />
         <source>Regenerate this answer</source>
         <translation>重新生成此回答</translation>
     </message>
@@ -1325,7 +1394,7 @@ Qt：%2</translation>
         <translation>消息内容</translation>
     </message>
     <message>
-        <location line="+50" />
+        <location line="+59" />
         <source>You</source>
         <translation>你</translation>
     </message>
@@ -1365,7 +1434,7 @@ Qt：%2</translation>
         <translation>推理过程（未完成）</translation>
     </message>
     <message>
-        <location line="+16" />
+        <location line="+24" />
         <source>Stopped. </source>
         <translation>已停止。</translation>
     </message>

@@ -69,6 +69,12 @@ void ChatView::setMessages(const QList<ChatMessageUi>& messages) {
 void ChatView::appendMessage(const ChatMessageUi& message) {
     auto* w = new MessageWidget(message, m_inner);
     w->setActionsEnabled(!m_busy);
+    if (message.role != QLatin1String("user")) {  // the images an answer's boxes are drawn on
+        QList<ImageRef> before;
+        for (const auto& prev : std::as_const(m_widgets))
+            if (prev) before += prev->message().images;
+        w->setContextImages(before);
+    }
     // Queued: the handlers rebuild the view; the emitting widget must outlive its click.
     connect(w, &MessageWidget::copyRequested, this, &ChatView::copyRequested, Qt::QueuedConnection);
     connect(w, &MessageWidget::regenerateRequested, this, &ChatView::regenerateRequested, Qt::QueuedConnection);

@@ -1,5 +1,7 @@
 #include "message_widget.h"
 
+#include "boxes_view.h"
+
 #include <QHBoxLayout>
 #include <QIcon>
 #include <QLabel>
@@ -99,6 +101,10 @@ MessageWidget::MessageWidget(const ChatMessageUi& message, QWidget* parent) : QF
     m_answer->setObjectName(QStringLiteral("answer"));
     m_answer->setAccessibleName(tr("Message text"));
     v->addWidget(m_answer);
+    m_boxesPanel = new BoxesPanel(this);
+    m_boxesPanel->setVisible(false);
+    v->addWidget(m_boxesPanel);
+    connect(m_boxesPanel, &BoxesPanel::openAnnotated, this, [this](const QString& path) { Q_EMIT imageRequested({path}, 0); });
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("error"));
     m_error->setWordWrap(true);
@@ -132,6 +138,11 @@ MessageWidget::MessageWidget(const ChatMessageUi& message, QWidget* parent) : QF
 
 void MessageWidget::setActionsEnabled(bool enabled) {
     m_actionsEnabled = enabled;
+    render();
+}
+
+void MessageWidget::setContextImages(const QList<ImageRef>& images) {
+    m_context = images;
     render();
 }
 
@@ -187,6 +198,14 @@ void MessageWidget::render() {
     if (hasReasoning) m_reasoning->setMarkdown(t.reasoning);
     if (!hasReasoning) m_reasoning->setVisible(false);
     QString answer = t.answer;
+    // Grounding boxes: drawn on the conversation's images below the text, each markup in the text
+    // replaced by its number (▣N) in the colour of the legend.
+    QStringList boxNotes;
+    QString marked;
+    const QList<UiBox> boxes = user ? QList<UiBox>{} : groundingBoxes(answer, static_cast<int>(m_context.size()), &boxNotes, &marked);
+    if (!boxes.isEmpty()) answer = marked;
+    m_boxesPanel->setBoxes(boxes, boxes.isEmpty() ? QStringList{} : boxNotes, m_context);
+    m_boxesPanel->setVisible(!boxes.isEmpty());
     // GLM wraps final answers in box markers; they are structure, not text to show.
     answer.remove(QStringLiteral("<|begin_of_box|>")).remove(QStringLiteral("<|end_of_box|>"));
     if (streaming) answer += QStringLiteral(" ▍");

@@ -14,6 +14,8 @@ class QHBoxLayout;
 
 namespace sightline::ui {
 
+class BoxesPanel;
+
 class MessageWidget : public QFrame {
     Q_OBJECT
 public:
@@ -23,6 +25,10 @@ public:
     QString answerMarkdown() const;
     // Regenerate / Edit / version switching are offered only while no answer is being generated.
     void setActionsEnabled(bool enabled);
+    // The images of the conversation before this message, in order: an answer's grounding boxes are
+    // drawn on them (ui/boxes_view.h).
+    void setContextImages(const QList<ImageRef>& images);
+    BoxesPanel* boxesPanel() const { return m_boxesPanel; }
 
 Q_SIGNALS:
     void copyRequested(const QString& text);
@@ -49,6 +55,8 @@ private:
     QLabel* m_version = nullptr;
     QLabel* m_error = nullptr;  // a failed answer: what happened and what to do
     bool m_actionsEnabled = true;
+    BoxesPanel* m_boxesPanel = nullptr;
+    QList<ImageRef> m_context;
 };
 
 }  // namespace sightline::ui

@@ -131,6 +131,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
         return sendError(out, 400, std::string("invalid request field: ") + e.what());
     }
     r = nlohmann::ordered_json();  // the request's base64 images are decoded now: do not hold them through generation
+    const std::vector<std::array<int, 2>> imageSizes = imageSizesOf(messages);  // for the answer's grounding boxes
     if (record.wantDetails) record.prompt = promptText(messages);
     const bool stream = c.stream;
     const bool includeUsage = c.includeUsage;
@@ -247,7 +248,13 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
     if (stream) {
         emit(final, true);
         if (!streamOk) return;
-        std::string tail = chunk(json::object(), finish);
+        // Our extension: the answer's grounding boxes, parsed once it is complete (docs/api.md).
+        json lastDelta = json::object();
+        if (const json b = groundingBoxesJson(answer.content, imageSizes); !b.is_null()) {
+            lastDelta["boxes"] = b["boxes"];
+            if (!b["notes"].empty()) lastDelta["boxes_notes"] = b["notes"];
+        }
+        std::string tail = chunk(lastDelta, finish);
         if (includeUsage)
             tail += "data: " +
                     dumpJson({{"id", id},
@@ -269,6 +276,10 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
         if (answer.content.empty()) message["content"] = nullptr;  // as OpenAI answers a pure tool call
     }
     if (!final.reasoning.empty()) message["reasoning_content"] = final.reasoning;
+    if (const json b = groundingBoxesJson(answer.content, imageSizes); !b.is_null()) {  // our extension (docs/api.md)
+        message["boxes"] = b["boxes"];
+        if (!b["notes"].empty()) message["boxes_notes"] = b["notes"];
+    }
     json choice = {{"index", 0}, {"message", message}, {"finish_reason", finish}, {"logprobs", nullptr}};
     if (c.returnTokenIds) choice["token_ids"] = result.outputIds;  // vLLM's extension
     if (params.topLogprobs > 0 && m_backend->tokenizer()) {

@@ -10,6 +10,11 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QDragEnterEvent>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineEdit>
@@ -24,14 +29,18 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QTemporaryDir>
+#include <QTextBrowser>
 #include <QToolButton>
 #include <QValueAxis>
 
 #include "about_dialog.h"
 #include "attach_drop_overlay.h"
 #include "attach_inspect.h"
+#include "boxes_view.h"
 #include "chat_view.h"
 #include "image_viewer.h"
+#include "message_widget.h"
 #include "monitor_widget.h"
 #include "notice_banner.h"
 #include "settings_dialog.h"
@@ -101,6 +110,8 @@ private Q_SLOTS:
     void seedFromSettingsReachesTheRequest();
     void apiKeyInSettings();
     void imageResizeSetting();
+    void groundingBoxesDrawn();
+    void groundingBoxesUnderAnAnswer();
     void errorBannerStaysInfoGoes();
     void aboutShortcutsRecentModelsAndChatNavigation();
     void copyGivesFeedback();
@@ -514,6 +525,115 @@ void WindowTest::imageResizeSetting() {
     combo->setCurrentIndex(combo->findData(QStringLiteral("torchvision")));
     QCOMPARE(dlg.settings().imageResize, QStringLiteral("torchvision"));
     QCOMPARE(ui::GenerationSettings::fromJson(dlg.settings().toJson()).imageResize, QStringLiteral("torchvision"));
+}
+
+// Pixel checks of the drawing: the outline's outer edge is the box's edge (0–1000 grid scaled to
+// the image), the inside and the outside stay untouched, a highlighted box is thicker, a box of
+// another image is not drawn.
+void WindowTest::groundingBoxesDrawn() {
+    QImage white(400, 300, QImage::Format_RGB32);
+    white.fill(Qt::white);
+    ui::UiBox b;
+    b.x1 = 100, b.y1 = 100, b.x2 = 500, b.y2 = 500, b.number = 1;  // pixels x 40..199, y 30..149
+    const QImage out = ui::drawGroundingBoxes(white, {b}, 0, false);
+    const QColor c = ui::boxColor(1);
+    QCOMPARE(out.pixelColor(40, 90), c);                    // left edge
+    QCOMPARE(out.pixelColor(199, 90), c);                   // right edge
+    QCOMPARE(out.pixelColor(120, 149), c);                  // bottom edge
+    QCOMPARE(out.pixelColor(120, 100), QColor(Qt::white));  // inside
+    QCOMPARE(out.pixelColor(39, 90), QColor(Qt::white));    // just outside
+    QCOMPARE(out.pixelColor(200, 90), QColor(Qt::white));
+    QCOMPARE(out.pixelColor(120, 150), QColor(Qt::white));
+    QCOMPARE(out.pixelColor(43, 90), QColor(Qt::white));                              // the outline is 2 px here…
+    QCOMPARE(ui::drawGroundingBoxes(white, {b}, 0, false, 1).pixelColor(43, 90), c);  // …and 4 px when highlighted
+    QCOMPARE(ui::drawGroundingBoxes(white, {b}, 1, false), white);                    // another image's box
+    ui::UiBox ambiguous = b;
+    ambiguous.image = -1;
+    QCOMPARE(ui::drawGroundingBoxes(white, {ambiguous}, 0, true).pixelColor(40, 90), c);  // drawn on the last image
+    QVERIFY(ui::boxColor(1) != ui::boxColor(2));
+}
+
+// An answer with boxes: drawn on the image of the question under the text, numbered markers in
+// the text, a legend that highlights on hover, Boxes on/off, the exports.
+void WindowTest::groundingBoxesUnderAnAnswer() {
+    QTemporaryDir dir;
+    QImage photo(640, 480, QImage::Format_RGB32);
+    photo.fill(QColor(250, 250, 250));
+    const QString path = dir.filePath(QStringLiteral("photo.png"));
+    QVERIFY(photo.save(path));
+    ui::ImageRef ref;
+    ref.path = path;
+    ref.thumbnail = photo.scaled(96, 96, Qt::KeepAspectRatio);
+    ui::ChatMessageUi answer;
+    answer.id = 2;
+    answer.role = QStringLiteral("assistant");
+    answer.text = QStringLiteral(
+        "The cup is at <|begin_of_box|>[100,250,300,500]<|end_of_box|> and the **spoon** is at "
+        "<|begin_of_box|>[600,600,900,950]<|end_of_box|>.");
+    ui::MessageWidget w(answer);
+    w.resize(700, 600);
+    w.setContextImages({ref});
+    w.show();
+    ui::BoxesPanel* panel = w.boxesPanel();
+    QVERIFY(panel->isVisibleTo(&w));
+    QCOMPARE(panel->boxes().size(), 2);
+    QCOMPARE(panel->boxes()[0].label, QStringLiteral("cup"));
+    QCOMPARE(panel->boxes()[1].label, QStringLiteral("spoon"));
+    QCOMPARE(panel->views().size(), 1);
+    const QString shown = w.findChild<QTextBrowser*>(QStringLiteral("answer"))->toPlainText();
+    QVERIFY2(
+        shown.contains(QStringLiteral("▣1")) && shown.contains(QStringLiteral("▣2")) && !shown.contains(QStringLiteral("begin_of_box")),
+        qPrintable(shown));
+    // The view (640×480 scaled to 360×270): box 1's left edge at x = 36.
+    QImage view = panel->views()[0]->pixmap().toImage();
+    QCOMPARE(view.size(), QSize(360, 270));
+    QCOMPARE(view.pixelColor(36, 120), ui::boxColor(1));
+    shot(&w, "boxes");
+    // Hovering a legend entry highlights its box.
+    QLabel* legend2 = nullptr;
+    for (auto* l : panel->findChildren<QLabel*>(QStringLiteral("boxLegend")))
+        if (l->property("boxNumber").toInt() == 2) legend2 = l;
+    QVERIFY(legend2);
+    QEvent enter(QEvent::HoverEnter);
+    QApplication::sendEvent(legend2, &enter);
+    QCOMPARE(panel->highlighted(), 2);
+    QEvent leave(QEvent::HoverLeave);
+    QApplication::sendEvent(legend2, &leave);
+    QCOMPARE(panel->highlighted(), 0);
+    // Boxes off: the image as it is.
+    panel->setBoxesShown(false);
+    QCOMPARE(panel->views()[0]->pixmap().toImage().pixelColor(36, 120), QColor(250, 250, 250));
+    panel->setBoxesShown(true);
+    // Exports: the full-size image with its boxes, and the boxes as JSON with their pixels.
+    const QString png = dir.filePath(QStringLiteral("with-boxes.png"));
+    QVERIFY(panel->saveImageWithBoxes(0, png));
+    const QImage saved(png);
+    QCOMPARE(saved.size(), QSize(640, 480));
+    QCOMPARE(saved.pixelColor(64, 200), ui::boxColor(1));  // x1 = 100/1000 × 640
+    QCOMPARE(saved.pixelColor(100, 200), QColor(250, 250, 250));
+    QCOMPARE(saved.pixelColor(575, 400), ui::boxColor(2));  // box 2's right edge: 900/1000 × 640 − 1
+    const QString json = dir.filePath(QStringLiteral("boxes.json"));
+    QVERIFY(panel->saveBoxesJson(json));
+    QFile f(json);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonArray arr = QJsonDocument::fromJson(f.readAll()).array();
+    QCOMPARE(arr.size(), 2);
+    QCOMPARE(arr[0].toObject()[QStringLiteral("bbox_pixels")].toArray(), (QJsonArray{64, 120, 192, 240}));
+    QCOMPARE(arr[1].toObject()[QStringLiteral("label")].toString(), QStringLiteral("spoon"));
+    // A click opens the viewer on the image with its boxes.
+    QSignalSpy viewer(&w, &ui::MessageWidget::imageRequested);
+    QTest::mouseClick(panel->views()[0], Qt::LeftButton, {}, QPoint(10, 10));
+    QCOMPARE(viewer.size(), 1);
+    const QImage annotated(viewer.first().at(0).toStringList().value(0));
+    QCOMPARE(annotated.pixelColor(64, 200), ui::boxColor(1));
+    // An answer without boxes has no panel; one still streaming an open box shows none yet.
+    answer.text = QStringLiteral("A cup.");
+    w.setMessage(answer);
+    QVERIFY(!panel->isVisibleTo(&w));
+    answer.text = QStringLiteral("The cup is at <|begin_of_box|>[100,25");
+    answer.state = ui::MessageState::Streaming;
+    w.setMessage(answer);
+    QVERIFY(!panel->isVisibleTo(&w));
 }
 
 void WindowTest::apiKeyInSettings() {

@@ -7,6 +7,7 @@
 // The thinking split is in sightline/thinking.h. Torch-free (sightline_core); pure; any thread.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -52,5 +53,14 @@ ChatMessage buildMessage(Role role, std::string text, std::vector<ContentPart> i
 // decode_tokens_per_s, prompt_tokens, cached_prompt_tokens, image_tokens, images_from_cache,
 // generated_tokens, peak_memory_bytes, device.
 nlohmann::json requestStatsJson(const RequestStats& stats);
+
+// The grounding boxes of an answer (sightline/boxes.h) as the API's `boxes` field and `ask --json`
+// give them (docs/api.md): [{"bbox_2d": [x1,y1,x2,y2] on the 0–1000 grid, "label", "image" (0-based,
+// -1 ambiguous), "bbox_pixels": [x1,y1,x2,y2] on that image's original size when known}], and the
+// parser's notes. `imageSizes`: width × height of the conversation's images in order. Null when the
+// answer has no boxes and no notes.
+nlohmann::json groundingBoxesJson(std::string_view answer, const std::vector<std::array<int, 2>>& imageSizes);
+// The images of `messages` in order, as width × height (for groundingBoxesJson).
+std::vector<std::array<int, 2>> imageSizesOf(const std::vector<ChatMessage>& messages);
 
 }  // namespace sightline

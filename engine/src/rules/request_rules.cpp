@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "sightline/boxes.h"
 #include "sightline/thinking.h"
 
 namespace sightline {
@@ -92,6 +93,35 @@ nlohmann::json requestStatsJson(const RequestStats& s) {
             {"generated_tokens", s.generatedTokens},
             {"peak_memory_bytes", s.peakMemoryBytes},
             {"device", s.device}};
+}
+
+}  // namespace sightline
+
+namespace sightline {
+
+nlohmann::json groundingBoxesJson(std::string_view answer, const std::vector<std::array<int, 2>>& imageSizes) {
+    const GroundingResult r = parseGroundingBoxes(answer, static_cast<int>(imageSizes.size()));
+    if (r.boxes.empty() && r.notes.empty()) return nullptr;
+    nlohmann::json boxes = nlohmann::json::array();
+    for (const auto& b : r.boxes) {
+        nlohmann::json e = {{"bbox_2d", {b.box[0], b.box[1], b.box[2], b.box[3]}}, {"label", b.label}, {"image", b.image}};
+        // An ambiguous box is drawn on the last image; its pixels are given for that one.
+        const int img = b.image >= 0 ? b.image : static_cast<int>(imageSizes.size()) - 1;
+        if (img >= 0 && img < static_cast<int>(imageSizes.size())) {
+            const auto px = boxToPixels(b, imageSizes[size_t(img)][0], imageSizes[size_t(img)][1]);
+            e["bbox_pixels"] = {px[0], px[1], px[2], px[3]};
+        }
+        boxes.push_back(e);
+    }
+    return {{"boxes", boxes}, {"notes", r.notes}};
+}
+
+std::vector<std::array<int, 2>> imageSizesOf(const std::vector<ChatMessage>& messages) {
+    std::vector<std::array<int, 2>> sizes;
+    for (const auto& m : messages)
+        for (const auto& p : m.content)
+            if (p.type == ContentPart::Type::Image && p.image) sizes.push_back({p.image->width, p.image->height});
+    return sizes;
 }
 
 }  // namespace sightline
