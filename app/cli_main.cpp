@@ -16,7 +16,9 @@
 #include "moderation.h"
 #include "moderation_batch.h"
 #include "openai_api.h"
+#include "pdf_pages.h"
 #include "remote_backend.h"
+#include "remote_protocol.h"
 #include "sightline/engine.h"
 #include "sightline/request_rules.h"
 #include "sightline/thinking.h"
@@ -28,6 +30,23 @@ namespace {
 
 std::atomic<bool> g_cancel{false};
 
+// --pdf FILE (repeatable) with --pages A-B: the pages as images, in order, after the --image ones.
+std::vector<ContentPart> pdfParts(const cli::Args& a, int64_t maxPixels) {
+    std::vector<ContentPart> parts;
+    const auto files = a.values("--pdf");
+    if (files.empty() && a.value("--pages")) throwBadInput("--pages needs --pdf FILE");
+    const app::PdfPageRange range = a.value("--pages") ? app::parsePdfPageRange(*a.value("--pages")) : app::PdfPageRange{};
+    for (const auto& file : files) {
+        app::PdfDocumentPages doc = app::rasterizePdf(file, range, maxPixels);
+        if (!doc.note.empty()) std::fprintf(stderr, "%s: %s\n", file.c_str(), doc.note.c_str());
+        for (auto& p : doc.pages)
+            parts.push_back(imagePart(std::make_shared<RgbImage>(std::move(p.image)), file + "#page=" + std::to_string(p.number)));
+    }
+    if (!files.empty() && parts.size() + a.values("--image").size() > size_t(app::kMaxPdfPages))
+        throwBadInput("more than " + std::to_string(app::kMaxPdfPages) + " images in one question (GLM-4.6V's limit per conversation)");
+    return parts;
+}
+
 void onSignal(int) {
     g_cancel.store(true);
 }
@@ -37,6 +56,9 @@ const char* kUsage = R"(usage:
       [--temperature T] [--top-p P] [--top-k K] [--repetition-penalty R] [--seed S]
       [--device cpu|cuda] [--dtype auto|float32|bfloat16|float16] [--quantize int8] [--max-image-pixels N] [--image-resize torchvision|pil] [--ignore-eos] [--json] QUESTION
   sightline-cli ask --model DIR --messages CONV.json [same options]
+  DOCUMENTS (ask, inspect): --pdf FILE [--pages A-B]: the pages as images, in order (poppler; at most 10 images a
+      question; the resolution fits --max-image-pixels, at most 150 dpi)
+  sightline-cli render-pdf FILE [--pages A-B] [--max-image-pixels N] --out DIR   (the pages as the model gets them, PNG)
   REMOTE (instead of --model DIR, for ask, moderate, serve): --remote URL (an OpenAI-compatible server's /v1 base:
       vLLM, SGLang, sightline-cli serve) [--remote-api-key KEY] (or --api-key KEY for ask and moderate, or $SIGHTLINE_REMOTE_API_KEY)
       [--remote-model NAME] (default: the first model it lists) [--remote-concurrency N] [--remote-timeout S] [--remote-retries N]
@@ -122,6 +144,8 @@ int cmdAsk(const cli::Args& a) {
     std::vector<ChatMessage> messages;
     if (auto conv = a.value("--messages")) {
         if (!a.positionals().empty()) throwBadInput("give either --messages or a QUESTION, not both");
+        if (!a.values("--pdf").empty())
+            throwBadInput("--pdf goes with a QUESTION, not --messages (put the pages in the messages as images)");
         std::string text;
         {
             FILE* f = std::fopen(conv->c_str(), "rb");
@@ -138,6 +162,7 @@ int cmdAsk(const cli::Args& a) {
         if (auto sys = a.value("--system")) messages.push_back(buildMessage(Role::System, *sys));
         std::vector<ContentPart> images;
         for (const auto& path : a.values("--image")) images.push_back(imageFilePart(path));
+        for (auto& part : pdfParts(a, p.maxImagePixels)) images.push_back(std::move(part));
         messages.push_back(buildMessage(Role::User, a.positionals()[0], std::move(images)));
     }
     TokenCallback cb;
@@ -178,6 +203,26 @@ int cmdTokenize(const cli::Args& a) {
     return 0;
 }
 
+// render-pdf FILE [--pages A-B] [--max-image-pixels N] --out DIR: the pages as the model gets them, as PNGs.
+int cmdRenderPdf(const cli::Args& a) {
+    if (a.positionals().size() != 1) throwBadInput("usage: sightline-cli render-pdf FILE [--pages A-B] [--max-image-pixels N] --out DIR");
+    const std::string file = a.positionals()[0];
+    const std::string dir = a.required("--out");
+    const app::PdfPageRange range = a.value("--pages") ? app::parsePdfPageRange(*a.value("--pages")) : app::PdfPageRange{};
+    const app::PdfDocumentPages doc = app::rasterizePdf(file, range, a.integer("--max-image-pixels", 0));
+    json pages = json::array();
+    for (const auto& p : doc.pages) {
+        const std::string out = dir + "/page-" + std::to_string(p.number) + ".png";
+        const std::string png = app::encodePng(p.image);
+        std::ofstream f(out, std::ios::binary | std::ios::trunc);
+        f.write(png.data(), std::streamsize(png.size()));
+        if (!f.flush()) throwBadInput("cannot write " + out);
+        pages.push_back({{"page", p.number}, {"file", out}, {"width", p.image.width}, {"height", p.image.height}, {"dpi", p.dpi}});
+    }
+    std::cout << json{{"page_count", doc.pageCount}, {"pages", pages}, {"note", doc.note}}.dump(2) << std::endl;
+    return 0;
+}
+
 int cmdInspect(const cli::Args& a) {
     const ModelConfig c = loadModelConfig(a.required("--model"));
     json out = {{"architecture", c.architecture},
@@ -205,8 +250,10 @@ int cmdInspect(const cli::Args& a) {
     json images = json::array();
     const ImageResize resize = cli::imageResizeFromArgs(a);
     std::vector<float> pixels;
-    for (const auto& path : a.values("--image")) {
-        const RgbImage img = decodeImageFile(path);
+    std::vector<std::pair<std::string, RgbImage>> inputs;
+    for (const auto& path : a.values("--image")) inputs.emplace_back(path, decodeImageFile(path));
+    for (auto& part : pdfParts(a, a.integer("--max-image-pixels", 0))) inputs.emplace_back(part.imageSource, *part.image);
+    for (const auto& [path, img] : inputs) {
         const PreprocessedImage p = preprocessImage(img, c.image, a.integer("--max-image-pixels", 0), resamplerFor(resize));
         pixels.insert(pixels.end(), p.pixelValues.begin(), p.pixelValues.end());
         images.push_back({{"path", path},
@@ -494,7 +541,7 @@ int main(int argc, char** argv) {
         if (cmd == "ask") {
             std::set<std::string> v = common;
             v.insert({"--image", "--system", "--max-new-tokens", "--temperature", "--top-p", "--top-k", "--repetition-penalty", "--seed",
-                      "--messages", "--api-key"});
+                      "--messages", "--api-key", "--pdf", "--pages"});
             v.insert(cli::kRemoteOptions.begin(), cli::kRemoteOptions.end());
             return cmdAsk(cli::Args(argc, argv, 2, v, {"--no-think", "--json", "--ignore-eos"}));
         }
@@ -527,8 +574,9 @@ int main(int argc, char** argv) {
         if (cmd == "models") return cli::models(argc, argv, g_cancel);
         if (cmd == "tokenize") return cmdTokenize(cli::Args(argc, argv, 2, {"--model"}, {}));
         if (cmd == "inspect")
-            return cmdInspect(
-                cli::Args(argc, argv, 2, {"--model", "--image", "--max-image-pixels", "--image-resize", "--pixel-values"}, {}));
+            return cmdInspect(cli::Args(
+                argc, argv, 2, {"--model", "--image", "--max-image-pixels", "--image-resize", "--pixel-values", "--pdf", "--pages"}, {}));
+        if (cmd == "render-pdf") return cmdRenderPdf(cli::Args(argc, argv, 2, {"--pages", "--max-image-pixels", "--out"}, {}));
         std::fprintf(stderr, "sightline-cli: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);
         return 2;
     } catch (const Error& e) {

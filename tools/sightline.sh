@@ -18,7 +18,7 @@ JOBS=${SIGHTLINE_JOBS:-$(nproc)}
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-venv
   libgtest-dev nlohmann-json3-dev libpcre2-dev libstb-dev libjpeg-dev libwebp-dev
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
-  libqt6sql6-sqlite libqt6svg6-dev libgl-dev libxkbcommon-dev xvfb xauth ccache fonts-wqy-microhei libssl-dev libjwt-dev libcurl4-openssl-dev
+  libqt6sql6-sqlite libqt6svg6-dev libgl-dev libxkbcommon-dev xvfb xauth ccache fonts-wqy-microhei libssl-dev libjwt-dev libcurl4-openssl-dev libpoppler-cpp-dev
   fonts-dejavu-core  # tools/demo draws the demo model's words in DejaVu Sans Bold
   clang libclang-rt-14-dev llvm clang-format)  # clang + libFuzzer + llvm-symbolizer: tools/fuzz.sh; tools/format.sh
 

@@ -222,6 +222,9 @@ ZH.update({'Boxes': '框', 'Show the boxes the answer gives on its images': '在
            'Save image with boxes': '保存带框的图片', 'PNG (*.png)': 'PNG (*.png)', 'Save boxes': '保存框', 'Click to view large': '点击查看大图',
            'The image cannot be read': '无法读取图片'})
 
+ZH.update({'%1: PDFs cannot be attached in this build': '%1：此版本无法添加 PDF',
+           'Images and PDFs (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;All files (*)': '图片和 PDF (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;所有文件 (*)'})
+
 
 def main(path):
     tree = ET.parse(path)

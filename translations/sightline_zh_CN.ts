@@ -36,12 +36,17 @@
         <translation>无法打开聊天数据库：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/app_wiring.cpp" line="+29" />
+        <location filename="../app/gui/app_wiring.cpp" line="+35" />
         <source>The remote server cannot be used (%1): the local engine answers instead.</source>
         <translation>无法使用远程服务器（%1）：改由本地引擎回答。</translation>
     </message>
     <message>
-        <location line="+77" />
+        <location line="+57" />
+        <source>Cannot write %1</source>
+        <translation>无法写入 %1</translation>
+    </message>
+    <message>
+        <location line="+48" />
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -896,7 +901,12 @@ GPU：%8</translation>
         <translation>无法读取 %1</translation>
     </message>
     <message>
-        <location line="+49" />
+        <location line="+6" />
+        <source>%1: PDFs cannot be attached in this build</source>
+        <translation>%1：此版本无法添加 PDF</translation>
+    </message>
+    <message>
+        <location line="+83" />
         <source>%1 is not a local file</source>
         <translation>%1 不是本地文件</translation>
     </message>
@@ -917,8 +927,8 @@ GPU：%8</translation>
     </message>
     <message>
         <location line="+1" />
-        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif);;All files (*)</source>
-        <translation>图片 (*.png *.jpg *.jpeg *.webp *.bmp *.gif);;所有文件 (*)</translation>
+        <source>Images and PDFs (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;All files (*)</source>
+        <translation>图片和 PDF (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;所有文件 (*)</translation>
     </message>
     <message>
         <location line="+46" />

@@ -53,6 +53,10 @@ bool isImageFileName(const QString& path) {
     return !suffix.isEmpty() && formats.contains(suffix);
 }
 
+bool isDocumentFileName(const QString& path) {
+    return QFileInfo(path).suffix().compare(QLatin1String("pdf"), Qt::CaseInsensitive) == 0;
+}
+
 bool mimeHasImages(const QMimeData* mime) {
     if (!mime) return false;
     if (mime->hasImage()) return true;
@@ -60,7 +64,7 @@ bool mimeHasImages(const QMimeData* mime) {
     for (const QUrl& url : mime->urls()) {
         if (!url.isLocalFile()) continue;
         const QFileInfo fi(url.toLocalFile());
-        if (fi.isFile() && isImageFileName(fi.filePath())) return true;
+        if (fi.isFile() && (isImageFileName(fi.filePath()) || isDocumentFileName(fi.filePath()))) return true;
     }
     return false;
 }

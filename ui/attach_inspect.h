@@ -39,5 +39,10 @@ QImage readScaledImage(const QString& path, QSize box, QSize* size = nullptr);
 // with an image suffix (folders, CSV, remote URLs are not).
 bool mimeHasImages(const QMimeData* mime);
 bool isImageFileName(const QString& path);
+// A document whose pages the app can attach as images (a PDF: ".pdf", any case).
+bool isDocumentFileName(const QString& path);
+// Turns a document into page images on a pool thread: the page files in order, a note for the user
+// ("pages 1–10 of 23 …", may be empty), or an error. Set by the app (it rasterises with poppler).
+using DocumentExpander = std::function<QStringList(const QString& path, QString* note, QString* error)>;
 
 }  // namespace sightline::ui

@@ -320,7 +320,9 @@ bool BoxesPanel::eventFilter(QObject* watched, QEvent* event) {
                 highlight(n);
                 Q_EMIT boxHovered(n);
             }
-            if (n > 0) QToolTip::showText(me->globalPosition().toPoint(), m_boxes[n - 1].label.isEmpty() ? QString::number(n) : m_boxes[n - 1].label, label);
+            if (n > 0)
+                QToolTip::showText(me->globalPosition().toPoint(),
+                                   m_boxes[n - 1].label.isEmpty() ? QString::number(n) : m_boxes[n - 1].label, label);
         } else if (event->type() == QEvent::Leave) {
             highlight(0);
             Q_EMIT boxHovered(0);
@@ -330,7 +332,8 @@ bool BoxesPanel::eventFilter(QObject* watched, QEvent* event) {
             const QString dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/boxes");
             QDir().mkpath(dir);
             QByteArray key = m_images[i].path.toUtf8() + groundingBoxesJson(m_boxes, m_images, {});
-            const QString path = dir + QLatin1Char('/') + QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha1).toHex()) +
+            const QString path = dir + QLatin1Char('/') +
+                                 QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha1).toHex()) +
                                  QStringLiteral(".png");
             if (QFile::exists(path) || saveImageWithBoxes(i, path)) Q_EMIT openAnnotated(path);
         }

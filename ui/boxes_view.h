@@ -24,8 +24,8 @@ namespace sightline::ui {
 struct UiBox {
     double x1 = 0, y1 = 0, x2 = 0, y2 = 0;  // the model's 0–1000 grid
     QString label;
-    int image = 0;  // 0-based among the context images; -1: ambiguous (drawn on the last one)
-    int number = 1; // 1-based, as the answer's text marks it
+    int image = 0;   // 0-based among the context images; -1: ambiguous (drawn on the last one)
+    int number = 1;  // 1-based, as the answer's text marks it
 };
 
 // The boxes of an answer (markup and bbox_2d JSON), with notes on what was clamped, dropped or

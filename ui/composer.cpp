@@ -185,6 +185,25 @@ bool Composer::addImageFile(const QString& path) {
         return false;
     }
     const Pending p{++m_nextTicket, fi.absoluteFilePath()};
+    if (isDocumentFileName(path)) {
+        if (!m_expander) {
+            Q_EMIT problem(tr("%1: PDFs cannot be attached in this build").arg(fi.fileName()));
+            return false;
+        }
+        m_pending.append(p);
+        rebuildThumbnails();
+        // One job for the whole document: its pages are read in order and applied together, in order.
+        m_pool.start([this, p, inspector = m_inspector, expander = m_expander] {
+            QString note, error;
+            const QStringList pages = expander(p.path, &note, &error);
+            QList<AttachResult> results;
+            for (const QString& page : pages) results.append(inspectAttachment(p.ticket, page, inspector));
+            QMetaObject::invokeMethod(
+                this, [this, ticket = p.ticket, results, note, error] { applyDocument(ticket, results, note, error); },
+                Qt::QueuedConnection);
+        });
+        return true;
+    }
     m_pending.append(p);
     rebuildThumbnails();
     // The job holds copies only; its result comes back as a queued call on the GUI thread. The
@@ -211,6 +230,28 @@ void Composer::apply(const AttachResult& r) {
         ref.preflight = r.preflight;
         m_images.append(ref);
     }
+    rebuildThumbnails();
+    settleIfIdle();
+}
+
+void Composer::applyDocument(quint64 ticket, const QList<AttachResult>& pages, const QString& note, const QString& error) {
+    const auto it = std::find_if(m_pending.begin(), m_pending.end(), [&](const Pending& p) { return p.ticket == ticket; });
+    if (it == m_pending.end()) return;  // removed or cleared meanwhile
+    m_pending.erase(it);
+    if (!error.isEmpty()) Q_EMIT problem(error);
+    for (const AttachResult& r : pages) {
+        if (!r.error.isEmpty()) {
+            Q_EMIT problem(r.error);
+            continue;
+        }
+        ImageRef ref;
+        ref.path = r.path;
+        ref.sha256 = r.sha256;
+        ref.thumbnail = r.thumbnail;
+        ref.preflight = r.preflight;
+        m_images.append(ref);
+    }
+    if (error.isEmpty() && !note.isEmpty()) Q_EMIT problem(note);
     rebuildThumbnails();
     settleIfIdle();
 }
@@ -265,8 +306,8 @@ int Composer::addFromMimeData(const QMimeData* mime) {
 }
 
 void Composer::openFileDialog() {
-    const QStringList files = QFileDialog::getOpenFileNames(this, tr("Attach images"), QString(),
-                                                            tr("Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif);;All files (*)"));
+    const QStringList files = QFileDialog::getOpenFileNames(
+        this, tr("Attach images"), QString(), tr("Images and PDFs (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;All files (*)"));
     for (const QString& f : files) addImageFile(f);
 }
 

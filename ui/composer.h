@@ -28,6 +28,9 @@ public:
     ~Composer() override;  // waits for running inspections (they hold no pointer to the composer)
     void setInspector(Inspector inspector) { m_inspector = std::move(inspector); }
     void setPasteFolder(const QString& folder) { m_pasteFolder = folder; }
+    // PDFs: their pages are attached as images, in order (the app rasterises them; without an
+    // expander a PDF is refused with a message).
+    void setDocumentExpander(DocumentExpander expander) { m_expander = std::move(expander); }
     void setBusy(bool busy);  // Send becomes Stop while an answer streams
     bool busy() const { return m_busy; }
 
@@ -64,10 +67,12 @@ private:
         QString path;
     };
     void apply(const AttachResult& result);
+    void applyDocument(quint64 ticket, const QList<AttachResult>& pages, const QString& note, const QString& error);
     void settleIfIdle();  // emits attachmentsSettled (and a waiting send) once nothing is pending
     void rebuildThumbnails();
     void updateSendButton();
     Inspector m_inspector;
+    DocumentExpander m_expander;
     QString m_pasteFolder;
     QList<ImageRef> m_images;
     QList<Pending> m_pending;

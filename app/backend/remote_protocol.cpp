@@ -74,13 +74,17 @@ std::string stringField(const json& o, const char* key) {
 
 }  // namespace
 
-std::string pngDataUri(const RgbImage& image) {
+std::string encodePng(const RgbImage& image) {
     if (image.width <= 0 || image.height <= 0 || image.pixels.size() != size_t(image.width) * size_t(image.height) * 3)
-        throw Error(ErrorKind::Internal, "cannot encode an empty image for the remote server");
+        throw Error(ErrorKind::Internal, "cannot encode an empty image as PNG");
     std::string png;
     if (!stbi_write_png_to_func(appendBytes, &png, image.width, image.height, 3, image.pixels.data(), image.width * 3))
-        throw Error(ErrorKind::Internal, "could not encode an image as PNG for the remote server");
-    return "data:image/png;base64," + base64(png);
+        throw Error(ErrorKind::Internal, "could not encode an image as PNG");
+    return png;
+}
+
+std::string pngDataUri(const RgbImage& image) {
+    return "data:image/png;base64," + base64(encodePng(image));
 }
 
 json chatRequestBody(const std::vector<ChatMessage>& messages, const GenerationParams& p, const std::string& model, bool stream) {

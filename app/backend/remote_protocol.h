@@ -20,6 +20,8 @@ namespace sightline::app {
 // A PNG data: URI of the decoded pixels (lossless: the remote model sees the pixels the local one
 // would). Throws Error(Internal) when encoding fails.
 std::string pngDataUri(const RgbImage& image);
+// The PNG file bytes of the pixels (stb_image_write, compiled into this library only).
+std::string encodePng(const RgbImage& image);
 
 // The body of POST /chat/completions. Every request asks for token ids (vLLM's and sightline
 // serve's return_token_ids; absent in the answer, output ids stay empty); non-streamed ones for

@@ -1,6 +1,11 @@
 #include "app_wiring.h"
 
 #include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
+#include <QImage>
+#include <QStandardPaths>
 #include <atomic>
 #include <memory>
 
@@ -11,6 +16,7 @@
 #include "models_dialog.h"
 #include "moderation_controller.h"
 #include "monitor_widget.h"
+#include "pdf_pages.h"
 #include "remote_backend.h"
 #include "settings_dialog.h"
 
@@ -66,6 +72,34 @@ void wireWindow(ui::MainWindow* w, EngineController* c) {
     auto maxPixels = std::make_shared<std::atomic<qint64>>(w->settings().maxImagePixels);
     QObject::connect(w, &ui::MainWindow::settingsChanged, w,
                      [maxPixels](const ui::GenerationSettings& s) { maxPixels->store(s.maxImagePixels); });
+    // PDFs: their pages rasterised (poppler, on the composer's pool thread) to PNGs in the cache
+    // folder, named by the document's path, size and time, then attached as images in order.
+    w->composer()->setDocumentExpander([maxPixels](const QString& path, QString* note, QString* error) {
+        QStringList files;
+        try {
+            const PdfDocumentPages doc = rasterizePdf(path.toStdString(), PdfPageRange{}, maxPixels->load());
+            const QFileInfo fi(path);
+            const QString dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/documents");
+            QDir().mkpath(dir);
+            const QByteArray key = fi.absoluteFilePath().toUtf8() + QByteArray::number(fi.size()) +
+                                   QByteArray::number(fi.lastModified().toMSecsSinceEpoch()) + QByteArray::number(maxPixels->load());
+            const QString stem = fi.completeBaseName() + QLatin1Char('-') +
+                                 QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha1).toHex().left(12));
+            for (const auto& p : doc.pages) {
+                const QImage img(p.image.pixels.data(), p.image.width, p.image.height, p.image.width * 3, QImage::Format_RGB888);
+                const QString file = dir + QLatin1Char('/') + stem + QStringLiteral("-page%1.png").arg(p.number);
+                if (!img.save(file, "PNG")) {
+                    *error = QObject::tr("Cannot write %1").arg(file);
+                    return QStringList{};
+                }
+                files.append(file);
+            }
+            if (!doc.note.empty()) *note = fi.fileName() + QStringLiteral(": ") + QString::fromStdString(doc.note);
+        } catch (const std::exception& e) {
+            *error = QString::fromUtf8(e.what());
+        }
+        return files;
+    });
     w->composer()->setInspector([backend = c->backend(), maxPixels](const QString& path, QString* error) {
         return EngineController::preflight(*backend, path, maxPixels->load(), error);
     });

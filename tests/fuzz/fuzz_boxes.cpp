@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const GroundingResult r = parseGroundingBoxes(text, images);
         if (r.boxes.size() > 256) std::abort();
         for (const auto& b : r.boxes) {
-            const bool grid = b.box[0] >= 0 && b.box[2] <= 1000 && b.box[1] >= 0 && b.box[3] <= 1000 && b.box[0] < b.box[2] && b.box[1] < b.box[3];
+            const bool grid =
+                b.box[0] >= 0 && b.box[2] <= 1000 && b.box[1] >= 0 && b.box[3] <= 1000 && b.box[0] < b.box[2] && b.box[1] < b.box[3];
             const bool image = b.image >= -1 && b.image < std::max(images, 1);
             const bool range = b.begin < b.end && b.end <= text.size();
             if (!grid || !image || !range || !isValidUtf8(b.label)) {

@@ -23,6 +23,7 @@
 #include <QMenu>
 #include <QMimeData>
 #include <QPainter>
+#include <QPdfWriter>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
@@ -111,6 +112,7 @@ private Q_SLOTS:
     void apiKeyInSettings();
     void imageResizeSetting();
     void groundingBoxesDrawn();
+    void pdfDroppedAttachesItsPagesInOrder();
     void groundingBoxesUnderAnAnswer();
     void errorBannerStaysInfoGoes();
     void aboutShortcutsRecentModelsAndChatNavigation();
@@ -634,6 +636,57 @@ void WindowTest::groundingBoxesUnderAnAnswer() {
     answer.state = ui::MessageState::Streaming;
     w.setMessage(answer);
     QVERIFY(!panel->isVisibleTo(&w));
+}
+
+// A PDF dropped on the window: its pages are attached as images, in order (the app rasterises them
+// with poppler on the composer's pool thread); a damaged PDF is an error, nothing attached.
+void WindowTest::pdfDroppedAttachesItsPagesInOrder() {
+    Harness h(std::make_unique<FakeBackend>(QStringList{"a"}, 1));
+    QVERIFY(h.waitLoaded());
+    const QString pdf = h.dir.filePath(QStringLiteral("three pages.pdf"));
+    {
+        QPdfWriter writer(pdf);
+        writer.setPageSize(QPageSize(QPageSize::A6));
+        QPainter p(&writer);
+        const QList<QColor> colours{QColor(220, 30, 30), QColor(30, 180, 60), QColor(40, 60, 220)};
+        for (int i = 0; i < colours.size(); ++i) {
+            if (i > 0) writer.newPage();
+            p.fillRect(QRect(QPoint(0, 0), QSize(writer.width(), writer.height())), colours[i]);
+        }
+    }
+    QMimeData files;
+    files.setUrls({QUrl::fromLocalFile(pdf)});
+    QWidget* area = h.window->chatView()->viewport();
+    QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &files, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(area, &enter);
+    QVERIFY2(enter.isAccepted(), "a PDF is welcome");
+    QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &files, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(h.window.get(), &drop);
+    QVERIFY(QTest::qWaitFor([&] { return h.window->composer()->pendingCount() == 0; }, 20000));
+    const QList<ui::ImageRef> images = h.window->composer()->images();
+    QCOMPARE(images.size(), 3);
+    const QList<QColor> colours{QColor(220, 30, 30), QColor(30, 180, 60), QColor(40, 60, 220)};
+    for (int i = 0; i < 3; ++i) {
+        const QImage page(images[i].path);
+        QVERIFY2(!page.isNull(), qPrintable(images[i].path));
+        const QColor c = page.pixelColor(page.width() / 2, page.height() / 2);
+        QVERIFY2(std::abs(c.red() - colours[i].red()) <= 3 && std::abs(c.green() - colours[i].green()) <= 3 &&
+                     std::abs(c.blue() - colours[i].blue()) <= 3,
+                 qPrintable(QStringLiteral("page %1: %2").arg(i + 1).arg(c.name())));
+        QVERIFY(!images[i].thumbnail.isNull());
+    }
+    shot(h.window.get(), "pdf-attached");
+    // A damaged PDF: a clear problem, nothing attached.
+    const QString bad = h.dir.filePath(QStringLiteral("bad.pdf"));
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("%PDF-1.4\nthis is not a document");
+    f.close();
+    QSignalSpy problems(h.window->composer(), &ui::Composer::problem);
+    QVERIFY(h.window->composer()->addImageFile(bad));
+    QVERIFY(QTest::qWaitFor([&] { return h.window->composer()->pendingCount() == 0; }, 20000));
+    QCOMPARE(h.window->composer()->images().size(), 3);
+    QVERIFY(!problems.isEmpty() && problems.last().at(0).toString().contains(QStringLiteral("bad.pdf")));
 }
 
 void WindowTest::apiKeyInSettings() {

@@ -33,9 +33,10 @@ TEST(GroundingBoxes, EveryBracketForm) {
 }
 
 TEST(GroundingBoxes, SeveralBoxesAndGroups) {
-    const auto r = parseGroundingBoxes("Two dogs: <|begin_of_box|>[[10,20,30,40],[50,60,70,80]]<|end_of_box|>. A ball is at "
-                                       "<|begin_of_box|>[1,2,3,4]<|end_of_box|>",
-                                       1);
+    const auto r = parseGroundingBoxes(
+        "Two dogs: <|begin_of_box|>[[10,20,30,40],[50,60,70,80]]<|end_of_box|>. A ball is at "
+        "<|begin_of_box|>[1,2,3,4]<|end_of_box|>",
+        1);
     ASSERT_EQ(r.boxes.size(), 3u);
     EXPECT_EQ(r.boxes[1].box, B(50, 60, 70, 80));
     EXPECT_EQ(r.boxes[0].group, 0);
@@ -47,9 +48,10 @@ TEST(GroundingBoxes, SeveralBoxesAndGroups) {
 }
 
 TEST(GroundingBoxes, LabelFromTheWordsBefore) {
-    const auto r = parseGroundingBoxes("Found it. And the **blue spoon** is located at <|begin_of_box|>[1,2,3,4]<|end_of_box|>; "
-                                       "<|begin_of_box|>[5,6,7,8]<|end_of_box|>",
-                                       1);
+    const auto r = parseGroundingBoxes(
+        "Found it. And the **blue spoon** is located at <|begin_of_box|>[1,2,3,4]<|end_of_box|>; "
+        "<|begin_of_box|>[5,6,7,8]<|end_of_box|>",
+        1);
     ASSERT_EQ(r.boxes.size(), 2u);
     EXPECT_EQ(r.boxes[0].label, "blue spoon");
     EXPECT_EQ(r.boxes[1].label, "");

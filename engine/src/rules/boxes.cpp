@@ -27,7 +27,8 @@ std::optional<std::vector<double>> plainNumbers(std::string_view s) {
     size_t i = 0;
     while (i < s.size()) {
         const char c = s[i];
-        if (c == '[' || c == ']' || c == '(' || c == ')' || c == '<' || c == '>' || c == ',' || std::isspace(static_cast<unsigned char>(c))) {
+        if (c == '[' || c == ']' || c == '(' || c == ')' || c == '<' || c == '>' || c == ',' ||
+            std::isspace(static_cast<unsigned char>(c))) {
             ++i;
             continue;
         }
@@ -55,11 +56,14 @@ size_t matchingClose(std::string_view s, size_t open) {
     for (size_t i = open; i < s.size(); ++i) {
         const char c = s[i];
         if (inString) {
-            if (c == '\\') ++i;
-            else if (c == '"') inString = false;
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
             continue;
         }
-        if (c == '"') inString = true;
+        if (c == '"')
+            inString = true;
         else if (c == '{' || c == '[') {
             if (++depth > 64) return std::string_view::npos;
         } else if (c == '}' || c == ']') {
@@ -108,7 +112,8 @@ std::string labelBefore(std::string_view text, size_t begin, size_t floor) {
         again = false;
         for (const char* w : {"and ", "but ", "while ", "then ", "the ", "a ", "an "}) {
             const size_t n = std::char_traits<char>::length(w);
-            if (s.size() > n && std::equal(w, w + n, s.begin(), [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+            if (s.size() > n &&
+                std::equal(w, w + n, s.begin(), [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
                 s.erase(0, n);
                 again = true;
             }
@@ -257,7 +262,8 @@ public:
         const bool byOrder = imageCount > 1 && m_r.groups == imageCount;
         for (auto& b : m_r.boxes) b.image = imageCount <= 1 ? 0 : byOrder ? b.group : -1;
         if (imageCount > 1 && !byOrder && !m_r.boxes.empty())
-            m_r.notes.push_back("the conversation has " + std::to_string(imageCount) + " images and the answer " + std::to_string(m_r.groups) +
+            m_r.notes.push_back("the conversation has " + std::to_string(imageCount) + " images and the answer " +
+                                std::to_string(m_r.groups) +
                                 " box groups: which image each box is on is ambiguous (drawn on the last image)");
         if (imageCount == 0 && !m_r.boxes.empty()) m_r.notes.push_back("the answer has boxes but the conversation has no image");
     }
