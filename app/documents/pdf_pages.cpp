@@ -70,7 +70,7 @@ PdfDocumentPages rasterizePdf(const std::string& path, const PdfPageRange& range
     throwBadInput(path + ": this build of Sightline has no PDF support (it was built without libpoppler-cpp-dev)");
 #else
     quietPoppler();
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0) throwBadInput("cannot read " + path + ": " + std::strerror(errno));
     if (!S_ISREG(st.st_mode)) throwBadInput(path + " is not a regular file");
     if (st.st_size > kMaxPdfBytes) throwBadInput(path + " is larger than 256 MiB; split the document");
@@ -92,8 +92,8 @@ PdfDocumentPages rasterizePdf(const std::string& path, const PdfPageRange& range
             throwBadInput("pages " + std::to_string(first) + "–" + std::to_string(last) + " are more than " + std::to_string(kMaxPdfPages) +
                           " (at most " + std::to_string(kMaxPdfPages) + " images per conversation); choose fewer with --pages");
         last = first + kMaxPdfPages - 1;
-        out.note = "pages " + std::to_string(first) + "–" + std::to_string(last) + " of " + std::to_string(out.pageCount) +
-                   " (at most " + std::to_string(kMaxPdfPages) + " images per conversation; choose others with a page range)";
+        out.note = "pages " + std::to_string(first) + "–" + std::to_string(last) + " of " + std::to_string(out.pageCount) + " (at most " +
+                   std::to_string(kMaxPdfPages) + " images per conversation; choose others with a page range)";
     }
     poppler::page_renderer renderer;
     renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
