@@ -139,6 +139,27 @@ def main():
         check(sent == size - have, f"bytes already there were not downloaded again (sent {sent}, missing {size - have})")
         check(res.get("resumed_bytes", 0) >= have, f"the pull reports {res.get('resumed_bytes')} bytes resumed")
 
+        # 2b. Ctrl+C: the pull stops within a few seconds with exit 130, the part kept for the next pull.
+        d2b = os.path.join(tmp, "d2b")
+        hub.control(reset=True, rate=30000)
+        p = subprocess.Popen([a.cli, "models", "pull", "tiny/glm4v", "--dir", d2b], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        part = os.path.join(d2b, ".sightline-download", big + ".part")
+        deadline = time.time() + 60
+        while time.time() < deadline and not (os.path.exists(part) and os.path.getsize(part) > 20000):
+            time.sleep(0.05)
+        t0 = time.time()
+        p.send_signal(signal.SIGINT)
+        try:
+            _, err = p.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            _, err = p.communicate()
+        check(p.returncode == 130 and "continue where it stopped" in err and time.time() - t0 < 10,
+              f"Ctrl+C stops the pull (exit {p.returncode} after {time.time() - t0:.1f} s: {err.strip()[-120:]})")
+        check(os.path.exists(part) and not os.path.exists(os.path.join(d2b, big)), "the part is kept, nothing under the final name")
+        hub.control(reset=True)
+
         # 3. A transfer cut short is retried from where it stopped; 429 and 500 are retried.
         d3 = os.path.join(tmp, "d3")
         hub.control(reset=True, cut={big: size // 3}, status={shards[0] if shards[0] != big else shards[-1]: [429, 2],
