@@ -7,6 +7,7 @@
 #include "cli_options.h"
 #include "local_backend.h"
 #include "remote_backend.h"
+#include "sightline/checkpoint.h"
 
 using namespace sightline;
 
@@ -72,6 +73,30 @@ int run(const cli::Args& a) {
     std::fprintf(stderr, "\n");
     report["settings"]["model"] = remote ? backend->modelInfo().name : lo.modelDir;
     report["settings"]["random_weights"] = lo.randomWeights ? lo.randomConfigPath : "";
+    if (!remote) {
+        // The fit estimate (sightline-cli models check, docs/models.md) for these settings, beside the
+        // measured peak: the benchmark is where the estimate meets a measurement on every machine.
+        try {
+            const CheckpointCheck c = lo.randomWeights ? checkConfigOnly(lo.randomConfigPath) : checkCheckpoint(lo.modelDir);
+            const SchedulerOptions so = bench::schedulerOptions(o);
+            FitQuery q;
+            q.device = lo.device;
+            q.dtype = lo.dtype;
+            q.int8Weights = lo.int8Weights;
+            q.maxImagePixels = o.noImage ? 1 : int64_t(o.imageWidth) * o.imageHeight;
+            q.context = so.slotTokens;
+            q.slots = so.maxBatch;
+            q.keptPrefixes = so.keptPrefixes;
+            const MemoryEstimate m = estimateMemory(c, q);
+            report["memory_estimate"] = {{"total_bytes", m.total},
+                                         {"runtime_bytes", m.runtime},
+                                         {"weights_bytes", m.weights},
+                                         {"kv_cache_bytes", m.kvCache},
+                                         {"load_peak_bytes", m.loadPeak}};
+        } catch (const std::exception& e) {
+            report["memory_estimate"] = {{"error", e.what()}};
+        }
+    }
     std::fputs(bench::formatReport(report).c_str(), stdout);
     if (auto out = a.value("--json")) {
         std::ofstream f(*out);

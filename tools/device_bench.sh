@@ -38,16 +38,6 @@ step bf16_batch1 "${bench[@]}" --warmup 2 -n 3 -r 2 --json "$OUT/bf16_batch1.jso
 step bf16_concurrency32 "${bench[@]}" --warmup 1 -n 1 -r 1 --concurrency 32 --json "$OUT/bf16_concurrency32.json"
 step int8_batch1 "${bench[@]}" --quantize int8 --warmup 2 -n 3 -r 2 --json "$OUT/int8_batch1.json"
 step int8_concurrency8 "${bench[@]}" --quantize int8 --warmup 1 -n 1 -r 1 --concurrency 8 --json "$OUT/int8_concurrency8.json"
-# The fit estimate (docs/models.md) for the same settings, to set beside the measured peaks.
-if [ -x "$BUILD/app/sightline-cli" ]; then
-    for q in bf16 int8; do
-        extra=()
-        [ "$q" = int8 ] && extra=(--quantize int8)
-        echo "== estimate_$q" | tee -a "$OUT/steps.log"
-        "$BUILD/app/sightline-cli" models check "$CONFIG" --device cuda --dtype bfloat16 --max-image-pixels 786432 "${extra[@]}" --json \
-            > "$OUT/estimate_$q.json" 2> "$OUT/estimate_$q.err" || echo "   exit $? (3: does not fit)" | tee -a "$OUT/steps.log"
-    done
-fi
 if [ -z "${SIGHTLINE_SKIP_HF:-}" ]; then
     step transformers python3 tools/bench_hf.py --model "$MODEL" --random-weights "$CONFIG" --image-size 1024x768 \
         --max-new-tokens 64 -n 2 --warmup 1 --device cuda --dtype bfloat16 --ours "$OUT/bf16_batch1.json" --json "$OUT/transformers.json"

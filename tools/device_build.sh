@@ -14,6 +14,6 @@ ARCH=${TORCH_CUDA_ARCH_LIST:-$(python3 -c 'import torch; c=torch.cuda.get_device
 if [ ! -f "$BUILD/build.ninja" ]; then
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSIGHTLINE_BUILD_UI=OFF -DSIGHTLINE_BUILD_TESTS=ON \
     -DCMAKE_PREFIX_PATH="$TORCH;$DEPS/usr" -DSIGHTLINE_EXTRA_INCLUDE="$DEPS/usr/include" -DTORCH_CUDA_ARCH_LIST="$ARCH" \
-    -DSIGHTLINE_PYTHON="$(command -v python3)" -DSIGHTLINE_FIXTURES_DIR="${SIGHTLINE_FIXTURES_DIR:-$PWD/.carry/shared/fixtures/glm4v-tiny}"
+    -DSIGHTLINE_PYTHON="$(command -v python3)" -DSIGHTLINE_ENGINE_ONLY=ON -DSIGHTLINE_FIXTURES_DIR="${SIGHTLINE_FIXTURES_DIR:-$PWD/.carry/shared/fixtures/glm4v-tiny}"
 fi
 cmake --build "$BUILD" -j "$(nproc)"

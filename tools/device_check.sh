@@ -16,7 +16,8 @@ mkdir -p "$OUT"
 T0=$SECONDS
 [ -d .carry/shared/fixtures ] || { echo "no .carry/: run tools/device_prepare.sh here and carry .carry" | tee "$OUT/summary.txt"; exit 2; }
 export SIGHTLINE_FIXTURES_DIR=$PWD/.carry/shared/fixtures/glm4v-tiny
-# Only the targets the check runs: the gpu tests' binaries, the benchmark and the CLI.
+# Only the targets the check runs: the gpu tests' binaries and the benchmark, in an engine-only build
+# (SIGHTLINE_ENGINE_ONLY: the machine has no SQLite, libcurl, OpenSSL or libjwt headers).
 (
   set -e
   DEPS=/tmp/sightline-deps
@@ -27,8 +28,8 @@ export SIGHTLINE_FIXTURES_DIR=$PWD/.carry/shared/fixtures/glm4v-tiny
   cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release -DSIGHTLINE_BUILD_UI=OFF -DSIGHTLINE_BUILD_TESTS=ON \
     -DCMAKE_PREFIX_PATH="$TORCH;$DEPS/usr" -DSIGHTLINE_EXTRA_INCLUDE="$DEPS/usr/include" -DTORCH_CUDA_ARCH_LIST="$ARCH" \
     -DCMAKE_CUDA_ARCHITECTURES="${ARCH/./}" -DSIGHTLINE_PYTHON="$(command -v python3)" \
-    -DSIGHTLINE_FIXTURES_DIR="$SIGHTLINE_FIXTURES_DIR" > "$OUT/configure.txt" 2>&1
-  cmake --build build-cuda -j "$(nproc)" --target fixture_parity_test scheduler_test sightline-bench sightline-cli > "$OUT/build.txt" 2>&1
+    -DSIGHTLINE_ENGINE_ONLY=ON -DSIGHTLINE_FIXTURES_DIR="$SIGHTLINE_FIXTURES_DIR" > "$OUT/configure.txt" 2>&1
+  cmake --build build-cuda -j "$(nproc)" --target fixture_parity_test scheduler_test sightline-bench > "$OUT/build.txt" 2>&1
 ) || { echo "BUILD FAILED after $((SECONDS - T0)) s"; tail -40 "$OUT/configure.txt" "$OUT/build.txt" 2>/dev/null; exit 1; }
 echo "build: $((SECONDS - T0)) s" | tee "$OUT/steps.log"
 export LD_LIBRARY_PATH=/tmp/sightline-deps/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}
