@@ -2,6 +2,7 @@
 
 #include "boxes_view.h"
 
+#include <QDesktopServices>
 #include <QHBoxLayout>
 #include <QIcon>
 #include <QLabel>
@@ -100,11 +101,24 @@ MessageWidget::MessageWidget(const ChatMessageUi& message, QWidget* parent) : QF
     m_answer = makeAutoHeightBrowser(this);
     m_answer->setObjectName(QStringLiteral("answer"));
     m_answer->setAccessibleName(tr("Message text"));
+    // Links open in the browser, except a box marker (box:N): hovering it highlights its box.
+    m_answer->setOpenLinks(false);
+    connect(m_answer, &QTextBrowser::anchorClicked, this, [](const QUrl& url) {
+        if (url.scheme() != QLatin1String("box")) QDesktopServices::openUrl(url);
+    });
+    connect(m_answer, &QTextBrowser::highlighted, this,
+            [this](const QUrl& url) { m_boxesPanel->highlight(url.scheme() == QLatin1String("box") ? url.path().toInt() : 0); });
     v->addWidget(m_answer);
     m_boxesPanel = new BoxesPanel(this);
     m_boxesPanel->setVisible(false);
     v->addWidget(m_boxesPanel);
     connect(m_boxesPanel, &BoxesPanel::openAnnotated, this, [this](const QString& path) { Q_EMIT imageRequested({path}, 0); });
+    // A box under the mouse (on the image or in the legend): its marker in the text turns bold.
+    connect(m_boxesPanel, &BoxesPanel::boxHovered, this, [this](int n) {
+        if (n == m_hoverBox) return;
+        m_hoverBox = n;
+        render();
+    });
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("error"));
     m_error->setWordWrap(true);
@@ -203,7 +217,20 @@ void MessageWidget::render() {
     QStringList boxNotes;
     QString marked;
     const QList<UiBox> boxes = user ? QList<UiBox>{} : groundingBoxes(answer, static_cast<int>(m_context.size()), &boxNotes, &marked);
-    if (!boxes.isEmpty()) answer = marked;
+    if (!boxes.isEmpty()) {
+        // Each ▣N marker links to its box (box:N); the hovered one is bold.
+        static const QRegularExpression marker(QStringLiteral("▣(\\d+)(–\\d+)?"));
+        QString linked;
+        qsizetype at = 0;
+        for (auto it = marker.globalMatch(marked); it.hasNext();) {
+            const auto m = it.next();
+            linked += marked.mid(at, m.capturedStart() - at);
+            const QString link = QStringLiteral("[%1](box:%2)").arg(m.captured(0), m.captured(1));
+            linked += m.captured(1).toInt() == m_hoverBox ? QStringLiteral("**") + link + QStringLiteral("**") : link;
+            at = m.capturedEnd();
+        }
+        answer = linked + marked.mid(at);
+    }
     m_boxesPanel->setBoxes(boxes, boxes.isEmpty() ? QStringList{} : boxNotes, m_context);
     m_boxesPanel->setVisible(!boxes.isEmpty());
     // GLM wraps final answers in box markers; they are structure, not text to show.

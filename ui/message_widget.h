@@ -57,6 +57,7 @@ private:
     bool m_actionsEnabled = true;
     BoxesPanel* m_boxesPanel = nullptr;
     QList<ImageRef> m_context;
+    int m_hoverBox = 0;  // the box under the mouse (its ▣N marker in the text is shown bold), 0: none
 };
 
 }  // namespace sightline::ui

@@ -26,6 +26,7 @@
 #include <QPdfWriter>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -33,6 +34,7 @@
 #include <QTemporaryDir>
 #include <QTextBrowser>
 #include <QToolButton>
+#include <QUrl>
 #include <QValueAxis>
 
 #include "about_dialog.h"
@@ -599,8 +601,17 @@ void WindowTest::groundingBoxesUnderAnAnswer() {
     QEvent enter(QEvent::HoverEnter);
     QApplication::sendEvent(legend2, &enter);
     QCOMPARE(panel->highlighted(), 2);
+    // …and its ▣2 marker in the text turns bold; the marker is a link whose hover highlights the box.
+    auto* text = w.findChild<QTextBrowser*>(QStringLiteral("answer"));
+    const QRegularExpression bold2(QStringLiteral("font-weight:[6-9]00;[^>]*>▣2<"));
+    QVERIFY2(text->toHtml().contains(bold2), qPrintable(text->toHtml()));
     QEvent leave(QEvent::HoverLeave);
     QApplication::sendEvent(legend2, &leave);
+    QCOMPARE(panel->highlighted(), 0);
+    QVERIFY(!text->toHtml().contains(bold2));
+    Q_EMIT text->highlighted(QUrl(QStringLiteral("box:1")));
+    QCOMPARE(panel->highlighted(), 1);
+    Q_EMIT text->highlighted(QUrl());
     QCOMPARE(panel->highlighted(), 0);
     // Boxes off: the image as it is.
     panel->setBoxesShown(false);
