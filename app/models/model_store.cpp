@@ -50,14 +50,16 @@ void removeTree(const fs::path& dir, std::error_code& ec) {
 
 std::string defaultModelsDir() {
     if (const char* d = std::getenv("SIGHTLINE_MODELS_DIR"); d && *d) return d;
-    std::string base;
+    // fs::path joins rather than std::string's operator+, which GCC 12 misreads here (-Wrestrict, a
+    // false positive that -Werror in the CUDA check turns into an error).
+    fs::path base;
     if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x)
         base = x;
     else if (const char* h = std::getenv("HOME"); h && *h)
-        base = std::string(h) + "/.local/share";
+        base = fs::path(h) / ".local" / "share";
     else
         base = ".";
-    return base + "/Sightline/Sightline/models";
+    return (base / "Sightline" / "Sightline" / "models").string();
 }
 
 std::string folderNameForRepo(const std::string& repo) {
