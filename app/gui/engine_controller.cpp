@@ -62,7 +62,9 @@ EngineController::EngineController(std::shared_ptr<InferenceBackend> backend, QO
         const RequestStats& s = r.stats;
         const ui::MessageStats st = toMessageStats(s);
         const quint64 id = m_otherRequests.fetch_add(1) + 1;
-        const QString name = QString::fromLatin1(requestSourceName(source));
+        // The API's caller (its JWT `sub`, or "api-key") beside the source: "api · alice".
+        const QString name = QString::fromLatin1(requestSourceName(source)) +
+                             (r.caller.empty() ? QString() : QStringLiteral(" · ") + QString::fromStdString(r.caller));
         QMetaObject::invokeMethod(
             this,
             [this, id, name, st, s] { Q_EMIT requestCompleted(id, name, st, s.imageTokens, s.preprocessMs, s.visionMs, s.prefillMs, 0); },

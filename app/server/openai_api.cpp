@@ -135,6 +135,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
     if (record.wantDetails) record.prompt = promptText(messages);
     const bool stream = c.stream;
     const bool includeUsage = c.includeUsage;
+    c.params.caller = record.caller;  // the monitor shows who asked
     const GenerationParams& params = c.params;
     const std::vector<std::string>& stops = c.stops;
 

@@ -187,6 +187,7 @@ void ApiService::multimodalInference(const HttpRequest& req, HttpResponder& out,
         chat = parseChatJson(messages.dump(), ".", decode, "local files are read only under the folders given to --allow-local-files");
         messages = ojson();
         if (record.wantDetails) record.prompt = prompt;  // the caller's words; not the policy we add
+        params.caller = record.caller;                   // the monitor shows who asked
         future = m_backend->submit(RequestSource::Api, chat, params, {}, &cancel);
     } catch (const Error& e) {
         if (!m_backend->loaded()) return sendError(out, 503, "no model is loaded", "model_not_loaded");

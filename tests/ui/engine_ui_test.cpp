@@ -199,6 +199,8 @@ void EngineUiTest::localApiSharesTheScheduler() {
     s.device = "cpu";
     Harness h(std::make_unique<app::LocalBackend>(), s);
     QVERIFY(h.waitLoaded());
+    ui::MonitorWidget monitor;  // the monitor names who asked
+    app::wireMonitor(&monitor, h.controller.get());
     QTemporaryDir keyDir;
     const QString keyFile = keyDir.filePath(QStringLiteral("conf/api.key"));
     app::ApiHost api(h.controller->backend(), nullptr, keyFile, keyDir.filePath(QStringLiteral("requests.jsonl")));
@@ -229,6 +231,13 @@ void EngineUiTest::localApiSharesTheScheduler() {
     QCOMPARE(int(ids.size()), int(ref.size()));
     for (size_t i = 0; i < ref.size(); ++i) QCOMPARE(ids[int(i)].toInt(), ref[i]);
     QCOMPARE(h.controller->backend()->counters()->admitted[static_cast<size_t>(RequestSource::Api)], 1);
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            for (const auto& r : monitor.requests()->records())
+                if (r.source == QStringLiteral("api · api-key")) return true;
+            return false;
+        },
+        5000));
     // The request log (on in the settings) has the request, the refused one too.
     QFile log(api.requestLogPath());
     QVERIFY(log.open(QIODevice::ReadOnly));

@@ -86,6 +86,8 @@ struct GenerationParams {
     // Which of transformers' image-processor backends to reproduce (image.h); the default is what
     // transformers 5's AutoProcessor picks.
     ImageResize imageResize = kDefaultImageResize;
+    // Who asked (the API's JWT `sub`, "api-key", …), for the monitor; returned in GenerateResult::caller.
+    std::string caller;
     int topLogprobs = 0;        // per generated token, the top-N alternatives with logprobs
     bool useImageCache = true;  // reuse embeddings of an image seen before (benchmarks turn it off)
     // The tools the model may call this request (a JSON list, OpenAI's "tools"); empty: none. Rendered
@@ -138,6 +140,7 @@ struct GenerateResult {
     FinishReason finishReason = FinishReason::Stop;
     RequestStats stats;
     std::vector<TokenEvent> tokens;  // per generated token: id, logprob, top alternatives
+    std::string caller;              // GenerationParams::caller of the request
 };
 
 using TokenCallback = std::function<void(const TokenEvent&)>;

@@ -22,6 +22,7 @@ PreparedRequest prepareRequest(const Model& model, const std::vector<ChatMessage
 void Request::prepare(const Model& model, const std::vector<ChatMessage>& messages, const GenerationParams& params, TokenCallback onToken,
                       const std::atomic<bool>* cancel, Sequence::Clock::time_point start) {
     prompt = prepareRequest(model, messages, params);
+    caller = params.caller;
     // A client's callback must not take the batch down with it: the Sequence catches what it
     // throws and the request fails with that message.
     seq =

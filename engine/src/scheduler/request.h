@@ -42,6 +42,7 @@ struct Request {
     bool useImageCache = true;
     bool usePrefixCache = true;
     bool ownLane = false;  // needs more KV positions than a batch slot has (set by the scheduler)
+    std::string caller;    // GenerationParams::caller, handed back in the result
 
     // KV position state, written by the Lane that holds the request.
     int64_t length = 0;                          // positions filled in its slot

@@ -166,6 +166,7 @@ void Scheduler::Impl::complete(std::unique_ptr<Request> request) {
     GenerateResult result;
     try {
         result = request->seq->finish(runtime::peakMemoryBytes(core->device));
+        result.caller = request->caller;
         if (const std::exception_ptr error = request->seq->error()) std::rethrow_exception(error);  // onToken threw
     } catch (...) {
         fail(std::move(request), std::current_exception());
