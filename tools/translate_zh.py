@@ -225,6 +225,11 @@ ZH.update({'Boxes': '框', 'Show the boxes the answer gives on its images': '在
 ZH.update({'%1: PDFs cannot be attached in this build': '%1：此版本无法添加 PDF',
            'Images and PDFs (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;All files (*)': '图片和 PDF (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;所有文件 (*)'})
 
+ZH.update({"This question alone has %1 tokens, more than the model's context of %2: shorten it or attach fewer or smaller images (Settings → Max image pixels)":
+               '仅这个问题就有 %1 个词元，超过了模型的上下文 %2：请缩短问题，或添加更少、更小的图片（设置 → 最大图片像素）',
+           "The conversation is longer than the model's context: its %1 oldest messages were left out of this question (they stay in the chat).":
+               '对话长度超过了模型的上下文：本次提问未包含最早的 %1 条消息（它们仍保留在对话中）。'})
+
 
 def main(path):
     tree = ET.parse(path)

@@ -41,7 +41,7 @@
         <translation>无法使用远程服务器（%1）：改由本地引擎回答。</translation>
     </message>
     <message>
-        <location line="+57" />
+        <location line="+58" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
@@ -242,7 +242,7 @@ GPU：%8</translation>
 <context>
     <name>sightline::app::EngineController</name>
     <message>
-        <location filename="../app/gui/engine_controller.cpp" line="+142" />
+        <location filename="../app/gui/engine_controller.cpp" line="+145" />
         <source>CPU run: process peak memory shown; no GPU utilisation</source>
         <translation>CPU 运行：显示进程峰值内存；无 GPU 利用率</translation>
     </message>
@@ -265,7 +265,17 @@ GPU：%8</translation>
 <context>
     <name>sightline::app::EngineWorker</name>
     <message>
-        <location filename="../app/gui/engine_worker.cpp" line="+201" />
+        <location filename="../app/gui/engine_worker.cpp" line="+160" />
+        <source>This question alone has %1 tokens, more than the model's context of %2: shorten it or attach fewer or smaller images (Settings → Max image pixels)</source>
+        <translation>仅这个问题就有 %1 个词元，超过了模型的上下文 %2：请缩短问题，或添加更少、更小的图片（设置 → 最大图片像素）</translation>
+    </message>
+    <message>
+        <location line="+12" />
+        <source>The conversation is longer than the model's context: its %1 oldest messages were left out of this question (they stay in the chat).</source>
+        <translation>对话长度超过了模型的上下文：本次提问未包含最早的 %1 条消息（它们仍保留在对话中）。</translation>
+    </message>
+    <message>
+        <location line="+61" />
         <source>Load a model first.</source>
         <translation>请先加载模型。</translation>
     </message>
@@ -707,7 +717,7 @@ GPU：%8</translation>
         <translation>点击查看大图</translation>
     </message>
     <message>
-        <location line="+97" />
+        <location line="+100" />
         <source>The image cannot be read</source>
         <translation>无法读取图片</translation>
     </message>
@@ -906,7 +916,7 @@ GPU：%8</translation>
         <translation>%1：此版本无法添加 PDF</translation>
     </message>
     <message>
-        <location line="+83" />
+        <location line="+84" />
         <source>%1 is not a local file</source>
         <translation>%1 不是本地文件</translation>
     </message>
@@ -921,12 +931,12 @@ GPU：%8</translation>
         <translation>无法将粘贴的图片保存到 %1</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+11" />
         <source>Attach images</source>
         <translation>添加图片</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+0" />
         <source>Images and PDFs (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;All files (*)</source>
         <translation>图片和 PDF (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;所有文件 (*)</translation>
     </message>
@@ -1343,7 +1353,7 @@ Qt：%2</translation>
 <context>
     <name>sightline::ui::MessageWidget</name>
     <message>
-        <location filename="../ui/message_widget.cpp" line="+75" />
+        <location filename="../ui/message_widget.cpp" line="+76" />
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
@@ -1384,12 +1394,12 @@ Qt：%2</translation>
     </message>
     <message>
         <location line="+1" />
-        <location line="+156" />
+        <location line="+182" />
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location line="-156" />
+        <location line="-182" />
         <source>Regenerate this answer</source>
         <translation>重新生成此回答</translation>
     </message>
@@ -1404,7 +1414,7 @@ Qt：%2</translation>
         <translation>消息内容</translation>
     </message>
     <message>
-        <location line="+59" />
+        <location line="+72" />
         <source>You</source>
         <translation>你</translation>
     </message>
@@ -1444,7 +1454,7 @@ Qt：%2</translation>
         <translation>推理过程（未完成）</translation>
     </message>
     <message>
-        <location line="+24" />
+        <location line="+37" />
         <source>Stopped. </source>
         <translation>已停止。</translation>
     </message>

@@ -65,6 +65,7 @@ void wireWindow(ui::MainWindow* w, EngineController* c) {
     QObject::connect(c, &EngineController::chunk, w, &ui::MainWindow::onChunk);
     QObject::connect(c, &EngineController::finished, w, &ui::MainWindow::onFinished);
     QObject::connect(c, &EngineController::failed, w, &ui::MainWindow::onFailed);
+    QObject::connect(c, &EngineController::notice, w, [w](quint64, const QString& text) { w->showInfo(text); });
     QObject::connect(c, &EngineController::memory, w, &ui::MainWindow::onMemory);
     // The inspector runs on the composer's pool thread: it holds the backend (shared, mutex-guarded)
     // and a copy of the image budget kept current from the GUI thread, never the window or the

@@ -51,6 +51,7 @@ EngineController::EngineController(std::shared_ptr<InferenceBackend> backend, QO
         },
         Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::requestCompleted, this, &EngineController::requestCompleted, Qt::QueuedConnection);
+    connect(m_worker, &EngineWorker::notice, this, &EngineController::notice, Qt::QueuedConnection);
     connect(this, &EngineController::benchmarkOnWorker, m_worker, &EngineWorker::runBenchmark, Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::benchmarkProgress, this, &EngineController::benchmarkProgress, Qt::QueuedConnection);
     connect(m_worker, &EngineWorker::benchmarkFinished, this, &EngineController::benchmarkFinished, Qt::QueuedConnection);

@@ -50,6 +50,7 @@ Q_SIGNALS:
     void chunk(quint64 requestId, const QString& text);
     void finished(quint64 requestId, const sightline::ui::MessageStats& stats, const QString& finishReason);
     void failed(quint64 requestId, const QString& message, bool outOfMemory);
+    void notice(quint64 requestId, const QString& text);  // e.g. older turns left out to fit the context
     void memory(qint64 usedBytes, qint64 totalBytes, const QString& device);
     void memorySample(qint64 allocatedBytes, qint64 reservedBytes, qint64 deviceUsedBytes, qint64 deviceTotalBytes, int gpuUtilPercent,
                       const QString& note);

@@ -127,19 +127,52 @@ void EngineWorker::generate(const ui::GenerationRequest& req, std::shared_ptr<st
     a->cancel = std::move(cancel);
     a->pending = std::make_shared<PendingText>();
     try {
-        const auto messages = toEngineMessages(req.messages);
+        auto messages = toEngineMessages(req.messages);
         const auto params = toEngineParams(req.settings, req.seed);
         validateGenerationParams(params);  // settings from an old or edited settings file are checked too
         a->kind = m_backend->modelInfo().deviceKind;
         a->before = queryDeviceMemory(a->kind);
-        // Tokens arrive on the scheduler's thread: only the buffer is touched there.
-        a->future = m_backend->submit(
-            RequestSource::Chat, messages, params,
-            [pending = a->pending](const TokenEvent& ev) {
-                std::lock_guard lock(pending->mutex);
-                pending->text += QString::fromStdString(ev.textDelta);
-            },
-            a->cancel.get());
+        // A conversation longer than the model's context: its oldest turns are left out (after any
+        // system prompt), a turn at a time, until the prompt fits; the user is told. The question
+        // itself is never cut: alone too long, it fails with the numbers.
+        int dropped = 0;
+        for (;;) {
+            try {
+                // Tokens arrive on the scheduler's thread: only the buffer is touched there.
+                a->future = m_backend->submit(
+                    RequestSource::Chat, messages, params,
+                    [pending = a->pending](const TokenEvent& ev) {
+                        std::lock_guard lock(pending->mutex);
+                        pending->text += QString::fromStdString(ev.textDelta);
+                    },
+                    a->cancel.get());
+                // A prompt the engine refused while preparing it comes back as a future that is already
+                // ready: its exception is thrown here (a value, the scheduler stopping, is passed on as it is).
+                if (a->future.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+                    std::promise<GenerateResult> ready;
+                    ready.set_value(a->future.get());
+                    a->future = ready.get_future();
+                }
+                break;
+            } catch (const ContextOverflowError& e) {
+                const size_t first = !messages.empty() && messages.front().role == Role::System ? 1 : 0;
+                if (messages.size() <= first + 1)
+                    throw Error(ErrorKind::BadInput,
+                                tr("This question alone has %1 tokens, more than the model's context of %2: shorten it or "
+                                   "attach fewer or smaller images (Settings → Max image pixels)")
+                                    .arg(e.promptTokens())
+                                    .arg(e.context())
+                                    .toStdString());
+                do {  // one turn: the oldest message and whatever follows it up to the next user message
+                    messages.erase(messages.begin() + static_cast<std::ptrdiff_t>(first));
+                    ++dropped;
+                } while (messages.size() > first + 1 && messages[first].role != Role::User);
+            }
+        }
+        if (dropped > 0)
+            Q_EMIT notice(id, tr("The conversation is longer than the model's context: its %1 oldest messages were left out of this "
+                                 "question (they stay in the chat).")
+                                  .arg(dropped));
     } catch (const Error& e) {
         Q_EMIT failed(id, QString::fromStdString(repairUtf8(e.what())), e.kind() == ErrorKind::OutOfMemory);
         return;

@@ -38,6 +38,8 @@ Q_SIGNALS:
     void chunk(quint64 requestId, const QString& text);
     void finished(quint64 requestId, const sightline::ui::MessageStats& stats, const QString& finishReason);
     void failed(quint64 requestId, const QString& message, bool outOfMemory);
+    // Something the user should know about a request that still runs (older turns left out to fit).
+    void notice(quint64 requestId, const QString& text);
     void requestCompleted(quint64 requestId, const QString& source, const sightline::ui::MessageStats& stats, qint64 imageTokens,
                           double preprocessMs, double visionMs, double prefillMs, qint64 memoryDeltaBytes);
 

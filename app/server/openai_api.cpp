@@ -27,12 +27,20 @@ std::string dumpJson(const json& j) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-json errorBody(const std::string& message, const std::string& type) {
-    return {{"error", {{"message", message}, {"type", type}}}};
+json errorBody(const std::string& message, const std::string& type, const std::string& code = {}) {
+    json e = {{"message", message}, {"type", type}};
+    if (!code.empty()) e["code"] = code;
+    return {{"error", e}};
 }
 
-void sendError(HttpResponder& out, int status, const std::string& message, const std::string& type = "invalid_request_error") {
-    out.send(status, "application/json", dumpJson(errorBody(message, type)));
+void sendError(HttpResponder& out, int status, const std::string& message, const std::string& type = "invalid_request_error",
+               const std::string& code = {}) {
+    out.send(status, "application/json", dumpJson(errorBody(message, type, code)));
+}
+
+// OpenAI's code for a request the model cannot take, where there is one.
+std::string codeFor(const Error& e) {
+    return dynamic_cast<const ContextOverflowError*>(&e) ? "context_length_exceeded" : "";
 }
 
 int statusFor(const Error& e) {
@@ -126,7 +134,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
                                         : "local files are read only under the folders given to --allow-local-files";
         messages = parseChatJson(r["messages"].dump(), ".", decode, refusal);
     } catch (const Error& e) {
-        return sendError(out, statusFor(e), e.what(), typeFor(e));
+        return sendError(out, statusFor(e), e.what(), typeFor(e), codeFor(e));
     } catch (const json::exception& e) {
         return sendError(out, 400, std::string("invalid request field: ") + e.what());
     }
@@ -159,7 +167,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
             cancel.get());
     } catch (const Error& e) {
         if (!m_backend->loaded()) return sendError(out, 503, "no model is loaded", "model_not_loaded");  // unloaded since the check
-        return sendError(out, statusFor(e), e.what(), typeFor(e));
+        return sendError(out, statusFor(e), e.what(), typeFor(e), codeFor(e));
     }
 
     auto chunk = [&](const json& delta, const json& finish) {
@@ -232,7 +240,7 @@ void ApiService::chatCompletions(const HttpRequest& req, HttpResponder& out, Req
         const bool oom = dynamic_cast<const std::bad_alloc*>(&e) || (err && err->kind() == ErrorKind::OutOfMemory);
         const int status = oom ? 503 : err ? statusFor(*err) : 500;
         const std::string type = oom ? "server_error" : err ? typeFor(*err) : "server_error";
-        if (!stream) return sendError(out, status, e.what(), type);
+        if (!stream) return sendError(out, status, e.what(), type, err ? codeFor(*err) : std::string());
         if (streamOk) out.write("data: " + dumpJson(errorBody(e.what(), type)) + "\n\ndata: [DONE]\n\n");
         return;
     }

@@ -149,6 +149,11 @@ def main():
             check(st == status and fragment in msg, f"{what}: {st} {msg[:120]}")
         expect(400, post(base, None, raw=b"{not json"), "not valid JSON", "malformed JSON")
         expect(400, post(base, {"messages": []}), "messages", "empty messages")
+        # A prompt longer than the model's context (8192): 400 with OpenAI's code context_length_exceeded.
+        st, body = post(base, {"messages": [{"role": "user", "content": "apple " * 9000}], "max_tokens": 4})
+        err = json.loads(body).get("error", {}) if st == 400 else {}
+        check(st == 400 and err.get("code") == "context_length_exceeded" and "8192" in err.get("message", ""),
+              f"over the context: 400 context_length_exceeded ({st} {body[:160]})")
         expect(400, post(base, {"messages": [{"role": "user", "content": "hi"}], "n": 2}), "n must be 1", "n > 1")
         expect(400, post(base, {"messages": [{"role": "user", "content": "hi"}], "temperature": "hot"}), "temperature", "wrong type")
         img = os.path.join(fixtures, "cases", cases[1]["images"][0])

@@ -64,10 +64,48 @@ private Q_SLOTS:
     void reloadingTheModelStopsTheQueueCleanly();
     void badModelFolderNamesTheFile();
     void monitorRecordsRequestsAndMemory();
+    void aConversationLongerThanTheContextDropsItsOldestTurns();
     void reviewKeysDecideAndPersist();
     void settingsBreakingASamplingRuleFailTheRequest();
     void chatRequestsDoNotWaitForEachOther();
 };
+
+// A conversation that outgrows the model's context (the fixture's: 8192 tokens) keeps working: its
+// oldest turns are left out of the prompt (they stay in the chat) and the window says so; a question
+// that alone is too long fails with the numbers. Without the fix every later question failed.
+void EngineUiTest::aConversationLongerThanTheContextDropsItsOldestTurns() {
+    ui::GenerationSettings s;
+    s.modelDir = kFixtures + "/model";
+    s.device = "cpu";
+    s.maxNewTokens = 4;
+    Harness h(std::make_unique<app::LocalBackend>(), s);
+    QVERIFY(h.waitLoaded());
+    const auto tok = Tokenizer::fromFile((kFixtures + "/model/tokenizer.json").toStdString());
+    auto longText = [&](int tokens, const QString& word) {
+        QString t;
+        while (static_cast<int>(tok->encode(t.toStdString()).size()) < tokens) t += word + QStringLiteral(" ");
+        return t;
+    };
+    const QString chunk = longText(5000, QStringLiteral("apple"));
+    for (int turn = 0; turn < 2; ++turn) {
+        h.window->composer()->setText(chunk);
+        h.window->send();
+        QVERIFY(h.waitIdle(120000));
+        const int n = h.window->chatView()->count();
+        QVERIFY(n >= 2);
+        const auto& answer = h.window->chatView()->messageAt(n - 1)->message();
+        QVERIFY2(answer.state != ui::MessageState::Failed, qPrintable(answer.error));
+    }
+    QVERIFY2(h.window->notice()->text().contains(QStringLiteral("left out")), qPrintable(h.window->notice()->text()));
+    QCOMPARE(h.window->chatView()->count(), 4);  // nothing was removed from the chat itself
+    // A question longer than the context alone: a clear failure.
+    h.window->composer()->setText(longText(8300, QStringLiteral("pear")));
+    h.window->send();
+    QVERIFY(h.waitIdle(120000));
+    const auto& last = h.window->chatView()->messageAt(h.window->chatView()->count() - 1)->message();
+    QCOMPARE(last.state, ui::MessageState::Failed);
+    QVERIFY2(last.error.contains(QStringLiteral("alone")) && last.error.contains(QStringLiteral("8192")), qPrintable(last.error));
+}
 
 void EngineUiTest::settingsTravelInTheRequest() {
     auto fake = std::make_unique<FakeBackend>(QStringList{"ok"}, 1);

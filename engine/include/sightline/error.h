@@ -4,6 +4,7 @@
 // U+FFFD), so every front end can show or serialise what() as it is.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -25,6 +26,24 @@ public:
 
 private:
     ErrorKind m_kind;
+};
+
+// A prompt longer than the model's context (max_position_embeddings): bad input, with the numbers, so
+// a front end can shorten the conversation (the window drops its oldest turns) or say how far over it is
+// (the API: 400, code "context_length_exceeded", as OpenAI answers).
+class ContextOverflowError : public Error {
+public:
+    ContextOverflowError(int64_t promptTokens, int64_t context)
+        : Error(ErrorKind::BadInput,
+                "the prompt has " + std::to_string(promptTokens) + " tokens, the model's context is " + std::to_string(context)),
+          m_promptTokens(promptTokens),
+          m_context(context) {}
+    int64_t promptTokens() const noexcept { return m_promptTokens; }
+    int64_t context() const noexcept { return m_context; }
+
+private:
+    int64_t m_promptTokens;
+    int64_t m_context;
 };
 
 [[noreturn]] inline void throwBadInput(const std::string& message) {

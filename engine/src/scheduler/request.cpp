@@ -10,9 +10,7 @@ PreparedRequest prepareRequest(const Model& model, const std::vector<ChatMessage
     PreparedRequest r;
     r.ids = model.promptIds(messages, params, &r.images);
     const auto n = static_cast<int64_t>(r.ids.size());
-    if (n >= c.text.maxPositionEmbeddings)
-        throwBadInput("the prompt has " + std::to_string(n) + " tokens, the model's context is " +
-                      std::to_string(c.text.maxPositionEmbeddings));
+    if (n >= c.text.maxPositionEmbeddings) throw ContextOverflowError(n, c.text.maxPositionEmbeddings);
     r.maxNew = std::max<int64_t>(0, std::min(params.maxNewTokens, c.text.maxPositionEmbeddings - n));
     for (const auto& im : r.images) r.grids.push_back({im.gridT, im.gridH, im.gridW});
     r.rope = glm4vRopeIndex(r.ids, r.grids, c);
