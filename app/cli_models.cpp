@@ -22,34 +22,9 @@ using nlohmann::json;
 
 namespace {
 
-std::string bytesText(double b) {
-    const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-    int u = 0;
-    while (b >= 1000 && u < 4) {
-        b /= 1000;
-        ++u;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
-    return buf;
-}
-
 std::string gibText(int64_t b) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f GiB", double(b) / double(int64_t(1) << 30));
-    return buf;
-}
-
-std::string durationText(double s) {
-    if (s < 0) return "--";
-    const long t = std::lround(s);
-    char buf[32];
-    if (t >= 3600)
-        std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-    else if (t >= 60)
-        std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-    else
-        std::snprintf(buf, sizeof buf, "%lds", t);
     return buf;
 }
 
@@ -68,8 +43,8 @@ public:
         std::string bar(size_t(filled), '#');
         bar += std::string(size_t(width - filled), '.');
         std::snprintf(line, sizeof line, "[%s] %5.1f%%  %s / %s  %s/s  ETA %s  (%d active)", bar.c_str(), frac * 100,
-                      bytesText(double(p.doneBytes)).c_str(), bytesText(double(p.totalBytes)).c_str(), bytesText(p.bytesPerSecond).c_str(),
-                      durationText(p.etaSeconds).c_str(), active);
+                      app::humanBytes(double(p.doneBytes)).c_str(), app::humanBytes(double(p.totalBytes)).c_str(),
+                      app::humanBytes(p.bytesPerSecond).c_str(), app::humanDuration(p.etaSeconds).c_str(), active);
         if (!p.note.empty()) {
             if (m_tty) std::fprintf(stderr, "\r\033[K");
             std::fprintf(stderr, "  %s\n", p.note.c_str());
@@ -155,8 +130,8 @@ int pull(const Args& a, const std::atomic<bool>& cancel) {
         std::cout << out.dump(2) << std::endl;
     else
         std::fprintf(stderr, "pulled %zu files (%s downloaded, %s already here) in %s; %s parameters, %s\n", r.files.size(),
-                     bytesText(double(r.downloadedBytes)).c_str(), bytesText(double(r.resumedBytes)).c_str(),
-                     durationText(r.seconds).c_str(), std::to_string(c.parameters).c_str(), c.storageDtype.c_str());
+                     app::humanBytes(double(r.downloadedBytes)).c_str(), app::humanBytes(double(r.resumedBytes)).c_str(),
+                     app::humanDuration(r.seconds).c_str(), std::to_string(c.parameters).c_str(), c.storageDtype.c_str());
     if (!c.problems.empty()) {
         for (const auto& p : c.problems) std::fprintf(stderr, "  problem: %s\n", p.c_str());
         throwBadInput(o.dir + ": the pulled checkpoint does not match its config.json");
@@ -202,7 +177,7 @@ int list(const Args& a) {
                 detail = std::string("unusable: ") + e.what();
             }
         }
-        std::printf("  %-36s %10s  %-12s %s%s%s\n", m.name.c_str(), bytesText(double(m.bytes)).c_str(), state.c_str(), from.c_str(),
+        std::printf("  %-36s %10s  %-12s %s%s%s\n", m.name.c_str(), app::humanBytes(double(m.bytes)).c_str(), state.c_str(), from.c_str(),
                     detail.empty() ? "" : "; ", detail.c_str());
     }
     return 0;
@@ -250,7 +225,7 @@ int check(const Args& a) {
     } else {
         std::printf("%s: %s, %.3fB parameters in %lld tensors (%s), %s on disk\n", dir.c_str(), c.config.architecture.c_str(),
                     double(c.parameters) / 1e9, static_cast<long long>(c.tensors), c.storageDtype.c_str(),
-                    bytesText(double(c.fileBytes)).c_str());
+                    app::humanBytes(double(c.fileBytes)).c_str());
         if (configOnly)
             std::printf("tensors: not checked (a config.json alone: the estimate is for the model it describes)\n");
         else if (c.problems.empty())

@@ -216,20 +216,24 @@ bool Composer::addImageFile(const QString& path) {
     return true;
 }
 
+void Composer::append(const AttachResult& r) {
+    if (!r.error.isEmpty()) {
+        Q_EMIT problem(r.error);
+        return;
+    }
+    ImageRef ref;
+    ref.path = r.path;
+    ref.sha256 = r.sha256;
+    ref.thumbnail = r.thumbnail;
+    ref.preflight = r.preflight;
+    m_images.append(ref);
+}
+
 void Composer::apply(const AttachResult& r) {
     const auto it = std::find_if(m_pending.begin(), m_pending.end(), [&](const Pending& p) { return p.ticket == r.ticket; });
     if (it == m_pending.end()) return;  // removed or cleared meanwhile: a stale result
     m_pending.erase(it);
-    if (!r.error.isEmpty()) {
-        Q_EMIT problem(r.error);
-    } else {
-        ImageRef ref;
-        ref.path = r.path;
-        ref.sha256 = r.sha256;
-        ref.thumbnail = r.thumbnail;
-        ref.preflight = r.preflight;
-        m_images.append(ref);
-    }
+    append(r);
     rebuildThumbnails();
     settleIfIdle();
 }
@@ -239,18 +243,7 @@ void Composer::applyDocument(quint64 ticket, const QList<AttachResult>& pages, c
     if (it == m_pending.end()) return;  // removed or cleared meanwhile
     m_pending.erase(it);
     if (!error.isEmpty()) Q_EMIT problem(error);
-    for (const AttachResult& r : pages) {
-        if (!r.error.isEmpty()) {
-            Q_EMIT problem(r.error);
-            continue;
-        }
-        ImageRef ref;
-        ref.path = r.path;
-        ref.sha256 = r.sha256;
-        ref.thumbnail = r.thumbnail;
-        ref.preflight = r.preflight;
-        m_images.append(ref);
-    }
+    for (const AttachResult& r : pages) append(r);
     if (error.isEmpty() && !note.isEmpty()) Q_EMIT problem(note);
     rebuildThumbnails();
     settleIfIdle();

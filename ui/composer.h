@@ -67,6 +67,7 @@ private:
         QString path;
     };
     void apply(const AttachResult& result);
+    void append(const AttachResult& result);  // a read image into images(), or its error to problem()
     void applyDocument(quint64 ticket, const QList<AttachResult>& pages, const QString& note, const QString& error);
     void settleIfIdle();  // emits attachmentsSettled (and a waiting send) once nothing is pending
     void rebuildThumbnails();

@@ -34,13 +34,7 @@ namespace sightline::app {
 namespace {
 
 QString bytesText(double b) {
-    const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-    int u = 0;
-    while (b >= 1000 && u < 4) {
-        b /= 1000;
-        ++u;
-    }
-    return u == 0 ? QStringLiteral("%1 B").arg(b, 0, 'f', 0) : QStringLiteral("%1 %2").arg(b, 0, 'f', 1).arg(QLatin1String(units[u]));
+    return QString::fromStdString(humanBytes(b));
 }
 
 QString durationText(double s) {

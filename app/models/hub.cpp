@@ -52,18 +52,6 @@ std::string trim(std::string s) {
     return s;
 }
 
-std::string humanBytes(double b) {
-    const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-    int u = 0;
-    while (b >= 1000 && u < 4) {
-        b /= 1000;
-        ++u;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
-    return buf;
-}
-
 std::string escape(const std::string& s) {
     std::string out;
     for (unsigned char c : s) {
@@ -344,15 +332,6 @@ std::string fileUrl(const HubSource& s, const std::string& repo, const std::stri
     return s.endpoint + "/" + repo + "/resolve/" + escape(rev) + "/" + escape(path);
 }
 
-std::string isoNow() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 int64_t freeBytes(const std::string& dir) {
     struct statvfs v {};
     if (statvfs(dir.c_str(), &v) != 0) return -1;
@@ -629,6 +608,40 @@ private:
 
 }  // namespace
 
+std::string humanBytes(double b) {
+    const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+    int u = 0;
+    while (b >= 1000 && u < 4) {
+        b /= 1000;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+    return buf;
+}
+
+std::string humanDuration(double s) {
+    if (s < 0) return "--";
+    const long t = std::lround(s);
+    char buf[32];
+    if (t >= 3600)
+        std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+    else if (t >= 60)
+        std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%lds", t);
+    return buf;
+}
+
+std::string isoUtcNow() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
 HubSource::Kind parseHubKind(const std::string& name) {
     const std::string n = lower(name);
     if (n == "huggingface" || n == "hf") return HubSource::Kind::HuggingFace;
@@ -853,7 +866,7 @@ PullResult pullModel(const PullOptions& o) {
     origin.endpoint = o.source.endpoint;
     origin.repo = o.repo;
     origin.revision = rev;
-    origin.when = isoNow();
+    origin.when = isoUtcNow();
     origin.verified = std::all_of(files.begin(), files.end(), [](const RemoteFile& f) { return !f.sha256.empty() || !f.gitSha1.empty(); });
     origin.files = files;
     writeModelOrigin(o.dir, origin);

@@ -118,6 +118,11 @@ void writeModelOrigin(const std::string& dir, const ModelOrigin& origin);
 // false when DIR has no record (or an unreadable one).
 bool readModelOrigin(const std::string& dir, ModelOrigin* origin);
 inline constexpr const char* kModelOriginFile = ".sightline-model.json";
+// Shared by the pull, the models folder, the CLI and the dialog: "1.1 MB" (powers of 1000), "1m05s",
+// and the current UTC time as ISO 8601.
+std::string humanBytes(double bytes);
+std::string humanDuration(double seconds);  // "--" for a negative (unknown) value
+std::string isoUtcNow();
 inline constexpr const char* kDownloadFolder = ".sightline-download";
 
 }  // namespace sightline::app

@@ -24,15 +24,6 @@ bool plainName(const std::string& n) {
     return !n.empty() && n.size() <= 200 && n[0] != '.' && n.find('/') == std::string::npos && n.find('\\') == std::string::npos;
 }
 
-std::string isoNow() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 int removeEntry(const char* path, const struct stat*, int flag, struct FTW*) {
     return (flag == FTW_DP ? ::rmdir(path) : ::unlink(path)) == 0 ? 0 : errno;
 }
@@ -117,7 +108,7 @@ void importModel(const std::string& src, const std::string& root, const std::str
     ModelOrigin origin;
     origin.source = "import";
     origin.repo = fs::absolute(src, ec).string();
-    origin.when = isoNow();
+    origin.when = isoUtcNow();
     origin.verified = false;
     int64_t done = 0;
     try {

@@ -16,15 +16,9 @@ import tempfile
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
 from server_process import terminate  # noqa: E402
 
-FAILS = []
-
-
-def check(cond, what):
-    print(("PASS " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILS.append(what)
 
 
 def boxes_in(text):
@@ -103,8 +97,7 @@ def main():
               f"API stream: the last delta carries the boxes ({streamed})")
     finally:
         terminate(srv, 20)
-    print(f"{len(FAILS)} failed" if FAILS else "all passed")
-    return 1 if FAILS else 0
+    return finish()
 
 
 if __name__ == "__main__":

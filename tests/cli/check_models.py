@@ -24,14 +24,10 @@ import tempfile
 import time
 import urllib.request
 
-FAILS = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import FAILS, check, finish  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def check(cond, what):
-    print(("PASS " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILS.append(what)
 
 
 class Hub:
@@ -299,8 +295,7 @@ def main():
         hub.close()
     if not FAILS:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{len(FAILS)} failed" if FAILS else "all passed")
-    return 1 if FAILS else 0
+    return finish()
 
 
 if __name__ == "__main__":

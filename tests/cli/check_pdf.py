@@ -13,17 +13,10 @@ import tempfile
 
 from PIL import Image
 
-FAILS = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import FAILS, check, finish, run  # noqa: E402
 
 
-def check(cond, what):
-    print(("PASS " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILS.append(what)
-
-
-def run(cli, *args):
-    return subprocess.run([cli, *args], capture_output=True, text=True, errors="replace", timeout=300)
 
 
 def make_pdf(path, colours, size_px=(612, 792), resolution=72.0):
@@ -101,8 +94,7 @@ def main():
     check(r.returncode == 2 and "--pdf" in r.stderr, "--pages without --pdf is refused")
     if not FAILS:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{len(FAILS)} failed" if FAILS else "all passed")
-    return 1 if FAILS else 0
+    return finish()
 
 
 if __name__ == "__main__":

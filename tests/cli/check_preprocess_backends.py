@@ -22,17 +22,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-FAILS = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import FAILS, check, finish, run  # noqa: E402
 
 
-def check(cond, what):
-    print(("PASS " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILS.append(what)
-
-
-def run(cli, *args):
-    return subprocess.run([cli, *args], capture_output=True, text=True, errors="replace", timeout=300)
 
 
 def ours(cli, model, path, backend, tmp):
@@ -181,8 +174,7 @@ def main():
 
     if not FAILS:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{len(FAILS)} failed" if FAILS else "all passed")
-    return 1 if FAILS else 0
+    return finish()
 
 
 if __name__ == "__main__":
