@@ -230,6 +230,8 @@ ZH.update({"This question alone has %1 tokens, more than the model's context of 
            "The conversation is longer than the model's context: its %1 oldest messages were left out of this question (they stay in the chat).":
                '对话长度超过了模型的上下文：本次提问未包含最早的 %1 条消息（它们仍保留在对话中）。'})
 
+ZH.update({'Importing %1…': '正在导入 %1…'})
+
 
 def main(path):
     tree = ET.parse(path)

@@ -119,7 +119,7 @@ GPU：%8</translation>
         <translation>无法将 %1 复制到 %2：%3</translation>
     </message>
     <message>
-        <location filename="../app/gui/models_dialog.cpp" line="+80" />
+        <location filename="../app/gui/models_dialog.cpp" line="+74" />
         <source>%1: %2 parameters (%3), %4 tensors, %5 on disk
 </source>
         <translation>%1：%2 参数（%3），%4 个张量，磁盘占用 %5
@@ -265,7 +265,7 @@ GPU：%8</translation>
 <context>
     <name>sightline::app::EngineWorker</name>
     <message>
-        <location filename="../app/gui/engine_worker.cpp" line="+160" />
+        <location filename="../app/gui/engine_worker.cpp" line="+161" />
         <source>This question alone has %1 tokens, more than the model's context of %2: shorten it or attach fewer or smaller images (Settings → Max image pixels)</source>
         <translation>仅这个问题就有 %1 个词元，超过了模型的上下文 %2：请缩短问题，或添加更少、更小的图片（设置 → 最大图片像素）</translation>
     </message>
@@ -531,7 +531,7 @@ GPU：%8</translation>
         <translation>；本地已有 %1</translation>
     </message>
     <message>
-        <location line="+18" />
+        <location line="+19" />
         <source>Checkpoint folder to import</source>
         <translation>要导入的检查点文件夹</translation>
     </message>
@@ -543,17 +543,24 @@ GPU：%8</translation>
 %2</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+15" />
+        <location line="+12" />
+        <source>Importing %1…</source>
+        <translation>正在导入 %1…</translation>
+    </message>
+    <message>
+        <location line="+5" />
         <source>Imported %1 as %2.</source>
         <translation>已将 %1 导入为 %2。</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="-27" />
+        <location line="+29" />
         <source>Not imported: %1</source>
         <translation>未导入：%1</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+18" />
         <source>Delete model</source>
         <translation>删除模型</translation>
     </message>
@@ -916,7 +923,7 @@ GPU：%8</translation>
         <translation>%1：此版本无法添加 PDF</translation>
     </message>
     <message>
-        <location line="+84" />
+        <location line="+77" />
         <source>%1 is not a local file</source>
         <translation>%1 不是本地文件</translation>
     </message>

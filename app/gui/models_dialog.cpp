@@ -411,24 +411,60 @@ void ModelsDialog::pullEnded(bool ok, const QString& message, const QString& dir
 }
 
 void ModelsDialog::importFolder(const QString& given) {
+    if (pulling()) return;
     const QString dir = given.isEmpty() ? QFileDialog::getExistingDirectory(this, tr("Checkpoint folder to import")) : given;
     if (dir.isEmpty()) return;
-    try {
+    try {  // the check reads headers only: quick enough here; the copy (GBs) runs on the worker thread
         const CheckpointCheck c = checkCheckpoint(dir.toStdString());
         if (!c.problems.empty()) {
             QString list;
             for (const auto& p : c.problems) list += QString::fromStdString(p) + QLatin1Char('\n');
             m_report->setPlainText(tr("%1 does not match its config.json; not imported:\n%2").arg(dir, list));
+            Q_EMIT importFinished(false, m_report->toPlainText());
             return;
         }
-        QDir().mkpath(m_root);
-        QString name = QFileInfo(QDir::cleanPath(dir)).fileName();
-        importModel(dir.toStdString(), m_root.toStdString(), name.toStdString());
-        m_report->setPlainText(tr("Imported %1 as %2.").arg(dir, name));
     } catch (const std::exception& e) {
         m_report->setPlainText(tr("Not imported: %1").arg(QString::fromUtf8(e.what())));
+        Q_EMIT importFinished(false, m_report->toPlainText());
+        return;
     }
-    refresh();
+    QDir().mkpath(m_root);
+    const QString name = QFileInfo(QDir::cleanPath(dir)).fileName();
+    if (m_worker.joinable()) m_worker.join();
+    m_cancelFlag = std::make_shared<std::atomic<bool>>(false);
+    m_pullDone = false;
+    m_total->setValue(0);
+    m_status->setText(tr("Importing %1…").arg(dir));
+    QPointer<ModelsDialog> self(this);
+    m_worker = std::thread([self, dir, name, root = m_root, flag = m_cancelFlag] {
+        bool ok = false;
+        QString msg;
+        try {
+            importModel(
+                dir.toStdString(), root.toStdString(), name.toStdString(),
+                [self](const std::string& file, int64_t done, int64_t total) {
+                    post(self, [file, done, total](ModelsDialog* d) {
+                        d->m_total->setValue(total > 0 ? int(1000.0 * double(done) / double(total)) : 0);
+                        d->m_total->setFormat(QStringLiteral("%1 / %2").arg(bytesText(double(done)), bytesText(double(total))));
+                        d->m_status->setText(tr("Importing %1…").arg(QString::fromStdString(file)));
+                    });
+                },
+                flag.get());
+            ok = true;
+            msg = tr("Imported %1 as %2.").arg(dir, name);
+        } catch (const std::exception& e) {
+            msg = tr("Not imported: %1").arg(QString::fromUtf8(e.what()));
+        }
+        post(self, [ok, msg](ModelsDialog* d) {
+            d->m_pullDone = true;
+            if (d->m_worker.joinable()) d->m_worker.join();
+            d->m_report->setPlainText(msg);
+            d->m_status->setText(msg);
+            d->refresh();
+            Q_EMIT d->importFinished(ok, msg);
+        });
+    });
+    updateButtons();
 }
 
 void ModelsDialog::deleteSelected() {

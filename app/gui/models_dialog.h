@@ -52,6 +52,7 @@ Q_SIGNALS:
     void useModel(const QString& dir);  // "Use": load this folder
     void pullFinished(bool ok, const QString& message);
     void checkFinished(const QString& report);
+    void importFinished(bool ok, const QString& message);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

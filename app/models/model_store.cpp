@@ -88,7 +88,7 @@ std::string resolveModelDir(const std::string& root, const std::string& nameOrPa
 }
 
 void importModel(const std::string& src, const std::string& root, const std::string& name,
-                 const std::function<void(const std::string&, int64_t, int64_t)>& onProgress) {
+                 const std::function<void(const std::string&, int64_t, int64_t)>& onProgress, const std::atomic<bool>* cancel) {
     if (!plainName(name)) throwBadInput("\"" + name + "\" is not a model name (a folder name without '/')");
     std::error_code ec;
     if (!fs::is_directory(src, ec)) throwBadInput(src + " is not a folder");
@@ -123,6 +123,7 @@ void importModel(const std::string& src, const std::string& root, const std::str
             rf.path = p.filename().string();
             rf.size = 0;
             while (in) {
+                if (cancel && cancel->load()) throw Error(ErrorKind::Cancelled, "the import was stopped; nothing was kept");
                 in.read(buf.data(), std::streamsize(buf.size()));
                 const auto n = in.gcount();
                 if (n <= 0) break;

@@ -4,6 +4,7 @@
 // front ends before they import).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -37,8 +38,10 @@ std::string resolveModelDir(const std::string& root, const std::string& nameOrPa
 // root/name through a temporary folder renamed at the end (an interrupted import leaves nothing
 // under name), recording each file's sha256 in the origin record (source "import", not verified
 // against a hub). Throws Error(BadInput) when name exists or a copy fails (the disk named).
+// `cancel` (checked every MiB) stops it with Error(Cancelled), the temporary folder removed.
 void importModel(const std::string& src, const std::string& root, const std::string& name,
-                 const std::function<void(const std::string& file, int64_t done, int64_t total)>& onProgress = {});
+                 const std::function<void(const std::string& file, int64_t done, int64_t total)>& onProgress = {},
+                 const std::atomic<bool>* cancel = nullptr);
 // Deletes root/name (only a folder directly under root holding a model, a record or a download).
 void removeModel(const std::string& root, const std::string& name);
 

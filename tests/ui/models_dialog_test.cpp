@@ -144,7 +144,10 @@ private Q_SLOTS:
         QCOMPARE(used.first().at(0).toString(), dir);
 
         // Import a folder, then delete it (confirming the question).
-        d.importFolder(QStringLiteral(SIGHTLINE_FIXTURES_DIR "/model"));
+        QSignalSpy importDone(&d, &app::ModelsDialog::importFinished);
+        d.importFolder(QStringLiteral(SIGHTLINE_FIXTURES_DIR "/model"));  // the copy runs off the GUI thread
+        QVERIFY(importDone.wait(20000));
+        QCOMPARE(importDone.first().at(0).toBool(), true);
         const int imported = rowOf(table, QStringLiteral("model"));
         QVERIFY(imported >= 0);
         QCOMPARE(table->item(imported, 3)->text(), QStringLiteral("imported"));
