@@ -232,6 +232,8 @@ ZH.update({"This question alone has %1 tokens, more than the model's context of 
 
 ZH.update({'Importing %1…': '正在导入 %1…'})
 
+ZH.update({'Exported to %1': '已导出到 %1'})
+
 
 def main(path):
     tree = ET.parse(path)

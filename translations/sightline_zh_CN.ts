@@ -94,6 +94,11 @@ GPU：%8</translation>
     </message>
     <message>
         <location line="+4" />
+        <source>Exported to %1</source>
+        <translation>已导出到 %1</translation>
+    </message>
+    <message>
+        <location line="+3" />
         <source>Moderation is unavailable: %1</source>
         <translation>审核功能不可用：%1</translation>
     </message>
@@ -578,7 +583,7 @@ GPU：%8</translation>
 <context>
     <name>sightline::app::ModerationController</name>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="+101" />
+        <location filename="../app/gui/moderation_controller.cpp" line="+102" />
         <source>%1 items · %2 judged · %3 errors · %4 decided · %5 items/h · agreement %6% · override rate %7% · median review %8 s</source>
         <translation>%1 项 · 已判定 %2 · 错误 %3 · 已决定 %4 · 每小时 %5 项 · 一致率 %6% · 推翻率 %7% · 审核中位时间 %8 秒</translation>
     </message>
@@ -598,7 +603,7 @@ GPU：%8</translation>
         <translation>审核运行因未知错误而停止。</translation>
     </message>
     <message>
-        <location filename="../app/gui/moderation_controller.cpp" line="-116" />
+        <location filename="../app/gui/moderation_controller.cpp" line="-117" />
         <source>Queue done · %1 judged · %2 errors</source>
         <translation>队列完成 · 已判定 %1 · 错误 %2</translation>
     </message>
@@ -608,7 +613,7 @@ GPU：%8</translation>
         <translation>已取消；再次运行将从中断处继续</translation>
     </message>
     <message>
-        <location line="+78" />
+        <location line="+79" />
         <source>Labels not imported: %1</source>
         <translation>标签未导入：%1</translation>
     </message>
@@ -633,7 +638,7 @@ GPU：%8</translation>
         <translation>策略 %1 已保存</translation>
     </message>
     <message>
-        <location line="+32" />
+        <location line="+38" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>

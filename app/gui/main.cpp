@@ -136,6 +136,11 @@ int main(int argc, char** argv) {
                                                            QObject::tr("CSV (*.csv);;JSONL (*.jsonl)"));
             if (!p.isEmpty()) moderationCtl->exportTo(p);
         });
+        QObject::connect(moderationCtl.get(), &app::ModerationController::exported, &window,
+                         [&window](const QString& path, const QString& error) {
+                             if (error.isEmpty())
+                                 window.showInfo(QObject::tr("Exported to %1").arg(path));  // errors arrive through problem()
+                         });
     } catch (const std::exception& e) {
         window.showProblem(QObject::tr("Moderation is unavailable: %1").arg(QString::fromUtf8(e.what())));
     }

@@ -64,7 +64,8 @@ ModerationController::ModerationController(ui::ReviewWidget* widget, std::shared
 }
 
 ModerationController::~ModerationController() {
-    m_cancel.store(true);  // run() returns once its items in flight resolve (cancelled)
+    m_exportPool.waitForDone();  // an export in progress finishes before anything goes
+    m_cancel.store(true);        // run() returns once its items in flight resolve (cancelled)
     m_thread.quit();
     m_thread.wait();
     try {
@@ -246,10 +247,27 @@ void ModerationController::onUndo(const QString& id) {
 }
 
 void ModerationController::exportTo(const QString& path) {
-    QFile f(path);
-    const std::string data = path.endsWith(QLatin1String(".jsonl")) ? m_store->exportJsonl() : m_store->exportCsv();
-    if (!f.open(QIODevice::WriteOnly) || f.write(data.data(), qint64(data.size())) != qint64(data.size()))
-        Q_EMIT problem(tr("Cannot write %1").arg(path));
+    // The store has its own mutex; the pool is waited for before the store is destroyed, and the
+    // result comes back as a queued call on the GUI thread.
+    moderation::ModerationStore* store = m_store.get();
+    m_exportPool.start([this, store, path] {
+        QString error;
+        try {
+            const std::string data = path.endsWith(QLatin1String(".jsonl")) ? store->exportJsonl() : store->exportCsv();
+            QFile f(path);
+            if (!f.open(QIODevice::WriteOnly) || f.write(data.data(), qint64(data.size())) != qint64(data.size()))
+                error = tr("Cannot write %1").arg(path);
+        } catch (const std::exception& e) {
+            error = QString::fromStdString(repairUtf8(e.what()));
+        }
+        QMetaObject::invokeMethod(
+            this,
+            [this, path, error] {
+                if (!error.isEmpty()) Q_EMIT problem(error);
+                Q_EMIT exported(path, error);
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 }  // namespace sightline::app

@@ -11,6 +11,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QThread>
+#include <QThreadPool>
 #include <atomic>
 #include <memory>
 
@@ -38,7 +39,9 @@ public:
     void run();  // refused with problem() when the backend has no model
     void setPaused(bool paused) { m_pause.store(paused); }
     void cancel() { m_cancel.store(true); }
-    void exportTo(const QString& path);  // .csv or .jsonl
+    // .csv or .jsonl, written on a pool thread (a large queue never stalls the window); exported()
+    // says when it is done (error empty) or why not.
+    void exportTo(const QString& path);
     void refresh();
     void editPolicy(QWidget* parent);  // dialog; saves to policy.json beside the database
     const moderation::Policy& policy() const { return m_policy; }
@@ -56,6 +59,7 @@ public:
 
 Q_SIGNALS:
     void problem(const QString& message);
+    void exported(const QString& path, const QString& error);
 
 private:
     void onDecision(const QString& id, const QString& decision, const QString& note, double reviewMs);
@@ -74,6 +78,7 @@ private:
     moderation::Policy m_policy;
     std::atomic<bool> m_pause{false}, m_cancel{false}, m_running{false};
     QThread m_thread;                  // the runner's; started in the constructor
+    QThreadPool m_exportPool;          // after m_store: destroyed (waited for) before the store goes
     class ModerationRunner* m_runner;  // lives on m_thread; deleted by its finished → deleteLater
 };
 

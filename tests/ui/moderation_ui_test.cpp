@@ -4,6 +4,7 @@
 // exceptions / invalid UTF-8 on the runner thread failing one item only.
 #include <QApplication>
 #include <QComboBox>
+#include <QFile>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
@@ -78,6 +79,7 @@ class ModerationUiTest : public QObject {
 private Q_SLOTS:
     void keysWorkWhateverHasFocus();
     void undoTakesADecisionBack();
+    void exportRunsOffTheGuiThread();
     void failedItemsSayWhyAndImportWarns();
     void pausedRunShowsNoRate();
     void footerCountersMoveDuringARun();
@@ -233,6 +235,32 @@ void ModerationUiTest::footerCountersMoveDuringARun() {
     backend->release();
     QVERIFY(QTest::qWaitFor([&] { return !ctl.running(); }, 20000));
     QVERIFY(QTest::qWaitFor([&] { return review.metricsText().contains(QStringLiteral("3 judged")); }, 5000));
+}
+
+// Export results: written on a pool thread (exportTo returns at once; exported() comes later), the
+// file holds every item; an unwritable path is a problem, nothing else breaks.
+void ModerationUiTest::exportRunsOffTheGuiThread() {
+    QTemporaryDir dir;
+    ui::ReviewWidget review;
+    auto backend = std::make_shared<ScriptedBackend>();
+    app::ModerationController ctl(&review, backend, dir.filePath(QStringLiteral("m.db")), QStringLiteral("tester"), nullptr, keyIn(dir));
+    ctl.importQueue(writeQueue(dir, {QStringLiteral("e1,%1,Fine").arg(fixtureImage("img_1x1.png")),
+                                     QStringLiteral("e2,%1,Fine").arg(fixtureImage("img_1x1.png"))}));
+    QSignalSpy exported(&ctl, &app::ModerationController::exported);
+    QSignalSpy problems(&ctl, &app::ModerationController::problem);
+    const QString csv = dir.filePath(QStringLiteral("out.csv"));
+    ctl.exportTo(csv);
+    QCOMPARE(exported.count(), 0);  // not written on this (the GUI) thread
+    QVERIFY(exported.wait(10000));
+    QCOMPARE(exported.first().at(1).toString(), QString());
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray data = f.readAll();
+    QVERIFY(data.contains("e1") && data.contains("e2"));
+    ctl.exportTo(dir.filePath(QStringLiteral("no/such/folder/out.jsonl")));
+    QVERIFY(exported.wait(10000));
+    QVERIFY(!exported.last().at(1).toString().isEmpty());
+    QCOMPARE(problems.count(), 1);
 }
 
 void ModerationUiTest::runnerThreadSurvivesThrowsAndBadBytes() {

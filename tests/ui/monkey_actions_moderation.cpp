@@ -119,7 +119,9 @@ QString exportResults(Monkey& m, Rng& rng) {
     showDock(m);
     m.dialogs().plan(DialogAnswerer::chooseFile(path));
     m.click(m.findButton(ui::ReviewWidget::tr("Export…"), review(m)));
-    if (!QFileInfo::exists(path)) m.violation(QStringLiteral("moderation export wrote nothing to %1").arg(path));
+    // The export is written on a pool thread (the window never waits for it): it must appear soon.
+    if (!QTest::qWaitFor([&] { return QFileInfo::exists(path); }, 10000))
+        m.violation(QStringLiteral("moderation export wrote nothing to %1").arg(path));
     return QFileInfo(path).fileName();
 }
 
