@@ -73,10 +73,10 @@ configure_build() {
 # libtorch and Qt are not instrumented; LeakSanitizer stays on (the suite leaks nothing of torch's).
 # Left out: the gpu tests, reference_parity_test (its transformers-generated checkpoints take
 # minutes to make) and bench_report_test (it asserts batching that the slower ASan build misses).
-# The Qt tests (ui_test, engine_ui_test, window_test, moderation_ui_test, chat_store_test, crash_chat) run with the slow unwinder.
+# The Qt tests (ui_test, engine_ui_test, window_test, vision_ui_test, moderation_ui_test, chat_store_test, crash_chat) run with the slow unwinder.
 # Times on the 2-core CI machine: docs/reliability.md.
 ASAN_TARGETS=(unit_tests moderation_test backend_seam_test server_http_test fixture_parity_test scheduler_test bad_checkpoint_test sightline-cli ui_test
-  engine_ui_test window_test moderation_ui_test chat_store_test crash_chat)
+  engine_ui_test window_test vision_ui_test moderation_ui_test chat_store_test crash_chat)
 ASAN_TESTS='^(unit_tests|moderation_test|backend_seam_test|server_http_test|fixture_parity_test|scheduler_test|bad_checkpoint_test|cli_test|server_test|models_test)$'
 test_sanitizers() {
   local asan_build=${BUILD}-asan prefix status=0
@@ -93,7 +93,7 @@ test_sanitizers() {
   # the suppressions of known leaks (tools/sanitizers/lsan.supp) need.
   (cd "$asan_build" && ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_malloc=0} \
     LSAN_OPTIONS=suppressions=$ROOT/tools/sanitizers/lsan.supp:print_suppressions=0 \
-    ctest --output-on-failure -R '^(ui_test|engine_ui_test|window_test|moderation_ui_test|chat_store_test|crash_chat)$') || status=1
+    ctest --output-on-failure -R '^(ui_test|engine_ui_test|window_test|vision_ui_test|moderation_ui_test|chat_store_test|crash_chat)$') || status=1
   return $status
 }
 

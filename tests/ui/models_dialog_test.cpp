@@ -20,18 +20,12 @@
 #include <QTreeWidget>
 
 #include "models_dialog.h"
+#include "shots.h"
 
 using namespace sightline;
+using sightline::test::shot;
 
 namespace {
-
-// With SIGHTLINE_SHOTS_DIR set, saves what the widget looks like (for a person to check by eye).
-void shot(QWidget* w, const QString& name) {
-    const QString dir = qEnvironmentVariable("SIGHTLINE_SHOTS_DIR");
-    if (dir.isEmpty()) return;
-    QTest::qWait(50);
-    w->grab().save(dir + "/" + name + ".png");
-}
 
 struct Hub {
     QProcess p;

@@ -47,10 +47,12 @@
 #include "monitor_widget.h"
 #include "notice_banner.h"
 #include "settings_dialog.h"
+#include "shots.h"
 #include "theme.h"
 #include "ui_harness.h"
 
 using namespace sightline;
+using sightline::test::shot;
 using ui_harness::FakeBackend;
 using ui_harness::Harness;
 using ui_harness::StallMeter;
@@ -79,14 +81,6 @@ QString writeBigJpeg(const QString& path) {
     return img.save(path, "JPEG", 85) ? path : QString();
 }
 
-// With SIGHTLINE_SHOTS_DIR set, saves what the widget looks like (for a person to check by eye).
-void shot(QWidget* w, const QString& name) {
-    const QString dir = qEnvironmentVariable("SIGHTLINE_SHOTS_DIR");
-    if (dir.isEmpty()) return;
-    QTest::qWait(50);
-    w->grab().save(dir + "/" + name + ".png");
-}
-
 QToolButton* buttonNamed(QWidget* root, const QString& accessibleName) {
     for (auto* b : root->findChildren<QToolButton*>())
         if (b->accessibleName() == accessibleName && b->isVisibleTo(root)) return b;
@@ -113,9 +107,6 @@ private Q_SLOTS:
     void seedFromSettingsReachesTheRequest();
     void apiKeyInSettings();
     void imageResizeSetting();
-    void groundingBoxesDrawn();
-    void pdfDroppedAttachesItsPagesInOrder();
-    void groundingBoxesUnderAnAnswer();
     void errorBannerStaysInfoGoes();
     void aboutShortcutsRecentModelsAndChatNavigation();
     void copyGivesFeedback();
@@ -529,175 +520,6 @@ void WindowTest::imageResizeSetting() {
     combo->setCurrentIndex(combo->findData(QStringLiteral("torchvision")));
     QCOMPARE(dlg.settings().imageResize, QStringLiteral("torchvision"));
     QCOMPARE(ui::GenerationSettings::fromJson(dlg.settings().toJson()).imageResize, QStringLiteral("torchvision"));
-}
-
-// Pixel checks of the drawing: the outline's outer edge is the box's edge (0–1000 grid scaled to
-// the image), the inside and the outside stay untouched, a highlighted box is thicker, a box of
-// another image is not drawn.
-void WindowTest::groundingBoxesDrawn() {
-    QImage white(400, 300, QImage::Format_RGB32);
-    white.fill(Qt::white);
-    ui::UiBox b;
-    b.x1 = 100, b.y1 = 100, b.x2 = 500, b.y2 = 500, b.number = 1;  // pixels x 40..199, y 30..149
-    const QImage out = ui::drawGroundingBoxes(white, {b}, 0, false);
-    const QColor c = ui::boxColor(1);
-    QCOMPARE(out.pixelColor(40, 90), c);                    // left edge
-    QCOMPARE(out.pixelColor(199, 90), c);                   // right edge
-    QCOMPARE(out.pixelColor(120, 149), c);                  // bottom edge
-    QCOMPARE(out.pixelColor(120, 100), QColor(Qt::white));  // inside
-    QCOMPARE(out.pixelColor(39, 90), QColor(Qt::white));    // just outside
-    QCOMPARE(out.pixelColor(200, 90), QColor(Qt::white));
-    QCOMPARE(out.pixelColor(120, 150), QColor(Qt::white));
-    QCOMPARE(out.pixelColor(43, 90), QColor(Qt::white));                              // the outline is 2 px here…
-    QCOMPARE(ui::drawGroundingBoxes(white, {b}, 0, false, 1).pixelColor(43, 90), c);  // …and 4 px when highlighted
-    QCOMPARE(ui::drawGroundingBoxes(white, {b}, 1, false), white);                    // another image's box
-    ui::UiBox ambiguous = b;
-    ambiguous.image = -1;
-    QCOMPARE(ui::drawGroundingBoxes(white, {ambiguous}, 0, true).pixelColor(40, 90), c);  // drawn on the last image
-    QVERIFY(ui::boxColor(1) != ui::boxColor(2));
-}
-
-// An answer with boxes: drawn on the image of the question under the text, numbered markers in
-// the text, a legend that highlights on hover, Boxes on/off, the exports.
-void WindowTest::groundingBoxesUnderAnAnswer() {
-    QTemporaryDir dir;
-    QImage photo(640, 480, QImage::Format_RGB32);
-    photo.fill(QColor(250, 250, 250));
-    const QString path = dir.filePath(QStringLiteral("photo.png"));
-    QVERIFY(photo.save(path));
-    ui::ImageRef ref;
-    ref.path = path;
-    ref.thumbnail = photo.scaled(96, 96, Qt::KeepAspectRatio);
-    ui::ChatMessageUi answer;
-    answer.id = 2;
-    answer.role = QStringLiteral("assistant");
-    answer.text = QStringLiteral(
-        "The cup is at <|begin_of_box|>[100,250,300,500]<|end_of_box|> and the **spoon** is at "
-        "<|begin_of_box|>[600,600,900,950]<|end_of_box|>.");
-    ui::MessageWidget w(answer);
-    w.resize(700, 600);
-    w.setContextImages({ref});
-    w.show();
-    ui::BoxesPanel* panel = w.boxesPanel();
-    QVERIFY(panel->isVisibleTo(&w));
-    QCOMPARE(panel->boxes().size(), 2);
-    QCOMPARE(panel->boxes()[0].label, QStringLiteral("cup"));
-    QCOMPARE(panel->boxes()[1].label, QStringLiteral("spoon"));
-    QCOMPARE(panel->views().size(), 1);
-    const QString shown = w.findChild<QTextBrowser*>(QStringLiteral("answer"))->toPlainText();
-    QVERIFY2(
-        shown.contains(QStringLiteral("▣1")) && shown.contains(QStringLiteral("▣2")) && !shown.contains(QStringLiteral("begin_of_box")),
-        qPrintable(shown));
-    // The view (640×480 scaled to 360×270): box 1's left edge at x = 36.
-    QImage view = panel->views()[0]->pixmap().toImage();
-    QCOMPARE(view.size(), QSize(360, 270));
-    QCOMPARE(view.pixelColor(36, 120), ui::boxColor(1));
-    shot(&w, "boxes");
-    // Hovering a legend entry highlights its box.
-    QLabel* legend2 = nullptr;
-    for (auto* l : panel->findChildren<QLabel*>(QStringLiteral("boxLegend")))
-        if (l->property("boxNumber").toInt() == 2) legend2 = l;
-    QVERIFY(legend2);
-    QEvent enter(QEvent::HoverEnter);
-    QApplication::sendEvent(legend2, &enter);
-    QCOMPARE(panel->highlighted(), 2);
-    // …and its ▣2 marker in the text turns bold; the marker is a link whose hover highlights the box.
-    auto* text = w.findChild<QTextBrowser*>(QStringLiteral("answer"));
-    const QRegularExpression bold2(QStringLiteral("font-weight:[6-9]00;[^>]*>▣2<"));
-    QVERIFY2(text->toHtml().contains(bold2), qPrintable(text->toHtml()));
-    QEvent leave(QEvent::HoverLeave);
-    QApplication::sendEvent(legend2, &leave);
-    QCOMPARE(panel->highlighted(), 0);
-    QVERIFY(!text->toHtml().contains(bold2));
-    Q_EMIT text->highlighted(QUrl(QStringLiteral("box:1")));
-    QCOMPARE(panel->highlighted(), 1);
-    Q_EMIT text->highlighted(QUrl());
-    QCOMPARE(panel->highlighted(), 0);
-    // Boxes off: the image as it is.
-    panel->setBoxesShown(false);
-    QCOMPARE(panel->views()[0]->pixmap().toImage().pixelColor(36, 120), QColor(250, 250, 250));
-    panel->setBoxesShown(true);
-    // Exports: the full-size image with its boxes, and the boxes as JSON with their pixels.
-    const QString png = dir.filePath(QStringLiteral("with-boxes.png"));
-    QVERIFY(panel->saveImageWithBoxes(0, png));
-    const QImage saved(png);
-    QCOMPARE(saved.size(), QSize(640, 480));
-    QCOMPARE(saved.pixelColor(64, 200), ui::boxColor(1));  // x1 = 100/1000 × 640
-    QCOMPARE(saved.pixelColor(100, 200), QColor(250, 250, 250));
-    QCOMPARE(saved.pixelColor(575, 400), ui::boxColor(2));  // box 2's right edge: 900/1000 × 640 − 1
-    const QString json = dir.filePath(QStringLiteral("boxes.json"));
-    QVERIFY(panel->saveBoxesJson(json));
-    QFile f(json);
-    QVERIFY(f.open(QIODevice::ReadOnly));
-    const QJsonArray arr = QJsonDocument::fromJson(f.readAll()).array();
-    QCOMPARE(arr.size(), 2);
-    QCOMPARE(arr[0].toObject()[QStringLiteral("bbox_pixels")].toArray(), (QJsonArray{64, 120, 192, 240}));
-    QCOMPARE(arr[1].toObject()[QStringLiteral("label")].toString(), QStringLiteral("spoon"));
-    // A click opens the viewer on the image with its boxes.
-    QSignalSpy viewer(&w, &ui::MessageWidget::imageRequested);
-    QTest::mouseClick(panel->views()[0], Qt::LeftButton, {}, QPoint(10, 10));
-    QCOMPARE(viewer.size(), 1);
-    const QImage annotated(viewer.first().at(0).toStringList().value(0));
-    QCOMPARE(annotated.pixelColor(64, 200), ui::boxColor(1));
-    // An answer without boxes has no panel; one still streaming an open box shows none yet.
-    answer.text = QStringLiteral("A cup.");
-    w.setMessage(answer);
-    QVERIFY(!panel->isVisibleTo(&w));
-    answer.text = QStringLiteral("The cup is at <|begin_of_box|>[100,25");
-    answer.state = ui::MessageState::Streaming;
-    w.setMessage(answer);
-    QVERIFY(!panel->isVisibleTo(&w));
-}
-
-// A PDF dropped on the window: its pages are attached as images, in order (the app rasterises them
-// with poppler on the composer's pool thread); a damaged PDF is an error, nothing attached.
-void WindowTest::pdfDroppedAttachesItsPagesInOrder() {
-    Harness h(std::make_unique<FakeBackend>(QStringList{"a"}, 1));
-    QVERIFY(h.waitLoaded());
-    const QString pdf = h.dir.filePath(QStringLiteral("three pages.pdf"));
-    {
-        QPdfWriter writer(pdf);
-        writer.setPageSize(QPageSize(QPageSize::A6));
-        QPainter p(&writer);
-        const QList<QColor> colours{QColor(220, 30, 30), QColor(30, 180, 60), QColor(40, 60, 220)};
-        for (int i = 0; i < colours.size(); ++i) {
-            if (i > 0) writer.newPage();
-            p.fillRect(QRect(QPoint(0, 0), QSize(writer.width(), writer.height())), colours[i]);
-        }
-    }
-    QMimeData files;
-    files.setUrls({QUrl::fromLocalFile(pdf)});
-    QWidget* area = h.window->chatView()->viewport();
-    QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &files, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(area, &enter);
-    QVERIFY2(enter.isAccepted(), "a PDF is welcome");
-    QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &files, Qt::LeftButton, Qt::NoModifier);
-    QApplication::sendEvent(h.window.get(), &drop);
-    QVERIFY(QTest::qWaitFor([&] { return h.window->composer()->pendingCount() == 0; }, 20000));
-    const QList<ui::ImageRef> images = h.window->composer()->images();
-    QCOMPARE(images.size(), 3);
-    const QList<QColor> colours{QColor(220, 30, 30), QColor(30, 180, 60), QColor(40, 60, 220)};
-    for (int i = 0; i < 3; ++i) {
-        const QImage page(images[i].path);
-        QVERIFY2(!page.isNull(), qPrintable(images[i].path));
-        const QColor c = page.pixelColor(page.width() / 2, page.height() / 2);
-        QVERIFY2(std::abs(c.red() - colours[i].red()) <= 3 && std::abs(c.green() - colours[i].green()) <= 3 &&
-                     std::abs(c.blue() - colours[i].blue()) <= 3,
-                 qPrintable(QStringLiteral("page %1: %2").arg(i + 1).arg(c.name())));
-        QVERIFY(!images[i].thumbnail.isNull());
-    }
-    shot(h.window.get(), "pdf-attached");
-    // A damaged PDF: a clear problem, nothing attached.
-    const QString bad = h.dir.filePath(QStringLiteral("bad.pdf"));
-    QFile f(bad);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("%PDF-1.4\nthis is not a document");
-    f.close();
-    QSignalSpy problems(h.window->composer(), &ui::Composer::problem);
-    QVERIFY(h.window->composer()->addImageFile(bad));
-    QVERIFY(QTest::qWaitFor([&] { return h.window->composer()->pendingCount() == 0; }, 20000));
-    QCOMPARE(h.window->composer()->images().size(), 3);
-    QVERIFY(!problems.isEmpty() && problems.last().at(0).toString().contains(QStringLiteral("bad.pdf")));
 }
 
 void WindowTest::apiKeyInSettings() {
