@@ -249,35 +249,31 @@ MemoryEstimate estimateMemory(const CheckpointCheck& c, const FitQuery& q) {
     m.device = device;
     if (!m.fits) {
         const int64_t over = m.total - m.free;
+        // One changed setting at a time; suggested (with its total) when the estimate then fits.
+        auto suggest = [&](const FitQuery& changed, const std::string& option) {
+            const MemoryEstimate r = estimateCore(c, changed, m.free);
+            if (r.fits) m.suggestions.push_back(option + " (" + gib(r.total) + ")");
+            return r.fits;
+        };
         if (!q.int8Weights && q.device == DeviceKind::Cuda) {
             FitQuery i8 = q;
             i8.int8Weights = true;
-            const MemoryEstimate r = estimateCore(c, i8, m.free);
-            if (r.fits) m.suggestions.push_back("--quantize int8 (" + gib(r.total) + ")");
+            suggest(i8, "--quantize int8");
         }
         if (q.dtype == DType::Float32) {
             FitQuery bf = q;
             bf.dtype = DType::BFloat16;
-            const MemoryEstimate r = estimateCore(c, bf, m.free);
-            if (r.fits) m.suggestions.push_back("--dtype bfloat16 (" + gib(r.total) + ")");
+            suggest(bf, "--dtype bfloat16");
         }
-        for (int s = q.slots / 2; s >= 1; s /= 2) {
+        for (int s = q.slots / 2; s >= 1; s /= 2) {  // the most slots that fit
             FitQuery fq = q;
             fq.slots = s;
-            const MemoryEstimate r = estimateCore(c, fq, m.free);
-            if (r.fits) {
-                m.suggestions.push_back("--slots " + std::to_string(s) + " (" + gib(r.total) + ")");
-                break;
-            }
+            if (suggest(fq, "--slots " + std::to_string(s))) break;
         }
-        for (int64_t ctx = q.context / 2; ctx >= 1024; ctx /= 2) {
+        for (int64_t ctx = q.context / 2; ctx >= 1024; ctx /= 2) {  // the longest context that fits
             FitQuery fq = q;
             fq.context = ctx;
-            const MemoryEstimate r = estimateCore(c, fq, m.free);
-            if (r.fits) {
-                m.suggestions.push_back("--context " + std::to_string(ctx) + " (" + gib(r.total) + ")");
-                break;
-            }
+            if (suggest(fq, "--context " + std::to_string(ctx))) break;
         }
         if (m.suggestions.empty())
             m.suggestions.push_back("no setting fits: " + gib(over) +
