@@ -54,8 +54,11 @@ void onSignal(int) {
 const char* kUsage = R"(usage:
   sightline-cli ask --model DIR [--image PATH]... [--system TEXT] [--no-think] [--max-new-tokens N]
       [--temperature T] [--top-p P] [--top-k K] [--repetition-penalty R] [--seed S]
-      [--device cpu|cuda] [--dtype auto|float32|bfloat16|float16] [--quantize int8] [--max-image-pixels N] [--image-resize torchvision|pil] [--ignore-eos] [--json] QUESTION
+      [--device cpu|cuda] [--dtype auto|float32|bfloat16|float16] [--quantize int8] [--max-image-pixels N] [--image-resize torchvision|pil] [--ignore-eos] [--json [--top-logprobs N]] QUESTION
   sightline-cli ask --model DIR --messages CONV.json [same options]
+  VIDEO (ask, inspect): --video FILE: one video (FFmpeg), its frames sampled as the checkpoint's video processor
+      does (GLM-4.6V: 3 frames/s up to 30 s, fewer beyond, at most 640); --max-video-pixels N lowers the pixel
+      budget of all sampled frames together (fewer tokens)
   DOCUMENTS (ask, inspect): --pdf FILE [--pages A-B]: the pages as images, in order (poppler; at most 10 images a
       question; the resolution fits --max-image-pixels, at most 150 dpi)
   sightline-cli render-pdf FILE [--pages A-B] [--max-image-pixels N] --out DIR   (the pages as the model gets them, PNG)
@@ -69,7 +72,8 @@ const char* kUsage = R"(usage:
   sightline-cli models list [--json] | models import DIR [--name NAME] | models rm NAME      [--models-dir DIR]
   sightline-cli models check DIR|NAME|CONFIG.json [--device cpu|cuda] [--dtype ...] [--quantize int8] [--max-image-pixels N]
       [--context N] [--slots N] [--json]   (every tensor present, and will it fit? exit 3 when not; docs/models.md)
-  sightline-cli inspect --model DIR [--image PATH]... [--max-image-pixels N] [--image-resize torchvision|pil]
+  sightline-cli inspect --model DIR [--image PATH]... [--video FILE] [--max-image-pixels N] [--max-video-pixels N] [--image-resize torchvision|pil]
+      [--pixel-values OUT.f32] [--prompt QUESTION [--no-think]] (--prompt loads the model and prints the prompt ids)
       [--pixel-values OUT.f32]   (the preprocessed images' pixel values, float32, concatenated in order)
   --image-resize (ask, moderate, serve, inspect): the image-processor backend of transformers the pixels
       reproduce: torchvision (default, as transformers 5's AutoProcessor and vLLM) or pil (docs/vision.md)
@@ -137,6 +141,9 @@ int cmdAsk(const cli::Args& a) {
     p.sampling.seed = static_cast<uint64_t>(a.integer("--seed", 0));
     p.maxNewTokens = a.integer("--max-new-tokens", p.maxNewTokens);
     p.maxImagePixels = a.integer("--max-image-pixels", 0);
+    p.maxVideoPixels = a.integer("--max-video-pixels", 0);
+    p.topLogprobs = static_cast<int>(a.integer("--top-logprobs", 0));
+    if (p.topLogprobs < 0 || p.topLogprobs > 20) throwBadInput("--top-logprobs must be in [0, 20]");
     p.enableThinking = !a.flag("--no-think");
     p.ignoreEos = a.flag("--ignore-eos");
     validateGenerationParams(p);  // the rules every front end shares (names as in the API: top_p, …)
@@ -146,6 +153,7 @@ int cmdAsk(const cli::Args& a) {
         if (!a.positionals().empty()) throwBadInput("give either --messages or a QUESTION, not both");
         if (!a.values("--pdf").empty())
             throwBadInput("--pdf goes with a QUESTION, not --messages (put the pages in the messages as images)");
+        if (a.value("--video")) throwBadInput("--video goes with a QUESTION, not --messages (put it in the messages as a video part)");
         std::string text;
         {
             FILE* f = std::fopen(conv->c_str(), "rb");
@@ -163,6 +171,10 @@ int cmdAsk(const cli::Args& a) {
         std::vector<ContentPart> images;
         for (const auto& path : a.values("--image")) images.push_back(imageFilePart(path));
         for (auto& part : pdfParts(a, p.maxImagePixels)) images.push_back(std::move(part));
+        if (auto video = a.value("--video")) {
+            if (!images.empty()) throwBadInput("--video goes alone: GLM-4.6V takes images or one video in a question, not both");
+            images.push_back(videoFilePart(*video));
+        }
         messages.push_back(buildMessage(Role::User, a.positionals()[0], std::move(images)));
     }
     TokenCallback cb;
@@ -178,6 +190,15 @@ int cmdAsk(const cli::Args& a) {
                     {"prompt_tokens", r.promptTokens},
                     {"finish_reason", finishReasonName(r.finishReason)},
                     {"stats", requestStatsJson(r.stats)}};
+        if (p.topLogprobs > 0) {  // per generated token: its logprob and the top alternatives (parity checks)
+            json toks = json::array();
+            for (const TokenEvent& t : r.tokens) {
+                json top = json::array();
+                for (const TokenLogprob& l : t.top) top.push_back({{"id", l.id}, {"logprob", l.logprob}});
+                toks.push_back({{"id", t.tokenId}, {"logprob", t.logprob}, {"top", top}});
+            }
+            out["tokens"] = toks;
+        }
         // The answer's grounding boxes, as the API gives them (docs/api.md).
         if (const json b = groundingBoxesJson(splitThinking(r.text).answer, imageSizesOf(messages)); !b.is_null()) {
             out["boxes"] = b["boxes"];
@@ -264,6 +285,47 @@ int cmdInspect(const cli::Args& a) {
     }
     out["images"] = images;
     out["image_resize"] = imageResizeName(resize);
+    std::vector<ContentPart> parts;
+    for (const auto& [path, img] : inputs) parts.push_back(imagePart(std::make_shared<RgbImage>(img), path));
+    if (auto file = a.value("--video")) {
+        const ContentPart vp = videoFilePart(*file);
+        const VideoSource& src = *vp.video;
+        const int64_t budget = a.integer("--max-video-pixels", 0);
+        const DecodedVideo d = decodeVideo(src, c.video, resamplerFor(ImageResize::Torchvision), budget);
+        const PreprocessedVideo pv = preprocessVideo(d, c.video, ImageResize::Torchvision);
+        json ts = json::array();
+        for (size_t k = 0; k < pv.pairs.size(); ++k) {
+            pixels.insert(pixels.end(), pv.pairs[k].pixelValues.begin(), pv.pairs[k].pixelValues.end());
+            ts.push_back(videoTimestampText(c.video.sampler, pv.pairTimestamps[k]));
+        }
+        const PreprocessedImage& first = pv.pairs.front();
+        out["video"] = {{"path", *file},
+                        {"sampler", videoSamplerName(c.video.sampler)},
+                        {"frames", src.info.totalFrames},
+                        {"fps", src.info.fps},
+                        {"duration", src.info.duration},
+                        {"codec", src.info.codec},
+                        {"original", {src.info.width, src.info.height}},
+                        {"frame_indices", d.frameIndices},
+                        {"timestamps", d.timestamps},
+                        {"pair_timestamps", ts},
+                        {"resized", {d.resizedWidth, d.resizedHeight}},
+                        {"grid_thw", {int64_t(pv.pairs.size()), first.gridH, first.gridW}},
+                        {"tokens", pv.numTokens}};
+        parts.push_back(vp);
+    }
+    if (auto question = a.value("--prompt")) {
+        // The prompt as the engine builds it (chat template, image and video expansion), for parity checks.
+        LoadOptions lo;
+        lo.modelDir = a.required("--model");
+        const auto model = Model::load(lo);
+        GenerationParams gp;
+        gp.maxImagePixels = a.integer("--max-image-pixels", 0);
+        gp.maxVideoPixels = a.integer("--max-video-pixels", 0);
+        gp.imageResize = resize;
+        gp.enableThinking = !a.flag("--no-think");
+        out["prompt_ids"] = model->promptIds({buildMessage(Role::User, *question, parts)}, gp);
+    }
     if (auto file = a.value("--pixel-values")) {
         std::ofstream f(*file, std::ios::binary | std::ios::trunc);
         f.write(reinterpret_cast<const char*>(pixels.data()), std::streamsize(pixels.size() * sizeof(float)));
@@ -536,12 +598,13 @@ int main(int argc, char** argv) {
         return argc < 2 ? 2 : 0;
     }
     const std::string cmd = argv[1];
-    const std::set<std::string> common = {"--model", "--device", "--dtype", "--max-image-pixels", "--quantize", "--image-resize"};
+    const std::set<std::string> common = {"--model",    "--device",       "--dtype",           "--max-image-pixels",
+                                          "--quantize", "--image-resize", "--max-video-pixels"};
     try {
         if (cmd == "ask") {
             std::set<std::string> v = common;
             v.insert({"--image", "--system", "--max-new-tokens", "--temperature", "--top-p", "--top-k", "--repetition-penalty", "--seed",
-                      "--messages", "--api-key", "--pdf", "--pages"});
+                      "--messages", "--api-key", "--pdf", "--pages", "--video", "--top-logprobs"});
             v.insert(cli::kRemoteOptions.begin(), cli::kRemoteOptions.end());
             return cmdAsk(cli::Args(argc, argv, 2, v, {"--no-think", "--json", "--ignore-eos"}));
         }
@@ -574,8 +637,10 @@ int main(int argc, char** argv) {
         if (cmd == "models") return cli::models(argc, argv, g_cancel);
         if (cmd == "tokenize") return cmdTokenize(cli::Args(argc, argv, 2, {"--model"}, {}));
         if (cmd == "inspect")
-            return cmdInspect(cli::Args(
-                argc, argv, 2, {"--model", "--image", "--max-image-pixels", "--image-resize", "--pixel-values", "--pdf", "--pages"}, {}));
+            return cmdInspect(cli::Args(argc, argv, 2,
+                                        {"--model", "--image", "--max-image-pixels", "--image-resize", "--pixel-values", "--pdf", "--pages",
+                                         "--video", "--max-video-pixels", "--prompt"},
+                                        {"--no-think"}));
         if (cmd == "render-pdf") return cmdRenderPdf(cli::Args(argc, argv, 2, {"--pages", "--max-image-pixels", "--out"}, {}));
         std::fprintf(stderr, "sightline-cli: unknown command \"%s\"\n%s", cmd.c_str(), kUsage);
         return 2;

@@ -59,7 +59,7 @@ dict_of() {
     fuzz_http_*) echo "$FUZZ_DIR/dict/http.dict" ;;
     fuzz_moderation_queue|fuzz_labels) echo "$FUZZ_DIR/dict/csv.dict" ;;
     fuzz_chat_template) echo "$FUZZ_DIR/dict/jinja.dict" ;;
-    fuzz_image|fuzz_sampler|fuzz_tokenizer_encode) ;;
+    fuzz_image|fuzz_sampler|fuzz_tokenizer_encode|fuzz_video) ;;
     *) echo "$FUZZ_DIR/dict/json.dict" ;;
   esac
 }

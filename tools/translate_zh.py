@@ -225,6 +225,14 @@ ZH.update({'Boxes': '框', 'Show the boxes the answer gives on its images': '在
 ZH.update({'%1: PDFs cannot be attached in this build': '%1：此版本无法添加 PDF',
            'Images and PDFs (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;All files (*)': '图片和 PDF (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;所有文件 (*)'})
 
+ZH.update({'%1: videos cannot be attached in this build': '%1：此版本无法添加视频',
+           'video %1:%2, %3×%4, %5 fps': '视频 %1:%2，%3×%4，%5 fps',
+           ' (the remote server samples it)': '（由远程服务器抽帧）',
+           ' → %1 frames at %2×%3, %4 video tokens': ' → %1 帧，每帧 %2×%3，%4 个视频词元',
+           '%1 was not attached: a question takes images or one video, not both': '未添加 %1：一个问题可以带图片或一个视频，不能同时带两者',
+           'Images, PDFs and videos (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf *.mp4 *.mov *.m4v *.mkv *.webm *.avi);;All files (*)':
+               '图片、PDF 和视频 (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf *.mp4 *.mov *.m4v *.mkv *.webm *.avi);;所有文件 (*)'})
+
 ZH.update({"This question alone has %1 tokens, more than the model's context of %2: shorten it or attach fewer or smaller images (Settings → Max image pixels)":
                '仅这个问题就有 %1 个词元，超过了模型的上下文 %2：请缩短问题，或添加更少、更小的图片（设置 → 最大图片像素）',
            "The conversation is longer than the model's context: its %1 oldest messages were left out of this question (they stay in the chat).":

@@ -36,7 +36,7 @@
         <translation>无法打开聊天数据库：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/app_wiring.cpp" line="+35" />
+        <location filename="../app/gui/app_wiring.cpp" line="+37" />
         <source>The remote server cannot be used (%1): the local engine answers instead.</source>
         <translation>无法使用远程服务器（%1）：改由本地引擎回答。</translation>
     </message>
@@ -46,7 +46,7 @@
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location line="+48" />
+        <location line="+64" />
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -93,7 +93,7 @@ GPU：%8</translation>
         <translation>CSV (*.csv);;JSONL (*.jsonl)</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+6" />
         <source>Exported to %1</source>
         <translation>已导出到 %1</translation>
     </message>
@@ -108,7 +108,12 @@ GPU：%8</translation>
         <translation>秒</translation>
     </message>
     <message>
-        <location filename="../ui/attach_inspect.cpp" line="+43" />
+        <location filename="../ui/attach_inspect.cpp" line="+42" />
+        <source>%1: videos cannot be attached in this build</source>
+        <translation>%1：此版本无法添加视频</translation>
+    </message>
+    <message>
+        <location line="+12" />
         <source>%1 is not an image Sightline can read</source>
         <translation>%1 不是 Sightline 能读取的图片</translation>
     </message>
@@ -247,9 +252,24 @@ GPU：%8</translation>
 <context>
     <name>sightline::app::EngineController</name>
     <message>
-        <location filename="../app/gui/engine_controller.cpp" line="+145" />
+        <location filename="../app/gui/engine_controller.cpp" line="+147" />
         <source>CPU run: process peak memory shown; no GPU utilisation</source>
         <translation>CPU 运行：显示进程峰值内存；无 GPU 利用率</translation>
+    </message>
+    <message>
+        <location line="+9" />
+        <source>video %1:%2, %3×%4, %5 fps</source>
+        <translation>视频 %1:%2，%3×%4，%5 fps</translation>
+    </message>
+    <message>
+        <location line="+8" />
+        <source> (the remote server samples it)</source>
+        <translation>（由远程服务器抽帧）</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source> → %1 frames at %2×%3, %4 video tokens</source>
+        <translation> → %1 帧，每帧 %2×%3，%4 个视频词元</translation>
     </message>
     <message>
         <location line="+7" />
@@ -270,7 +290,7 @@ GPU：%8</translation>
 <context>
     <name>sightline::app::EngineWorker</name>
     <message>
-        <location filename="../app/gui/engine_worker.cpp" line="+161" />
+        <location filename="../app/gui/engine_worker.cpp" line="+191" />
         <source>This question alone has %1 tokens, more than the model's context of %2: shorten it or attach fewer or smaller images (Settings → Max image pixels)</source>
         <translation>仅这个问题就有 %1 个词元，超过了模型的上下文 %2：请缩短问题，或添加更少、更小的图片（设置 → 最大图片像素）</translation>
     </message>
@@ -928,7 +948,12 @@ GPU：%8</translation>
         <translation>%1：此版本无法添加 PDF</translation>
     </message>
     <message>
-        <location line="+77" />
+        <location line="+38" />
+        <source>%1 was not attached: a question takes images or one video, not both</source>
+        <translation>未添加 %1：一个问题可以带图片或一个视频，不能同时带两者</translation>
+    </message>
+    <message>
+        <location line="+46" />
         <source>%1 is not a local file</source>
         <translation>%1 不是本地文件</translation>
     </message>
@@ -949,8 +974,8 @@ GPU：%8</translation>
     </message>
     <message>
         <location line="+0" />
-        <source>Images and PDFs (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;All files (*)</source>
-        <translation>图片和 PDF (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;所有文件 (*)</translation>
+        <source>Images, PDFs and videos (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf *.mp4 *.mov *.m4v *.mkv *.webm *.avi);;All files (*)</source>
+        <translation>图片、PDF 和视频 (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf *.mp4 *.mov *.m4v *.mkv *.webm *.avi);;所有文件 (*)</translation>
     </message>
     <message>
         <location line="+46" />

@@ -29,7 +29,16 @@ struct AttachResult {
 
 constexpr int kThumbnailSide = 192;  // sharp at 96 px in a message on a 2× screen; stored with the chat
 
-AttachResult inspectAttachment(quint64 ticket, const QString& path, const AttachInspector& inspector);
+// A video's poster (its first frame, scaled to fit `box`, with its length drawn on it) and its own
+// size, or *error. Set by the app (it decodes with FFmpeg); pool thread.
+using VideoPosterReader = std::function<QImage(const QString& path, QSize box, QSize* size, QString* error)>;
+
+// A video's poster as messages and the composer show it: a play mark and the length ("0:12") drawn
+// on the frame. Any thread.
+QImage markVideoPoster(QImage poster, double seconds);
+
+// A video file (isVideoFileName) gets its thumbnail from `poster`; without one it is refused.
+AttachResult inspectAttachment(quint64 ticket, const QString& path, const AttachInspector& inspector, const VideoPosterReader& poster = {});
 
 // Decodes an image scaled down to fit `box` (scaled decode: an 8000×6000 JPEG never allocates its
 // full size). Any thread. A null image when it cannot be read; *size gets the full size when known.
@@ -39,6 +48,8 @@ QImage readScaledImage(const QString& path, QSize box, QSize* size = nullptr);
 // with an image suffix (folders, CSV, remote URLs are not).
 bool mimeHasImages(const QMimeData* mime);
 bool isImageFileName(const QString& path);
+// A video file by its suffix (mp4, mov, m4v, mkv, webm, avi, mpg, mpeg, ts, flv, ogv, 3gp; any case).
+bool isVideoFileName(const QString& path);
 // A document whose pages the app can attach as images (a PDF: ".pdf", any case).
 bool isDocumentFileName(const QString& path);
 // Turns a document into page images on a pool thread: the page files in order, a note for the user

@@ -208,8 +208,8 @@ bool Composer::addImageFile(const QString& path) {
     rebuildThumbnails();
     // The job holds copies only; its result comes back as a queued call on the GUI thread. The
     // pool is waited for in the destructor, so `this` outlives every job.
-    m_pool.start([this, p, inspector = m_inspector] {
-        AttachResult r = inspectAttachment(p.ticket, p.path, inspector);
+    m_pool.start([this, p, inspector = m_inspector, poster = m_poster] {
+        AttachResult r = inspectAttachment(p.ticket, p.path, inspector, poster);
         QMetaObject::invokeMethod(
             this, [this, r = std::move(r)] { apply(r); }, Qt::QueuedConnection);
     });
@@ -219,6 +219,13 @@ bool Composer::addImageFile(const QString& path) {
 void Composer::append(const AttachResult& r) {
     if (!r.error.isEmpty()) {
         Q_EMIT problem(r.error);
+        return;
+    }
+    // GLM-4.6V takes up to 10 images or one video in a question (its own demo's rule; transformers
+    // cannot place both in one prompt).
+    const bool hasVideo = std::any_of(m_images.begin(), m_images.end(), [](const ImageRef& i) { return isVideoFileName(i.path); });
+    if ((isVideoFileName(r.path) && !m_images.isEmpty()) || hasVideo) {
+        Q_EMIT problem(tr("%1 was not attached: a question takes images or one video, not both").arg(QFileInfo(r.path).fileName()));
         return;
     }
     ImageRef ref;
@@ -300,7 +307,8 @@ int Composer::addFromMimeData(const QMimeData* mime) {
 
 void Composer::openFileDialog() {
     const QStringList files = QFileDialog::getOpenFileNames(
-        this, tr("Attach images"), QString(), tr("Images and PDFs (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf);;All files (*)"));
+        this, tr("Attach images"), QString(),
+        tr("Images, PDFs and videos (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf *.mp4 *.mov *.m4v *.mkv *.webm *.avi);;All files (*)"));
     for (const QString& f : files) addImageFile(f);
 }
 

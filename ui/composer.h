@@ -31,6 +31,9 @@ public:
     // PDFs: their pages are attached as images, in order (the app rasterises them; without an
     // expander a PDF is refused with a message).
     void setDocumentExpander(DocumentExpander expander) { m_expander = std::move(expander); }
+    // Videos: their poster frame as the thumbnail (the app decodes it; without a reader a video is
+    // refused with a message). A question takes images or one video, as GLM-4.6V does.
+    void setVideoPosterReader(VideoPosterReader reader) { m_poster = std::move(reader); }
     void setBusy(bool busy);  // Send becomes Stop while an answer streams
     bool busy() const { return m_busy; }
 
@@ -74,6 +77,7 @@ private:
     void updateSendButton();
     Inspector m_inspector;
     DocumentExpander m_expander;
+    VideoPosterReader m_poster;
     QString m_pasteFolder;
     QList<ImageRef> m_images;
     QList<Pending> m_pending;

@@ -3,6 +3,7 @@
 // (main_window.cpp holds the layout, the conversation flow and the status.) GUI thread only.
 #include <QAction>
 #include <QApplication>
+#include <QDesktopServices>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -10,6 +11,7 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QSettings>
+#include <QUrl>
 #include <algorithm>
 
 #include "about_dialog.h"
@@ -152,6 +154,10 @@ void MainWindow::showShortcuts() {
 
 void MainWindow::openImageViewer(const QStringList& paths, int index) {
     if (paths.isEmpty()) return;
+    if (index >= 0 && index < paths.size() && isVideoFileName(paths[index])) {
+        QDesktopServices::openUrl(QUrl::fromLocalFile(paths[index]));  // the system's player plays it
+        return;
+    }
     if (!m_viewer) m_viewer = new ImageViewer(this);  // deletes itself on close
     m_viewer->setImages(paths, index);
     m_viewer->show();

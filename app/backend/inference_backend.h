@@ -69,6 +69,13 @@ public:
     // How the model would see an image (size, tokens): for the composer's pre-flight, called on a
     // pool thread. Throws Error(BadInput) without a model.
     virtual PreprocessedImage preflight(const RgbImage& image, int64_t maxPixels) const = 0;
+    // What a video would cost (sampled frames, frame size, tokens) under the model's video processor;
+    // frames 0 when the backend cannot tell (a remote server samples it). Pool thread; throws as preflight.
+    virtual VideoCost videoPreflight(const VideoInfo& video, int64_t maxVideoPixels) const {
+        (void)video;
+        (void)maxVideoPixels;
+        return {};
+    }
 };
 
 }  // namespace sightline::app

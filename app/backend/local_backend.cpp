@@ -121,4 +121,14 @@ PreprocessedImage LocalBackend::preflight(const RgbImage& image, int64_t maxPixe
     return m->preprocess(image, maxPixels, m_imageResize);
 }
 
+VideoCost LocalBackend::videoPreflight(const VideoInfo& video, int64_t maxVideoPixels) const {
+    std::shared_ptr<const Model> m;
+    {
+        std::lock_guard lock(m_mutex);
+        m = m_model;
+    }
+    if (!m) throw Error(ErrorKind::BadInput, "no model is loaded");
+    return estimateVideoCost(video, m->config().video, maxVideoPixels);
+}
+
 }  // namespace sightline::app

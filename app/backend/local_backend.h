@@ -28,6 +28,7 @@ public:
     std::optional<SchedulerCounters> counters() const override;
     void setCompletionObserver(CompletionObserver observer) override;
     PreprocessedImage preflight(const RgbImage& image, int64_t maxPixels) const override;
+    VideoCost videoPreflight(const VideoInfo& video, int64_t maxVideoPixels) const override;
 
 private:
     const SchedulerOptions m_options;

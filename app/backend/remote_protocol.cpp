@@ -10,6 +10,7 @@
 #pragma GCC diagnostic pop
 
 #include <algorithm>
+#include <fstream>
 
 #include "sightline/error.h"
 #include "sightline/thinking.h"
@@ -87,11 +88,24 @@ std::string pngDataUri(const RgbImage& image) {
     return "data:image/png;base64," + base64(encodePng(image));
 }
 
+std::string videoDataUri(const VideoSource& video) {
+    if (video.bytes) return "data:video/mp4;base64," + base64(std::string(video.bytes->begin(), video.bytes->end()));
+    constexpr int64_t kMaxBytes = int64_t(256) << 20;  // a request body, not an upload service
+    std::ifstream f(video.path, std::ios::binary | std::ios::ate);
+    if (!f) throwBadInput("cannot read video " + video.path);
+    const std::streamoff size = f.tellg();
+    if (size < 0 || size > kMaxBytes) throwBadInput(video.path + ": over 256 MiB, too large to send to a remote server in one request");
+    std::string bytes(static_cast<size_t>(size), '\0');
+    f.seekg(0);
+    if (!f.read(bytes.data(), size)) throwBadInput("cannot read video " + video.path);
+    return "data:video/mp4;base64," + base64(bytes);
+}
+
 json chatRequestBody(const std::vector<ChatMessage>& messages, const GenerationParams& p, const std::string& model, bool stream) {
     json list = json::array();
     for (const ChatMessage& m : messages) {
         bool hasImage = false;
-        for (const ContentPart& part : m.content) hasImage |= part.type == ContentPart::Type::Image;
+        for (const ContentPart& part : m.content) hasImage |= part.type != ContentPart::Type::Text;
         json msg = {{"role", wireRole(m.role)}};
         if (!hasImage) {
             std::string text;
@@ -103,6 +117,10 @@ json chatRequestBody(const std::vector<ChatMessage>& messages, const GenerationP
                 if (part.type == ContentPart::Type::Image) {
                     if (!part.image) throwBadInput("an image part has no decoded image");
                     parts.push_back({{"type", "image_url"}, {"image_url", {{"url", pngDataUri(*part.image)}}}});
+                } else if (part.type == ContentPart::Type::Video) {
+                    // vLLM and SGLang take video_url data: URIs and sample the frames themselves.
+                    if (!part.video) throwBadInput("a video part has no video");
+                    parts.push_back({{"type", "video_url"}, {"video_url", {{"url", videoDataUri(*part.video)}}}});
                 } else if (!part.text.empty()) {
                     parts.push_back({{"type", "text"}, {"text", toValidUtf8(part.text)}});
                 }

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <memory>
 
+#include "attach_inspect.h"
 #include "composer.h"
 #include "engine_controller.h"
 #include "local_backend.h"
@@ -19,6 +20,7 @@
 #include "pdf_pages.h"
 #include "remote_backend.h"
 #include "settings_dialog.h"
+#include "sightline/video.h"
 
 namespace sightline::app {
 
@@ -101,6 +103,23 @@ void wireWindow(ui::MainWindow* w, EngineController* c) {
         }
         return files;
     });
+    // Videos: the first frame (FFmpeg, on the composer's pool thread) with a play mark and the length.
+    if (videoDecodingSupported())
+        w->composer()->setVideoPosterReader([](const QString& path, QSize box, QSize* size, QString* error) {
+            try {
+                const VideoSource src = videoSourceFromFile(path.toStdString());
+                const RgbImage frame = decodeVideoPoster(src);
+                if (size) *size = QSize(frame.width, frame.height);
+                QImage img = QImage(frame.pixels.data(), frame.width, frame.height, frame.width * 3, QImage::Format_RGB888)
+                                 .convertToFormat(QImage::Format_RGB32);
+                if (img.width() > box.width() || img.height() > box.height())  // down only, as image thumbnails
+                    img = img.scaled(box, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+                return ui::markVideoPoster(img, src.info.duration);
+            } catch (const std::exception& e) {
+                *error = QString::fromUtf8(e.what());
+            }
+            return QImage();
+        });
     w->composer()->setInspector([backend = c->backend(), maxPixels](const QString& path, QString* error) {
         return EngineController::preflight(*backend, path, maxPixels->load(), error);
     });

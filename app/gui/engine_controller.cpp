@@ -1,7 +1,9 @@
 #include "engine_controller.h"
 
 #include <QFileInfo>
+#include <cmath>
 
+#include "attach_inspect.h"
 #include "engine_worker.h"
 
 namespace sightline::app {
@@ -148,6 +150,24 @@ void EngineController::sampleMemory() {
 
 QString EngineController::preflight(const InferenceBackend& backend, const QString& path, qint64 maxImagePixels, QString* error) {
     try {
+        if (ui::isVideoFileName(path)) {
+            const VideoSource src = videoSourceFromFile(path.toStdString());
+            const VideoInfo& v = src.info;
+            const QString length = tr("video %1:%2, %3×%4, %5 fps")
+                                       .arg(int(v.duration) / 60)
+                                       .arg(int(v.duration) % 60, 2, 10, QLatin1Char('0'))
+                                       .arg(v.width)
+                                       .arg(v.height)
+                                       .arg(v.fps, 0, 'f', v.fps == std::floor(v.fps) ? 0 : 2);
+            if (!backend.loaded()) return length;
+            const VideoCost cost = backend.videoPreflight(v, 0);
+            if (cost.frames == 0) return length + tr(" (the remote server samples it)");
+            return length + tr(" → %1 frames at %2×%3, %4 video tokens")
+                                .arg(cost.frames)
+                                .arg(cost.frameSize.width)
+                                .arg(cost.frameSize.height)
+                                .arg(cost.tokens);
+        }
         const RgbImage img = decodeImageFile(path.toStdString());
         if (!backend.loaded()) return tr("%1×%2 px").arg(img.width).arg(img.height);
         const PreprocessedImage p = backend.preflight(img, maxImagePixels);

@@ -1,16 +1,47 @@
 #include "engine_worker.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QTimer>
 #include <chrono>
 #include <future>
+#include <map>
 #include <mutex>
 
+#include "attach_inspect.h"
 #include "bench_runner.h"
 #include "sightline/request_rules.h"
 
 namespace sightline::app {
+
+namespace {
+
+// A video attachment, probed once per file state and kept (with its decoded frames, which
+// Model::promptIds caches in the source) while the chat worker lives: a follow-up question about the
+// same video does not decode it again.
+ContentPart videoPart(const QString& path) {
+    static std::mutex mutex;
+    static std::map<QString, std::pair<QString, std::shared_ptr<const VideoSource>>> sources;
+    std::lock_guard<std::mutex> lock(mutex);
+    const QFileInfo fi(path);
+    const QString stamp = QString::number(fi.size()) + QLatin1Char('/') + QString::number(fi.lastModified().toMSecsSinceEpoch());
+    auto it = sources.find(path);
+    if (it == sources.end() || it->second.first != stamp) {
+        if (sources.size() > 16) sources.clear();
+        it =
+            sources
+                .insert_or_assign(path, std::make_pair(stamp, std::make_shared<const VideoSource>(videoSourceFromFile(path.toStdString()))))
+                .first;
+    }
+    ContentPart p;
+    p.type = ContentPart::Type::Video;
+    p.video = it->second.second;
+    p.imageSource = path.toStdString();
+    return p;
+}
+
+}  // namespace
 
 std::vector<ChatMessage> toEngineMessages(const QList<ui::ChatMessageUi>& messages) {
     std::vector<ChatMessage> out;
@@ -19,7 +50,8 @@ std::vector<ChatMessage> toEngineMessages(const QList<ui::ChatMessageUi>& messag
                           : m.role == QLatin1String("assistant") ? Role::Assistant
                                                                  : Role::User;
         std::vector<ContentPart> images;
-        for (const auto& im : m.images) images.push_back(imageFilePart(im.path.toStdString()));
+        for (const auto& im : m.images)
+            images.push_back(ui::isVideoFileName(im.path) ? videoPart(im.path) : imageFilePart(im.path.toStdString()));
         out.push_back(buildMessage(role, m.text.toStdString(), std::move(images)));
     }
     return out;

@@ -134,38 +134,105 @@ PreprocessedImage Model::preprocess(const RgbImage& image, int64_t maxImagePixel
     return preprocessImage(image, m_impl->config.image, maxImagePixels, resamplerFor(resize));
 }
 
+namespace {
+
+// A video's frame pairs for this model, from the source's cache when the same settings made them.
+std::shared_ptr<const PreprocessedVideo> preprocessedVideo(const VideoSource& src, const ModelConfig& c, const GenerationParams& params,
+                                                           const std::string& contextNote) {
+    const VideoProcessorConfig& vc = c.video;
+    const std::string key = std::string(videoSamplerName(vc.sampler)) + "|" + std::to_string(vc.maxPixels) + "|" +
+                            std::to_string(vc.minPixels) + "|" + std::to_string(params.maxVideoPixels) + "|" + std::to_string(vc.patchSize);
+    if (src.cache) {
+        std::lock_guard<std::mutex> lock(src.cache->mutex);
+        if (src.cache->video && src.cache->key == key) return src.cache->video;
+    }
+    // The cost first: a video that cannot fit the context is refused before anything is decoded.
+    const VideoCost cost = estimateVideoCost(src.info, vc, params.maxVideoPixels);
+    if (cost.tokens >= c.text.maxPositionEmbeddings)
+        throwBadInput(src.name + ": the video takes " + std::to_string(cost.tokens) + " tokens (" + std::to_string(cost.frames) +
+                      " frames at " + std::to_string(cost.frameSize.width) + "x" + std::to_string(cost.frameSize.height) +
+                      "), more than the model's context of " + std::to_string(c.text.maxPositionEmbeddings) + contextNote);
+    // transformers' video processors have only the torchvision backend.
+    const DecodedVideo decoded = decodeVideo(src, vc, resamplerFor(ImageResize::Torchvision), params.maxVideoPixels);
+    auto out = std::make_shared<const PreprocessedVideo>(preprocessVideo(decoded, vc, ImageResize::Torchvision));
+    if (src.cache) {
+        std::lock_guard<std::mutex> lock(src.cache->mutex);
+        src.cache->key = key;
+        src.cache->video = out;
+    }
+    return out;
+}
+
+}  // namespace
+
 std::vector<int64_t> Model::promptIds(const std::vector<ChatMessage>& messages, const GenerationParams& params,
                                       std::vector<PreprocessedImage>* images) const {
     const auto& c = m_impl->config;
+    const Tokenizer& tok = *m_impl->tokenizer;
     ChatTemplateOptions opts;
     opts.enableThinking = params.enableThinking;
     opts.passEnableThinking = params.enableThinkingSet || !params.enableThinking;
     opts.toolsJson = params.toolsJson;
     const std::string prompt = m_impl->promptFormat.render(messages, opts);
-    const std::vector<int64_t> raw = m_impl->tokenizer->encode(prompt);
-    std::vector<PreprocessedImage> pre;
+    const std::vector<int64_t> raw = tok.encode(prompt);
+    // Images and videos in message order; a video stands for its frame pairs.
+    struct Media {
+        PreprocessedImage image;
+        std::shared_ptr<const PreprocessedVideo> video;
+    };
+    std::vector<Media> media;
     for (const auto& m : messages)
-        for (const auto& part : m.content)
+        for (const auto& part : m.content) {
             if (part.type == ContentPart::Type::Image) {
                 if (!part.image) throwBadInput("image part without a decoded image");
-                pre.push_back(preprocess(*part.image, params.maxImagePixels, params.imageResize));
+                media.push_back({preprocess(*part.image, params.maxImagePixels, params.imageResize), nullptr});
+            } else if (part.type == ContentPart::Type::Video) {
+                if (!part.video) throwBadInput("video part without a video");
+                media.push_back(
+                    {{}, preprocessedVideo(*part.video, c, params, " (lower the video budget, --max-video-pixels, or cut the clip)")});
             }
-    std::vector<int64_t> ids;
-    size_t img = 0;
-    for (int64_t id : raw) {
-        if (id != c.imageTokenId) {
-            ids.push_back(id);
-            continue;
         }
-        if (img >= pre.size())
-            throwBadInput("the prompt (" + m_impl->promptFormat.describe() + ") holds more <|image|> markers than the " +
-                          std::to_string(pre.size()) + " images given (an image marker typed as text?)");
-        ids.insert(ids.end(), static_cast<size_t>(pre[img].numTokens), c.imageTokenId);
-        ++img;
+    // The markers as the processor finds them: transformers looks the video tokens up in the tokenizer.
+    const int64_t videoToken = tok.tokenId("<|video|>").value_or(c.videoTokenId);
+    const int64_t beginImage = c.imageStartTokenId, endImage = c.imageEndTokenId;
+    std::vector<PreprocessedImage> pre;
+    std::vector<int64_t> ids;
+    size_t next = 0;
+    auto take = [&](bool video) -> Media& {
+        if (next >= media.size())
+            throwBadInput("the prompt (" + m_impl->promptFormat.describe() + ") holds more " + (video ? "<|video|>" : "<|image|>") +
+                          " markers than the " + std::to_string(media.size()) + " images and videos given (a marker typed as text?)");
+        Media& md = media[next++];
+        if (bool(md.video) != video)
+            throwBadInput("the prompt (" + m_impl->promptFormat.describe() + ") puts an " + (video ? "video" : "image") +
+                          " marker where the " + std::to_string(next) + ". attachment is an " + (video ? "image" : "video"));
+        return md;
+    };
+    for (int64_t id : raw) {
+        if (id == c.imageTokenId) {
+            Media& md = take(false);
+            ids.insert(ids.end(), static_cast<size_t>(md.image.numTokens), c.imageTokenId);
+            pre.push_back(std::move(md.image));
+        } else if (id == videoToken && videoToken >= 0) {
+            // transformers' replace_video_token: per frame pair, the pair's image tokens and its timestamp.
+            const Media& md = take(true);
+            for (size_t k = 0; k < md.video->pairs.size(); ++k) {
+                const PreprocessedImage& pair = md.video->pairs[k];
+                ids.push_back(beginImage);
+                ids.insert(ids.end(), static_cast<size_t>(pair.numTokens), c.imageTokenId);
+                ids.push_back(endImage);
+                const std::vector<int64_t> ts = tok.encode(videoTimestampText(c.video.sampler, md.video->pairTimestamps[k]));
+                ids.insert(ids.end(), ts.begin(), ts.end());
+                pre.push_back(pair);
+            }
+        } else {
+            ids.push_back(id);
+        }
     }
-    if (img != pre.size())
-        throwBadInput("the prompt (" + m_impl->promptFormat.describe() + ") renders " + std::to_string(img) + " image markers for " +
-                      std::to_string(pre.size()) + " images: the template does not render some image parts (a part type it ignores?)");
+    if (next != media.size())
+        throwBadInput("the prompt (" + m_impl->promptFormat.describe() + ") renders " + std::to_string(next) +
+                      " image or video markers for " + std::to_string(media.size()) +
+                      " attachments: the template does not render some parts (a part type it ignores?)");
     if (images) *images = std::move(pre);
     return ids;
 }

@@ -47,6 +47,8 @@
 #include "monitor_widget.h"
 #include "notice_banner.h"
 #include "review_widget.h"
+#include "sightline/request_rules.h"
+#include "sightline/video.h"
 #include "ui_harness.h"
 
 using namespace sightline;
@@ -68,6 +70,7 @@ private Q_SLOTS:
     void reviewKeysDecideAndPersist();
     void settingsBreakingASamplingRuleFailTheRequest();
     void chatRequestsDoNotWaitForEachOther();
+    void aVideoQuestionThroughTheWindow();
 };
 
 // A conversation that outgrows the model's context (the fixture's: 8192 tokens) keeps working: its
@@ -105,6 +108,42 @@ void EngineUiTest::aConversationLongerThanTheContextDropsItsOldestTurns() {
     const auto& last = h.window->chatView()->messageAt(h.window->chatView()->count() - 1)->message();
     QCOMPARE(last.state, ui::MessageState::Failed);
     QVERIFY2(last.error.contains(QStringLiteral("alone")) && last.error.contains(QStringLiteral("8192")), qPrintable(last.error));
+}
+
+// A video attached in the window reaches the engine as a video (its frame pairs and timestamps), not
+// as an image: the prompt has exactly the tokens Model::promptIds gives for the video part, and a
+// follow-up question about it works too (the decoded pairs kept with the attachment).
+void EngineUiTest::aVideoQuestionThroughTheWindow() {
+    if (!videoDecodingSupported()) QSKIP("this build has no FFmpeg");
+    const ui::GenerationSettings s = tinyGreedySettings();
+    Harness h(std::make_unique<app::LocalBackend>(), s);
+    QVERIFY(h.waitLoaded());
+    const QString video = QString::fromUtf8(SIGHTLINE_TEST_DATA_DIR "/moving_square_64x48.mp4");
+    QVERIFY(h.window->composer()->addImageFile(video));
+    QVERIFY(waitAttached(h.window->composer()));
+    // The fixture names Glm4vProcessor: 2 frames a second, so 4 frames (2 pairs) of a 2 s video.
+    QVERIFY2(h.window->composer()->images()[0].preflight.contains(QStringLiteral("4 frames")),
+             qPrintable(h.window->composer()->images()[0].preflight));
+    h.window->composer()->setText("What moves?");
+    h.window->send();
+    QVERIFY(h.waitIdle(60000));
+    const auto saved = h.store->messages(h.window->currentChat());
+    QVERIFY2(saved.last().state != ui::MessageState::Failed, qPrintable(saved.last().error));
+    LoadOptions lo;
+    lo.modelDir = (kFixtures + "/model").toStdString();
+    const auto model = Model::load(lo);
+    GenerationParams gp;
+    gp.enableThinking = s.thinking;
+    const std::vector<ChatMessage> msgs = {buildMessage(Role::User, "What moves?", {videoFilePart(video.toStdString())})};
+    const auto ids = model->promptIds(msgs, gp);
+    QVERIFY(std::count(ids.begin(), ids.end(), model->config().imageTokenId) == 8);  // 2 pairs of 2x2 merged tokens
+    QCOMPARE(saved.last().stats->promptTokens, int64_t(ids.size()));
+    h.window->composer()->setText("And then?");
+    h.window->send();
+    QVERIFY(h.waitIdle(60000));
+    const auto again = h.store->messages(h.window->currentChat());
+    QVERIFY2(again.last().state != ui::MessageState::Failed, qPrintable(again.last().error));
+    QVERIFY(again.last().stats->promptTokens > int64_t(ids.size()));
 }
 
 void EngineUiTest::settingsTravelInTheRequest() {

@@ -1,6 +1,6 @@
 // What the window shows of the model's vision (issue #16): grounding boxes drawn under an answer
 // (pixel checks of the drawing and of the exports, hover between markers and boxes, the toggle, the
-// viewer) and a dropped PDF attached as its pages in order.
+// viewer), a dropped PDF attached as its pages in order, and a dropped video shown as its poster.
 #include <QApplication>
 #include <QFile>
 #include <QJsonArray>
@@ -21,6 +21,7 @@
 #include "chat_view.h"
 #include "message_widget.h"
 #include "shots.h"
+#include "sightline/video.h"
 #include "ui_harness.h"
 
 using namespace sightline;
@@ -34,6 +35,7 @@ private Q_SLOTS:
     void groundingBoxesDrawn();
     void groundingBoxesUnderAnAnswer();
     void pdfDroppedAttachesItsPagesInOrder();
+    void videoDroppedShowsItsPoster();
 };
 
 // Pixel checks of the drawing: the outline's outer edge is the box's edge (0–1000 grid scaled to
@@ -203,6 +205,58 @@ void VisionUiTest::pdfDroppedAttachesItsPagesInOrder() {
     QVERIFY(QTest::qWaitFor([&] { return h.window->composer()->pendingCount() == 0; }, 20000));
     QCOMPARE(h.window->composer()->images().size(), 3);
     QVERIFY(!problems.isEmpty() && problems.last().at(0).toString().contains(QStringLiteral("bad.pdf")));
+}
+
+// A video dropped on the window: one attachment whose thumbnail is its first frame with the play
+// mark, a pre-flight line with its length; an image beside it is refused (images or one video); a
+// damaged video is a clear problem.
+void VisionUiTest::videoDroppedShowsItsPoster() {
+    if (!videoDecodingSupported()) QSKIP("this build has no FFmpeg");
+    Harness h(std::make_unique<FakeBackend>(QStringList{"a"}, 1));
+    QVERIFY(h.waitLoaded());
+    const QString video = QString::fromUtf8(SIGHTLINE_TEST_DATA_DIR "/moving_square_64x48.mp4");
+    QMimeData files;
+    files.setUrls({QUrl::fromLocalFile(video)});
+    QDragEnterEvent enter(QPoint(50, 50), Qt::CopyAction, &files, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(h.window->chatView()->viewport(), &enter);
+    QVERIFY2(enter.isAccepted(), "a video is welcome");
+    QDropEvent drop(QPointF(50, 50), Qt::CopyAction, &files, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(h.window.get(), &drop);
+    QVERIFY(QTest::qWaitFor([&] { return h.window->composer()->pendingCount() == 0; }, 20000));
+    QCOMPARE(h.window->composer()->images().size(), 1);
+    const ui::ImageRef v = h.window->composer()->images().first();
+    QVERIFY2(v.preflight.startsWith(QStringLiteral("video 0:02, 64×48, 10 fps")), qPrintable(v.preflight));
+    QVERIFY(!v.thumbnail.isNull());
+    QCOMPARE(v.thumbnail.width(), 64);  // the poster at its own size (under the thumbnail box)
+    // The first frame: a blue square at x 0..15, y 16..31 on light grey; the play mark is white on a
+    // dark disc in the middle.
+    const QColor square = v.thumbnail.pixelColor(4, 24);
+    QVERIFY2(square.blue() > 150 && square.red() < 100, qPrintable(square.name()));
+    const QColor mark = v.thumbnail.pixelColor(32, 24);
+    QVERIFY2(mark.red() > 200 && mark.green() > 200 && mark.blue() > 200, qPrintable(mark.name()));
+    QVERIFY2(v.thumbnail.pixelColor(32, 24 - 7).lightness() < 200, "the dark disc around the mark");
+    shot(h.window.get(), "video-attached");
+    // Images or one video: a picture beside the video is refused with the reason.
+    QImage still(40, 30, QImage::Format_RGB32);
+    still.fill(Qt::red);
+    const QString png = h.dir.filePath(QStringLiteral("still.png"));
+    QVERIFY(still.save(png));
+    QSignalSpy problems(h.window->composer(), &ui::Composer::problem);
+    QVERIFY(h.window->composer()->addImageFile(png));
+    QVERIFY(QTest::qWaitFor([&] { return h.window->composer()->pendingCount() == 0; }, 20000));
+    QCOMPARE(h.window->composer()->images().size(), 1);
+    QVERIFY(!problems.isEmpty() && problems.last().at(0).toString().contains(QStringLiteral("one video")));
+    // A damaged video: a clear problem naming it, nothing attached.
+    h.window->composer()->clear();
+    const QString bad = h.dir.filePath(QStringLiteral("broken.mp4"));
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray(4000, 'x'));
+    f.close();
+    QVERIFY(h.window->composer()->addImageFile(bad));
+    QVERIFY(QTest::qWaitFor([&] { return h.window->composer()->pendingCount() == 0; }, 20000));
+    QCOMPARE(h.window->composer()->images().size(), 0);
+    QVERIFY(problems.last().at(0).toString().contains(QStringLiteral("broken.mp4")));
 }
 
 QTEST_MAIN(VisionUiTest)

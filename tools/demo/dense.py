@@ -46,9 +46,12 @@ def targets(scene, grid, merge=2):
     centre = torch.zeros(t, dtype=torch.long)
     boxes = torch.zeros(t, 4)
     mask = torch.zeros(t)
+    wordtok = torch.zeros(t, dtype=torch.long)  # the word on tokens its box covers (a local target reads it best)
     for i in range(gh):
         for j in range(gw):
             x, y = (j + 0.5) / gw * w, (i + 0.5) / gh * h
+            if scene.word and scene.word_box[0] <= x < scene.word_box[2] and scene.word_box[1] - 4 <= y < scene.word_box[3] + 4:
+                wordtok[i * gw + j] = scenes.WORDS.index(scene.word) + 1
             for o in objs:
                 if o.box[0] <= x < o.box[2] and o.box[1] <= y < o.box[3]:
                     k = i * gw + j
@@ -66,7 +69,7 @@ def targets(scene, grid, merge=2):
             shape[k] = scenes.SHAPES.index(o.shape) + 1
             boxes[k] = torch.tensor(scenes.norm_box(o.box, w, h), dtype=torch.float) / 1000
             mask[k] = 1
-    out.update({"colour": colour, "shape": shape, "centre": centre, "boxes": boxes, "box_mask": mask})
+    out.update({"colour": colour, "shape": shape, "centre": centre, "boxes": boxes, "box_mask": mask, "wordtok": wordtok})
     return out
 
 
@@ -76,9 +79,10 @@ def collate(items):
 
 class Head(torch.nn.Module):
     SIZES = {"count": (N_SHAPES, 5), "total": (1, 5), "word": (1, len(scenes.WORDS) + 1), "glyph": (1, len(GLYPHS)),
-             "colour": (1, N_COLOURS + 1), "shape": (1, N_SHAPES + 1), "centre": (1, N_SHAPES + 1)}
+             "colour": (1, N_COLOURS + 1), "shape": (1, N_SHAPES + 1), "centre": (1, N_SHAPES + 1),
+             "wordtok": (1, len(scenes.WORDS) + 1)}
 
-    LOCAL = ("colour", "shape", "centre")
+    LOCAL = ("colour", "shape", "centre", "wordtok")
 
     def __init__(self, dim):
         super().__init__()
@@ -129,6 +133,10 @@ def accuracy(head, feats_list, tgt_list):
         m = t["box_mask"] > 0
         for k in ("colour", "shape"):
             add(k, int((tok[k][:, 0].argmax(-1) == t[k])[m].sum()), int(m.sum()))
+        wt = t["wordtok"] > 0
+        if wt.any():  # the word read from its own tokens' mean
+            wl = head.logits(f[wt].mean(0, keepdim=True))["wordtok"][0, 0].argmax(-1)
+            add("wordtok", int(wl == t["wordtok"][wt][0]), 1)
         c = t["centre"] > 0
         add("centre", int((tok["centre"][:, 0].argmax(-1) == t["centre"])[c].sum()), int(c.sum()))
         pred = torch.sigmoid(tok["boxes"])

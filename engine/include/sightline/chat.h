@@ -6,17 +6,19 @@
 #include <vector>
 
 #include "sightline/image.h"
+#include "sightline/video.h"
 
 namespace sightline {
 
 enum class Role { System, User, Assistant, Observation };
 
 struct ContentPart {
-    enum class Type { Text, Image };
+    enum class Type { Text, Image, Video };
     Type type = Type::Text;
-    std::string text;                       // Type::Text
-    std::shared_ptr<const RgbImage> image;  // Type::Image, decoded
-    std::string imageSource;                // where it came from, for messages and history
+    std::string text;                          // Type::Text
+    std::shared_ptr<const RgbImage> image;     // Type::Image, decoded
+    std::shared_ptr<const VideoSource> video;  // Type::Video, probed (decoded when a request is prepared)
+    std::string imageSource;                   // where the image or video came from, for messages and history
 };
 
 struct ChatMessage {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sightline/image.h"
+#include "sightline/video.h"
 
 namespace sightline {
 
@@ -74,6 +75,7 @@ struct ModelConfig {
     bool tieWordEmbeddings = false;
     GenerationDefaults generation;
     ImageProcessorConfig image;
+    VideoProcessorConfig video;  // video_preprocessor_config.json, or the processor class's defaults
 };
 
 // Reads and validates the three config files in `modelDir`.

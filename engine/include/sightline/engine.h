@@ -83,6 +83,9 @@ struct GenerationParams {
     // as transformers renders without the kwarg.
     bool enableThinkingSet = false;
     int64_t maxImagePixels = 0;  // 0: the checkpoint's limit
+    // Pixels of all sampled frames of a video together (the video processor's size.longest_edge);
+    // 0: the checkpoint's. Lower it to make a long video cost fewer tokens.
+    int64_t maxVideoPixels = 0;
     // Which of transformers' image-processor backends to reproduce (image.h); the default is what
     // transformers 5's AutoProcessor picks.
     ImageResize imageResize = kDefaultImageResize;

@@ -43,6 +43,9 @@ std::optional<DType> resolveDType(const std::string& name, DeviceKind device);
 ContentPart imagePart(std::shared_ptr<const RgbImage> image, std::string source = {});
 // Reads and decodes a file (decodeImageFile's checks); throws Error(BadInput) naming it.
 ContentPart imageFilePart(const std::string& path);
+// A video file, probed (frame count, rate, size); its frames are decoded when a request is
+// prepared, as the model's video processor samples them (sightline/video.h).
+ContentPart videoFilePart(const std::string& path);
 // A message of images then text, the order every front end uses (the GLM format puts an image's
 // tokens before the question). An assistant turn's "<think>…</think>" is split into `reasoning`
 // and the answer by splitThinking, so history renders the same whoever built it.

@@ -34,6 +34,8 @@ std::string flatten(const ChatMessage& m) {
     for (const auto& part : m.content) {
         if (part.type == ContentPart::Type::Image)
             text += "<|begin_of_image|><|image|><|end_of_image|>";
+        else if (part.type == ContentPart::Type::Video)
+            text += "<|begin_of_video|><|video|><|end_of_video|>";
         else
             text += part.text;
     }
@@ -111,11 +113,41 @@ void shortenImageRefs(json& part) {
         part = json{{"type", "image"}};
         return;
     }
+    if (part.value("type", std::string()) == "video_url") {
+        part = json{{"type", "video"}};
+        return;
+    }
     for (auto it = part.begin(); it != part.end(); ++it)
         if (it.value().is_string()) {
             const std::string& v = it.value().get_ref<const std::string&>();
             if (v.rfind("data:", 0) == 0 && v.find(',') != std::string::npos) it.value() = v.substr(0, v.find(',') + 1);
         }
+}
+
+// A video part's source: a data: URI's bytes, or a local file (never read whole: FFmpeg reads it).
+VideoSource readVideoRef(const std::string& ref, const std::string& baseDir, const std::string& where, const DecodeOptions& decode,
+                         const std::string& localFilesRefusal) {
+    VideoDecodeOptions vo;
+    vo.maxFramePixels = decode.maxPixels;
+    if (ref.rfind("data:", 0) == 0) {
+        const auto comma = ref.find(',');
+        if (comma == std::string::npos || ref.substr(0, comma).find(";base64") == std::string::npos)
+            throwBadInput(where + ": only base64 data: URIs are supported");
+        const std::string bytes = base64Decode(ref.substr(comma + 1), where);
+        return videoSourceFromBytes(std::make_shared<const std::vector<uint8_t>>(bytes.begin(), bytes.end()), where, vo);
+    }
+    if (!localFilesRefusal.empty()) {
+        if (ref.rfind("http://", 0) == 0 || ref.rfind("https://", 0) == 0)
+            throwBadInput(where + ": remote video URLs are not fetched; send the video as a data: URI (base64)");
+        throwBadInput(where + ": videos must be data: URIs (base64)");
+    }
+    std::string path = ref;
+    if (path.rfind("file://", 0) == 0)
+        path = percentDecode(path.substr(7));
+    else if (path.find("://") != std::string::npos)
+        throwBadInput(where + ": \"" + ref + "\" is a remote URL; Sightline reads local files only");
+    if (!path.empty() && path[0] != '/' && !baseDir.empty()) path = util::joinPath(baseDir, path);
+    return videoSourceFromFile(path, vo);
 }
 
 Role parseRole(const std::string& r, const std::string& where) {
@@ -263,6 +295,22 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
                     p.imageSource = ref.rfind("data:", 0) == 0 ? "data URI" : ref;
                     shortenImageRefs(templateJson["content"][k]);
                     pending.push_back({messages.size(), m.content.size(), readImageRef(ref, baseDir, pw, decode, localFilesRefusal)});
+                } else if (type == "video" || type == "video_url") {
+                    std::string ref;
+                    for (const char* key : {"video", "path", "url"})
+                        if (part.contains(key) && part[key].is_string()) {
+                            ref = part[key].get<std::string>();
+                            break;
+                        }
+                    if (ref.empty() && part.contains("video_url")) {
+                        const json& vu = part["video_url"];
+                        ref = vu.is_string() ? vu.get<std::string>() : vu.value("url", std::string());
+                    }
+                    if (ref.empty()) throwBadInput(pw + ": video part names no file (\"video\", \"path\" or \"url\")");
+                    p.type = ContentPart::Type::Video;
+                    p.imageSource = ref.rfind("data:", 0) == 0 ? "data URI" : ref;
+                    shortenImageRefs(templateJson["content"][k]);
+                    p.video = std::make_shared<const VideoSource>(readVideoRef(ref, baseDir, pw, decode, localFilesRefusal));
                 } else {
                     throwBadInput(pw + ": unsupported content type \"" + type + "\"");
                 }

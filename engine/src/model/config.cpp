@@ -33,6 +33,7 @@ constexpr int64_t kMaxCount = 1024;              // layers, heads (real: < 200)
 constexpr int64_t kMaxHeadDim = 4096;
 constexpr int64_t kMaxPositions = int64_t(1) << 24;  // max_position_embeddings (real: <= 1M)
 constexpr int64_t kMaxImagePixelsBudget = int64_t(1) << 32;
+constexpr int64_t kMaxVideoPixelsBudget = int64_t(1) << 40;  // over all sampled frames
 
 std::string shortDump(const json& v) {
     std::string s = v.dump();
@@ -241,6 +242,79 @@ ModelConfig parseModelConfigJson(const std::string& jsonText, const std::string&
     return c;
 }
 
+namespace {
+
+// The video processor transformers would build for this checkpoint: its settings from the first of
+// processor_config.json's "video_processor", video_preprocessor_config.json, preprocessor_config.json
+// (transformers' order), on the class defaults of the processor its files name —
+// Glm46VVideoProcessor for Glm46V* (and model_type glm46v), Glm4vVideoProcessor otherwise. Where
+// transformers finds none of the three it has no video processor; Sightline uses the class defaults.
+VideoProcessorConfig loadVideoProcessorConfig(const std::string& modelDir, const ModelConfig& c, const json& imageProcessor) {
+    VideoProcessorConfig v;
+    std::string where;
+    json p = json::object();
+    const std::string vpPath = util::joinPath(modelDir, "video_preprocessor_config.json");
+    const std::string procPath = util::joinPath(modelDir, "processor_config.json");
+    json proc = json::object();
+    if (util::fileExists(procPath)) {
+        proc = parseJson(util::readTextFile(procPath), procPath);
+        if (!proc.is_object()) throwBadInput(procPath + ": expected a JSON object");
+    }
+    // transformers' order: processor_config.json's "video_processor", video_preprocessor_config.json,
+    // then preprocessor_config.json (an image processor's settings serve the video processor too).
+    const std::string ppPath = util::joinPath(modelDir, "preprocessor_config.json");
+    if (proc.contains("video_processor") && proc["video_processor"].is_object()) {
+        p = proc["video_processor"];
+        where = procPath + " video_processor";
+    } else if (util::fileExists(vpPath)) {
+        p = parseJson(util::readTextFile(vpPath), vpPath);
+        if (!p.is_object()) throwBadInput(vpPath + ": expected a JSON object");
+        where = vpPath;
+    } else if (util::fileExists(ppPath)) {
+        p = imageProcessor;  // parsed by loadModelConfig from this file
+        where = ppPath + " (as the video processor's)";
+    }
+    // Which processor: the video processor's own type, else the processor class any file names.
+    std::string kind = opt<std::string>(p, "video_processor_type", "");
+    for (const json* j : std::initializer_list<const json*>{&imageProcessor, &proc})
+        if (kind.empty()) kind = opt<std::string>(*j, "processor_class", "");
+    const std::string tokPath = util::joinPath(modelDir, "tokenizer_config.json");
+    if (kind.empty() && util::fileExists(tokPath)) {
+        const json t = parseJson(util::readTextFile(tokPath), tokPath);
+        if (t.is_object()) kind = opt<std::string>(t, "processor_class", "");
+    }
+    const bool is46 = kind.rfind("Glm46V", 0) == 0 || (kind.empty() && c.modelType == "glm46v");
+    v.sampler = is46 ? VideoSampler::Glm46V : VideoSampler::Glm4v;
+    if (where.empty()) where = modelDir + " (video processor defaults)";
+    v.patchSize = static_cast<int>(optInt(p, "patch_size", c.image.patchSize, 1, 1 << 10, where));
+    v.temporalPatchSize = static_cast<int>(optInt(p, "temporal_patch_size", c.image.temporalPatchSize, 1, 64, where));
+    v.mergeSize = static_cast<int>(optInt(p, "merge_size", c.image.mergeSize, 1, 64, where));
+    if (v.patchSize != c.vision.patchSize || v.temporalPatchSize != c.vision.temporalPatchSize || v.mergeSize != c.vision.spatialMergeSize)
+        throwBadInput(where + ": patch_size / temporal_patch_size / merge_size disagree with config.json vision_config");
+    if (p.contains("size") && p["size"].is_object()) {
+        v.minPixels = needInt(p["size"], "shortest_edge", 1, kMaxVideoPixelsBudget, where + " size");
+        v.maxPixels = needInt(p["size"], "longest_edge", 1, kMaxVideoPixelsBudget, where + " size");
+    }
+    if (v.minPixels <= 0 || v.maxPixels < v.minPixels) throwBadInput(where + ": size limits are not sensible");
+    v.rescaleFactor = realIn(opt<double>(p, "rescale_factor", v.rescaleFactor), "rescale_factor", 0, 1e6, false, where);
+    if (p.contains("image_mean") || p.contains("image_std")) {
+        auto mean = need<std::vector<double>>(p, "image_mean", where);
+        auto stdv = need<std::vector<double>>(p, "image_std", where);
+        if (mean.size() != 3 || stdv.size() != 3) throwBadInput(where + ": image_mean and image_std need 3 values");
+        for (int i = 0; i < 3; ++i) {
+            v.mean[i] = static_cast<float>(realIn(mean[i], "image_mean", -1e6, 1e6, true, where));
+            v.std[i] = static_cast<float>(realIn(stdv[i], "image_std", -1e6, 1e6, true, where));
+            if (v.std[i] == 0) throwBadInput(where + ": image_std has a zero");
+        }
+    }
+    v.fps = realIn(opt<double>(p, "fps", v.fps), "fps", 0, 1000, false, where);
+    v.maxDuration = realIn(opt<double>(p, "max_duration", v.maxDuration), "max_duration", 0, 1e7, false, where);
+    if (!(v.fps > 0) || !(v.maxDuration > 0)) throwBadInput(where + ": fps and max_duration must be positive");
+    return v;
+}
+
+}  // namespace
+
 ModelConfig loadModelConfig(const std::string& modelDir) {
     const std::string cfgPath = util::joinPath(modelDir, "config.json");
     if (!util::fileExists(cfgPath)) throwBadInput(modelDir + " has no config.json: is this a Hugging Face checkpoint folder?");
@@ -315,6 +389,7 @@ ModelConfig loadModelConfig(const std::string& modelDir) {
         if (ic.std[i] == 0) throwBadInput(ppPath + ": image_std has a zero");
     }
     if (ic.minPixels <= 0 || ic.maxPixels < ic.minPixels) throwBadInput(ppPath + ": size limits are not sensible");
+    c.video = loadVideoProcessorConfig(modelDir, c, p);
     return c;
 }
 

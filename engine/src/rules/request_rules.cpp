@@ -62,6 +62,14 @@ ContentPart imageFilePart(const std::string& path) {
     return imagePart(std::make_shared<RgbImage>(decodeImageFile(path)), path);
 }
 
+ContentPart videoFilePart(const std::string& path) {
+    ContentPart p;
+    p.type = ContentPart::Type::Video;
+    p.video = std::make_shared<const VideoSource>(videoSourceFromFile(path));
+    p.imageSource = path;
+    return p;
+}
+
 ChatMessage buildMessage(Role role, std::string text, std::vector<ContentPart> images) {
     ChatMessage m;
     m.role = role;

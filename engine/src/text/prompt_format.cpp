@@ -26,6 +26,8 @@ json builtMessage(const ChatMessage& m) {
         for (const ContentPart& p : m.content) {
             if (p.type == ContentPart::Type::Image)
                 parts.push_back({{"type", "image"}});
+            else if (p.type == ContentPart::Type::Video)
+                parts.push_back({{"type", "video"}});
             else
                 parts.push_back({{"type", "text"}, {"text", p.text}});
         }

@@ -8,6 +8,7 @@
 
 #include "sightline/error.h"
 #include "sightline/image.h"
+#include "vision/preprocess_internal.h"
 
 namespace sightline {
 namespace {
@@ -171,6 +172,51 @@ bool parseImageResize(const std::string& name, ImageResize* out) {
     return true;
 }
 
+std::vector<float> normalizedPlanes(const RgbImage& resized, double rescaleFactor, const float meanIn[3], const float stdIn[3],
+                                    ImageResize kind) {
+    // Normalised planes [3][H][W], float32 arithmetic in the same order as HF.
+    const size_t plane = size_t(resized.width) * resized.height;
+    std::vector<float> norm(plane * 3);
+    if (kind == ImageResize::Pil) {
+        for (size_t i = 0; i < plane; ++i)
+            for (int c = 0; c < 3; ++c) {
+                const float x = static_cast<float>(double(resized.pixels[i * 3 + c]) * rescaleFactor);
+                norm[size_t(c) * plane + i] = (x - meanIn[c]) / stdIn[c];
+            }
+    } else {
+        // torch.tensor(mean) * (1.0 / rescale_factor): a float32 tensor times a Python float, computed in float32.
+        const float inv = static_cast<float>(1.0 / rescaleFactor);
+        float mean[3], stdv[3];
+        for (int c = 0; c < 3; ++c) {
+            mean[c] = meanIn[c] * inv;
+            stdv[c] = stdIn[c] * inv;
+        }
+        for (size_t i = 0; i < plane; ++i)
+            for (int c = 0; c < 3; ++c) norm[size_t(c) * plane + i] = (static_cast<float>(resized.pixels[i * 3 + c]) - mean[c]) / stdv[c];
+    }
+    return norm;
+}
+
+void patchifyFrames(const float* const* frames, int tps, int width, int height, int patch, int merge, float* dst) {
+    // Rows in merge-block raster order (bh, bw, mh, mw); each row [C][T][ph][pw].
+    const size_t plane = size_t(width) * height;
+    const int64_t gridH = height / patch, gridW = width / patch;
+    const int64_t bh = gridH / merge, bw = gridW / merge;
+    for (int64_t by = 0; by < bh; ++by)
+        for (int64_t bx = 0; bx < bw; ++bx)
+            for (int my = 0; my < merge; ++my)
+                for (int mx = 0; mx < merge; ++mx) {
+                    const int64_t py = by * merge + my, px = bx * merge + mx;
+                    for (int c = 0; c < 3; ++c)
+                        for (int t = 0; t < tps; ++t)
+                            for (int y = 0; y < patch; ++y) {
+                                const float* src = &frames[t][size_t(c) * plane + size_t(py * patch + y) * width + px * patch];
+                                std::memcpy(dst, src, sizeof(float) * patch);
+                                dst += patch;
+                            }
+                }
+}
+
 PreprocessedImage preprocessImage(const RgbImage& image, const ImageProcessorConfig& cfg, int64_t maxPixelsOverride,
                                   const Resampler& resampler) {
     if (image.width <= 0 || image.height <= 0 || image.pixels.size() != size_t(image.width) * image.height * 3)
@@ -195,44 +241,10 @@ PreprocessedImage preprocessImage(const RgbImage& image, const ImageProcessorCon
     p.numTokens = p.gridT * p.gridH * p.gridW / (int64_t(merge) * merge);
     p.rowSize = 3 * tps * patch * patch;
 
-    // Normalised planes [3][H][W], float32 arithmetic in the same order as HF.
-    const size_t plane = size_t(rs.width) * rs.height;
-    std::vector<float> norm(plane * 3);
-    if (resampler.kind == ImageResize::Pil) {
-        for (size_t i = 0; i < plane; ++i)
-            for (int c = 0; c < 3; ++c) {
-                const float x = static_cast<float>(double(resized.pixels[i * 3 + c]) * cfg.rescaleFactor);
-                norm[size_t(c) * plane + i] = (x - cfg.mean[c]) / cfg.std[c];
-            }
-    } else {
-        // torch.tensor(mean) * (1.0 / rescale_factor): a float32 tensor times a Python float, computed in float32.
-        const float inv = static_cast<float>(1.0 / cfg.rescaleFactor);
-        float mean[3], stdv[3];
-        for (int c = 0; c < 3; ++c) {
-            mean[c] = cfg.mean[c] * inv;
-            stdv[c] = cfg.std[c] * inv;
-        }
-        for (size_t i = 0; i < plane; ++i)
-            for (int c = 0; c < 3; ++c) norm[size_t(c) * plane + i] = (static_cast<float>(resized.pixels[i * 3 + c]) - mean[c]) / stdv[c];
-    }
-
-    // Rows in merge-block raster order (bh, bw, mh, mw); each row [C][T][ph][pw].
+    const std::vector<float> norm = normalizedPlanes(resized, cfg.rescaleFactor, cfg.mean, cfg.std, resampler.kind);
     p.pixelValues.resize(size_t(p.gridH * p.gridW) * p.rowSize);
-    float* dst = p.pixelValues.data();
-    const int64_t bh = p.gridH / merge, bw = p.gridW / merge;
-    for (int64_t by = 0; by < bh; ++by)
-        for (int64_t bx = 0; bx < bw; ++bx)
-            for (int my = 0; my < merge; ++my)
-                for (int mx = 0; mx < merge; ++mx) {
-                    const int64_t py = by * merge + my, px = bx * merge + mx;
-                    for (int c = 0; c < 3; ++c)
-                        for (int t = 0; t < tps; ++t)
-                            for (int y = 0; y < patch; ++y) {
-                                const float* src = &norm[size_t(c) * plane + size_t(py * patch + y) * rs.width + px * patch];
-                                std::memcpy(dst, src, sizeof(float) * patch);
-                                dst += patch;
-                            }
-                }
+    const std::vector<const float*> frames(size_t(tps), norm.data());  // a still image: the frame repeated
+    patchifyFrames(frames.data(), tps, rs.width, rs.height, patch, merge, p.pixelValues.data());
     return p;
 }
 
