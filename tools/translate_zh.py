@@ -233,6 +233,10 @@ ZH.update({'%1: videos cannot be attached in this build': '%1：此版本无法�
            'Images, PDFs and videos (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf *.mp4 *.mov *.m4v *.mkv *.webm *.avi);;All files (*)':
                '图片、PDF 和视频 (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf *.mp4 *.mov *.m4v *.mkv *.webm *.avi);;所有文件 (*)'})
 
+ZH.update({' Mpx': ' 百万像素', 'Max video pixels': '最大视频像素',
+           'Upper bound on the pixels of all sampled frames of a video together: lower it to make a long video cost fewer tokens':
+               '一个视频所有抽样帧合计的像素上限：调低它可让长视频占用更少的词元'})
+
 ZH.update({"This question alone has %1 tokens, more than the model's context of %2: shorten it or attach fewer or smaller images (Settings → Max image pixels)":
                '仅这个问题就有 %1 个词元，超过了模型的上下文 %2：请缩短问题，或添加更少、更小的图片（设置 → 最大图片像素）',
            "The conversation is longer than the model's context: its %1 oldest messages were left out of this question (they stay in the chat).":

@@ -41,12 +41,12 @@
         <translation>无法使用远程服务器（%1）：改由本地引擎回答。</translation>
     </message>
     <message>
-        <location line="+58" />
+        <location line="+61" />
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
     <message>
-        <location line="+64" />
+        <location line="+65" />
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -257,7 +257,7 @@ GPU：%8</translation>
         <translation>CPU 运行：显示进程峰值内存；无 GPU 利用率</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+10" />
         <source>video %1:%2, %3×%4, %5 fps</source>
         <translation>视频 %1:%2，%3×%4，%5 fps</translation>
     </message>
@@ -290,7 +290,7 @@ GPU：%8</translation>
 <context>
     <name>sightline::app::EngineWorker</name>
     <message>
-        <location filename="../app/gui/engine_worker.cpp" line="+191" />
+        <location filename="../app/gui/engine_worker.cpp" line="+194" />
         <source>This question alone has %1 tokens, more than the model's context of %2: shorten it or attach fewer or smaller images (Settings → Max image pixels)</source>
         <translation>仅这个问题就有 %1 个词元，超过了模型的上下文 %2：请缩短问题，或添加更少、更小的图片（设置 → 最大图片像素）</translation>
     </message>
@@ -973,7 +973,7 @@ GPU：%8</translation>
         <translation>添加图片</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+1" />
         <source>Images, PDFs and videos (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf *.mp4 *.mov *.m4v *.mkv *.webm *.avi);;All files (*)</source>
         <translation>图片、PDF 和视频 (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.pdf *.mp4 *.mov *.m4v *.mkv *.webm *.avi);;所有文件 (*)</translation>
     </message>
@@ -1100,7 +1100,7 @@ GPU：%8</translation>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_menus.cpp" line="+26" />
+        <location filename="../ui/main_window_menus.cpp" line="+28" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1251,7 +1251,7 @@ Qt: %2</source>
 Qt：%2</translation>
     </message>
     <message>
-        <location line="+53" />
+        <location line="+57" />
         <source>Performance</source>
         <translation>性能</translation>
     </message>
@@ -1362,7 +1362,7 @@ Qt：%2</translation>
     </message>
     <message>
         <location line="+2" />
-        <location filename="../ui/main_window_menus.cpp" line="-129" />
+        <location filename="../ui/main_window_menus.cpp" line="-133" />
         <source>Get GLM-4.6V-Flash…</source>
         <translation>获取 GLM-4.6V-Flash…</translation>
     </message>
@@ -2222,11 +2222,12 @@ Qt：%2</translation>
     </message>
     <message>
         <location line="+1" />
+        <location line="+7" />
         <source>Model default</source>
         <translation>模型默认</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="-5" />
         <source>Upper bound on pixels per image (x2 frames) sent to the vision encoder</source>
         <translation>每张图片送入视觉编码器的像素上限（×2 帧）</translation>
     </message>
@@ -2234,6 +2235,21 @@ Qt：%2</translation>
         <location line="+1" />
         <source>Max image pixels</source>
         <translation>最大图片像素</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <source> Mpx</source>
+        <translation> 百万像素</translation>
+    </message>
+    <message>
+        <location line="+3" />
+        <source>Upper bound on the pixels of all sampled frames of a video together: lower it to make a long video cost fewer tokens</source>
+        <translation>一个视频所有抽样帧合计的像素上限：调低它可让长视频占用更少的词元</translation>
+    </message>
+    <message>
+        <location line="+1" />
+        <source>Max video pixels</source>
+        <translation>最大视频像素</translation>
     </message>
     <message>
         <location line="+2" />

@@ -76,6 +76,7 @@ QJsonObject GenerationSettings::toJson() const {
             {"system_prompt", systemPrompt},
             {"thinking", thinking},
             {"max_image_pixels", maxImagePixels},
+            {"max_video_pixels", maxVideoPixels},
             {"image_resize", imageResize},
             {"language", language},
             {"api_port", apiPort},
@@ -100,6 +101,7 @@ GenerationSettings GenerationSettings::fromJson(const QJsonObject& o) {
     s.systemPrompt = o.value("system_prompt").toString();
     s.thinking = o.value("thinking").toBool(s.thinking);
     s.maxImagePixels = o.value("max_image_pixels").toInteger(0);
+    s.maxVideoPixels = std::max<qint64>(0, o.value("max_video_pixels").toInteger(0));
     s.imageResize = o.value("image_resize").toString() == QLatin1String("pil") ? QStringLiteral("pil") : QStringLiteral("torchvision");
     s.language = o.value("language").toString();
     s.apiPort = std::clamp(o.value("api_port").toInt(0), 0, 65535);

@@ -85,6 +85,7 @@ struct GenerationSettings {
     QString systemPrompt;
     bool thinking = true;
     qint64 maxImagePixels = 0;  // 0: the model's own budget
+    qint64 maxVideoPixels = 0;  // all sampled frames of a video together; 0: the model's own budget
     // Which of transformers' image-processor backends the pixels reproduce: "torchvision" (its
     // default, as vLLM sees images) or "pil".
     QString imageResize = QStringLiteral("torchvision");

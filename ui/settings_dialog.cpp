@@ -102,6 +102,14 @@ SettingsDialog::SettingsDialog(const GenerationSettings& s, QWidget* parent) : Q
     m_maxPixels->setValue(static_cast<int>(s.maxImagePixels / 1000));
     m_maxPixels->setToolTip(tr("Upper bound on pixels per image (x2 frames) sent to the vision encoder"));
     form->addRow(tr("Max image pixels"), m_maxPixels);
+    m_maxVideoPixels = new QSpinBox(this);
+    m_maxVideoPixels->setRange(0, 100000);
+    m_maxVideoPixels->setSuffix(tr(" Mpx"));
+    m_maxVideoPixels->setSpecialValueText(tr("Model default"));
+    m_maxVideoPixels->setValue(static_cast<int>(s.maxVideoPixels / 1000000));
+    m_maxVideoPixels->setToolTip(
+        tr("Upper bound on the pixels of all sampled frames of a video together: lower it to make a long video cost fewer tokens"));
+    form->addRow(tr("Max video pixels"), m_maxVideoPixels);
     m_imageResize = new QComboBox(this);
     m_imageResize->addItem(tr("torchvision (as transformers and vLLM)"), QStringLiteral("torchvision"));
     m_imageResize->addItem(tr("PIL"), QStringLiteral("pil"));
@@ -219,6 +227,7 @@ GenerationSettings SettingsDialog::settings() const {
     s.systemPrompt = m_system->toPlainText();
     s.thinking = m_thinking->isChecked();
     s.maxImagePixels = qint64(m_maxPixels->value()) * 1000;
+    s.maxVideoPixels = qint64(m_maxVideoPixels->value()) * 1000000;
     s.imageResize = m_imageResize->currentData().toString();
     s.language = m_language->currentData().toString();
     s.apiPort = m_apiPort->value();

@@ -67,7 +67,8 @@ private:
     QSpinBox* m_maxNew = nullptr;
     QPlainTextEdit* m_system = nullptr;
     QCheckBox* m_thinking = nullptr;
-    QSpinBox* m_maxPixels = nullptr;  // in thousands of pixels
+    QSpinBox* m_maxPixels = nullptr;       // in thousands of pixels
+    QSpinBox* m_maxVideoPixels = nullptr;  // in millions of pixels, all frames of a video together
     QComboBox* m_imageResize = nullptr;
     QComboBox* m_language = nullptr;
     QSpinBox* m_apiPort = nullptr;

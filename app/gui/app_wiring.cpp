@@ -73,8 +73,11 @@ void wireWindow(ui::MainWindow* w, EngineController* c) {
     // and a copy of the image budget kept current from the GUI thread, never the window or the
     // controller (either may be gone before a late inspection ends).
     auto maxPixels = std::make_shared<std::atomic<qint64>>(w->settings().maxImagePixels);
-    QObject::connect(w, &ui::MainWindow::settingsChanged, w,
-                     [maxPixels](const ui::GenerationSettings& s) { maxPixels->store(s.maxImagePixels); });
+    auto maxVideoPixels = std::make_shared<std::atomic<qint64>>(w->settings().maxVideoPixels);
+    QObject::connect(w, &ui::MainWindow::settingsChanged, w, [maxPixels, maxVideoPixels](const ui::GenerationSettings& s) {
+        maxPixels->store(s.maxImagePixels);
+        maxVideoPixels->store(s.maxVideoPixels);
+    });
     // PDFs: their pages rasterised (poppler, on the composer's pool thread) to PNGs in the cache
     // folder, named by the document's path, size and time, then attached as images in order.
     w->composer()->setDocumentExpander([maxPixels](const QString& path, QString* note, QString* error) {
@@ -120,8 +123,8 @@ void wireWindow(ui::MainWindow* w, EngineController* c) {
             }
             return QImage();
         });
-    w->composer()->setInspector([backend = c->backend(), maxPixels](const QString& path, QString* error) {
-        return EngineController::preflight(*backend, path, maxPixels->load(), error);
+    w->composer()->setInspector([backend = c->backend(), maxPixels, maxVideoPixels](const QString& path, QString* error) {
+        return EngineController::preflight(*backend, path, maxPixels->load(), error, maxVideoPixels->load());
     });
 }
 

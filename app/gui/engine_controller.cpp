@@ -148,7 +148,8 @@ void EngineController::sampleMemory() {
     }
 }
 
-QString EngineController::preflight(const InferenceBackend& backend, const QString& path, qint64 maxImagePixels, QString* error) {
+QString EngineController::preflight(const InferenceBackend& backend, const QString& path, qint64 maxImagePixels, QString* error,
+                                    qint64 maxVideoPixels) {
     try {
         if (ui::isVideoFileName(path)) {
             const VideoSource src = videoSourceFromFile(path.toStdString());
@@ -160,7 +161,7 @@ QString EngineController::preflight(const InferenceBackend& backend, const QStri
                                        .arg(v.height)
                                        .arg(v.fps, 0, 'f', v.fps == std::floor(v.fps) ? 0 : 2);
             if (!backend.loaded()) return length;
-            const VideoCost cost = backend.videoPreflight(v, 0);
+            const VideoCost cost = backend.videoPreflight(v, maxVideoPixels);
             if (cost.frames == 0) return length + tr(" (the remote server samples it)");
             return length + tr(" → %1 frames at %2×%3, %4 video tokens")
                                 .arg(cost.frames)

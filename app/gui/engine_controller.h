@@ -31,7 +31,9 @@ public:
     // processor limits when one is loaded, otherwise only decodes. Slow (decodes the file): never on
     // the GUI thread. It touches only the backend (which guards its model), so the composer runs it
     // on its pool thread (wireWindow).
-    static QString preflight(const InferenceBackend& backend, const QString& path, qint64 maxImagePixels, QString* error);
+    // An image's size and tokens, or a video's length and what it will cost (frames, frame size, tokens).
+    static QString preflight(const InferenceBackend& backend, const QString& path, qint64 maxImagePixels, QString* error,
+                             qint64 maxVideoPixels = 0);
     bool busy() const { return m_busy.load(); }
     std::shared_ptr<const InferenceBackend> backend() const { return m_backend; }
 

@@ -80,6 +80,7 @@ GenerationParams toEngineParams(const ui::GenerationSettings& s, qint64 seed) {
     p.maxNewTokens = s.maxNewTokens;
     p.enableThinking = s.thinking;
     p.maxImagePixels = s.maxImagePixels;
+    p.maxVideoPixels = s.maxVideoPixels;
     p.imageResize = s.imageResize == QLatin1String("pil") ? ImageResize::Pil : ImageResize::Torchvision;
     return p;
 }

@@ -188,7 +188,7 @@ TEST(BadCheckpoint, TemplateThatDropsAnImagePart) {
         ADD_FAILURE() << "a dropped image part was accepted";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::BadInput);
-        EXPECT_NE(std::string(e.what()).find("renders 0 image markers for 1 images"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("renders 0 image or video markers for 1 attachments"), std::string::npos) << e.what();
     }
 }
 

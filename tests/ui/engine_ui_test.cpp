@@ -39,6 +39,7 @@
 #include "chat_view.h"
 #include "composer.h"
 #include "engine_controller.h"
+#include "engine_worker.h"
 #include "fake_backend.h"
 #include "local_backend.h"
 #include "main_window.h"
@@ -144,6 +145,12 @@ void EngineUiTest::aVideoQuestionThroughTheWindow() {
     const auto again = h.store->messages(h.window->currentChat());
     QVERIFY2(again.last().state != ui::MessageState::Failed, qPrintable(again.last().error));
     QVERIFY(again.last().stats->promptTokens > int64_t(ids.size()));
+    // Settings → Max video pixels: kept in the settings file and sent with the request.
+    ui::GenerationSettings lower = s;
+    lower.maxVideoPixels = 2'000'000;
+    QCOMPARE(ui::GenerationSettings::fromJson(lower.toJson()).maxVideoPixels, qint64(2'000'000));
+    QCOMPARE(app::toEngineParams(lower, 1).maxVideoPixels, int64_t(2'000'000));
+    QCOMPARE(ui::GenerationSettings::fromJson(QJsonObject{}).maxVideoPixels, qint64(0));
 }
 
 void EngineUiTest::settingsTravelInTheRequest() {

@@ -37,8 +37,25 @@ def targets(scene, grid, merge=2):
         "total": torch.tensor(len(objs)),
         "word": torch.tensor(scenes.WORDS.index(scene.word) + 1 if scene.word else 0),
         "glyph": torch.tensor(GLYPHS.index(getattr(scene, "glyph", ""))),
+        # The answers of the colour and shape questions as scene facts every token carries (the text
+        # model then reads a slice instead of searching the tokens): the colour of the one object of
+        # each shape, the shape of the one object of each colour (0: none or several).
+        "colour_of": torch.tensor([COLOURS.index(only[0].colour) + 1 if len(only := [o for o in objs if o.shape == s]) == 1 else 0
+                                   for s in scenes.SHAPES]),
+        "shape_of": torch.tensor([scenes.SHAPES.index(only[0].shape) + 1 if len(only := [o for o in objs if o.colour == c]) == 1 else 0
+                                  for c in COLOURS]),
     }
     out = {k: v.reshape(1, -1).expand(t, -1).clone() for k, v in g.items()}
+    # The box of each colour+shape pair that occurs once, as a scene fact too (0-1 of width/height).
+    pair_box = torch.zeros(N_PAIRS * 4)
+    pair_mask = torch.zeros(N_PAIRS * 4)
+    for o in objs:
+        if sum(p.colour == o.colour and p.shape == o.shape for p in objs) == 1:
+            k = pair_index(o.colour, o.shape)
+            pair_box[4 * k:4 * k + 4] = torch.tensor(scenes.norm_box(o.box, w, h), dtype=torch.float) / 1000
+            pair_mask[4 * k:4 * k + 4] = 1
+    out["pair_box"] = pair_box.reshape(1, -1).expand(t, -1).clone()
+    out["pair_mask"] = pair_mask.reshape(1, -1).expand(t, -1).clone()
     # Local: the object whose box covers the token's centre (its colour, shape and box), and the
     # shape of an object whose centre lies in the token (what counting reads).
     colour = torch.zeros(t, dtype=torch.long)
@@ -80,7 +97,7 @@ def collate(items):
 class Head(torch.nn.Module):
     SIZES = {"count": (N_SHAPES, 5), "total": (1, 5), "word": (1, len(scenes.WORDS) + 1), "glyph": (1, len(GLYPHS)),
              "colour": (1, N_COLOURS + 1), "shape": (1, N_SHAPES + 1), "centre": (1, N_SHAPES + 1),
-             "wordtok": (1, len(scenes.WORDS) + 1)}
+             "wordtok": (1, len(scenes.WORDS) + 1), "colour_of": (N_SHAPES, N_COLOURS + 1), "shape_of": (N_COLOURS, N_SHAPES + 1)}
 
     LOCAL = ("colour", "shape", "centre", "wordtok")
 
@@ -88,11 +105,13 @@ class Head(torch.nn.Module):
         super().__init__()
         self.lin = torch.nn.ModuleDict({k: torch.nn.Linear(dim, n * c) for k, (n, c) in self.SIZES.items()})
         self.box = torch.nn.Linear(dim, 4)
+        self.pair_box = torch.nn.Linear(dim, N_PAIRS * 4)
         self.scale = 1.0
 
     def logits(self, feats):
         out = {k: lin(feats).reshape(feats.shape[0], *self.SIZES[k]) for k, lin in self.lin.items()}
         out["boxes"] = self.box(feats)
+        out["pair_box"] = self.pair_box(feats)
         return out
 
     def loss(self, feats, tgt):
@@ -111,7 +130,9 @@ class Head(torch.nn.Module):
                 total = total + ce(lg[k].reshape(-1, c), tgt[k].reshape(-1))
         m = tgt["box_mask"].unsqueeze(1)
         se = ((torch.sigmoid(lg["boxes"]) - tgt["boxes"]) ** 2 * m).sum() / m.sum().clamp_min(1)
-        return total + 20 * se
+        pm = tgt["pair_mask"]
+        pse = ((torch.sigmoid(lg["pair_box"]) - tgt["pair_box"]) ** 2 * pm).sum() / pm.sum().clamp_min(1) * 4
+        return total + 20 * se + 20 * pse
 
 
 @torch.no_grad()
@@ -126,7 +147,7 @@ def accuracy(head, feats_list, tgt_list):
 
     for f, t in zip(feats_list, tgt_list):
         lg = head.logits(f.mean(0, keepdim=True))
-        for k in ("count", "total", "word", "glyph"):
+        for k in ("count", "total", "word", "glyph", "colour_of", "shape_of"):
             eq = lg[k][0].argmax(-1) == t[k][0]
             add(k, int(eq.sum()), eq.numel())
         tok = head.logits(f)
