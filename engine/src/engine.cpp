@@ -138,7 +138,7 @@ namespace {
 
 // A video's frame pairs for this model, from the source's cache when the same settings made them.
 std::shared_ptr<const PreprocessedVideo> preprocessedVideo(const VideoSource& src, const ModelConfig& c, const GenerationParams& params,
-                                                           const std::string& contextNote) {
+                                                           const std::string& contextNote, const std::atomic<bool>* cancel) {
     const VideoProcessorConfig& vc = c.video;
     const std::string key = std::string(videoSamplerName(vc.sampler)) + "|" + std::to_string(vc.maxPixels) + "|" +
                             std::to_string(vc.minPixels) + "|" + std::to_string(params.maxVideoPixels) + "|" + std::to_string(vc.patchSize);
@@ -153,7 +153,9 @@ std::shared_ptr<const PreprocessedVideo> preprocessedVideo(const VideoSource& sr
                       " frames at " + std::to_string(cost.frameSize.width) + "x" + std::to_string(cost.frameSize.height) +
                       "), more than the model's context of " + std::to_string(c.text.maxPositionEmbeddings) + contextNote);
     // transformers' video processors have only the torchvision backend.
-    const DecodedVideo decoded = decodeVideo(src, vc, resamplerFor(ImageResize::Torchvision), params.maxVideoPixels);
+    VideoDecodeOptions options;
+    options.cancel = cancel;
+    const DecodedVideo decoded = decodeVideo(src, vc, resamplerFor(ImageResize::Torchvision), params.maxVideoPixels, options);
     auto out = std::make_shared<const PreprocessedVideo>(preprocessVideo(decoded, vc, ImageResize::Torchvision));
     if (src.cache) {
         std::lock_guard<std::mutex> lock(src.cache->mutex);
@@ -166,7 +168,7 @@ std::shared_ptr<const PreprocessedVideo> preprocessedVideo(const VideoSource& sr
 }  // namespace
 
 std::vector<int64_t> Model::promptIds(const std::vector<ChatMessage>& messages, const GenerationParams& params,
-                                      std::vector<PreprocessedImage>* images) const {
+                                      std::vector<PreprocessedImage>* images, const std::atomic<bool>* cancel) const {
     const auto& c = m_impl->config;
     const Tokenizer& tok = *m_impl->tokenizer;
     ChatTemplateOptions opts;
@@ -189,7 +191,8 @@ std::vector<int64_t> Model::promptIds(const std::vector<ChatMessage>& messages, 
             } else if (part.type == ContentPart::Type::Video) {
                 if (!part.video) throwBadInput("video part without a video");
                 media.push_back(
-                    {{}, preprocessedVideo(*part.video, c, params, " (lower the video budget, --max-video-pixels, or cut the clip)")});
+                    {{},
+                     preprocessedVideo(*part.video, c, params, " (lower the video budget, --max-video-pixels, or cut the clip)", cancel)});
             }
         }
     // The markers as the processor finds them: transformers looks the video tokens up in the tokenizer.

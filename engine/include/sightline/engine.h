@@ -170,8 +170,9 @@ public:
     // How prompts are written: the checkpoint's own chat template, or the built-in GLM format.
     const PromptFormat& promptFormat() const;
     // Prompt ids after image-token expansion for these messages (no model run).
+    // cancel (may be null): set, a video being decoded stops with Error(Cancelled).
     std::vector<int64_t> promptIds(const std::vector<ChatMessage>& messages, const GenerationParams& params,
-                                   std::vector<PreprocessedImage>* images = nullptr) const;
+                                   std::vector<PreprocessedImage>* images = nullptr, const std::atomic<bool>* cancel = nullptr) const;
     PreprocessedImage preprocess(const RgbImage& image, int64_t maxImagePixels = 0, ImageResize resize = kDefaultImageResize) const;
 
     struct Impl;  // engine-internal (model/model_impl.h)

@@ -5,10 +5,11 @@
 
 namespace sightline {
 
-PreparedRequest prepareRequest(const Model& model, const std::vector<ChatMessage>& messages, const GenerationParams& params) {
+PreparedRequest prepareRequest(const Model& model, const std::vector<ChatMessage>& messages, const GenerationParams& params,
+                               const std::atomic<bool>* cancel) {
     const ModelConfig& c = model.config();
     PreparedRequest r;
-    r.ids = model.promptIds(messages, params, &r.images);
+    r.ids = model.promptIds(messages, params, &r.images, cancel);
     const auto n = static_cast<int64_t>(r.ids.size());
     if (n >= c.text.maxPositionEmbeddings) throw ContextOverflowError(n, c.text.maxPositionEmbeddings);
     r.maxNew = std::max<int64_t>(0, std::min(params.maxNewTokens, c.text.maxPositionEmbeddings - n));
@@ -19,7 +20,7 @@ PreparedRequest prepareRequest(const Model& model, const std::vector<ChatMessage
 
 void Request::prepare(const Model& model, const std::vector<ChatMessage>& messages, const GenerationParams& params, TokenCallback onToken,
                       const std::atomic<bool>* cancel, Sequence::Clock::time_point start) {
-    prompt = prepareRequest(model, messages, params);
+    prompt = prepareRequest(model, messages, params, cancel);
     caller = params.caller;
     // A client's callback must not take the batch down with it: the Sequence catches what it
     // throws and the request fails with that message.

@@ -31,7 +31,8 @@ struct PreparedRequest {
 };
 
 // Template, tokens, image preprocessing and positions. Throws Error(BadInput).
-PreparedRequest prepareRequest(const Model& model, const std::vector<ChatMessage>& messages, const GenerationParams& params);
+PreparedRequest prepareRequest(const Model& model, const std::vector<ChatMessage>& messages, const GenerationParams& params,
+                               const std::atomic<bool>* cancel = nullptr);
 
 struct Request {
     int64_t id = 0;  // the scheduler's, in submit order
