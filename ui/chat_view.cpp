@@ -1,5 +1,7 @@
 #include "chat_view.h"
 
+#include "attach_inspect.h"
+
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -72,7 +74,9 @@ void ChatView::appendMessage(const ChatMessageUi& message) {
     if (message.role != QLatin1String("user")) {  // the images an answer's boxes are drawn on
         QList<ImageRef> before;
         for (const auto& prev : std::as_const(m_widgets))
-            if (prev) before += prev->message().images;
+            if (prev)
+                for (const ImageRef& img : prev->message().images)
+                    if (!isVideoFileName(img.path)) before += img;  // a box is not drawn on a video's poster
         w->setContextImages(before);
     }
     // Queued: the handlers rebuild the view; the emitting widget must outlive its click.

@@ -257,6 +257,22 @@ void VisionUiTest::videoDroppedShowsItsPoster() {
     QVERIFY(QTest::qWaitFor([&] { return h.window->composer()->pendingCount() == 0; }, 20000));
     QCOMPARE(h.window->composer()->images().size(), 0);
     QVERIFY(problems.last().at(0).toString().contains(QStringLiteral("broken.mp4")));
+
+    // An answer with a box to a question about a video: the box is not drawn on the video's poster
+    // (before the fix it was, at the poster's scale, over the play mark).
+    ui::ChatMessageUi question;
+    question.id = 1;
+    question.role = QStringLiteral("user");
+    question.text = QStringLiteral("Where is the square?");
+    question.images = {v};
+    ui::ChatMessageUi answer;
+    answer.id = 2;
+    answer.role = QStringLiteral("assistant");
+    answer.text = QStringLiteral("<|begin_of_box|>[0,333,250,666]<|end_of_box|>");
+    ui::ChatView view;
+    view.setMessages({question, answer});
+    ui::BoxesPanel* panel = view.messageAt(1)->boxesPanel();
+    QVERIFY(panel == nullptr || panel->views().isEmpty());
 }
 
 QTEST_MAIN(VisionUiTest)
