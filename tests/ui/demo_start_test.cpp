@@ -4,8 +4,10 @@
 // The app is built as main.cpp builds it: settings, store, window, controller, loadStartupModel.
 #include <QApplication>
 #include <QDir>
+#include <QImage>
 #include <QLabel>
 #include <QMessageBox>
+#include <QPainter>
 #include <QProcess>
 #include <QPushButton>
 #include <QSettings>
@@ -21,8 +23,10 @@
 #include "engine_controller.h"
 #include "local_backend.h"
 #include "main_window.h"
+#include "message_widget.h"
 #include "notice_banner.h"
 #include "settings_dialog.h"
+#include "sightline/thinking.h"
 
 using namespace sightline;
 
@@ -178,6 +182,30 @@ void DemoStartTest::nothingConfiguredStartsTheDemoLabelled() {
     a.window->composer()->submit();
     QVERIFY(QTest::qWaitFor([&] { return finished.count() + failed.count() > 0; }, 60000));
     QCOMPARE(failed.count(), 0);
+    // With the window's default settings (thinking on, so no enable_thinking is passed) the demo gets
+    // the prompt it was trained on and answers its own kind of question right. Before its template
+    // kept thinking off by default, this answered with a box or noise.
+    QImage scene(320, 240, QImage::Format_RGB32);
+    scene.fill(QColor(238, 236, 230));
+    {
+        QPainter p(&scene);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.setPen(Qt::NoPen);
+        p.setBrush(QColor(220, 35, 35));
+        p.drawEllipse(QRect(100, 60, 120, 120));
+    }
+    QTemporaryDir imgDir;
+    const QString circle = imgDir.filePath(QStringLiteral("red-circle.png"));
+    QVERIFY(scene.save(circle));
+    QVERIFY(a.window->settings().thinking);
+    QVERIFY(a.window->composer()->addImageFile(circle));
+    QVERIFY(QTest::qWaitFor([&] { return a.window->composer()->pendingCount() == 0; }, 20000));
+    a.window->composer()->setText(QStringLiteral("What colour is the circle?"));
+    a.window->composer()->submit();
+    QVERIFY(QTest::qWaitFor([&] { return finished.count() + failed.count() > 1; }, 60000));
+    QCOMPARE(failed.count(), 0);
+    const auto* last = a.window->chatView()->messageAt(a.window->chatView()->count() - 1);
+    QCOMPARE(splitThinking(last->message().text.toStdString()).answer, std::string("red."));
     // The fallback is never saved as the user's choice.
     QVERIFY(ui::loadSettings().modelDir.isEmpty());
     QVERIFY(!a.window->recentModels().contains(canonical(kDemoSource)));
