@@ -153,17 +153,17 @@ PreprocessedVideo preprocessVideo(const DecodedVideo& v, const VideoProcessorCon
     const int patch = c.patchSize, tps = c.temporalPatchSize, merge = c.mergeSize;
     const int w = v.resizedWidth, h = v.resizedHeight;
     if (w <= 0 || h <= 0 || w % (patch * merge) || h % (patch * merge)) throwBadInput("video frames have a size the patches do not tile");
-    std::vector<std::vector<float>> planes;
-    planes.reserve(v.frames.size());
-    for (const RgbImage& f : v.frames) {
+    for (const RgbImage& f : v.frames)
         if (f.width != w || f.height != h || f.pixels.size() != size_t(w) * h * 3) throwBadInput("video frames differ in size");
-        planes.push_back(normalizedPlanes(f, c.rescaleFactor, c.mean, c.std, resize));
-    }
-    while (planes.size() % size_t(tps)) planes.push_back(planes.back());  // transformers pads with the last frame
     PreprocessedVideo out;
     out.framesSampled = static_cast<int64_t>(v.frames.size());
-    const size_t pairs = planes.size() / size_t(tps);
+    // transformers pads to a multiple of the temporal patch with the last frame.
+    const size_t pairs = (v.frames.size() + size_t(tps) - 1) / size_t(tps);
+    std::vector<std::vector<float>> planes(static_cast<size_t>(tps));  // one pair's frames at a time: memory stays one pair
     for (size_t k = 0; k < pairs; ++k) {
+        for (int t = 0; t < tps; ++t)
+            planes[size_t(t)] =
+                normalizedPlanes(v.frames[std::min(k * tps + size_t(t), v.frames.size() - 1)], c.rescaleFactor, c.mean, c.std, resize);
         PreprocessedImage p;
         p.originalWidth = v.info.width;
         p.originalHeight = v.info.height;
@@ -176,7 +176,7 @@ PreprocessedVideo preprocessVideo(const DecodedVideo& v, const VideoProcessorCon
         p.rowSize = 3 * tps * patch * patch;
         p.pixelValues.resize(size_t(p.gridH * p.gridW) * p.rowSize);
         std::vector<const float*> frames;
-        for (int t = 0; t < tps; ++t) frames.push_back(planes[k * tps + t].data());
+        for (int t = 0; t < tps; ++t) frames.push_back(planes[size_t(t)].data());
         patchifyFrames(frames.data(), tps, w, h, patch, merge, p.pixelValues.data());
         out.numTokens += p.numTokens;
         out.pairs.push_back(std::move(p));
