@@ -150,6 +150,23 @@ VideoSource readVideoRef(const std::string& ref, const std::string& baseDir, con
     return videoSourceFromFile(path, vo);
 }
 
+// The file or URL an image or video part names: its "image"/"video", "path" or "url" string, else
+// OpenAI's {"image_url": {"url": …}} / {"video_url": …} (or a bare string there).
+std::string partReference(const json& part, const std::string& kind, const std::string& where) {
+    for (const std::string& key : {kind, std::string("path"), std::string("url")})
+        if (part.contains(key) && part[key].is_string()) {
+            if (!part[key].get_ref<const std::string&>().empty()) return part[key].get<std::string>();
+            break;  // the first string key decides; an empty one falls to the *_url object
+        }
+    const std::string urlKey = kind + "_url";
+    if (part.contains(urlKey)) {
+        const json& u = part[urlKey];
+        const std::string ref = u.is_string() ? u.get<std::string>() : u.value("url", std::string());
+        if (!ref.empty()) return ref;
+    }
+    throwBadInput(where + ": " + kind + " part names no file (\"" + kind + "\", \"path\" or \"url\")");
+}
+
 Role parseRole(const std::string& r, const std::string& where) {
     if (r == "system") return Role::System;
     if (r == "user") return Role::User;
@@ -280,33 +297,13 @@ std::vector<ChatMessage> parseChatJson(const std::string& jsonText, const std::s
                 if (type == "text") {
                     p.text = part.value("text", std::string());
                 } else if (type == "image" || type == "image_url") {
-                    std::string ref;
-                    for (const char* key : {"image", "path", "url"})
-                        if (part.contains(key) && part[key].is_string()) {
-                            ref = part[key].get<std::string>();
-                            break;
-                        }
-                    if (ref.empty() && part.contains("image_url")) {
-                        const json& iu = part["image_url"];
-                        ref = iu.is_string() ? iu.get<std::string>() : iu.value("url", std::string());
-                    }
-                    if (ref.empty()) throwBadInput(pw + ": image part names no file (\"image\", \"path\" or \"url\")");
+                    const std::string ref = partReference(part, "image", pw);
                     p.type = ContentPart::Type::Image;
                     p.imageSource = ref.rfind("data:", 0) == 0 ? "data URI" : ref;
                     shortenImageRefs(templateJson["content"][k]);
                     pending.push_back({messages.size(), m.content.size(), readImageRef(ref, baseDir, pw, decode, localFilesRefusal)});
                 } else if (type == "video" || type == "video_url") {
-                    std::string ref;
-                    for (const char* key : {"video", "path", "url"})
-                        if (part.contains(key) && part[key].is_string()) {
-                            ref = part[key].get<std::string>();
-                            break;
-                        }
-                    if (ref.empty() && part.contains("video_url")) {
-                        const json& vu = part["video_url"];
-                        ref = vu.is_string() ? vu.get<std::string>() : vu.value("url", std::string());
-                    }
-                    if (ref.empty()) throwBadInput(pw + ": video part names no file (\"video\", \"path\" or \"url\")");
+                    const std::string ref = partReference(part, "video", pw);
                     p.type = ContentPart::Type::Video;
                     p.imageSource = ref.rfind("data:", 0) == 0 ? "data URI" : ref;
                     shortenImageRefs(templateJson["content"][k]);
