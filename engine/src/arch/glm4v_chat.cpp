@@ -74,6 +74,25 @@ std::string percentDecode(const std::string& s) {
     return out;
 }
 
+// The bytes of a base64 data: URI (image or video part).
+std::string dataUriBytes(const std::string& ref, const std::string& where) {
+    const auto comma = ref.find(',');
+    if (comma == std::string::npos || ref.substr(0, comma).find(";base64") == std::string::npos)
+        throwBadInput(where + ": only base64 data: URIs are supported");
+    return base64Decode(ref.substr(comma + 1), where);
+}
+
+// A local reference as a path: file:// URLs decoded, other URLs refused, relative paths under baseDir.
+std::string localPath(const std::string& ref, const std::string& baseDir, const std::string& where) {
+    std::string path = ref;
+    if (path.rfind("file://", 0) == 0)
+        path = percentDecode(path.substr(7));
+    else if (path.find("://") != std::string::npos)
+        throwBadInput(where + ": \"" + ref + "\" is a remote URL; Sightline reads local files only");
+    if (!path.empty() && path[0] != '/' && !baseDir.empty()) path = util::joinPath(baseDir, path);
+    return path;
+}
+
 // An image part's bytes, not yet decoded (all images of a conversation are probed first).
 struct ImageBytes {
     std::vector<uint8_t> bytes;
@@ -83,10 +102,7 @@ struct ImageBytes {
 ImageBytes readImageRef(const std::string& ref, const std::string& baseDir, const std::string& where, const DecodeOptions& decode,
                         const std::string& localFilesRefusal) {
     if (ref.rfind("data:", 0) == 0) {
-        const auto comma = ref.find(',');
-        if (comma == std::string::npos || ref.substr(0, comma).find(";base64") == std::string::npos)
-            throwBadInput(where + ": only base64 data: URIs are supported");
-        const std::string bytes = base64Decode(ref.substr(comma + 1), where);
+        const std::string bytes = dataUriBytes(ref, where);
         return {std::vector<uint8_t>(bytes.begin(), bytes.end()), where};
     }
     if (!localFilesRefusal.empty()) {
@@ -94,12 +110,7 @@ ImageBytes readImageRef(const std::string& ref, const std::string& baseDir, cons
             throwBadInput(where + ": remote image URLs are not fetched; send the image as a data: URI (base64)");
         throwBadInput(where + ": images must be data: URIs (base64); " + localFilesRefusal);
     }
-    std::string path = ref;
-    if (path.rfind("file://", 0) == 0)
-        path = percentDecode(path.substr(7));
-    else if (path.find("://") != std::string::npos)
-        throwBadInput(where + ": \"" + ref + "\" is a remote URL; Sightline reads local files only");
-    if (!path.empty() && path[0] != '/' && !baseDir.empty()) path = util::joinPath(baseDir, path);
+    const std::string path = localPath(ref, baseDir, where);
     return {
         util::readBinaryFile(path, decode.maxFileBytes, decode.uniformFileErrors ? util::FileErrors::Uniform : util::FileErrors::Detailed),
         path};
@@ -130,10 +141,7 @@ VideoSource readVideoRef(const std::string& ref, const std::string& baseDir, con
     VideoDecodeOptions vo;
     vo.maxFramePixels = decode.maxPixels;
     if (ref.rfind("data:", 0) == 0) {
-        const auto comma = ref.find(',');
-        if (comma == std::string::npos || ref.substr(0, comma).find(";base64") == std::string::npos)
-            throwBadInput(where + ": only base64 data: URIs are supported");
-        const std::string bytes = base64Decode(ref.substr(comma + 1), where);
+        const std::string bytes = dataUriBytes(ref, where);
         return videoSourceFromBytes(std::make_shared<const std::vector<uint8_t>>(bytes.begin(), bytes.end()), where, vo);
     }
     if (!localFilesRefusal.empty()) {
@@ -141,12 +149,7 @@ VideoSource readVideoRef(const std::string& ref, const std::string& baseDir, con
             throwBadInput(where + ": remote video URLs are not fetched; send the video as a data: URI (base64)");
         throwBadInput(where + ": videos must be data: URIs (base64)");
     }
-    std::string path = ref;
-    if (path.rfind("file://", 0) == 0)
-        path = percentDecode(path.substr(7));
-    else if (path.find("://") != std::string::npos)
-        throwBadInput(where + ": \"" + ref + "\" is a remote URL; Sightline reads local files only");
-    if (!path.empty() && path[0] != '/' && !baseDir.empty()) path = util::joinPath(baseDir, path);
+    const std::string path = localPath(ref, baseDir, where);
     return videoSourceFromFile(path, vo);
 }
 
