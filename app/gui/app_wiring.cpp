@@ -21,6 +21,7 @@
 #include "remote_backend.h"
 #include "settings_dialog.h"
 #include "sightline/video.h"
+#include "video_probe.h"
 
 namespace sightline::app {
 
@@ -110,14 +111,14 @@ void wireWindow(ui::MainWindow* w, EngineController* c) {
     if (videoDecodingSupported())
         w->composer()->setVideoPosterReader([](const QString& path, QSize box, QSize* size, QString* error) {
             try {
-                const VideoSource src = videoSourceFromFile(path.toStdString());
-                const RgbImage frame = decodeVideoPoster(src);
+                const std::shared_ptr<const VideoSource> src = probedVideoFile(path);
+                const RgbImage frame = decodeVideoPoster(*src);
                 if (size) *size = QSize(frame.width, frame.height);
                 QImage img = QImage(frame.pixels.data(), frame.width, frame.height, frame.width * 3, QImage::Format_RGB888)
                                  .convertToFormat(QImage::Format_RGB32);
                 if (img.width() > box.width() || img.height() > box.height())  // down only, as image thumbnails
                     img = img.scaled(box, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-                return ui::markVideoPoster(img, src.info.duration);
+                return ui::markVideoPoster(img, src->info.duration);
             } catch (const std::exception& e) {
                 *error = QString::fromUtf8(e.what());
             }

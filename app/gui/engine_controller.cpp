@@ -5,6 +5,7 @@
 
 #include "attach_inspect.h"
 #include "engine_worker.h"
+#include "video_probe.h"
 
 namespace sightline::app {
 
@@ -152,8 +153,7 @@ QString EngineController::preflight(const InferenceBackend& backend, const QStri
                                     qint64 maxVideoPixels) {
     try {
         if (ui::isVideoFileName(path)) {
-            const VideoSource src = videoSourceFromFile(path.toStdString());
-            const VideoInfo& v = src.info;
+            const VideoInfo v = probedVideoFile(path)->info;
             const QString length = tr("video %1:%2, %3×%4, %5 fps")
                                        .arg(int(v.duration) / 60)
                                        .arg(int(v.duration) % 60, 2, 10, QLatin1Char('0'))

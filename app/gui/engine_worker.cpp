@@ -1,43 +1,28 @@
 #include "engine_worker.h"
 
-#include <QDateTime>
 #include <QElapsedTimer>
-#include <QFileInfo>
 #include <QTimer>
 #include <chrono>
 #include <future>
-#include <map>
 #include <mutex>
 
 #include "attach_inspect.h"
 #include "bench_runner.h"
 #include "sightline/request_rules.h"
+#include "video_probe.h"
 
 namespace sightline::app {
 
 namespace {
 
-// A video attachment, probed once per file state and kept (with its decoded frames, which
-// Model::promptIds caches in the source) while the chat worker lives: a follow-up question about the
-// same video does not decode it again.
-ContentPart videoPart(const QString& path) {
-    static std::mutex mutex;
-    static std::map<QString, std::pair<QString, std::shared_ptr<const VideoSource>>> sources;
-    std::lock_guard<std::mutex> lock(mutex);
-    const QFileInfo fi(path);
-    const QString stamp = QString::number(fi.size()) + QLatin1Char('/') + QString::number(fi.lastModified().toMSecsSinceEpoch());
-    auto it = sources.find(path);
-    if (it == sources.end() || it->second.first != stamp) {
-        if (sources.size() > 16) sources.clear();
-        it =
-            sources
-                .insert_or_assign(path, std::make_pair(stamp, std::make_shared<const VideoSource>(videoSourceFromFile(path.toStdString()))))
-                .first;
-    }
+// A video attachment: the probe the composer made for it (video_probe.h), with its decoded frames
+// (Model::promptIds caches them in the source): a follow-up question about the same video does not
+// scan or decode it again.
+ContentPart videoPart(const ui::ImageRef& im) {
     ContentPart p;
     p.type = ContentPart::Type::Video;
-    p.video = it->second.second;
-    p.imageSource = path.toStdString();
+    p.video = probedVideoFile(im.path, im.sha256);
+    p.imageSource = im.path.toStdString();
     return p;
 }
 
@@ -51,7 +36,7 @@ std::vector<ChatMessage> toEngineMessages(const QList<ui::ChatMessageUi>& messag
                                                                  : Role::User;
         std::vector<ContentPart> images;
         for (const auto& im : m.images)
-            images.push_back(ui::isVideoFileName(im.path) ? videoPart(im.path) : imageFilePart(im.path.toStdString()));
+            images.push_back(ui::isVideoFileName(im.path) ? videoPart(im) : imageFilePart(im.path.toStdString()));
         out.push_back(buildMessage(role, m.text.toStdString(), std::move(images)));
     }
     return out;

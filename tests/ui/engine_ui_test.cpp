@@ -51,6 +51,7 @@
 #include "sightline/request_rules.h"
 #include "sightline/video.h"
 #include "ui_harness.h"
+#include "video_probe.h"
 
 using namespace sightline;
 using sightline::fakes::FakeBackend;
@@ -119,7 +120,11 @@ void EngineUiTest::aVideoQuestionThroughTheWindow() {
     const ui::GenerationSettings s = tinyGreedySettings();
     Harness h(std::make_unique<app::LocalBackend>(), s);
     QVERIFY(h.waitLoaded());
-    const QString video = QString::fromUtf8(SIGHTLINE_TEST_DATA_DIR "/moving_square_64x48.mp4");
+    // A copy of its own: the probe cache (app/gui/video_probe.h) has not seen it in this process.
+    QTemporaryDir dir;
+    const QString video = dir.filePath(QStringLiteral("moving_square.mp4"));
+    QVERIFY(QFile::copy(QString::fromUtf8(SIGHTLINE_TEST_DATA_DIR "/moving_square_64x48.mp4"), video));
+    const uint64_t probesBefore = app::videoProbeCount();
     QVERIFY(h.window->composer()->addImageFile(video));
     QVERIFY(waitAttached(h.window->composer()));
     // The fixture names Glm4vProcessor: 2 frames a second, so 4 frames (2 pairs) of a 2 s video.
@@ -145,6 +150,16 @@ void EngineUiTest::aVideoQuestionThroughTheWindow() {
     const auto again = h.store->messages(h.window->currentChat());
     QVERIFY2(again.last().state != ui::MessageState::Failed, qPrintable(again.last().error));
     QVERIFY(again.last().stats->promptTokens > int64_t(ids.size()));
+    // The cost line, the poster and both questions shared one scan of the file (it was three per
+    // attachment: each counts every packet). Changing the file makes a new probe.
+    QCOMPARE(app::videoProbeCount() - probesBefore, uint64_t(1));
+    {
+        QFile f(video);
+        QVERIFY(f.open(QIODevice::Append));
+        f.write("\0", 1);  // trailing junk after the container: still a video, another size
+    }
+    QVERIFY(app::probedVideoFile(video)->info.totalFrames > 0);
+    QCOMPARE(app::videoProbeCount() - probesBefore, uint64_t(2));
     // Settings → Max video pixels: kept in the settings file and sent with the request.
     ui::GenerationSettings lower = s;
     lower.maxVideoPixels = 2'000'000;
