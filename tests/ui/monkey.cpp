@@ -20,6 +20,7 @@
 #include "monkey_dialogs.h"
 #include "monkey_heartbeat.h"
 #include "settings_dialog.h"
+#include "sightline/video.h"
 
 namespace sightline::monkey {
 namespace {
@@ -114,6 +115,19 @@ void Monkey::makePool() {
     write(QStringLiteral("empty.jpg"), QByteArray());
     write(QStringLiteral("notes.txt"), QByteArray("not a picture\n"));
     m_bad << poolDir() + QStringLiteral("/gone.png");  // never there
+    // Videos, where this build decodes them: a short clip (the composer's images-or-one-video rule
+    // then meets mixed drops), one cut off after its header and one of noise with a video's name.
+    if (videoDecodingSupported()) {
+        QFile clip(QString::fromUtf8(SIGHTLINE_TEST_DATA_DIR "/moving_square_64x48.mp4"));
+        if (clip.open(QIODevice::ReadOnly)) {
+            const QByteArray bytes = clip.readAll();
+            const QString path = poolDir() + QStringLiteral("/clip.mp4");
+            QFile out(path);
+            if (out.open(QIODevice::WriteOnly) && out.write(bytes) == bytes.size()) m_pool << path;
+            write(QStringLiteral("cut-off.mp4"), bytes.left(bytes.size() / 3));
+        }
+        write(QStringLiteral("noise.webm"), noise);
+    }
 }
 
 bool Monkey::start() {

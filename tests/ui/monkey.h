@@ -75,8 +75,10 @@ public:
     int step() const { return m_step; }
     QString questionTag() const;  // "[q<step>-s<seed>]", unique per question
     const QString& dataDir() const { return m_dataDir; }
-    QString poolImage(Rng& rng) const;  // a readable image
-    QString badFile(Rng& rng) const;    // not an image Sightline can read (or not there)
+    QString poolImage(Rng& rng) const;                  // a readable image
+    QString badFile(Rng& rng) const;                    // not an image Sightline can read (or not there)
+    const QStringList& pool() const { return m_pool; }  // readable images (and the clip, where videos decode)
+    const QStringList& bad() const { return m_bad; }
     QString poolDir() const;
     QString restart();  // close the window and build the app again on the same data folder; what took how long
     bool waitLoaded(int ms);

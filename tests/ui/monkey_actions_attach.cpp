@@ -17,6 +17,7 @@
 #include <QTest>
 #include <QUrl>
 
+#include "attach_inspect.h"
 #include "composer.h"
 #include "main_window.h"
 #include "monkey.h"
@@ -153,9 +154,38 @@ QString attachByDialog(Monkey& m, Rng& rng) {
 QList<QAbstractButton*> removeButtons(Monkey& m) {
     QList<QAbstractButton*> out;
     for (auto* b : win(m)->composer()->findChildren<QAbstractButton*>())
-        if (b->isVisible() && b->isEnabled() && b->accessibleName().startsWith(ui::Composer::tr("Remove image %1").arg(QString())))
-            out << b;
+        if (b->isVisible() && b->isEnabled() && b->accessibleName().startsWith(ui::Composer::tr("Remove %1").arg(QString()))) out << b;
     return out;
+}
+
+// A question about a video: the person takes out what is attached (a question takes images or one
+// video) and drops a video onto the composer: the clip, or one cut off or of noise (a notice).
+QList<QString> videoFiles(Monkey& m, bool good) {
+    QList<QString> out;
+    const QStringList& from = good ? m.pool() : m.bad();
+    for (const QString& f : from)
+        if (ui::isVideoFileName(f)) out << f;
+    return out;
+}
+
+QString attachVideo(Monkey& m, Rng& rng) {
+    QList<QString> files = videoFiles(m, rng.chance(0.75));
+    if (files.isEmpty()) files = videoFiles(m, true);
+    const QString f = rng.pick(files);
+    int removed = 0;
+    for (QList<QAbstractButton*> bs = removeButtons(m); !bs.isEmpty() && removed < 12; bs = removeButtons(m), ++removed)
+        m.click(bs.first());
+    auto mime = std::make_unique<QMimeData>();
+    mime->setUrls({QUrl::fromLocalFile(f)});
+    ui::Composer* c = win(m)->composer();
+    const QString where = dropAt(win(m), c->mapTo(win(m), QPoint(c->width() / 2, c->height() / 2)), mime.get());
+    const bool settled = QTest::qWaitFor([c] { return c->pendingCount() == 0; }, 5000);
+    if (!settled) m.violation(QStringLiteral("a dropped video was still being read after 5 s"));
+    return QStringLiteral("%1 (%2 removed first) %3; images %4")
+        .arg(QFileInfo(f).fileName())
+        .arg(removed)
+        .arg(where)
+        .arg(c->images().size());
 }
 
 // The person edits or deletes the original of an image already attached somewhere.
@@ -185,6 +215,7 @@ void registerAttachActions(ActionRegistry& r) {
                m.click(b);
                return name;
            }});
+    r.add({QStringLiteral("attachVideo"), 2, [](Monkey& m) { return !videoFiles(m, true).isEmpty(); }, attachVideo});
     r.add({QStringLiteral("mutateSource"), 2, [](Monkey&) { return true; }, mutateSource,
            [](const MonkeyOptions& o) { return o.mutateSources; }});
 }
