@@ -4,7 +4,7 @@
 #include <cmath>
 #include <random>
 
-#include "remote_http.h"
+#include "http_session.h"
 #include "remote_protocol.h"
 #include "sightline/untrusted.h"
 

@@ -1,5 +1,5 @@
 // A remote OpenAI-compatible server (vLLM, SGLang, another `sightline-cli serve`) behind the
-// InferenceBackend seam: the scale-out path (docs/scale-out.md). Qt-free; HTTP through libcurl.
+// InferenceBackend seam: the scale-out path (docs/scale-out.md). Qt-free; HTTP through HttpSession.
 //
 // Requests wait in one FIFO queue and are sent by a pool of `concurrency` worker threads, one
 // connection each: at most that many requests are at the server at once. A request is retried with

@@ -1,6 +1,5 @@
 #include "hub.h"
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <regex>
@@ -23,6 +23,7 @@
 #include <sstream>
 #include <thread>
 
+#include "http_session.h"
 #include "hub_internal.h"
 #include "sightline/error.h"
 #include "sightline/untrusted.h"
@@ -38,7 +39,6 @@ using hub::lower;
 namespace {
 
 constexpr int64_t kMaxListingBytes = int64_t(16) << 20;
-constexpr size_t kMaxErrorBody = 4096;
 
 double since(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
@@ -102,7 +102,7 @@ struct Hasher {
     }
 };
 
-// ---- one HTTP GET over libcurl ------------------------------------------------------------------
+// ---- one HTTP GET (http_session.h: the project's one HTTP client) -----------------------------
 
 struct Get {
     // in
@@ -111,13 +111,13 @@ struct Get {
     std::vector<std::string> headers;
     double idleTimeoutS = 60;
     std::function<bool()> cancelled;
-    // body of a 2xx answer; false aborts. Not called for other statuses.
+    // body of a 2xx answer; false aborts. Not called for other statuses. `status` is already the
+    // answer's (200, or 206 for a range) when it is called.
     std::function<bool(const char*, size_t)> onData;
     // out
     long status = 0;
-    CURLcode code = CURLE_OK;
-    std::string curlMessage;
-    std::string errorBody;
+    bool ok = false;      // the exchange completed (any status)
+    std::string message;  // why it did not
     std::string retryAfter;
     std::string linkedEtag;    // X-Linked-Etag of any response in the chain (the hub's resolve answer)
     std::string linkedSize;    // X-Linked-Size
@@ -126,115 +126,67 @@ struct Get {
     std::string link;          // Link of the final response (pagination)
     bool aborted = false;      // onData refused
     bool wasCancelled = false;
-    Clock::time_point lastData;
-    CURL* curl = nullptr;
 };
 
-size_t getHeader(char* data, size_t size, size_t n, void* user) {
-    auto* g = static_cast<Get*>(user);
-    const size_t len = size * n;
-    g->lastData = Clock::now();
-    std::string line(data, std::min(len, size_t(8192)));
+void headerLine(Get& g, std::string_view raw) {
+    const std::string line(raw.substr(0, 8192));
     if (line.rfind("HTTP/", 0) == 0) {  // a new response in the chain: its own headers from here
-        g->etag.clear();
-        g->contentRange.clear();
-        g->retryAfter.clear();
-        g->link.clear();
-        return len;
+        g.etag.clear();
+        g.contentRange.clear();
+        g.retryAfter.clear();
+        g.link.clear();
+        const auto sp = line.find(' ');
+        g.status = sp == std::string::npos ? 0 : std::strtol(line.c_str() + sp + 1, nullptr, 10);
+        return;
     }
     const auto colon = line.find(':');
-    if (colon == std::string::npos) return len;
+    if (colon == std::string::npos) return;
     const std::string key = lower(line.substr(0, colon));
     const std::string value = trim(line.substr(colon + 1));
     if (key == "x-linked-etag")
-        g->linkedEtag = value;
+        g.linkedEtag = value;
     else if (key == "x-linked-size")
-        g->linkedSize = value;
+        g.linkedSize = value;
     else if (key == "etag")
-        g->etag = value;
+        g.etag = value;
     else if (key == "content-range")
-        g->contentRange = value;
+        g.contentRange = value;
     else if (key == "retry-after")
-        g->retryAfter = value.substr(0, 32);
+        g.retryAfter = value.substr(0, 32);
     else if (key == "link")
-        g->link = value.substr(0, 2048);
-    return len;
-}
-
-size_t getBody(char* data, size_t size, size_t n, void* user) {
-    auto* g = static_cast<Get*>(user);
-    const size_t len = size * n;
-    g->lastData = Clock::now();
-    long status = 0;
-    curl_easy_getinfo(g->curl, CURLINFO_RESPONSE_CODE, &status);
-    if (status < 200 || status >= 300) {
-        if (g->errorBody.size() < kMaxErrorBody) g->errorBody.append(data, std::min(len, kMaxErrorBody - g->errorBody.size()));
-        return len;
-    }
-    g->status = status;
-    if (g->onData && !g->onData(data, len)) {
-        g->aborted = true;
-        return 0;
-    }
-    return len;
-}
-
-int getProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-    auto* g = static_cast<Get*>(user);
-    if (g->cancelled && g->cancelled()) {
-        g->wasCancelled = true;
-        return 1;
-    }
-    if (since(g->lastData) > g->idleTimeoutS) return 1;  // reported as a lost connection (retried)
-    return 0;
+        g.link = value.substr(0, 2048);
 }
 
 void perform(Get& g) {
-    CURL* curl = curl_easy_init();
-    if (!curl) throw Error(ErrorKind::Internal, "libcurl could not start a transfer");
-    g.curl = curl;
-    g.lastData = Clock::now();
-    curl_slist* list = nullptr;
-    for (const auto& h : g.headers) list = curl_slist_append(list, h.c_str());
-    // The token goes to the endpoint only: libcurl drops Authorization on a redirect to another host
-    // (CURLOPT_UNRESTRICTED_AUTH stays off).
-    if (g.source && !g.source->token.empty()) list = curl_slist_append(list, ("Authorization: Bearer " + g.source->token).c_str());
-    list = curl_slist_append(list, "User-Agent: sightline/1 (model pull)");
-    curl_easy_setopt(curl, CURLOPT_URL, g.url.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS, long(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS, long(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 20L);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, getHeader);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &g);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, getBody);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &g);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, getProgress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &g);
-    if (g.source && !g.source->caFile.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, g.source->caFile.c_str());
+    HttpExchange x;
+    x.url = g.url;
+    x.headers = g.headers;
+    // The token goes to the endpoint only: libcurl drops a custom Authorization header on a redirect
+    // to another host (CURLOPT_UNRESTRICTED_AUTH stays off).
+    if (g.source && !g.source->token.empty()) x.headers.push_back("Authorization: Bearer " + g.source->token);
+    x.headers.push_back("User-Agent: sightline/1 (model pull)");
+    if (g.source) x.caFile = g.source->caFile;
+    x.connectTimeoutS = 20;
+    x.idleTimeoutS = g.idleTimeoutS;
+    x.deadlineS = 0;                                   // a checkpoint shard takes as long as it takes; the idle timeout ends a stalled one
+    x.maxBytes = std::numeric_limits<int64_t>::max();  // the callers cap what they keep
+    x.maxRedirects = 5;                                // the hub's resolve URLs redirect to a CDN
+    x.cancelled = g.cancelled;
+    x.onHeaderLine = [&g](std::string_view line) { headerLine(g, line); };
+    x.onData = [&g](std::string_view d) { return !g.onData || g.onData(d.data(), d.size()); };
     // Proxies: libcurl reads http_proxy / https_proxy / no_proxy from the environment itself.
-    g.code = curl_easy_perform(curl);
-    if (g.code != CURLE_OK) g.curlMessage = curl_easy_strerror(g.code);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    g.status = status;
-    curl_slist_free_all(list);
-    curl_easy_cleanup(curl);
-    g.curl = nullptr;
+    HttpSession session;
+    const HttpOutcome o = session.perform(x);
+    g.status = o.status;
+    g.ok = o.failure == HttpOutcome::Failure::None;
+    g.wasCancelled = o.failure == HttpOutcome::Failure::Cancelled;
+    g.aborted = o.failure == HttpOutcome::Failure::Aborted;
+    g.message = o.message;
 }
 
 bool retryable(const Get& g) {
     if (g.wasCancelled || g.aborted) return false;
-    if (g.code != CURLE_OK) return true;  // lost connection, timeout, reset
+    if (!g.ok) return true;  // lost connection, timeout, reset
     return g.status == 429 || g.status == 408 || (g.status >= 500 && g.status < 600);
 }
 
@@ -286,7 +238,7 @@ std::string fetchText(const HubSource& s, const std::string& url, const std::str
         perform(g);
         if (g.wasCancelled) throw Error(ErrorKind::Cancelled, "cancelled");
         if (g.aborted) throwBadInput(what + ": the hub's answer is larger than " + humanBytes(double(kMaxListingBytes)));
-        if (g.code == CURLE_OK && g.status >= 200 && g.status < 300) {
+        if (g.ok && g.status >= 200 && g.status < 300) {
             if (linkOut) *linkOut = g.link;
             return body;
         }
@@ -295,7 +247,7 @@ std::string fetchText(const HubSource& s, const std::string& url, const std::str
             sleepUnlessCancelled(o ? backoffSeconds(*o, attempt, g.retryAfter) : 1.0, g.cancelled);
             continue;
         }
-        if (g.code != CURLE_OK) throwBadInput(what + ": " + g.curlMessage + " (" + url + ")");
+        if (!g.ok) throwBadInput(what + ": " + g.message + " (" + url + ")");
         throwBadInput(statusAdvice(s, g.status, what));
     }
 }
@@ -467,29 +419,28 @@ public:
                 if (attempt < m_o.retries) continue;
                 throwBadInput(f.path + ": the hub sent more bytes than the " + std::to_string(f.size) + " its listing announced");
             }
-            const bool complete = g.code == CURLE_OK && g.status >= 200 && g.status < 300 && (f.size < 0 || offset + received == f.size);
+            const bool complete = g.ok && g.status >= 200 && g.status < 300 && (f.size < 0 || offset + received == f.size);
             if (complete) {
                 finish(i, f, part, final, sha, git, gitCheck, etagValue(g.linkedEtag.empty() ? g.etag : g.linkedEtag));
                 return;
             }
-            if (g.code == CURLE_OK && g.status == 416 && have > 0) {  // the part is longer than the file now is
+            if (g.ok && g.status == 416 && have > 0) {  // the part is longer than the file now is
                 std::error_code rec;
                 fs::remove(part, rec);
                 continue;
             }
-            const bool lost = g.code == CURLE_OK && g.status >= 200 && g.status < 300;  // closed early
+            const bool lost = g.ok && g.status >= 200 && g.status < 300;  // closed early
             if ((retryable(g) || lost) && attempt < m_o.retries) {
                 const double wait = backoffSeconds(m_o, attempt, g.retryAfter);
                 setState(i, "retrying", offset + received,
-                         f.path + ": " + (g.code != CURLE_OK ? g.curlMessage : "HTTP " + std::to_string(g.status)) + "; retrying in " +
+                         f.path + ": " + (!g.ok ? g.message : "HTTP " + std::to_string(g.status)) + "; retrying in " +
                              std::to_string(int(std::lround(wait))) + " s from " + humanBytes(double(offset + received)));
                 sleepUnlessCancelled(wait, g.cancelled);
                 continue;
             }
-            if (g.code != CURLE_OK || lost)
+            if (!g.ok || lost)
                 throwBadInput(f.path + ": the connection was lost " + std::to_string(attempt + 1) + " times (" +
-                              (g.code != CURLE_OK ? g.curlMessage : "the transfer ended early") +
-                              "); run the pull again to continue where it stopped");
+                              (!g.ok ? g.message : "the transfer ended early") + "); run the pull again to continue where it stopped");
             throwBadInput(statusAdvice(m_o.source, g.status, f.path));
         }
     }

@@ -1,6 +1,6 @@
 // The remote transport of a build without libcurl (SIGHTLINE_ENGINE_ONLY on a bare GPU machine): the
 // local engine works as ever; a remote server cannot be reached, and every exchange says why.
-#include "remote_http.h"
+#include "http_session.h"
 
 namespace sightline::app {
 

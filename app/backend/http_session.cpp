@@ -1,9 +1,10 @@
-#include "remote_http.h"
+#include "http_session.h"
 
 #include <curl/curl.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <new>
 
@@ -38,8 +39,16 @@ size_t onHeader(char* data, size_t size, size_t n, void* user) {
         return 0;
     }
     std::string_view line(data, len);
-    // A new status line (after a 100 Continue) starts a new header block.
+    // A new status line (after a 100 Continue or a redirect) starts a new header block.
     if (line.rfind("HTTP/", 0) == 0) t->out->retryAfter.clear();
+    if (t->x->onHeaderLine) {
+        try {
+            t->x->onHeaderLine(line);
+        } catch (...) {
+            t->reason = HttpOutcome::Failure::Aborted;
+            return 0;
+        }
+    }
     constexpr std::string_view key = "retry-after:";
     if (line.size() > key.size()) {
         std::string head(line.substr(0, key.size()));
@@ -93,7 +102,7 @@ int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
         t->reason = HttpOutcome::Failure::Cancelled;
         return 1;
     }
-    if (since(t->start) > t->x->deadlineS) {
+    if (t->x->deadlineS > 0 && since(t->start) > t->x->deadlineS) {
         t->reason = HttpOutcome::Failure::Deadline;
         return 1;
     }
@@ -158,14 +167,21 @@ HttpOutcome HttpSession::perform(const HttpExchange& x) {
     curl_slist* headers = nullptr;
     for (const auto& h : x.headers) headers = curl_slist_append(headers, h.c_str());
     curl_easy_setopt(c, CURLOPT_URL, x.url.c_str());
+#if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS, long(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS, long(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, x.maxRedirects > 0 ? 1L : 0L);
+    if (x.maxRedirects > 0) curl_easy_setopt(c, CURLOPT_MAXREDIRS, long(x.maxRedirects));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // worker threads: no SIGALRM for DNS timeouts
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, millis(x.connectTimeoutS));
     // A backstop only: the progress callback ends the exchange at the deadline and names why.
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, millis(x.deadlineS + 5));
+    if (x.deadlineS > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, millis(x.deadlineS + 5));
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(x.maxBytes));
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
@@ -195,7 +211,12 @@ HttpOutcome HttpSession::perform(const HttpExchange& x) {
         curl_easy_getinfo(c, CURLINFO_CONNECT_TIME, &connectTime);
         out.failure = classify(code, connectTime > 0);
     }
-    out.message = error[0] ? error : curl_easy_strerror(code);
+    if (out.failure == HttpOutcome::Failure::Idle)
+        out.message = "nothing arrived for " + std::to_string(static_cast<long long>(std::lround(x.idleTimeoutS))) + " s";
+    else if (out.failure == HttpOutcome::Failure::Deadline && t.reason == HttpOutcome::Failure::Deadline)
+        out.message = "not finished within " + std::to_string(static_cast<long long>(std::lround(x.deadlineS))) + " s";
+    else
+        out.message = error[0] ? error : curl_easy_strerror(code);
     return out;
 }
 
