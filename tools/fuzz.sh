@@ -59,6 +59,7 @@ dict_of() {
     fuzz_http_*) echo "$FUZZ_DIR/dict/http.dict" ;;
     fuzz_moderation_queue|fuzz_labels) echo "$FUZZ_DIR/dict/csv.dict" ;;
     fuzz_chat_template) echo "$FUZZ_DIR/dict/jinja.dict" ;;
+    fuzz_pdf) echo "$FUZZ_DIR/dict/pdf.dict" ;;
     fuzz_image|fuzz_sampler|fuzz_tokenizer_encode|fuzz_video) ;;
     *) echo "$FUZZ_DIR/dict/json.dict" ;;
   esac
@@ -67,6 +68,8 @@ dict_of() {
 # LeakSanitizer stays on: a leak on a refused input is a finding too. UBSan reports abort.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_stack_use_after_return=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Libraries' process-wide caches only (fontconfig under poppler); see the file.
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tools/sanitizers/fuzz-lsan.supp:print_suppressions=0}
 
 # What a crash is, from its log: the kind and the first frame in Sightline's own code
 # ("AddressSanitizer: heap-buffer-overflow @ engine/src/x.cpp:12"). Two crashes with the same

@@ -107,12 +107,11 @@ PdfDocumentPages rasterizePdf(const std::string& path, const PdfPageRange& range
         if (!(w >= 1 && h >= 1 && w <= kMaxPagePoints && h <= kMaxPagePoints))
             throwBadInput(path + ": page " + std::to_string(n) + " has an unusable size (" + std::to_string(w) + " × " + std::to_string(h) +
                           " points)");
-        double dpi = kPdfMaxDpi;
-        if (maxPixelsPerPage > 0) dpi = std::min(dpi, 72.0 * std::sqrt(double(maxPixelsPerPage) / (w * h)));
+        const int64_t budget = maxPixelsPerPage > 0 ? std::min(maxPixelsPerPage, kMaxPdfPagePixels) : kMaxPdfPagePixels;
+        double dpi = std::min(kPdfMaxDpi, 72.0 * std::sqrt(double(budget) / (w * h)));
         dpi = std::max(dpi, kMinDpi);
         // Rounding may leave a page a few pixels over the budget: step down until it fits.
-        while (maxPixelsPerPage > 0 && dpi > kMinDpi && std::ceil(w * dpi / 72) * std::ceil(h * dpi / 72) > double(maxPixelsPerPage))
-            dpi *= 0.99;
+        while (dpi > kMinDpi && std::ceil(w * dpi / 72) * std::ceil(h * dpi / 72) > double(budget)) dpi *= 0.99;
         const poppler::image img = renderer.render_page(page.get(), dpi, dpi);
         if (!img.is_valid() || img.width() <= 0 || img.height() <= 0 || img.format() != poppler::image::format_argb32)
             throwBadInput(path + ": page " + std::to_string(n) + " could not be rendered");

@@ -19,6 +19,10 @@ namespace sightline::app {
 
 inline constexpr int kMaxPdfPages = 10;
 inline constexpr double kPdfMaxDpi = 150;  // readable text; more only costs image tokens
+// The most pixels a page is ever rasterised to (4096²), whatever the budget asked: above every
+// GLM-4V image budget (9.6 MP), so the model loses nothing, and a few-hundred-byte PDF declaring a
+// 140-inch page cannot make poppler allocate gigabytes (20833² at 150 dpi: 4.2 GB, 29 s).
+inline constexpr int64_t kMaxPdfPagePixels = int64_t(4096) * 4096;
 
 struct PdfPageRange {
     int first = 1;  // 1-based
@@ -39,8 +43,8 @@ struct PdfDocumentPages {
     std::string note;  // e.g. "pages 1–10 of 23 (at most 10 images per conversation)"
 };
 
-// maxPixelsPerPage > 0: the resolution is lowered until a page has at most that many pixels (never
-// above kPdfMaxDpi); 0: kPdfMaxDpi. An explicit range beyond kMaxPdfPages pages is refused; the
+// The resolution is kPdfMaxDpi, lowered until a page has at most maxPixelsPerPage pixels (0: no budget
+// of the caller's) and at most kMaxPdfPagePixels; never below 18 dpi. An explicit range beyond kMaxPdfPages pages is refused; the
 // default range (the whole document) takes the first kMaxPdfPages pages and says so in `note`.
 PdfDocumentPages rasterizePdf(const std::string& path, const PdfPageRange& range, int64_t maxPixelsPerPage);
 

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 from PIL import Image
 
@@ -88,6 +89,20 @@ def main():
         open(p, "wb").write(content)
         r = run(a.cli, "render-pdf", p, "--out", out)
         check(r.returncode == 2 and name in r.stderr and "Traceback" not in r.stderr, f"{name}: exit 2 naming the file ({r.stderr.strip()[-140:]})")
+    # A page declared 140 inches square (a 130-pixel image at 1 dpi; the file is a few hundred bytes):
+    # without a cap of its own, 150 dpi made it 20833² pixels (4.2 GB, 29 s), with or without a
+    # budget from the caller. Every page is at most 4096² pixels.
+    poster = os.path.join(tmp, "poster.pdf")
+    make_pdf(poster, [(10, 200, 10)], size_px=(140, 140), resolution=1.0)
+    started = time.monotonic()
+    r = run(a.cli, "render-pdf", poster, "--out", out)
+    info = json.loads(r.stdout) if r.returncode == 0 else {}
+    pg = (info.get("pages") or [{}])[0]
+    check(r.returncode == 0 and 0 < pg.get("width", 0) * pg.get("height", 0) <= 4096 * 4096,
+          f"a 140-inch page is rendered at most 4096² pixels ({pg.get('width')}×{pg.get('height')}, {time.monotonic() - started:.1f} s)")
+    r = run(a.cli, "render-pdf", poster, "--max-image-pixels", "1000000000", "--out", out)
+    pg = (json.loads(r.stdout).get("pages") or [{}])[0] if r.returncode == 0 else {}
+    check(0 < pg.get("width", 0) * pg.get("height", 0) <= 4096 * 4096, "a budget above the cap does not lift it")
     r = run(a.cli, "render-pdf", "/dev/zero", "--out", out)
     check(r.returncode == 2 and "regular file" in r.stderr, "/dev/zero is not read")
     r = run(a.cli, "ask", "--model", model, "--pages", "2", "hi")

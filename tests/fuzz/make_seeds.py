@@ -48,6 +48,26 @@ def real_small_tensors(fixtures, limit):
     return [(name, dt, shape, data) for _, name, dt, shape, data in out[:limit]]
 
 
+def tiny_pdf(pages):
+    """pages: [(media box, content stream bytes)] → a minimal PDF 1.4 (Helvetica as /F1), xref exact."""
+    objs = [None, None, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for box, content in pages:
+        kids.append(len(objs) + 1)
+        objs.append(("<< /Type /Page /Parent 2 0 R /MediaBox [%s] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>"
+                     % (" ".join(str(v) for v in box), len(objs) + 2)).encode())
+        objs.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    objs[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objs[1] = ("<< /Type /Pages /Kids [%s] /Count %d >>" % (" ".join("%d 0 R" % k for k in kids), len(kids))).encode()
+    out, offsets = b"%PDF-1.4\n", []
+    for i, o in enumerate(objs):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fixtures", default=os.path.join(ROOT, "..", "shared", "fixtures", "glm4v-tiny"))
@@ -139,6 +159,32 @@ def main():
     put("fuzz_labels", "labels.csv", b"id,label,category\nitem0000,approve,\nitem0001,reject,prohibited_goods\nitem0002,escalate,review\n"
                                      b"item0003,reject,misleading_advertising\n")
     put("fuzz_labels", "quoted.csv", b'\xef\xbb\xbfLabel,ID,Category\r\nReview,"a,1",\r\n\r\nreject,"b ""2""",false_medical_claims\r\n')
+
+    # PDFs (fuzz_pdf; first byte: budget and page range): shapes, text, two pages, a rotated page,
+    # a page declared 140 inches square.
+    shapes = b"1 0 0 rg 10 10 40 40 re f 0 0 1 RG 2 w 60 10 m 90 50 l S"
+    text = b"BT /F1 18 Tf 10 20 Td (APPLE) Tj ET"
+    put("fuzz_pdf", "shapes.pdf", b"\x01" + tiny_pdf([([0, 0, 100, 60], shapes)]))
+    put("fuzz_pdf", "two_pages.pdf", b"\x0d" + tiny_pdf([([0, 0, 120, 40], text), ([0, 0, 50, 50], shapes)]))
+    put("fuzz_pdf", "rotated.pdf", b"\x00" + tiny_pdf([([0, 0, 80, 30], text)]).replace(b"/Type /Page ", b"/Type /Page /Rotate 90 ", 1))
+    put("fuzz_pdf", "poster.pdf", b"\x02" + tiny_pdf([([0, 0, 10080, 10080], shapes)]))
+
+    # A remote server's answers (fuzz_remote_answer; byte 0: 0 stream, 1 answer, 2 model list, 3 error
+    # body; byte 1: the stream's piece size), as vLLM and sightline serve send them.
+    chunk = lambda delta, **kw: "data: " + json.dumps({"id": "c", "object": "chat.completion.chunk", "choices": [
+        dict({"index": 0, "delta": delta, "finish_reason": None}, **kw)]}) + "\n\n"
+    stream = (chunk({"role": "assistant", "reasoning_content": "Red "}) + chunk({"content": "red."}, token_ids=[11, 12]) +
+              chunk({}, finish_reason="stop") + 'data: {"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 2}}\n\n' +
+              ": keep-alive\n\ndata: [DONE]\n\n")
+    put("fuzz_remote_answer", "stream.sse", b"\x00\x07" + stream.encode())
+    put("fuzz_remote_answer", "stream_error.sse", b"\x00\x00" + b'data: {"error": {"message": "overloaded"}}\r\n\r\n')
+    answer = {"id": "c", "object": "chat.completion", "choices": [{"index": 0, "finish_reason": "length", "token_ids": [5, 6],
+              "message": {"role": "assistant", "reasoning": "look", "content": "A circle."},
+              "logprobs": {"content": [{"token": "A", "logprob": -0.01, "top_logprobs": []}, {"token": " circle", "logprob": -1e-5}]}}],
+              "usage": {"prompt_tokens": 30, "completion_tokens": 2}, "timings": {"prompt_ms": 3.5}}
+    put("fuzz_remote_answer", "answer.json", b"\x01\x00" + json.dumps(answer).encode())
+    put("fuzz_remote_answer", "models.json", b"\x02\x00" + json.dumps({"object": "list", "data": [{"id": "glm-4.6v-flash"}, {"id": 3}]}).encode())
+    put("fuzz_remote_answer", "error.json", b"\x03\xc8" + json.dumps({"detail": "Not Found"}).encode())
 
     # HTTP requests as a client sends them (fuzz_http_server; fuzz_http_parse reads the same).
     body = json.dumps({"model": "glm", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4})
