@@ -133,7 +133,6 @@ void headerLine(Get& g, std::string_view raw) {
     if (line.rfind("HTTP/", 0) == 0) {  // a new response in the chain: its own headers from here
         g.etag.clear();
         g.contentRange.clear();
-        g.retryAfter.clear();
         g.link.clear();
         const auto sp = line.find(' ');
         g.status = sp == std::string::npos ? 0 : std::strtol(line.c_str() + sp + 1, nullptr, 10);
@@ -151,8 +150,6 @@ void headerLine(Get& g, std::string_view raw) {
         g.etag = value;
     else if (key == "content-range")
         g.contentRange = value;
-    else if (key == "retry-after")
-        g.retryAfter = value.substr(0, 32);
     else if (key == "link")
         g.link = value.substr(0, 2048);
 }
@@ -178,6 +175,7 @@ void perform(Get& g) {
     HttpSession session;
     const HttpOutcome o = session.perform(x);
     g.status = o.status;
+    g.retryAfter = o.retryAfter.substr(0, 32);  // the session's: the final response's Retry-After
     g.ok = o.failure == HttpOutcome::Failure::None;
     g.wasCancelled = o.failure == HttpOutcome::Failure::Cancelled;
     g.aborted = o.failure == HttpOutcome::Failure::Aborted;
