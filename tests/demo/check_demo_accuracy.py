@@ -8,7 +8,15 @@ Generates its own held-out set (seeds that training never used), asks every ques
 Other variants (--variants float32,bfloat16,int8) are measured and reported beside it; with
 --no-assert the script only reports (tools for docs/demo-model.md).
 
+--floor FILE asserts instead that the checkpoint still answers as well as when it was shipped: every
+figure of every variant at least FILE's float32 figure (the `--report` of the release measurement,
+`resources/demo-model/accuracy.json`) less --margin, and bfloat16 / INT8 within --margin of this
+run's float32. The held-out set is the same, so only an engine that answers worse can fail it (a
+broken RoPE, attention or quantizer brings answers to chance); --margin absorbs near-ties that
+another CPU's rounding may flip.
+
   check_demo_accuracy.py --cli build/app/sightline-cli --model resources/demo-model [--per-kind 40]
+  check_demo_accuracy.py ... --floor resources/demo-model/accuracy.json --variants float32,bfloat16,int8
 """
 import argparse
 import json
@@ -36,6 +44,8 @@ def main():
     ap.add_argument("--report", help="write the measured figures here as JSON")
     ap.add_argument("--no-assert", action="store_true")
     ap.add_argument("--show-wrong", type=int, default=5, help="print this many wrong answers per kind")
+    ap.add_argument("--floor", help="assert no figure fell below this report's float32 figures (less --margin)")
+    ap.add_argument("--margin", type=float, default=0.05)
     args = ap.parse_args()
     report = {}
     with tempfile.TemporaryDirectory(prefix="demo-acc-") as tmp:
@@ -62,6 +72,12 @@ def main():
         print(evaluate.markdown(report))
     if args.no_assert or "float32" not in report:
         return 0
+    if args.floor:
+        failures = floor_failures(report, args.floor, args.margin)
+        for f in failures:
+            print("FAIL: " + f)
+        print(f"floor: {len(failures)} figure(s) below {args.floor} less {args.margin}")
+        return 1 if failures else 0
     failures = [f"{k} {report['float32']['accuracy'].get(k, 0):.3f} < {t}" for k, t in THRESHOLDS.items()
                 if report["float32"]["accuracy"].get(k, 0) < t]
     if report["float32"]["moderation"]["macro_f1"] < MACRO_F1:
@@ -69,6 +85,27 @@ def main():
     for f in failures:
         print("FAIL: " + f)
     return 1 if failures else 0
+
+
+def figures(variant):
+    """The figures a floor compares: accuracy per question kind and the moderation macro-F1."""
+    return {**variant["accuracy"], "moderation macro-F1": variant["moderation"]["macro_f1"]}
+
+
+def floor_failures(report, floor_path, margin):
+    with open(floor_path) as f:
+        shipped = figures(json.load(f)["float32"])
+    now32 = figures(report["float32"])
+    failures = []
+    for name, variant in report.items():
+        for k, v in figures(variant).items():
+            if k in shipped and v < shipped[k] - margin - 1e-9:
+                failures.append(f"[{name}] {k} {v:.3f} < shipped float32 {shipped[k]:.3f} - {margin}")
+            if name != "float32" and v < now32.get(k, 0) - margin - 1e-9:
+                failures.append(f"[{name}] {k} {v:.3f} < this run's float32 {now32[k]:.3f} - {margin}")
+    missing = [k for k in shipped if k not in now32]
+    failures += [f"[float32] no figure for {k}" for k in missing]
+    return failures
 
 
 if __name__ == "__main__":
