@@ -9,6 +9,10 @@ the engine loads like any GLM-4V checkpoint. CPU only.
 
   .venv/bin/python3 tools/train_demo_model.py --out resources/demo-model                  # the release
   .venv/bin/python3 tools/train_demo_model.py --out /tmp/m --steps 3 --batch 4            # smoke run
+
+--attn-sup W (phase 2, training only) pulls one text-layer head's attention from the answer positions
+onto the image tokens the question is about: the lookup the answers need, which the answer loss alone
+does not teach within the hour (docs/demo-model.md, 3 December).
 """
 import argparse
 import json
@@ -68,6 +72,21 @@ def forward_shared(model, b, head=None):
                                         mm_token_type_ids=b["mm_token_type_ids"])
     loss = model(inputs_embeds=emb, attention_mask=b["attention_mask"], position_ids=pos, labels=b["labels"]).loss
     forward_shared.lm = loss.item()  # the answer-token loss alone (what the log prints as "loss")
+    forward_shared.attn = 0.0
+    if getattr(forward_shared, "attn_weight", 0) and forward_shared.captured is not None:
+        # Attention supervision (training only): at every position that predicts an answer token, the
+        # supervised head's attention mass on the image tokens the question is about.
+        att = forward_shared.captured[:, forward_shared.attn_head]  # [B, T, T]
+        tgt = b["attn_target"]
+        predicts = torch.zeros_like(tgt)
+        predicts[:, :-1] = b["labels"][:, 1:] != -100
+        valid = predicts & tgt.any(-1, keepdim=True)
+        if valid.any():
+            mass = (att * tgt[:, None, :].to(att.dtype)).sum(-1)
+            attn_loss = -torch.log(mass[valid] + 1e-6).mean()
+            forward_shared.attn = attn_loss.item()
+            loss = loss + forward_shared.attn_weight * attn_loss
+        forward_shared.captured = None
     return loss if aux is None else loss + head.scale * aux
 
 
@@ -192,6 +211,9 @@ def main():
     ap.add_argument("--vision-lr", type=float, default=2e-3)
     ap.add_argument("--vision-p-word", type=float, default=None, help="phase 1: share of scenes with a word (default: the task's)")
     ap.add_argument("--vision-lr-scale", type=float, default=1.0, help="the vision tower's share of --lr in phase 2")
+    ap.add_argument("--attn-sup", type=float, default=0.0, help="phase 2: weight of the attention supervision (0 = off)")
+    ap.add_argument("--attn-sup-layer", type=int, default=2, help="the text layer whose head is supervised")
+    ap.add_argument("--attn-sup-head", type=int, default=0)
     ap.add_argument("--workers", type=int, default=1, help="data-making child processes (0 = inline)")
     ap.add_argument("--only-vision", action="store_true", help="stop after phase 1 (experiments)")
     ap.add_argument("--max-pixels", type=int, default=checkpoint.MAX_PIXELS, help="image budget (GLM-4V counts 2 frames)")
@@ -238,6 +260,18 @@ def main():
             return
     # The vision tower (after phase 1) learns at --vision-lr-scale of the rate: the answer loss would
     # otherwise undo what the dense targets taught it before the text model can read it.
+    forward_shared.attn_weight = args.attn_sup
+    forward_shared.captured = None
+    if args.attn_sup:
+        # Teach the lookup the answers need (find the image token of the asked object): one head of one
+        # text layer is pulled towards those tokens. Needs the weights, so eager attention.
+        model.set_attn_implementation("eager")
+        forward_shared.attn_head = args.attn_sup_head
+
+        def keep(_mod, _inp, out):
+            forward_shared.captured = out[1]
+
+        model.model.language_model.layers[args.attn_sup_layer].self_attn.register_forward_hook(keep)
     vis = lambda n: n.startswith("model.visual.")  # noqa: E731
     groups = []
     for is_vis in (False, True):
@@ -282,7 +316,8 @@ def main():
         if step % args.log_every == 0 or step == args.steps - 1:
             el = time.time() - t0
             print(f"step {step} loss {lm:.4f} avg {running:.4f} lr {opt.param_groups[0]['lr']:.2e} "
-                  f"{el:.0f}s {(step + 1) / el:.2f} steps/s image spread {getattr(forward_shared, 'spread', 0):.3f} dense {getattr(forward_shared, 'aux', 0):.3f}", flush=True)
+                  f"{el:.0f}s {(step + 1) / el:.2f} steps/s image spread {getattr(forward_shared, 'spread', 0):.3f} dense {getattr(forward_shared, 'aux', 0):.3f}"
+                  f" attn {getattr(forward_shared, 'attn', 0):.3f}", flush=True)
         if args.save_every and step and step % args.save_every == 0:
             save(model, tok, cfg, args.out)
         if args.minutes and time.time() - t0 > args.minutes * 60:

@@ -63,6 +63,27 @@ def main():
         r = subprocess.run([args.cli, "ask", "--model", out, "--image", img, "--no-think", "--temperature", "0",
                             "--max-new-tokens", "8", "--json", "What colour is the circle?"], capture_output=True, text=True, timeout=300)
         check(r.returncode == 0, f"sightline-cli ask loads the trained folder and answers (rc {r.returncode}) {r.stderr[-800:]}")
+
+        # Attention supervision (--attn-sup, training only): the targets are the asked object's tokens,
+        # and the supervised run prints a finite attention loss that is not zero on question batches.
+        from demo import dense
+        sc = scenes.make_scene(random.Random(11), n_objects=3)
+        o = sc.objects[0]
+        w, h = sc.image.size
+        grid = [1, 2 * ((h + 27) // 28), 2 * ((w + 27) // 28)]  # merged 28-px tokens over the image (a synthetic grid)
+        gh, gw = grid[1] // 2, grid[2] // 2
+        toks = dense.asked_tokens(sc, grid, "box", f"Where is the {o.colour} {o.shape}?")
+        inside = all(o.box[0] - w / gw <= (k % gw + 0.5) / gw * w <= o.box[2] + w / gw and
+                     o.box[1] - h / gh <= (k // gw + 0.5) / gh * h <= o.box[3] + h / gh for k in toks)
+        check(len(toks) > 0 and inside, f"the box question's attention targets are the object's tokens ({sorted(toks)})")
+        others = set().union(*[dense.object_tokens(sc, grid)[0][i] for i in range(1, len(sc.objects))])
+        check(not (toks & others), "and none of another object's")
+        r = subprocess.run([args.python, os.path.join(ROOT, "tools", "train_demo_model.py"), "--out", os.path.join(tmp, "sup"),
+                            "--steps", "4", "--batch", "8", "--per-image", "4", "--p-moderation", "0", "--log-every", "1",
+                            "--attn-sup", "1.0"], capture_output=True, text=True, timeout=600)
+        check(r.returncode == 0, f"--attn-sup runs (rc {r.returncode}) {r.stderr[-1500:] if r.returncode else ''}")
+        attn = [float(m) for m in re.findall(r"^step \d+ .* attn ([0-9.]+)", r.stdout, re.M)]
+        check(len(attn) == 4 and all(a == a and a < 20 for a in attn) and max(attn) > 0, f"four finite attention losses {attn}")
     print("train smoke: all checks passed")
 
 

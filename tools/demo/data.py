@@ -118,9 +118,19 @@ def encode(samples, tok, proc, cfg, groups=None):
         labels[i, :len(y)] = torch.tensor(y)
         mask[i, :len(x)] = 1
     mm = (input_ids == cfg.image_token_id).long() * mask  # 1 on image tokens (transformers' M-RoPE needs it)
+    # Training-only attention targets (train_demo_model --attn-sup): the image tokens each question is
+    # about, as positions in its sequence (none for moderation).
+    attn_target = torch.zeros((len(seqs), n), dtype=torch.bool)
+    for i, (s, g) in enumerate(zip(samples, grids)):
+        sc = scene_of(s)
+        if sc is None or s.kind == "moderation":
+            continue
+        first = seqs[i].index(cfg.image_token_id)
+        for k in densemod.asked_tokens(sc, g, s.kind, s.question):
+            attn_target[i, first + k] = True
     dense = None
     if all(scene_of(s) is not None for s in firsts):
         dense = densemod.collate([densemod.targets(scene_of(s), g) for s, g in zip(firsts, px["image_grid_thw"])])
     return {"dense": dense, "input_ids": input_ids, "attention_mask": mask, "labels": labels, "pixel_values": px["pixel_values"],
             "image_grid_thw": grids, "mm_token_type_ids": mm, "unique_grid_thw": px["image_grid_thw"],
-            "groups": groups}
+            "groups": groups, "attn_target": attn_target}

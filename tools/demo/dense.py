@@ -90,6 +90,50 @@ def targets(scene, grid, merge=2):
     return out
 
 
+def object_tokens(scene, grid, merge=2):
+    """The merged image tokens of each object (those whose centre its box covers; a small object
+    that covers no token centre: the token of its centre) and of the word: ([set per object], set)."""
+    w, h = scene.image.size
+    gh, gw = int(grid[1]) // merge, int(grid[2]) // merge
+    per = [set() for _ in scene.objects]
+    word = set()
+    for i in range(gh):
+        for j in range(gw):
+            x, y = (j + 0.5) / gw * w, (i + 0.5) / gh * h
+            if scene.word and scene.word_box[0] <= x < scene.word_box[2] and scene.word_box[1] - 4 <= y < scene.word_box[3] + 4:
+                word.add(i * gw + j)
+            for k, o in enumerate(scene.objects):
+                if o.box[0] <= x < o.box[2] and o.box[1] <= y < o.box[3]:
+                    per[k].add(i * gw + j)
+    for k, o in enumerate(scene.objects):
+        if not per[k]:
+            cx, cy = (o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2
+            per[k].add(min(gh - 1, int(cy / h * gh)) * gw + min(gw - 1, int(cx / w * gw)))
+    return per, word
+
+
+def asked_tokens(scene, grid, kind, question, merge=2):
+    """The merged image tokens a question is about: the object(s) it names (colour: the one of that
+    shape; shape: the one of that colour; box: that pair; count: every object counted), the word's
+    tokens for the word question. Empty when it names none (a count of zero)."""
+    per, word = object_tokens(scene, grid, merge)
+    objs = scene.objects
+    if kind == "word":
+        return word
+    if kind == "colour":
+        pick = [k for k, o in enumerate(objs) if f"the {o.shape}?" in question]
+    elif kind == "shape":
+        pick = [k for k, o in enumerate(objs) if f"the {o.colour} object" in question]
+    elif kind == "box":
+        pick = [k for k, o in enumerate(objs) if f"the {o.colour} {o.shape}?" in question]
+    elif kind == "count":
+        pick = list(range(len(objs))) if "How many shapes" in question else \
+            [k for k, o in enumerate(objs) if f"many {o.shape}s " in question]
+    else:
+        pick = []
+    return set().union(*[per[k] for k in pick]) if pick else set()
+
+
 def collate(items):
     return {k: torch.cat([it[k] for it in items]) for k in items[0]}
 
