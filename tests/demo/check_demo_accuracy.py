@@ -101,7 +101,7 @@ def floor_failures(report, floor_path, margin):
         for k, v in figures(variant).items():
             if k in shipped and v < shipped[k] - margin - 1e-9:
                 failures.append(f"[{name}] {k} {v:.3f} < shipped float32 {shipped[k]:.3f} - {margin}")
-            if name != "float32" and v < now32.get(k, 0) - margin - 1e-9:
+            if name != "float32" and k in now32 and v < now32[k] - margin - 1e-9:
                 failures.append(f"[{name}] {k} {v:.3f} < this run's float32 {now32[k]:.3f} - {margin}")
     missing = [k for k in shipped if k not in now32]
     failures += [f"[float32] no figure for {k}" for k in missing]

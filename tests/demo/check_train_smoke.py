@@ -72,11 +72,12 @@ def main():
         w, h = sc.image.size
         grid = [1, 2 * ((h + 27) // 28), 2 * ((w + 27) // 28)]  # merged 28-px tokens over the image (a synthetic grid)
         gh, gw = grid[1] // 2, grid[2] // 2
-        toks = dense.asked_tokens(sc, grid, "box", f"Where is the {o.colour} {o.shape}?")
+        layout = dense.object_tokens(sc, grid)
+        toks = dense.asked_tokens(sc, layout, "box", f"Where is the {o.colour} {o.shape}?")
         inside = all(o.box[0] - w / gw <= (k % gw + 0.5) / gw * w <= o.box[2] + w / gw and
                      o.box[1] - h / gh <= (k // gw + 0.5) / gh * h <= o.box[3] + h / gh for k in toks)
         check(len(toks) > 0 and inside, f"the box question's attention targets are the object's tokens ({sorted(toks)})")
-        others = set().union(*[dense.object_tokens(sc, grid)[0][i] for i in range(1, len(sc.objects))])
+        others = set().union(*[layout[0][i] for i in range(1, len(sc.objects))])
         check(not (toks & others), "and none of another object's")
         r = subprocess.run([args.python, os.path.join(ROOT, "tools", "train_demo_model.py"), "--out", os.path.join(tmp, "sup"),
                             "--steps", "4", "--batch", "8", "--per-image", "4", "--p-moderation", "0", "--log-every", "1",

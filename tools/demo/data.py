@@ -121,13 +121,16 @@ def encode(samples, tok, proc, cfg, groups=None):
     # Training-only attention targets (train_demo_model --attn-sup): the image tokens each question is
     # about, as positions in its sequence (none for moderation).
     attn_target = torch.zeros((len(seqs), n), dtype=torch.bool)
-    for i, (s, g) in enumerate(zip(samples, grids)):
-        sc = scene_of(s)
-        if sc is None or s.kind == "moderation":
-            continue
-        first = seqs[i].index(cfg.image_token_id)
-        for k in densemod.asked_tokens(sc, g, s.kind, s.question):
-            attn_target[i, first + k] = True
+    i = 0
+    for f, g, size in zip(firsts, px["image_grid_thw"], groups):  # the token layout once per image
+        sc = scene_of(f)
+        layout = densemod.object_tokens(sc, g) if sc is not None else None
+        for s in samples[i:i + size]:
+            if layout is not None and s.kind != "moderation":
+                first = seqs[i].index(cfg.image_token_id)
+                for k in densemod.asked_tokens(sc, layout, s.kind, s.question):
+                    attn_target[i, first + k] = True
+            i += 1
     dense = None
     if all(scene_of(s) is not None for s in firsts):
         dense = densemod.collate([densemod.targets(scene_of(s), g) for s, g in zip(firsts, px["image_grid_thw"])])

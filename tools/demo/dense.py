@@ -64,35 +64,26 @@ def targets(scene, grid, merge=2):
     boxes = torch.zeros(t, 4)
     mask = torch.zeros(t)
     wordtok = torch.zeros(t, dtype=torch.long)  # the word on tokens its box covers (a local target reads it best)
-    for i in range(gh):
-        for j in range(gw):
-            x, y = (j + 0.5) / gw * w, (i + 0.5) / gh * h
-            if scene.word and scene.word_box[0] <= x < scene.word_box[2] and scene.word_box[1] - 4 <= y < scene.word_box[3] + 4:
-                wordtok[i * gw + j] = scenes.WORDS.index(scene.word) + 1
-            for o in objs:
-                if o.box[0] <= x < o.box[2] and o.box[1] <= y < o.box[3]:
-                    k = i * gw + j
-                    colour[k] = COLOURS.index(o.colour) + 1
-                    shape[k] = scenes.SHAPES.index(o.shape) + 1
-                    boxes[k] = torch.tensor(scenes.norm_box(o.box, w, h), dtype=torch.float) / 1000
-                    mask[k] = 1
-    for o in objs:
-        cx, cy = (o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2
-        i, j = min(gh - 1, int(cy / h * gh)), min(gw - 1, int(cx / w * gw))
-        centre[i * gw + j] = scenes.SHAPES.index(o.shape) + 1
-        if not mask[i * gw + j]:  # a small object that covers no token centre: its centre token carries it
-            k = i * gw + j
+    per, word, centres = object_tokens(scene, grid, merge)
+    for k in word:
+        wordtok[k] = scenes.WORDS.index(scene.word) + 1
+    for o, toks in zip(objs, per):
+        for k in toks:
             colour[k] = COLOURS.index(o.colour) + 1
             shape[k] = scenes.SHAPES.index(o.shape) + 1
             boxes[k] = torch.tensor(scenes.norm_box(o.box, w, h), dtype=torch.float) / 1000
             mask[k] = 1
+    for o, k in zip(objs, centres):
+        centre[k] = scenes.SHAPES.index(o.shape) + 1
     out.update({"colour": colour, "shape": shape, "centre": centre, "boxes": boxes, "box_mask": mask, "wordtok": wordtok})
     return out
 
 
 def object_tokens(scene, grid, merge=2):
-    """The merged image tokens of each object (those whose centre its box covers; a small object
-    that covers no token centre: the token of its centre) and of the word: ([set per object], set)."""
+    """Which merged image tokens belong to what, the one geometry of the local targets and of the
+    attention targets: ([tokens of each object], word tokens, [centre token of each object]). An
+    object's tokens are those whose centre its box covers; one whose centre token no object has yet
+    (a small object that covers no token centre) gets that token too."""
     w, h = scene.image.size
     gh, gw = int(grid[1]) // merge, int(grid[2]) // merge
     per = [set() for _ in scene.objects]
@@ -105,18 +96,24 @@ def object_tokens(scene, grid, merge=2):
             for k, o in enumerate(scene.objects):
                 if o.box[0] <= x < o.box[2] and o.box[1] <= y < o.box[3]:
                     per[k].add(i * gw + j)
+    taken = set().union(*per)
+    centres = []
     for k, o in enumerate(scene.objects):
-        if not per[k]:
-            cx, cy = (o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2
-            per[k].add(min(gh - 1, int(cy / h * gh)) * gw + min(gw - 1, int(cx / w * gw)))
-    return per, word
+        cx, cy = (o.box[0] + o.box[2]) / 2, (o.box[1] + o.box[3]) / 2
+        c = min(gh - 1, int(cy / h * gh)) * gw + min(gw - 1, int(cx / w * gw))
+        centres.append(c)
+        if c not in taken:
+            per[k].add(c)
+            taken.add(c)
+    return per, word, centres
 
 
-def asked_tokens(scene, grid, kind, question, merge=2):
-    """The merged image tokens a question is about: the object(s) it names (colour: the one of that
-    shape; shape: the one of that colour; box: that pair; count: every object counted), the word's
-    tokens for the word question. Empty when it names none (a count of zero)."""
-    per, word = object_tokens(scene, grid, merge)
+def asked_tokens(scene, layout, kind, question):
+    """The merged image tokens a question is about, from `layout` = object_tokens(scene, ...): the
+    object(s) it names (colour: the one of that shape; shape: the one of that colour; box: that pair;
+    count: every object counted), the word's tokens for the word question. Empty when it names none
+    (a count of zero)."""
+    per, word, _ = layout
     objs = scene.objects
     if kind == "word":
         return word
