@@ -85,6 +85,32 @@ def main():
         check(r.returncode == 0, f"--attn-sup runs (rc {r.returncode}) {r.stderr[-1500:] if r.returncode else ''}")
         attn = [float(m) for m in re.findall(r"^step \d+ .* attn ([0-9.]+)", r.stdout, re.M)]
         check(len(attn) == 4 and all(a == a and a < 20 for a in attn) and max(attn) > 0, f"four finite attention losses {attn}")
+        # Letter targets (--letters): on the word's tokens, read left to right, the letters spell the
+        # word in order (a letter may be read at several points; a narrow one may fall between points).
+        for seed in range(6):
+            sc = scenes.make_scene(random.Random(seed), with_word=True)
+            if not sc.word:
+                continue
+            w, h = sc.image.size
+            grid = [1, 2 * ((h + 27) // 28), 2 * ((w + 27) // 28)]
+            word_toks = dense.object_tokens(sc, grid)[1]
+            lt = dense.letter_targets(sc, grid, word_toks)
+            check(int((lt > 0).sum()) > 0 and int((lt > 0).sum()) == int((lt[sorted(word_toks)] > 0).sum()),
+                  f"scene {seed}: letters only on the word's tokens")
+            rows = {}
+            for k in sorted(word_toks):
+                rows.setdefault(k // (grid[2] // 2), []).extend(int(x) for x in lt[k] if x)
+            for row in rows.values():
+                read = "".join(chr(ord("A") - 1 + x) for i, x in enumerate(row) if i == 0 or x != row[i - 1])
+                it = iter(sc.word)
+                check(all(c in it for c in read) and read[0] == sc.word[0] and read[-1] == sc.word[-1],
+                      f"scene {seed}: a row reads {read!r} in {sc.word!r}")
+        r = subprocess.run([args.python, os.path.join(ROOT, "tools", "train_demo_model.py"), "--out", os.path.join(tmp, "letters"),
+                            "--steps", "1", "--batch", "4", "--per-image", "4", "--p-moderation", "0", "--vision-steps", "3",
+                            "--vision-batch", "4", "--letters"], capture_output=True, text=True, timeout=600)
+        check(r.returncode == 0, f"--letters runs (rc {r.returncode}) {r.stderr[-1500:] if r.returncode else ''}")
+        m = re.search(r"held-out .*letters ([0-9.]+)", r.stdout)
+        check(m is not None and 0 <= float(m.group(1)) <= 1, "phase 1 reports the held-out letter accuracy")
     print("train smoke: all checks passed")
 
 

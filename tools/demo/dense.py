@@ -67,6 +67,7 @@ def targets(scene, grid, merge=2):
     per, word, centres = object_tokens(scene, grid, merge)
     for k in word:
         wordtok[k] = scenes.WORDS.index(scene.word) + 1
+    out["letters"] = letter_targets(scene, grid, word, merge)
     for o, toks in zip(objs, per):
         for k in toks:
             colour[k] = COLOURS.index(o.colour) + 1
@@ -108,6 +109,27 @@ def object_tokens(scene, grid, merge=2):
     return per, word, centres
 
 
+LETTER_POINTS = (1 / 6, 1 / 2, 5 / 6)  # where across a merged token its letters are read
+
+
+def letter_targets(scene, grid, word_tokens, merge=2):
+    """[T, 3] letter ids (1..26 for A..Z, 0 for none): on each token the word covers, the letter under
+    the left third, the middle and the right third of the token (a 28-px token of a 16-40 px font
+    holds one to three letters). A reading target finer than the 50-way word: the tower learns the
+    glyphs it is made of (train_demo_model --letters)."""
+    w = scene.image.size[0]
+    gw = int(grid[2]) // merge
+    out = torch.zeros(int(grid[1]) // merge * gw, len(LETTER_POINTS), dtype=torch.long)
+    for k in word_tokens:
+        j = k % gw
+        for p, frac in enumerate(LETTER_POINTS):
+            x = (j + frac) / gw * w
+            for ch, (x1, x2) in zip(scene.word, scene.letter_spans):
+                if x1 <= x < x2:
+                    out[k, p] = ord(ch) - ord("A") + 1
+    return out
+
+
 def asked_tokens(scene, layout, kind, question):
     """The merged image tokens a question is about, from `layout` = object_tokens(scene, ...): the
     object(s) it names (colour: the one of that shape; shape: the one of that colour; box: that pair;
@@ -140,17 +162,18 @@ class Head(torch.nn.Module):
              "colour": (1, N_COLOURS + 1), "shape": (1, N_SHAPES + 1), "centre": (1, N_SHAPES + 1),
              "wordtok": (1, len(scenes.WORDS) + 1), "colour_of": (N_SHAPES, N_COLOURS + 1), "shape_of": (N_COLOURS, N_SHAPES + 1)}
 
-    LOCAL = ("colour", "shape", "centre", "wordtok")
+    LOCAL = ("colour", "shape", "centre", "wordtok", "letters")
 
-    def __init__(self, dim):
+    def __init__(self, dim, letters=False):
         super().__init__()
-        self.lin = torch.nn.ModuleDict({k: torch.nn.Linear(dim, n * c) for k, (n, c) in self.SIZES.items()})
+        self.sizes = dict(self.SIZES, **({"letters": (len(LETTER_POINTS), 27)} if letters else {}))
+        self.lin = torch.nn.ModuleDict({k: torch.nn.Linear(dim, n * c) for k, (n, c) in self.sizes.items()})
         self.box = torch.nn.Linear(dim, 4)
         self.pair_box = torch.nn.Linear(dim, N_PAIRS * 4)
         self.scale = 1.0
 
     def logits(self, feats):
-        out = {k: lin(feats).reshape(feats.shape[0], *self.SIZES[k]) for k, lin in self.lin.items()}
+        out = {k: lin(feats).reshape(feats.shape[0], *self.sizes[k]) for k, lin in self.lin.items()}
         out["boxes"] = self.box(feats)
         out["pair_box"] = self.pair_box(feats)
         return out
@@ -159,7 +182,7 @@ class Head(torch.nn.Module):
         lg = self.logits(feats)
         ce = torch.nn.functional.cross_entropy
         total = 0.0
-        for k, (n, c) in self.SIZES.items():
+        for k, (n, c) in self.sizes.items():
             if k in self.LOCAL:  # objects cover few tokens: their tokens weigh as much as all background ones
                 logit, t = lg[k].reshape(-1, c), tgt[k].reshape(-1)
                 obj = t > 0
@@ -199,6 +222,9 @@ def accuracy(head, feats_list, tgt_list):
         if wt.any():  # the word read from its own tokens' mean
             wl = head.logits(f[wt].mean(0, keepdim=True))["wordtok"][0, 0].argmax(-1)
             add("wordtok", int(wl == t["wordtok"][wt][0]), 1)
+        if "letters" in tok and wt.any():  # letters per reading point on the word's tokens
+            lt = t["letters"]
+            add("letters", int((tok["letters"].argmax(-1) == lt)[lt > 0].sum()), int((lt > 0).sum()))
         c = t["centre"] > 0
         add("centre", int((tok["centre"][:, 0].argmax(-1) == t["centre"])[c].sum()), int(c.sum()))
         pred = torch.sigmoid(tok["boxes"])

@@ -58,6 +58,7 @@ class Scene:
     objects: list = field(default_factory=list)
     word: str = ""
     word_box: tuple = ()
+    letter_spans: tuple = ()  # (x1, x2) in pixels of each letter of the word: its advance, kerning included
     glyph: str = ""  # listing images: "weapon" or "medicine" when one is drawn
 
 
@@ -136,6 +137,9 @@ def make_scene(rng, n_objects=None, with_word=None, palette=None):
             if box:
                 draw.text((box[0] - l, box[1] - t), word, fill=tuple(rng.randint(0, 30) for _ in range(3)), font=f)
                 scene.word, scene.word_box = word, box
+                x0 = box[0] - l
+                scene.letter_spans = tuple((x0 + draw.textlength(word[:i], font=f), x0 + draw.textlength(word[:i + 1], font=f))
+                                           for i in range(len(word)))
                 taken.append(box)
     items = palette or [(rng.choice(SHAPES), rng.choice(list(COLOURS))) for _ in range(n_objects or rng.randint(1, 4))]
     side = min(w, h)
