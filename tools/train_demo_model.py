@@ -13,7 +13,8 @@ the engine loads like any GLM-4V checkpoint. CPU only.
 --attn-sup W (phase 2, training only) pulls one text-layer head's attention from the answer positions
 onto the image tokens the question is about: the lookup the answers need, which the answer loss alone
 does not teach within the hour (docs/demo-model.md, 3 December). --letters adds a letter-level reading
-target for the printed word (three reading points per image token the word covers).
+target for the printed word (three reading points per image token the word covers); --box-digits a
+target of the digits a box answer spells (hundreds and tens of each coordinate, on the object's tokens).
 """
 import argparse
 import json
@@ -217,6 +218,8 @@ def main():
     ap.add_argument("--attn-sup-head", type=int, default=0)
     ap.add_argument("--letters", action="store_true",
                     help="dense head also reads the word's letters on its tokens (dense.letter_targets)")
+    ap.add_argument("--box-digits", action="store_true",
+                    help="dense head also reads the hundreds and tens digits of the box answer on an object's tokens")
     ap.add_argument("--workers", type=int, default=1, help="data-making child processes (0 = inline)")
     ap.add_argument("--only-vision", action="store_true", help="stop after phase 1 (experiments)")
     ap.add_argument("--max-pixels", type=int, default=checkpoint.MAX_PIXELS, help="image budget (GLM-4V counts 2 frames)")
@@ -249,7 +252,8 @@ def main():
     model.train()
     n_params = sum(p.numel() for p in model.parameters())
     print(f"params {n_params / 1e6:.2f} M, vocab {tok.get_vocab_size()}", flush=True)
-    head = dense.Head(cfg.text_config.hidden_size, letters=args.letters) if args.dense_weight > 0 or args.vision_steps else None
+    extras = [k for k, on in (("letters", args.letters), ("boxdig", args.box_digits)) if on]
+    head = dense.Head(cfg.text_config.hidden_size, extras) if args.dense_weight > 0 or args.vision_steps else None
     if head:
         head.scale = args.dense_weight
         if args.init and os.path.exists(os.path.join(args.init, "dense_head.pt")):  # an --only-vision run's head

@@ -68,12 +68,17 @@ def targets(scene, grid, merge=2):
     for k in word:
         wordtok[k] = scenes.WORDS.index(scene.word) + 1
     out["letters"] = letter_targets(scene, grid, word, merge)
+    boxdig = torch.zeros(t, 4 * 2, dtype=torch.long)  # the answer's hundreds and tens digits of each coordinate
     for o, toks in zip(objs, per):
+        norm = scenes.norm_box(o.box, w, h)
+        box, digits = torch.tensor(norm, dtype=torch.float) / 1000, torch.tensor(box_digits(norm))
         for k in toks:
             colour[k] = COLOURS.index(o.colour) + 1
             shape[k] = scenes.SHAPES.index(o.shape) + 1
-            boxes[k] = torch.tensor(scenes.norm_box(o.box, w, h), dtype=torch.float) / 1000
+            boxes[k] = box
             mask[k] = 1
+            boxdig[k] = digits
+    out["boxdig"] = boxdig
     for o, k in zip(objs, centres):
         centre[k] = scenes.SHAPES.index(o.shape) + 1
     out.update({"colour": colour, "shape": shape, "centre": centre, "boxes": boxes, "box_mask": mask, "wordtok": wordtok})
@@ -107,6 +112,17 @@ def object_tokens(scene, grid, merge=2):
             per[k].add(c)
             taken.add(c)
     return per, word, centres
+
+
+def box_digits(norm):
+    """Classes of the digits a box answer spells (0-1000 coordinates, digits never merged by the
+    tokenizer): per coordinate its hundreds and tens digit, as 1 + digit (0 is "no object here"); 1000
+    reads as 999. What an IoU >= 0.5 needs; the units digit is below it."""
+    out = []
+    for v in norm:
+        v = min(999, max(0, int(v)))
+        out += [1 + v // 100, 1 + v // 10 % 10]
+    return out
 
 
 LETTER_POINTS = (1 / 6, 1 / 2, 5 / 6)  # where across a merged token its letters are read
@@ -162,11 +178,12 @@ class Head(torch.nn.Module):
              "colour": (1, N_COLOURS + 1), "shape": (1, N_SHAPES + 1), "centre": (1, N_SHAPES + 1),
              "wordtok": (1, len(scenes.WORDS) + 1), "colour_of": (N_SHAPES, N_COLOURS + 1), "shape_of": (N_COLOURS, N_SHAPES + 1)}
 
-    LOCAL = ("colour", "shape", "centre", "wordtok", "letters")
+    LOCAL = ("colour", "shape", "centre", "wordtok", "letters", "boxdig")
+    EXTRA = {"letters": (len(LETTER_POINTS), 27), "boxdig": (8, 11)}  # optional targets (train_demo_model flags)
 
-    def __init__(self, dim, letters=False):
+    def __init__(self, dim, extras=()):
         super().__init__()
-        self.sizes = dict(self.SIZES, **({"letters": (len(LETTER_POINTS), 27)} if letters else {}))
+        self.sizes = dict(self.SIZES, **{k: self.EXTRA[k] for k in extras})
         self.lin = torch.nn.ModuleDict({k: torch.nn.Linear(dim, n * c) for k, (n, c) in self.sizes.items()})
         self.box = torch.nn.Linear(dim, 4)
         self.pair_box = torch.nn.Linear(dim, N_PAIRS * 4)
@@ -225,6 +242,9 @@ def accuracy(head, feats_list, tgt_list):
         if "letters" in tok and wt.any():  # letters per reading point on the word's tokens
             lt = t["letters"]
             add("letters", int((tok["letters"].argmax(-1) == lt)[lt > 0].sum()), int((lt > 0).sum()))
+        if "boxdig" in tok and m.any():  # box digits on the objects' tokens
+            bd = t["boxdig"][m]
+            add("boxdig", int((tok["boxdig"][m].argmax(-1) == bd).sum()), bd.numel())
         c = t["centre"] > 0
         add("centre", int((tok["centre"][:, 0].argmax(-1) == t["centre"])[c].sum()), int(c.sum()))
         pred = torch.sigmoid(tok["boxes"])
