@@ -124,6 +124,15 @@ TEST(ChatTemplateInterpreter, HostileTemplatesAreBounded) {
     EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 30.0);
 }
 
+// Found by fuzz_chat_template (3 December 2026): an attribute path of digits past int64 threw
+// std::out_of_range out of the interpreter. Jinja's int() has no bound: no list holds that index.
+TEST(ChatTemplateInterpreter, AttributeIndexPastInt64IsUndefined) {
+    EXPECT_EQ(render("{{ [[7, 8]] | map(attribute='1') | first }}"), "8");
+    EXPECT_EQ(render("{{ [[7]] | map(attribute='99999999999999999999') | first is undefined }}"), "True");
+    EXPECT_EQ(render("{{ [{'a': [7]}] | map(attribute='a.000000000000000000000000000018446744073709551615') | first is defined }}"),
+              "False");
+}
+
 TEST(ChatTemplateInterpreter, TojsonIsJsonDumpsByteForByte) {
     // transformers' tojson: json.dumps(x, ensure_ascii=False) with Python's separators and floats.
     const ojson v = parseOrderedJsonLimited(R"({"z": [1.0, 1e-05, 1e16, 123456789.125, -0.0], "é": "\u0001\u2028<>&'", "a": {}})");

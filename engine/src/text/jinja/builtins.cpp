@@ -1,6 +1,7 @@
 #include "text/jinja/builtins.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <ctime>
 #include <set>
@@ -200,7 +201,14 @@ Value attrPath(const Value& v, const std::string& path) {
         const size_t dot = path.find('.', pos);
         const std::string part = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
         const bool digits = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
-        cur = digits ? getItem(cur, Value::integer(std::stoll(part))) : getItem(cur, Value::string(part));
+        if (digits) {
+            // Python's int() has no bound; an index past int64 is one no list or dict holds (undefined).
+            int64_t index = 0;
+            const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), index);
+            cur = ec == std::errc() && end == part.data() + part.size() ? getItem(cur, Value::integer(index)) : Value::undefined(part);
+        } else {
+            cur = getItem(cur, Value::string(part));
+        }
         if (dot == std::string::npos) return cur;
         pos = dot + 1;
     }
