@@ -27,6 +27,12 @@ def check(cond, what):
         sys.exit(1)
 
 
+def token_grid(scene):
+    """A synthetic image grid (t, h, w in patches) whose merged tokens are 28 px of the scene itself."""
+    w, h = scene.image.size
+    return [1, 2 * ((h + 27) // 28), 2 * ((w + 27) // 28)]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", required=True)
@@ -70,7 +76,7 @@ def main():
         sc = scenes.make_scene(random.Random(11), n_objects=3)
         o = sc.objects[0]
         w, h = sc.image.size
-        grid = [1, 2 * ((h + 27) // 28), 2 * ((w + 27) // 28)]  # merged 28-px tokens over the image (a synthetic grid)
+        grid = token_grid(sc)
         gh, gw = grid[1] // 2, grid[2] // 2
         layout = dense.object_tokens(sc, grid)
         toks = dense.asked_tokens(sc, layout, "box", f"Where is the {o.colour} {o.shape}?")
@@ -91,8 +97,7 @@ def main():
             sc = scenes.make_scene(random.Random(seed), with_word=True)
             if not sc.word:
                 continue
-            w, h = sc.image.size
-            grid = [1, 2 * ((h + 27) // 28), 2 * ((w + 27) // 28)]
+            grid = token_grid(sc)
             word_toks = dense.object_tokens(sc, grid)[1]
             lt = dense.letter_targets(sc, grid, word_toks)
             check(int((lt > 0).sum()) > 0 and int((lt > 0).sum()) == int((lt[sorted(word_toks)] > 0).sum()),
@@ -109,7 +114,7 @@ def main():
         check(dense.box_digits([1000, 5, 99, 100]) == [10, 10, 1, 1, 1, 10, 2, 1], "box digits of 1000, 5, 99, 100")
         sc = scenes.make_scene(random.Random(5), n_objects=3)
         w, h = sc.image.size
-        grid = [1, 2 * ((h + 27) // 28), 2 * ((w + 27) // 28)]
+        grid = token_grid(sc)
         tg, per = dense.targets(sc, grid), dense.object_tokens(sc, grid)[0]
         for o, toks in zip(sc.objects, per):
             want = "".join(f"{v // 100}{v // 10 % 10}" for v in scenes.norm_box(o.box, w, h))
