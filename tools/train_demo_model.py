@@ -12,7 +12,10 @@ the engine loads like any GLM-4V checkpoint. CPU only.
 
 --attn-sup W (phase 2, training only) pulls one text-layer head's attention from the answer positions
 onto the image tokens the question is about: the lookup the answers need, which the answer loss alone
-does not teach within the hour (docs/demo-model.md, 3 December). --letters adds a letter-level reading
+does not teach within the hour (docs/demo-model.md, 3 December). --attn-sup-words W pulls a layer-1 head
+from the answer positions onto the question's colour and shape words (the lookup's query must know
+them), --attn-sup-colour-head H gives the lookup by colour a head of its own, --attn-sup-balance weighs
+every question alike in those losses (tools/demo/lookup.py shows where a checkpoint looks). --letters adds a letter-level reading
 target for the printed word (three reading points per image token the word covers); --box-digits a
 target of the digits a box answer spells (hundreds and tens of each coordinate, on the object's tokens).
 """
@@ -77,19 +80,44 @@ def forward_shared(model, b, head=None):
     forward_shared.attn = 0.0
     if getattr(forward_shared, "attn_weight", 0) and forward_shared.captured is not None:
         # Attention supervision (training only): at every position that predicts an answer token, the
-        # supervised head's attention mass on the image tokens the question is about.
-        att = forward_shared.captured[:, forward_shared.attn_head]  # [B, T, T]
-        tgt = b["attn_target"]
-        predicts = torch.zeros_like(tgt)
+        # supervised head's attention mass on the image tokens the question is about; with a colour
+        # head, that head takes the lookup by colour (shape and box questions) and the first one the rest.
+        att = forward_shared.captured
+        predicts = torch.zeros_like(b["attn_target"])
         predicts[:, :-1] = b["labels"][:, 1:] != -100
-        valid = predicts & tgt.any(-1, keepdim=True)
-        if valid.any():
-            mass = (att * tgt[:, None, :].to(att.dtype)).sum(-1)
-            attn_loss = -torch.log(mass[valid] + 1e-6).mean()
+        tgt = b["attn_target"]
+        parts = []
+        colour_head = getattr(forward_shared, "colour_head", None)
+        if colour_head is not None:
+            tgt = tgt & ~b["shape_q"][:, None]
+            parts.append(lookup_loss(att[:, colour_head], b["attn_colour"], predicts, forward_shared.balance))
+        parts.append(lookup_loss(att[:, forward_shared.attn_head], tgt, predicts, forward_shared.balance))
+        if getattr(forward_shared, "words_weight", 0) and forward_shared.captured_words is not None:
+            w = lookup_loss(forward_shared.captured_words[:, forward_shared.words_head], b["word_target"], predicts,
+                            forward_shared.balance)
+            parts.append(None if w is None else forward_shared.words_weight / forward_shared.attn_weight * w)
+            forward_shared.captured_words = None
+        parts = [p for p in parts if p is not None]
+        if parts:
+            attn_loss = sum(parts)
             forward_shared.attn = attn_loss.item()
             loss = loss + forward_shared.attn_weight * attn_loss
         forward_shared.captured = None
     return loss if aux is None else loss + head.scale * aux
+
+
+def lookup_loss(att, tgt, predicts, balance):
+    """-log of one head's attention mass (att [B, T, T]) on the target tokens (tgt [B, T]) at the
+    positions that predict an answer token; balance: every question weighs the same (otherwise each
+    answer token does, and the ~20-token box answers outweigh the rest). None when nothing is targeted."""
+    valid = predicts & tgt.any(-1, keepdim=True)
+    if not valid.any():
+        return None
+    nll = -torch.log((att * tgt[:, None, :].to(att.dtype)).sum(-1) + 1e-6)
+    if not balance:
+        return nll[valid].mean()
+    rows = valid.any(1)
+    return ((nll * valid).sum(1)[rows] / valid.sum(1)[rows]).mean()
 
 
 class Prefetch:
@@ -216,6 +244,17 @@ def main():
     ap.add_argument("--attn-sup", type=float, default=0.0, help="phase 2: weight of the attention supervision (0 = off)")
     ap.add_argument("--attn-sup-layer", type=int, default=2, help="the text layer whose head is supervised")
     ap.add_argument("--attn-sup-head", type=int, default=0)
+    ap.add_argument("--attn-sup-colour-head", type=int, default=None,
+                    help="a second head of that layer supervised with the lookup by colour (shape and box questions)")
+    ap.add_argument("--attn-sup-words", type=float, default=0.0,
+                    help="weight of a second supervision: a head of --attn-sup-words-layer reads, from the answer "
+                         "positions, the question's colour and shape words (so the lookup's query knows them)")
+    ap.add_argument("--attn-sup-words-layer", type=int, default=1)
+    ap.add_argument("--attn-sup-words-head", type=int, default=0)
+    ap.add_argument("--attn-sup-balance", action="store_true",
+                    help="the attention loss weighs every question the same, not every answer token")
+    ap.add_argument("--kind-weights", default="",
+                    help="question kinds' shares in phase 2, e.g. shape=2.5,count=1.3 (default: data.KIND_WEIGHTS)")
     ap.add_argument("--letters", action="store_true",
                     help="dense head also reads the word's letters on its tokens (dense.letter_targets)")
     ap.add_argument("--box-digits", action="store_true",
@@ -268,6 +307,18 @@ def main():
     # The vision tower (after phase 1) learns at --vision-lr-scale of the rate: the answer loss would
     # otherwise undo what the dense targets taught it before the text model can read it.
     forward_shared.attn_weight = args.attn_sup
+    forward_shared.colour_head = args.attn_sup_colour_head
+    forward_shared.balance = args.attn_sup_balance
+    forward_shared.words_weight = args.attn_sup_words if args.attn_sup else 0.0
+    forward_shared.words_head = args.attn_sup_words_head
+    forward_shared.captured_words = None
+    if args.attn_sup_words and not args.attn_sup:
+        ap.error("--attn-sup-words needs --attn-sup")
+    for kv in filter(None, args.kind_weights.split(",")):
+        k, v = kv.split("=")
+        if k not in data.KIND_WEIGHTS:
+            ap.error(f"--kind-weights: unknown kind {k!r} (one of {', '.join(data.KIND_WEIGHTS)})")
+        data.KIND_WEIGHTS[k] = float(v)
     forward_shared.captured = None
     if args.attn_sup:
         # Teach the lookup the answers need (find the image token of the asked object): one head of one
@@ -279,6 +330,11 @@ def main():
             forward_shared.captured = out[1]
 
         model.model.language_model.layers[args.attn_sup_layer].self_attn.register_forward_hook(keep)
+        if args.attn_sup_words:
+            def keep_words(_mod, _inp, out):
+                forward_shared.captured_words = out[1]
+
+            model.model.language_model.layers[args.attn_sup_words_layer].self_attn.register_forward_hook(keep_words)
     vis = lambda n: n.startswith("model.visual.")  # noqa: E731
     groups = []
     for is_vis in (False, True):

@@ -47,6 +47,8 @@ def main():
     ap.add_argument("--floor", help="assert no figure fell below this report's float32 figures (less --margin)")
     ap.add_argument("--margin", type=float, default=0.05)
     args = ap.parse_args()
+    if args.moderation < 1 or args.per_kind < 1:
+        ap.error("--per-kind and --moderation must be at least 1 (the figures are shares of them)")
     report = {}
     with tempfile.TemporaryDirectory(prefix="demo-acc-") as tmp:
         items = evaluate.question_set(os.path.join(tmp, "questions"), QUESTION_SEED, args.per_kind)

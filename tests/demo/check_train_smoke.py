@@ -70,6 +70,17 @@ def main():
                             "--max-new-tokens", "8", "--json", "What colour is the circle?"], capture_output=True, text=True, timeout=300)
         check(r.returncode == 0, f"sightline-cli ask loads the trained folder and answers (rc {r.returncode}) {r.stderr[-800:]}")
 
+        # Where it looks (tools/demo/lookup.py): masses are shares of one softmax row, per head and layer.
+        rep = os.path.join(tmp, "lookup.json")
+        r = subprocess.run([args.python, os.path.join(ROOT, "tools", "demo", "lookup.py"), out, "--scenes", "4", "--json", rep],
+                           capture_output=True, text=True, timeout=600)
+        check(r.returncode == 0, f"lookup.py reports on the trained folder (rc {r.returncode}) {r.stderr[-1500:] if r.returncode else ''}")
+        lk = json.load(open(rep))
+        heads = [v for k in ("target_mass", "question_word_mass") for v in lk[k].values()]
+        n_heads, n_layers = cfg["text_config"]["num_attention_heads"], cfg["text_config"]["num_hidden_layers"]
+        check(len(lk["target_mass"]) == 3 * n_layers and all(len(v) == n_heads and all(0 <= x <= 1.0005 for x in v) for v in heads),
+              f"lookup masses: kind x layer rows of one share per head, within [0, 1] ({len(heads)} rows)")
+
         # Attention supervision (--attn-sup, training only): the targets are the asked object's tokens,
         # and the supervised run prints a finite attention loss that is not zero on question batches.
         from demo import dense
@@ -85,12 +96,50 @@ def main():
         check(len(toks) > 0 and inside, f"the box question's attention targets are the object's tokens ({sorted(toks)})")
         others = set().union(*[layout[0][i] for i in range(1, len(sc.objects))])
         check(not (toks & others), "and none of another object's")
-        r = subprocess.run([args.python, os.path.join(ROOT, "tools", "train_demo_model.py"), "--out", os.path.join(tmp, "sup"),
-                            "--steps", "4", "--batch", "8", "--per-image", "4", "--p-moderation", "0", "--log-every", "1",
-                            "--attn-sup", "1.0"], capture_output=True, text=True, timeout=600)
-        check(r.returncode == 0, f"--attn-sup runs (rc {r.returncode}) {r.stderr[-1500:] if r.returncode else ''}")
-        attn = [float(m) for m in re.findall(r"^step \d+ .* attn ([0-9.]+)", r.stdout, re.M)]
-        check(len(attn) == 4 and all(a == a and a < 20 for a in attn) and max(attn) > 0, f"four finite attention losses {attn}")
+        # The lookup by colour (--attn-sup-colour-head): every object of the colour a question names.
+        named = dense.colour_tokens(sc, layout, f"What shape is the {o.colour} object?")
+        same = set().union(*[t for t, x in zip(layout[0], sc.objects) if x.colour == o.colour])
+        check(named == same and toks <= named, f"the colour lookup's targets are the {o.colour} objects' tokens")
+        check(dense.colour_tokens(sc, layout, f"What colour is the {o.shape}?") == set(), "a colour question names no colour")
+        # lookup_loss: -log of the mass on the targets at answer-predicting positions; balanced, each
+        # question weighs the same however many answer tokens it has.
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import torch
+        from train_demo_model import lookup_loss
+        att = torch.zeros(2, 4, 4)
+        att[0, :, 1] = 0.5
+        att[0, :, 0] = 0.5
+        att[1, :, 1] = 1.0
+        tgt = torch.tensor([[False, True, False, False]] * 2)
+        predicts = torch.tensor([[False, False, True, False], [False, True, True, True]])
+        import math
+        check(abs(lookup_loss(att, tgt, predicts, True).item() - math.log(2) / 2) < 1e-4, "balanced lookup loss: mean over questions")
+        check(abs(lookup_loss(att, tgt, predicts, False).item() - math.log(2) / 4) < 1e-4, "unbalanced: mean over answer tokens")
+        check(lookup_loss(att, tgt & False, predicts, True) is None, "no target, no loss")
+        # The question words the answer positions must read (--attn-sup-words): a shape question's colour
+        # word, a box question's colour and shape words, none for the word question, only in the prompt.
+        from demo import checkpoint, data
+        from tokenizers import Tokenizer
+        from transformers import AutoConfig
+        tk = Tokenizer.from_file(os.path.join(out, "tokenizer.json"))
+        mcfg = AutoConfig.from_pretrained(out)
+        sc = scenes.make_scene(random.Random(11), n_objects=3)
+        o = sc.objects[0]
+        qs = [("shape", f"What shape is the {o.colour} object?", "A x."), ("box", f"Where is the {o.colour} {o.shape}?", "[1]"),
+              ("word", "What word is written in the image?", f"{o.colour}.")]
+        b = data.encode([data.Sample(k, sc.image, q, a, None, sc) for k, q, a in qs], tk, checkpoint.image_processor(), mcfg, [3])
+        read = [[tk.id_to_token(int(b["input_ids"][i, p])) for p in b["word_target"][i].nonzero().flatten()] for i in range(3)]
+        check(read == [["Ġ" + o.colour], ["Ġ" + o.colour, "Ġ" + o.shape], []], f"question-word targets {read}")
+        base = [args.python, os.path.join(ROOT, "tools", "train_demo_model.py"), "--steps", "4", "--batch", "8", "--per-image", "4",
+                "--p-moderation", "0", "--log-every", "1", "--attn-sup", "1.0"]
+        for name, extra in (("sup", []), ("sup2", ["--attn-sup-colour-head", "2", "--attn-sup-balance", "--kind-weights", "shape=3",
+                                                 "--attn-sup-words", "1"])):
+            r = subprocess.run(base + ["--out", os.path.join(tmp, name)] + extra, capture_output=True, text=True, timeout=600)
+            check(r.returncode == 0, f"--attn-sup {' '.join(extra)} runs (rc {r.returncode}) {r.stderr[-1500:] if r.returncode else ''}")
+            attn = [float(m) for m in re.findall(r"^step \d+ .* attn ([0-9.]+)", r.stdout, re.M)]
+            check(len(attn) == 4 and all(a == a and a < 20 for a in attn) and max(attn) > 0, f"four finite attention losses {attn}")
+        r = subprocess.run(base + ["--out", os.path.join(tmp, "bad"), "--kind-weights", "colours=2"], capture_output=True, text=True, timeout=600)
+        check(r.returncode == 2 and "unknown kind 'colours'" in r.stderr, "--kind-weights refuses an unknown kind")
         # Letter targets (--letters): on the word's tokens, read left to right, the letters spell the
         # word in order (a letter may be read at several points; a narrow one may fall between points).
         for seed in range(6):

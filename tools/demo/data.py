@@ -3,7 +3,8 @@
 Contract: `Sample` is one single-turn conversation (image + question, thinking off) with its answer;
 `make_sample(rng, p_moderation)` draws a visual question or a moderation listing. `encode(samples,
 tok, proc, cfg)` is a training batch: input ids right-padded, the <|image|> token expanded to the
-image's merged patch count, labels -100 everywhere except the answer and its end token.
+image's merged patch count, labels -100 everywhere except the answer and its end token, and the training-only attention targets
+of train_demo_model --attn-sup* (attn_target, attn_colour, word_target).
 `moderation_system()` and `moderation_user(title, text)` are the app's default policy and item prompt
 (app/moderation/moderation_import.cpp Policy::render, moderation_run.cpp buildItemMessages), word for word.
 """
@@ -121,6 +122,13 @@ def encode(samples, tok, proc, cfg, groups=None):
     # Training-only attention targets (train_demo_model --attn-sup): the image tokens each question is
     # about, as positions in its sequence (none for moderation).
     attn_target = torch.zeros((len(seqs), n), dtype=torch.bool)
+    attn_colour = torch.zeros((len(seqs), n), dtype=torch.bool)  # the objects of the colour it names
+    shape_q = torch.tensor([s.kind == "shape" for s in samples])
+    # and the question's own words that name what to look up (its colour and shape words): where the
+    # answer position must read the question from (--attn-sup-words)
+    attr_ids = {tok.token_to_id("Ġ" + name) for name in list(scenes.COLOURS) + scenes.SHAPES + [sh + "s" for sh in scenes.SHAPES]}
+    attr_ids.discard(None)
+    word_target = torch.zeros((len(seqs), n), dtype=torch.bool)
     i = 0
     for f, g, size in zip(firsts, px["image_grid_thw"], groups):  # the token layout once per image
         sc = scene_of(f)
@@ -130,10 +138,16 @@ def encode(samples, tok, proc, cfg, groups=None):
                 first = seqs[i].index(cfg.image_token_id)
                 for k in densemod.asked_tokens(sc, layout, s.kind, s.question):
                     attn_target[i, first + k] = True
+                for k in densemod.colour_tokens(sc, layout, s.question):
+                    attn_colour[i, first + k] = True
+                last = len(seqs[i]) - 1 - seqs[i][::-1].index(cfg.image_token_id)
+                for k in range(last + 1, len(seqs[i])):
+                    word_target[i, k] = labs[i][k] == -100 and seqs[i][k] in attr_ids
             i += 1
     dense = None
     if all(scene_of(s) is not None for s in firsts):
         dense = densemod.collate([densemod.targets(scene_of(s), g) for s, g in zip(firsts, px["image_grid_thw"])])
     return {"dense": dense, "input_ids": input_ids, "attention_mask": mask, "labels": labels, "pixel_values": px["pixel_values"],
             "image_grid_thw": grids, "mm_token_type_ids": mm, "unique_grid_thw": px["image_grid_thw"],
-            "groups": groups, "attn_target": attn_target}
+            "groups": groups, "attn_target": attn_target, "attn_colour": attn_colour, "shape_q": shape_q,
+            "word_target": word_target}

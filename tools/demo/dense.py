@@ -169,6 +169,15 @@ def asked_tokens(scene, layout, kind, question):
     return set().union(*[per[k] for k in pick]) if pick else set()
 
 
+def colour_tokens(scene, layout, question):
+    """The merged image tokens of every object whose colour the question names ("the red object",
+    "the red star"): the lookup by colour that shape and box questions need (train_demo_model
+    --attn-sup-colour-head supervises a head of its own with it). Empty when it names no colour."""
+    per = layout[0]
+    pick = [k for k, o in enumerate(scene.objects) if f" {o.colour} " in question]
+    return set().union(*[per[k] for k in pick]) if pick else set()
+
+
 def collate(items):
     return {k: torch.cat([it[k] for it in items]) for k in items[0]}
 

@@ -172,6 +172,8 @@ def score_export(export_path, labels):
     """Scores `sightline-cli export --jsonl` rows against labels (dicts id, label, category): per label
     and per reject category F1, macro-F1, agreement, calibration. A labelled item without a usable
     verdict counts as wrong at confidence 0 (`moderate-eval` scores the same way)."""
+    if not labels:
+        raise ValueError("no labelled items to score")
     rows = {}
     with open(export_path) as f:
         for line in f:
