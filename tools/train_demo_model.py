@@ -15,7 +15,8 @@ onto the image tokens the question is about: the lookup the answers need, which 
 does not teach within the hour (docs/demo-model.md, 3 December). --attn-sup-words W pulls a layer-1 head
 from the answer positions onto the question's colour and shape words (the lookup's query must know
 them), --attn-sup-colour-head H gives the lookup by colour a head of its own, --attn-sup-balance weighs
-every question alike in those losses (tools/demo/lookup.py shows where a checkpoint looks). --letters adds a letter-level reading
+every question alike in those losses (tools/demo/lookup.py shows where a checkpoint looks). --multi-turn P
+asks a share of the questions as the last turn of a conversation (data.follow_ups). --letters adds a letter-level reading
 target for the printed word (three reading points per image token the word covers); --box-digits a
 target of the digits a box answer spells (hundreds and tens of each coordinate, on the object's tokens).
 """
@@ -255,6 +256,8 @@ def main():
                     help="the attention loss weighs every question the same, not every answer token")
     ap.add_argument("--kind-weights", default="",
                     help="question kinds' shares in phase 2, e.g. shape=2.5,count=1.3 (default: data.KIND_WEIGHTS)")
+    ap.add_argument("--multi-turn", type=float, default=0.0,
+                    help="share of questions asked as the last turn of a conversation (data.follow_ups)")
     ap.add_argument("--letters", action="store_true",
                     help="dense head also reads the word's letters on its tokens (dense.letter_targets)")
     ap.add_argument("--box-digits", action="store_true",
@@ -355,6 +358,8 @@ def main():
             else:
                 n_img = max(1, args.batch // args.per_image)
                 samples = [s for _ in range(n_img) for s in data.make_group(rng, args.per_image)]
+                if args.multi_turn:
+                    samples = data.follow_ups(rng, samples, args.multi_turn)
                 groups = [args.per_image] * n_img
             yield data.encode(samples, tok, proc, cfg, groups)
 

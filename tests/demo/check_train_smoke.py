@@ -81,6 +81,12 @@ def main():
         check(len(lk["target_mass"]) == 3 * n_layers and all(len(v) == n_heads and all(0 <= x <= 1.0005 for x in v) for v in heads),
               f"lookup masses: kind x layer rows of one share per head, within [0, 1] ({len(heads)} rows)")
 
+        # Conversations through the API (tools/demo/followups.py): runs, and reports both kinds as shares.
+        r = subprocess.run([args.python, os.path.join(ROOT, "tools", "demo", "followups.py"), "--cli", args.cli, "--n", "4", out],
+                           capture_output=True, text=True, timeout=600)
+        m = re.search(r"follow-up ([0-9.]+) \(2\)  text-first ([0-9.]+) \(2\)", r.stdout)
+        check(r.returncode == 0 and m is not None, f"followups.py asks two-turn conversations (rc {r.returncode}) {r.stdout[-300:]} {r.stderr[-800:]}")
+
         # Attention supervision (--attn-sup, training only): the targets are the asked object's tokens,
         # and the supervised run prints a finite attention loss that is not zero on question batches.
         from demo import dense
@@ -130,10 +136,35 @@ def main():
         b = data.encode([data.Sample(k, sc.image, q, a, None, sc) for k, q, a in qs], tk, checkpoint.image_processor(), mcfg, [3])
         read = [[tk.id_to_token(int(b["input_ids"][i, p])) for p in b["word_target"][i].nonzero().flatten()] for i in range(3)]
         check(read == [["Ġ" + o.colour], ["Ġ" + o.colour, "Ġ" + o.shape], []], f"question-word targets {read}")
+        # Conversations (--multi-turn): the training prompt is the chat template's rendering of the same
+        # messages (jinja2, as transformers renders it), the image once, the answer loss on the last answer.
+        import jinja2
+        with open(os.path.join(ROOT, "tools", "demo", "chat_template.jinja")) as f:
+            tpl = jinja2.Environment().from_string(f.read())
+        convs = data.follow_ups(random.Random(4), data.make_group(random.Random(4), 8), 1.0)
+        check(all(c.earlier for c in convs) and any(not any(w for _, _, w in c.earlier) for c in convs) and
+              any(c.earlier[0][2] for c in convs), "follow_ups makes both kinds of conversation")
+        for c in convs:
+            msgs, placed = [], False
+            for q, a, with_image in c.earlier:
+                msgs += [{"role": "user", "content": ([{"type": "image"}] if with_image and not placed else []) + [{"type": "text", "text": q}]},
+                         {"role": "assistant", "content": a}]
+                placed = placed or with_image
+            msgs.append({"role": "user", "content": ([] if placed else [{"type": "image"}]) + [{"type": "text", "text": c.question}]})
+            want = tpl.render(messages=msgs, add_generation_prompt=True)
+            check(checkpoint.render_prompt(c.question, None, c.earlier) == want, f"conversation prompt = the template's: {c.earlier} {c.question!r}")
+        b = data.encode(convs[:2], tk, checkpoint.image_processor(), mcfg, [2])
+        for i, c in enumerate(convs[:2]):
+            lab = [int(x) for x in b["labels"][i] if x != -100]
+            check(tk.decode(lab[:-1], skip_special_tokens=False) == c.answer and int((b["input_ids"][i] == mcfg.image_token_id).sum()) > 0,
+                  f"only the asked turn's answer is learnt ({tk.decode(lab[:-1], skip_special_tokens=False)!r})")
+            words = [tk.id_to_token(int(b["input_ids"][i, p])).lstrip("Ġ") for p in b["word_target"][i].nonzero().flatten()]
+            asked = set(tk.encode(c.question, add_special_tokens=False).tokens)
+            check(set("Ġ" + w for w in words) <= asked, f"question-word targets from the asked turn only {words}")
         base = [args.python, os.path.join(ROOT, "tools", "train_demo_model.py"), "--steps", "4", "--batch", "8", "--per-image", "4",
                 "--p-moderation", "0", "--log-every", "1", "--attn-sup", "1.0"]
         for name, extra in (("sup", []), ("sup2", ["--attn-sup-colour-head", "2", "--attn-sup-balance", "--kind-weights", "shape=3",
-                                                 "--attn-sup-words", "1"])):
+                                                 "--attn-sup-words", "1", "--multi-turn", "0.5"])):
             r = subprocess.run(base + ["--out", os.path.join(tmp, name)] + extra, capture_output=True, text=True, timeout=600)
             check(r.returncode == 0, f"--attn-sup {' '.join(extra)} runs (rc {r.returncode}) {r.stderr[-1500:] if r.returncode else ''}")
             attn = [float(m) for m in re.findall(r"^step \d+ .* attn ([0-9.]+)", r.stdout, re.M)]

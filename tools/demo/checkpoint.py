@@ -98,12 +98,20 @@ def write_side_files(out_dir, tok, config):
     json.dump(gen, open(os.path.join(out_dir, "generation_config.json"), "w"), indent=1)
 
 
-def render_prompt(user_text, system=None):
-    """renderGlmChat for [system?, user(image, text)] with thinking off and the generation prompt."""
+def render_prompt(user_text, system=None, earlier=()):
+    """renderGlmChat for [system?, earlier turns..., user(image, text)] with thinking off and the
+    generation prompt. earlier: (question, answer, with_image) turns before the asked one; the one
+    image is in the first turn that has with_image, else in the asked turn."""
     s = "[gMASK]<sop>"
     if system is not None:
         s += "<|system|>\n" + system
-    s += "<|user|>\n<|begin_of_image|><|image|><|end_of_image|>" + user_text
+    image = "<|begin_of_image|><|image|><|end_of_image|>"
+    placed = False
+    for q, a, with_image in earlier:
+        s += "<|user|>\n" + (image if with_image and not placed else "") + q + "/nothink"
+        placed = placed or with_image
+        s += "<|assistant|>\n<think></think>" + ("\n" + a.strip() if a.strip() else "")
+    s += "<|user|>\n" + ("" if placed else image) + user_text
     if not user_text.endswith("/nothink"):
         s += "/nothink"
     return s + "<|assistant|>\n<think></think>\n"

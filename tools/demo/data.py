@@ -49,6 +49,7 @@ class Sample:
     answer: str
     system: str = None
     truth: object = None  # box kinds: the normalised box; moderation: the Listing
+    earlier: tuple = ()  # turns before the asked one: (question, answer, with_image), see follow_ups
 
 
 KIND_WEIGHTS = {"colour": 1.0, "shape": 1.0, "count": 1.3, "word": 1.3, "box": 1.6}
@@ -78,6 +79,28 @@ def make_group(rng, k):
     return out
 
 
+def follow_ups(rng, group, p):
+    """Makes some questions of a group (make_group) conversations of two or three turns, the asked one
+    last (the answer loss is on its answer only): with probability p each, earlier questions about the
+    same image (the image in the first turn, the asked one a follow-up without it), or, one time in
+    three, a question without an image before the image's question (what a chat that began with text
+    sends). The image and the asked question stay the group's, so the image is still encoded once."""
+    out = []
+    for s in group:
+        if rng.random() >= p:
+            out.append(s)
+            continue
+        sc = s.truth
+        if rng.random() < 1 / 3:
+            _, q, a = scenes.pick_question(scenes.make_scene(rng), rng, KIND_WEIGHTS)
+            earlier = ((q, a, False),)
+        else:
+            earlier = tuple((q, a, i == 0) for i, (_, q, a) in
+                            enumerate(scenes.pick_question(sc, rng, KIND_WEIGHTS) for _ in range(rng.randint(1, 2))))
+        out.append(Sample(s.kind, s.image, s.question, s.answer, s.system, s.truth, earlier))
+    return out
+
+
 def scene_of(sample):
     """The generated scene behind a sample's image (question groups keep it in truth; listings in truth.scene)."""
     if isinstance(sample.truth, scenes.Scene):
@@ -86,7 +109,7 @@ def scene_of(sample):
 
 
 def prompt_ids(sample, tok, grid, cfg, merge=4):
-    ids = tok.encode(checkpoint.render_prompt(sample.question, sample.system), add_special_tokens=False).ids
+    ids = tok.encode(checkpoint.render_prompt(sample.question, sample.system, sample.earlier), add_special_tokens=False).ids
     out = []
     for i in ids:
         out += [i] * int(grid.prod() // merge) if i == cfg.image_token_id else [i]
@@ -128,6 +151,7 @@ def encode(samples, tok, proc, cfg, groups=None):
     # answer position must read the question from (--attn-sup-words)
     attr_ids = {tok.token_to_id("Ġ" + name) for name in list(scenes.COLOURS) + scenes.SHAPES + [sh + "s" for sh in scenes.SHAPES]}
     attr_ids.discard(None)
+    user_id = tok.token_to_id("<|user|>")
     word_target = torch.zeros((len(seqs), n), dtype=torch.bool)
     i = 0
     for f, g, size in zip(firsts, px["image_grid_thw"], groups):  # the token layout once per image
@@ -140,7 +164,8 @@ def encode(samples, tok, proc, cfg, groups=None):
                     attn_target[i, first + k] = True
                 for k in densemod.colour_tokens(sc, layout, s.question):
                     attn_colour[i, first + k] = True
-                last = len(seqs[i]) - 1 - seqs[i][::-1].index(cfg.image_token_id)
+                # the asked turn's question: after the last <|user|> (and the image, when it is there)
+                last = max(len(seqs[i]) - 1 - seqs[i][::-1].index(t) for t in (cfg.image_token_id, user_id))
                 for k in range(last + 1, len(seqs[i])):
                     word_target[i, k] = labs[i][k] == -100 and seqs[i][k] in attr_ids
             i += 1
