@@ -88,21 +88,19 @@ def forward_shared(model, b, head=None):
         predicts[:, :-1] = b["labels"][:, 1:] != -100
         tgt = b["attn_target"]
         parts = []
-        colour_head = getattr(forward_shared, "colour_head", None)
-        if colour_head is not None:
+        if forward_shared.colour_head is not None:
             tgt = tgt & ~b["shape_q"][:, None]
-            parts.append(lookup_loss(att[:, colour_head], b["attn_colour"], predicts, forward_shared.balance))
+            parts.append(lookup_loss(att[:, forward_shared.colour_head], b["attn_colour"], predicts, forward_shared.balance))
         parts.append(lookup_loss(att[:, forward_shared.attn_head], tgt, predicts, forward_shared.balance))
-        if getattr(forward_shared, "words_weight", 0) and forward_shared.captured_words is not None:
+        extra = sum(forward_shared.attn_weight * p for p in parts if p is not None)
+        if forward_shared.words_weight and forward_shared.captured_words is not None:
             w = lookup_loss(forward_shared.captured_words[:, forward_shared.words_head], b["word_target"], predicts,
                             forward_shared.balance)
-            parts.append(None if w is None else forward_shared.words_weight / forward_shared.attn_weight * w)
+            extra = extra + (0 if w is None else forward_shared.words_weight * w)
             forward_shared.captured_words = None
-        parts = [p for p in parts if p is not None]
-        if parts:
-            attn_loss = sum(parts)
-            forward_shared.attn = attn_loss.item()
-            loss = loss + forward_shared.attn_weight * attn_loss
+        if torch.is_tensor(extra):
+            forward_shared.attn = extra.item()  # the weighted attention losses the step adds
+            loss = loss + extra
         forward_shared.captured = None
     return loss if aux is None else loss + head.scale * aux
 
@@ -312,11 +310,11 @@ def main():
     forward_shared.attn_weight = args.attn_sup
     forward_shared.colour_head = args.attn_sup_colour_head
     forward_shared.balance = args.attn_sup_balance
-    forward_shared.words_weight = args.attn_sup_words if args.attn_sup else 0.0
-    forward_shared.words_head = args.attn_sup_words_head
-    forward_shared.captured_words = None
     if args.attn_sup_words and not args.attn_sup:
         ap.error("--attn-sup-words needs --attn-sup")
+    forward_shared.words_weight = args.attn_sup_words
+    forward_shared.words_head = args.attn_sup_words_head
+    forward_shared.captured_words = None
     for kv in filter(None, args.kind_weights.split(",")):
         k, v = kv.split("=")
         if k not in data.KIND_WEIGHTS:

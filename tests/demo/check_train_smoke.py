@@ -10,6 +10,7 @@ image), the loss is finite and falls over the steps, and `sightline-cli ask` ans
 """
 import argparse
 import json
+import math
 import os
 import re
 import subprocess
@@ -109,7 +110,6 @@ def main():
         check(dense.colour_tokens(sc, layout, f"What colour is the {o.shape}?") == set(), "a colour question names no colour")
         # lookup_loss: -log of the mass on the targets at answer-predicting positions; balanced, each
         # question weighs the same however many answer tokens it has.
-        sys.path.insert(0, os.path.join(ROOT, "tools"))
         import torch
         from train_demo_model import lookup_loss
         att = torch.zeros(2, 4, 4)
@@ -118,7 +118,6 @@ def main():
         att[1, :, 1] = 1.0
         tgt = torch.tensor([[False, True, False, False]] * 2)
         predicts = torch.tensor([[False, False, True, False], [False, True, True, True]])
-        import math
         check(abs(lookup_loss(att, tgt, predicts, True).item() - math.log(2) / 2) < 1e-4, "balanced lookup loss: mean over questions")
         check(abs(lookup_loss(att, tgt, predicts, False).item() - math.log(2) / 4) < 1e-4, "unbalanced: mean over answer tokens")
         check(lookup_loss(att, tgt & False, predicts, True) is None, "no target, no loss")

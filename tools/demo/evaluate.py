@@ -83,29 +83,38 @@ def start_server(cli, model, extra, parallel=8):
     return srv, "http://127.0.0.1:" + line.split(":")[2].split("/")[0]
 
 
-def ask(base, item, max_tokens=32):
-    b64 = base64.b64encode(open(item["image"], "rb").read()).decode()
-    body = {"messages": [{"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{b64}"}},
-        {"type": "text", "text": item["question"]}]}],
-        "temperature": 0, "max_tokens": max_tokens, "chat_template_kwargs": {"enable_thinking": False}}
+def chat(base, messages, max_tokens=32):
+    """One chat completion (greedy, thinking off) of an OpenAI messages list; the answer's text."""
+    body = {"messages": messages, "temperature": 0, "max_tokens": max_tokens, "chat_template_kwargs": {"enable_thinking": False}}
     req = urllib.request.Request(base + "/v1/chat/completions", data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=600) as r:
         return json.loads(r.read())["choices"][0]["message"]["content"] or ""
 
 
-def ask_all(cli, model, items, extra=(), parallel=8):
+def ask(base, item, max_tokens=32):
+    b64 = base64.b64encode(open(item["image"], "rb").read()).decode()
+    return chat(base, [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{b64}"}},
+        {"type": "text", "text": item["question"]}]}], max_tokens)
+
+
+def serve_map(cli, model, fn, items, extra=(), parallel=8):
+    """fn(base, item) for every item against one `sightline-cli serve` of the model, in order."""
     srv, base = start_server(cli, model, list(extra), parallel)
     try:
         with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
-            return list(pool.map(lambda it: ask(base, it), items))
+            return list(pool.map(lambda it: fn(base, it), items))
     finally:
         srv.terminate()
         try:
             srv.wait(timeout=30)
         except subprocess.TimeoutExpired:
             srv.kill()
+
+
+def ask_all(cli, model, items, extra=(), parallel=8):
+    return serve_map(cli, model, ask, items, extra, parallel)
 
 
 def accuracy(items, answers):

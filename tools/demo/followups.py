@@ -15,13 +15,10 @@ Prints the share answered right per kind of conversation.
 import argparse
 import base64
 import collections
-import concurrent.futures
 import io
-import json
 import os
 import random
 import sys
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from demo import evaluate, scenes  # noqa: E402
@@ -51,14 +48,6 @@ def conversations(seed, n):
     return items
 
 
-def answer(base, messages):
-    body = {"messages": messages, "temperature": 0, "max_tokens": 40, "chat_template_kwargs": {"enable_thinking": False}}
-    req = urllib.request.Request(base + "/v1/chat/completions", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=600) as r:
-        return json.loads(r.read())["choices"][0]["message"]["content"] or ""
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cli", required=True)
@@ -68,13 +57,7 @@ def main():
     args = ap.parse_args()
     items = conversations(args.seed, args.n)
     for model in args.models:
-        srv, base = evaluate.start_server(args.cli, model, [], 4)
-        try:
-            with concurrent.futures.ThreadPoolExecutor(4) as pool:
-                got = list(pool.map(lambda it: answer(base, it[1]), items))
-        finally:
-            srv.terminate()
-            srv.wait()
+        got = evaluate.serve_map(args.cli, model, lambda base, it: evaluate.chat(base, it[1], 40), items, parallel=4)
         right = collections.defaultdict(list)
         for (kind, _, want), a in zip(items, got):
             right[kind].append(a.strip().lower() == want.lower())

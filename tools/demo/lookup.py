@@ -35,7 +35,7 @@ def load(path):
     return tok, model
 
 
-def run(model, tok, batch):
+def run(model, batch):
     """One forward pass of an encoded batch (data.encode) with its image features in place; returns the
     attention weights of every text layer and the residual stream entering each."""
     import train_demo_model as T
@@ -94,7 +94,7 @@ def report(path, n_scenes=60, seed=99):
             tgt = b["attn_target"][0]
             if not tgt.any():
                 continue
-            attn, resid = run(model, tok, b)
+            attn, resid = run(model, b)
             p = int((b["labels"][0] != -100).nonzero()[0, 0]) - 1  # predicts the first answer token
             per = dense.object_tokens(sc, b["unique_grid_thw"][0])[0]
             first = b["input_ids"][0].tolist().index(cfg.image_token_id)
