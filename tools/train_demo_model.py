@@ -17,8 +17,10 @@ from the answer positions onto the question's colour and shape words (the lookup
 them), --attn-sup-colour-head H gives the lookup by colour a head of its own, --attn-sup-balance weighs
 every question alike in those losses (tools/demo/lookup.py shows where a checkpoint looks). --multi-turn P
 asks a share of the questions as the last turn of a conversation (data.follow_ups). --letters adds a letter-level reading
-target for the printed word (three reading points per image token the word covers); --box-digits a
-target of the digits a box answer spells (hundreds and tens of each coordinate, on the object's tokens).
+target for the printed word (three reading points per image token the word covers); --reading P makes a
+share of phase 1's scenes pages of words, --reading-minutes M runs a reading phase (letters and word
+targets alone) before phase 1; --box-digits a target of the digits a box answer spells (hundreds and
+tens of each coordinate, on the object's tokens). Measured, not in the release: docs/demo-model.md.
 """
 import argparse
 import json
@@ -150,10 +152,13 @@ class Prefetch:
             self.proc.join()
 
 
-def vision_batch(rng, n, proc, p_listing=0.3, p_word=None):
+def vision_batch(rng, n, proc, p_listing=0.3, p_word=None, p_reading=0.0):
     """n images (scenes, and listing images with their glyphs) with their dense targets. p_word: the
-    share of scenes with a word (None: the task's own 40 %)."""
+    share of scenes with a word (None: the task's own 40 %); p_reading: the share of scenes that are
+    pages of words (scenes.make_reading_scene)."""
     def scene():
+        if p_reading and rng.random() < p_reading:
+            return scenes.make_reading_scene(rng)
         return scenes.make_scene(rng) if p_word is None else scenes.make_scene(rng, with_word=rng.random() < p_word)
 
     scs = [listings.make_listing(rng).scene if rng.random() < p_listing else scene() for _ in range(n)]
@@ -161,35 +166,46 @@ def vision_batch(rng, n, proc, p_listing=0.3, p_word=None):
     return px, [dense.targets(sc, g) for sc, g in zip(scs, px["image_grid_thw"])]
 
 
-def pretrain_vision(model, head, proc, rng, args):
+READING = ("letters", "wordtok")  # what the reading phase trains
+
+
+def pretrain_vision(model, head, proc, rng, args, reading=False):
     """Phase 1: the vision tower and the dense head alone (no text), until --vision-steps or
-    --vision-minutes; prints the head's accuracy on held-out images at the end."""
+    --vision-minutes; prints the head's accuracy on held-out images at the end. reading: the reading
+    phase before it instead (--reading-minutes): pages of words (--reading-pages of the images, the
+    rest scenes with a word), the letters and word targets only."""
     inner = model.model
     params = list(inner.visual.parameters()) + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=args.vision_lr, betas=(0.9, 0.98), weight_decay=0.01)
+    minutes = args.reading_minutes if reading else args.vision_minutes
+    steps = 10 ** 9 if reading else args.vision_steps
+
     def gen():
         while True:
-            yield vision_batch(rng, args.vision_batch, proc, p_word=args.vision_p_word)
+            if reading:
+                yield vision_batch(rng, args.vision_batch, proc, p_listing=0.0, p_word=1.0, p_reading=args.reading_pages)
+            else:
+                yield vision_batch(rng, args.vision_batch, proc, p_word=args.vision_p_word, p_reading=args.reading)
 
     source = Prefetch(gen, args.workers)
     t0 = time.time()
     step = 0
-    for step in range(args.vision_steps):
-        progress = max(step / args.vision_steps, (time.time() - t0) / (args.vision_minutes * 60) if args.vision_minutes else 0)
+    for step in range(steps):
+        progress = max(step / steps, (time.time() - t0) / (minutes * 60) if minutes else 0)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, progress, args.vision_lr, 100)
         px, tg = source.next()
         feats = inner.get_image_features(px["pixel_values"], px["image_grid_thw"], return_dict=True).pooler_output
-        loss = head.loss(torch.cat(list(feats)), dense.collate(tg))
+        loss = head.loss(torch.cat(list(feats)), dense.collate(tg), READING if reading else None)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         if step % args.log_every == 0:
             el = time.time() - t0
-            print(f"vision step {step} loss {loss.item():.4f} lr {opt.param_groups[0]['lr']:.2e} {el:.0f}s {(step + 1) / el:.2f} steps/s",
+            print(f"{'reading' if reading else 'vision'} step {step} loss {loss.item():.4f} lr {opt.param_groups[0]['lr']:.2e} {el:.0f}s {(step + 1) / el:.2f} steps/s",
                   flush=True)
-        if args.vision_minutes and time.time() - t0 > args.vision_minutes * 60:
+        if minutes and time.time() - t0 > minutes * 60:
             break
     source.close()
     model.eval()
@@ -202,7 +218,7 @@ def pretrain_vision(model, head, proc, rng, args):
             tl += tg
         acc = dense.accuracy(head, fl, tl)
     model.train()
-    print(f"vision phase: {step + 1} steps in {time.time() - t0:.0f}s; held-out " + " ".join(f"{k} {v:.3f}" for k, v in acc.items()),
+    print(f"{'reading' if reading else 'vision'} phase: {step + 1} steps in {time.time() - t0:.0f}s; held-out " + " ".join(f"{k} {v:.3f}" for k, v in acc.items()),
           flush=True)
     return acc
 
@@ -239,6 +255,11 @@ def main():
     ap.add_argument("--vision-batch", type=int, default=16)
     ap.add_argument("--vision-lr", type=float, default=2e-3)
     ap.add_argument("--vision-p-word", type=float, default=None, help="phase 1: share of scenes with a word (default: the task's)")
+    ap.add_argument("--reading", type=float, default=0.0,
+                    help="phase 1: share of scenes that are pages of words (reading targets on most tokens; best with --letters)")
+    ap.add_argument("--reading-minutes", type=float, default=0.0,
+                    help="a reading phase before phase 1: the tower learns the letters and words alone, on pages of words (needs --letters)")
+    ap.add_argument("--reading-pages", type=float, default=0.7, help="the reading phase's share of pages of words (the rest: scenes with a word)")
     ap.add_argument("--vision-lr-scale", type=float, default=1.0, help="the vision tower's share of --lr in phase 2")
     ap.add_argument("--attn-sup", type=float, default=0.0, help="phase 2: weight of the attention supervision (0 = off)")
     ap.add_argument("--attn-sup-layer", type=int, default=2, help="the text layer whose head is supervised")
@@ -298,7 +319,11 @@ def main():
         head.scale = args.dense_weight
         if args.init and os.path.exists(os.path.join(args.init, "dense_head.pt")):  # an --only-vision run's head
             head.load_state_dict(torch.load(os.path.join(args.init, "dense_head.pt")))
-    vision_acc = None
+    vision_acc = reading_acc = None
+    if args.reading_minutes:
+        if not (head and args.letters):
+            ap.error("--reading-minutes needs --letters and the dense head")
+        reading_acc = pretrain_vision(model, head, proc, random.Random(args.seed + 13), args, reading=True)
     if args.vision_steps and head:
         vision_acc = pretrain_vision(model, head, proc, random.Random(args.seed + 11), args)  # its own stream
         if args.only_vision:  # experiments: keep the tower (and the head beside it) to continue from
@@ -394,7 +419,7 @@ def main():
     save(model, tok, cfg, args.out)
     meta = {"init": args.init, "seed": args.seed, "steps_done": step + 1, "steps_planned": args.steps, "batch": args.batch, "lr": args.lr,
             "p_moderation": args.p_moderation, "threads": args.threads, "wall_s": round(wall, 1), "params": n_params,
-            "final_avg_loss": running, "vision_phase": vision_acc, "argv": sys.argv[1:], "torch": torch.__version__}
+            "final_avg_loss": running, "reading_phase": reading_acc, "vision_phase": vision_acc, "argv": sys.argv[1:], "torch": torch.__version__}
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump(meta, f, indent=1)
     print(json.dumps(meta), flush=True)

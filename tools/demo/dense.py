@@ -65,9 +65,12 @@ def targets(scene, grid, merge=2):
     mask = torch.zeros(t)
     wordtok = torch.zeros(t, dtype=torch.long)  # the word on tokens its box covers (a local target reads it best)
     per, word, centres = object_tokens(scene, grid, merge)
-    for k in word:
-        wordtok[k] = scenes.WORDS.index(scene.word) + 1
-    out["letters"] = letter_targets(scene, grid, word, merge)
+    for text, toks in word_tokens(scene, grid, merge):
+        for k in toks:
+            wordtok[k] = scenes.WORDS.index(text) + 1
+    out["letters"] = letter_targets(scene, grid, merge)
+    if scene.more_words:  # a reading scene: no one word is "the" word of the image
+        out["word"][:] = -100
     boxdig = torch.zeros(t, 4 * 2, dtype=torch.long)  # the answer's hundreds and tens digits of each coordinate
     for o, toks in zip(objs, per):
         norm = scenes.norm_box(o.box, w, h)
@@ -93,12 +96,10 @@ def object_tokens(scene, grid, merge=2):
     w, h = scene.image.size
     gh, gw = int(grid[1]) // merge, int(grid[2]) // merge
     per = [set() for _ in scene.objects]
-    word = set()
+    word = set().union(*[toks for _, toks in word_tokens(scene, grid, merge)])
     for i in range(gh):
         for j in range(gw):
             x, y = (j + 0.5) / gw * w, (i + 0.5) / gh * h
-            if scene.word and scene.word_box[0] <= x < scene.word_box[2] and scene.word_box[1] - 4 <= y < scene.word_box[3] + 4:
-                word.add(i * gw + j)
             for k, o in enumerate(scene.objects):
                 if o.box[0] <= x < o.box[2] and o.box[1] <= y < o.box[3]:
                     per[k].add(i * gw + j)
@@ -112,6 +113,31 @@ def object_tokens(scene, grid, merge=2):
             per[k].add(c)
             taken.add(c)
     return per, word, centres
+
+
+def word_tokens(scene, grid, merge=2):
+    """[(word, tokens it covers)] for each printed word (one, or several in a reading scene): the tokens
+    of every row that holds at least a quarter of the word's height, where the word covers at least a
+    quarter of the token's width (a token two words reach is the one's that covers more of it). A word is often lower
+    than a 28-px token row and straddles two: both rows see part of its letters. (Until 3 December
+    this was "the token's centre lies in the word's box", and a word between two row centres had no
+    tokens at all: nothing to read, no reading target, no word to look at.)"""
+    w, h = scene.image.size
+    gh, gw = int(grid[1]) // merge, int(grid[2]) // merge
+    words = scenes.scene_words(scene)
+    out = [(text, set()) for text, _, _ in words]
+    for i in range(gh):
+        y1, y2 = i / gh * h, (i + 1) / gh * h
+        for j in range(gw):
+            x1, x2 = j / gw * w, (j + 1) / gw * w
+            best, area = None, 0.0
+            for n, (_, box, _) in enumerate(words):
+                oy, ox = min(y2, box[3]) - max(y1, box[1]), min(x2, box[2]) - max(x1, box[0])
+                if oy >= 0.25 * (box[3] - box[1]) and ox >= 0.25 * (x2 - x1) and ox * oy > area:
+                    best, area = n, ox * oy
+            if best is not None:
+                out[best][1].add(i * gw + j)
+    return out
 
 
 def box_digits(norm):
@@ -128,21 +154,22 @@ def box_digits(norm):
 LETTER_POINTS = (1 / 6, 1 / 2, 5 / 6)  # where across a merged token its letters are read
 
 
-def letter_targets(scene, grid, word_tokens, merge=2):
-    """[T, 3] letter ids (1..26 for A..Z, 0 for none): on each token the word covers, the letter under
+def letter_targets(scene, grid, merge=2):
+    """[T, 3] letter ids (1..26 for A..Z, 0 for none): on each token a word covers, the letter under
     the left third, the middle and the right third of the token (a 28-px token of a 16-40 px font
     holds one to three letters). A reading target finer than the 50-way word: the tower learns the
     glyphs it is made of (train_demo_model --letters)."""
     w = scene.image.size[0]
     gw = int(grid[2]) // merge
     out = torch.zeros(int(grid[1]) // merge * gw, len(LETTER_POINTS), dtype=torch.long)
-    for k in word_tokens:
-        j = k % gw
-        for p, frac in enumerate(LETTER_POINTS):
-            x = (j + frac) / gw * w
-            for ch, (x1, x2) in zip(scene.word, scene.letter_spans):
-                if x1 <= x < x2:
-                    out[k, p] = ord(ch) - ord("A") + 1
+    for (text, toks), (_, box, sp) in zip(word_tokens(scene, grid, merge), scenes.scene_words(scene)):
+        for k in toks:
+            j = k % gw
+            for p, frac in enumerate(LETTER_POINTS):
+                x = (j + frac) / gw * w
+                for ch, (x1, x2) in zip(text, sp):
+                    if x1 <= x < x2:
+                        out[k, p] = ord(ch) - ord("A") + 1
     return out
 
 
@@ -204,11 +231,14 @@ class Head(torch.nn.Module):
         out["pair_box"] = self.pair_box(feats)
         return out
 
-    def loss(self, feats, tgt):
+    def loss(self, feats, tgt, only=None):
+        """only: the targets to train (train_demo_model's reading phase: letters and wordtok); None = all."""
         lg = self.logits(feats)
         ce = torch.nn.functional.cross_entropy
         total = 0.0
         for k, (n, c) in self.sizes.items():
+            if only is not None and k not in only:
+                continue
             if k in self.LOCAL:  # objects cover few tokens: their tokens weigh as much as all background ones
                 logit, t = lg[k].reshape(-1, c), tgt[k].reshape(-1)
                 obj = t > 0
@@ -216,8 +246,12 @@ class Head(torch.nn.Module):
                     total = total + ce(logit[obj], t[obj])
                 if (~obj).any():
                     total = total + 0.5 * ce(logit[~obj], t[~obj])
-            else:
-                total = total + ce(lg[k].reshape(-1, c), tgt[k].reshape(-1))
+            else:  # -100: no target (the image's word on a reading scene)
+                t = tgt[k].reshape(-1)
+                if (t != -100).any():
+                    total = total + ce(lg[k].reshape(-1, c)[t != -100], t[t != -100])
+        if only is not None:
+            return total
         m = tgt["box_mask"].unsqueeze(1)
         se = ((torch.sigmoid(lg["boxes"]) - tgt["boxes"]) ** 2 * m).sum() / m.sum().clamp_min(1)
         pm = tgt["pair_mask"]

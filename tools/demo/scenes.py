@@ -60,6 +60,12 @@ class Scene:
     word_box: tuple = ()
     letter_spans: tuple = ()  # (x1, x2) in pixels of each letter of the word: its advance, kerning included
     glyph: str = ""  # listing images: "weapon" or "medicine" when one is drawn
+    more_words: tuple = ()  # reading scenes only: further (word, box, letter_spans) beside the first
+
+
+def scene_words(scene):
+    """Every printed word of a scene as (word, box, letter_spans): one, or several in reading scenes."""
+    return ((scene.word, scene.word_box, scene.letter_spans),) + tuple(scene.more_words) if scene.word else ()
 
 
 def jitter(rng, rgb):
@@ -122,25 +128,9 @@ def make_scene(rng, n_objects=None, with_word=None, palette=None):
     if with_word is None:
         with_word = rng.random() < 0.4
     if with_word:
-        word = rng.choice(WORDS)
-        for _ in range(8):
-            size = rng.randint(max(22, int(0.13 * h)), max(23, int(0.2 * h)))
-            f = font(size)
-            l, t, r, b = draw.textbbox((0, 0), word, font=f)
-            if r - l <= w - 8 and b - t >= 16:
-                break
-            size = 22
-        f = font(size)
-        l, t, r, b = draw.textbbox((0, 0), word, font=f)
-        if r - l <= w - 4:
-            box = place(rng, w, h, r - l, b - t, taken)
-            if box:
-                draw.text((box[0] - l, box[1] - t), word, fill=tuple(rng.randint(0, 30) for _ in range(3)), font=f)
-                scene.word, scene.word_box = word, box
-                x0 = box[0] - l
-                scene.letter_spans = tuple((x0 + draw.textlength(word[:i], font=f), x0 + draw.textlength(word[:i + 1], font=f))
-                                           for i in range(len(word)))
-                taken.append(box)
+        placed = draw_word(rng, draw, w, h, rng.choice(WORDS), taken)
+        if placed:
+            scene.word, scene.word_box, scene.letter_spans = placed
     items = palette or [(rng.choice(SHAPES), rng.choice(list(COLOURS))) for _ in range(n_objects or rng.randint(1, 4))]
     side = min(w, h)
     for shape, colour in items:
@@ -151,6 +141,51 @@ def make_scene(rng, n_objects=None, with_word=None, palette=None):
         draw_shape(draw, shape, box, jitter(rng, COLOURS[colour]))
         taken.append(box)
         scene.objects.append(Obj(shape, colour, box))
+    return scene
+
+
+def draw_word(rng, draw, w, h, word, taken):
+    """Prints word in black capitals (font 13-20 % of the image height, at least 22 px) where nothing
+    is yet; returns (word, box, letter_spans) or None when it does not fit."""
+    for _ in range(8):
+        size = rng.randint(max(22, int(0.13 * h)), max(23, int(0.2 * h)))
+        f = font(size)
+        l, t, r, b = draw.textbbox((0, 0), word, font=f)
+        if r - l <= w - 8 and b - t >= 16:
+            break
+        size = 22
+    f = font(size)
+    l, t, r, b = draw.textbbox((0, 0), word, font=f)
+    if r - l > w - 4:
+        return None
+    box = place(rng, w, h, r - l, b - t, taken)
+    if not box:
+        return None
+    draw.text((box[0] - l, box[1] - t), word, fill=tuple(rng.randint(0, 30) for _ in range(3)), font=f)
+    x0 = box[0] - l
+    spans = tuple((x0 + draw.textlength(word[:i], font=f), x0 + draw.textlength(word[:i + 1], font=f)) for i in range(len(word)))
+    taken.append(box)
+    return word, box, spans
+
+
+def make_reading_scene(rng, max_words=6):
+    """Training only (train_demo_model --reading): a page of the task's printed words, as many as fit
+    (up to max_words, each as make_scene prints one) and no shapes: reading targets on most tokens
+    instead of a tenth of them."""
+    w = rng.randint(MIN_SIDE, MAX_W)
+    h = rng.randint(MIN_SIDE, MAX_H)
+    img = background(rng, w, h)
+    draw = ImageDraw.Draw(img)
+    taken, placed = [], []
+    for _ in range(max_words):
+        p = draw_word(rng, draw, w, h, rng.choice(WORDS), taken)
+        if p:
+            placed.append(p)
+            x1, y1, x2, y2 = taken[-1]  # keep the next words a little further above and below
+            taken[-1] = (x1, y1 - h // 16, x2, y2 + h // 16)
+    scene = Scene(image=img)
+    if placed:
+        (scene.word, scene.word_box, scene.letter_spans), scene.more_words = placed[0], tuple(placed[1:])
     return scene
 
 
