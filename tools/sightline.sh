@@ -20,6 +20,7 @@ APT_PACKAGES=(build-essential cmake ninja-build pkg-config git python3 python3-v
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   libqt6sql6-sqlite libqt6svg6-dev libgl-dev libxkbcommon-dev xvfb xauth ccache fonts-wqy-microhei libssl-dev libjwt-dev libcurl4-openssl-dev libpoppler-cpp-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # video input (FFmpeg)
+  libavdevice59 libavfilter8  # torchcodec (video_test's transformers reference) loads these too; a fresh Debian 12 lacks them
   fonts-dejavu-core  # tools/demo draws the demo model's words in DejaVu Sans Bold
   clang libclang-rt-14-dev llvm clang-format)  # clang + libFuzzer + llvm-symbolizer: tools/fuzz.sh; tools/format.sh
 

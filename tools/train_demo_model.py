@@ -259,6 +259,8 @@ def main():
                     help="phase 1: share of scenes that are pages of words (reading targets on most tokens; best with --letters)")
     ap.add_argument("--reading-minutes", type=float, default=0.0,
                     help="a reading phase before phase 1: the tower learns the letters and words alone, on pages of words (needs --letters)")
+    ap.add_argument("--reading-weight", type=float, default=1.0,
+                    help="the letters and per-token word targets' weight among the dense targets (phases 1 and 2)")
     ap.add_argument("--reading-pages", type=float, default=0.7, help="the reading phase's share of pages of words (the rest: scenes with a word)")
     ap.add_argument("--vision-lr-scale", type=float, default=1.0, help="the vision tower's share of --lr in phase 2")
     ap.add_argument("--attn-sup", type=float, default=0.0, help="phase 2: weight of the attention supervision (0 = off)")
@@ -317,6 +319,7 @@ def main():
     head = dense.Head(cfg.text_config.hidden_size, extras) if args.dense_weight > 0 or args.vision_steps else None
     if head:
         head.scale = args.dense_weight
+        head.weights = {k: args.reading_weight for k in READING}
         if args.init and os.path.exists(os.path.join(args.init, "dense_head.pt")):  # an --only-vision run's head
             head.load_state_dict(torch.load(os.path.join(args.init, "dense_head.pt")))
     vision_acc = reading_acc = None

@@ -224,6 +224,7 @@ class Head(torch.nn.Module):
         self.box = torch.nn.Linear(dim, 4)
         self.pair_box = torch.nn.Linear(dim, N_PAIRS * 4)
         self.scale = 1.0
+        self.weights = {}  # per-target loss multipliers (train_demo_model --reading-weight)
 
     def logits(self, feats):
         out = {k: lin(feats).reshape(feats.shape[0], *self.sizes[k]) for k, lin in self.lin.items()}
@@ -239,13 +240,14 @@ class Head(torch.nn.Module):
         for k, (n, c) in self.sizes.items():
             if only is not None and k not in only:
                 continue
+            wk = self.weights.get(k, 1.0)
             if k in self.LOCAL:  # objects cover few tokens: their tokens weigh as much as all background ones
                 logit, t = lg[k].reshape(-1, c), tgt[k].reshape(-1)
                 obj = t > 0
                 if obj.any():
-                    total = total + ce(logit[obj], t[obj])
+                    total = total + wk * ce(logit[obj], t[obj])
                 if (~obj).any():
-                    total = total + 0.5 * ce(logit[~obj], t[~obj])
+                    total = total + wk * 0.5 * ce(logit[~obj], t[~obj])
             else:  # -100: no target (the image's word on a reading scene)
                 t = tgt[k].reshape(-1)
                 if (t != -100).any():
