@@ -229,7 +229,8 @@ def main():
             check(got == {want}, f"the {o.colour} {o.shape}'s tokens read {got} for {scenes.norm_box(o.box, w, h)}")
         r = subprocess.run([args.python, os.path.join(ROOT, "tools", "train_demo_model.py"), "--out", os.path.join(tmp, "letters"),
                             "--steps", "1", "--batch", "4", "--per-image", "4", "--p-moderation", "0", "--vision-steps", "3",
-                            "--vision-batch", "4", "--letters", "--box-digits", "--reading", "0.5", "--reading-minutes", "0.05"],
+                            "--vision-batch", "4", "--letters", "--box-digits", "--reading", "0.5", "--reading-minutes", "0.05",
+                            "--reading-weight", "2"],
                            capture_output=True, text=True, timeout=600)
         check(r.returncode == 0, f"--letters --box-digits --reading runs (rc {r.returncode}) {r.stderr[-1500:] if r.returncode else ''}")
         for phase in ("reading", "vision"):

@@ -133,6 +133,26 @@ TEST(ChatTemplateInterpreter, AttributeIndexPastInt64IsUndefined) {
               "False");
 }
 
+// Found by fuzz_chat_template (3 December 2026, fourth session): a 652-byte template mapped a dotted
+// path of ~30 parts over the characters of a 90 KB string; every step built an "has no attribute"
+// message, unbudgeted (11 s under ASan, past the fuzzer's 10 s timeout). Now each step is charged to
+// the work budget, and a step on Undefined raises as jinja2's attribute getter does.
+TEST(ChatTemplateInterpreter, AttributePathsAreBudgetedAndRaiseOnUndefinedAsJinja2) {
+    ChatTemplateLimits small;
+    small.maxWorkBytes = 4 << 20;
+    const std::string longMap = "{{ ('x' * 200000) | map(attribute='a.b.c', default='') | list | length }}";
+    EXPECT_NE(renderError(longMap, {}, small), "");  // 200,000 items x 3 steps: over 4 MiB of work
+    EXPECT_EQ(render(longMap), "200000");            // the engine's budget allows it
+    // jinja2 3.1: a part looked up on Undefined raises; default replaces each undefined step.
+    EXPECT_NE(renderError("{{ ['ab', 'c'] | map(attribute='x.y') | list }}").find("has no attribute 'x'"), std::string::npos);
+    EXPECT_NE(renderError("{{ ['ab'] | join(',', attribute='x.y') }}"), "");
+    EXPECT_NE(renderError("{{ ['ab'] | selectattr('x.y') | list }}"), "");
+    EXPECT_EQ(render("{{ ['ab', 'c'] | map(attribute='x.y', default='d') | list }}"), "['d', 'd']");
+    EXPECT_EQ(render("{{ ['ab', 'c'] | map(attribute='x') | list | length }}"), "2");
+    EXPECT_EQ(render("{{ [{'a': 1}] | map(attribute='a.b') | first is defined }}"), "False");
+    EXPECT_EQ(render("{{ ['ab'] | map(attribute='0.0.0') | list }}"), "['a']");
+}
+
 TEST(ChatTemplateInterpreter, TojsonIsJsonDumpsByteForByte) {
     // transformers' tojson: json.dumps(x, ensure_ascii=False) with Python's separators and floats.
     const ojson v = parseOrderedJsonLimited(R"({"z": [1.0, 1e-05, 1e16, 123456789.125, -0.0], "é": "\u0001\u2028<>&'", "a": {}})");

@@ -194,12 +194,18 @@ size_t pyLength(const Value& v) {
 }
 
 // An attribute path "a.b" as jinja's attrgetter (dots separate; digits index lists).
-Value attrPath(const Value& v, const std::string& path) {
+// jinja2's make_attrgetter: each part of a dotted path is looked up in turn (digits as an index), a
+// part looked up on Undefined raises as in jinja2, and a default replaces every undefined step. Each
+// step is charged to the budget: a map over a long string with a long path did seconds of unbudgeted
+// work (fuzz_chat_template, 3 December 2026).
+Value attrPath(Budget& budget, const Value& v, const std::string& path, const Value* dflt = nullptr) {
     Value cur = v;
     size_t pos = 0;
     while (true) {
         const size_t dot = path.find('.', pos);
         const std::string part = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+        budget.chargeBytes(part.size() + 16);
+        if (cur.isUndefined()) bad(cur.undefinedName().empty() ? std::string("a value is undefined") : cur.undefinedName());
         const bool digits = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
         if (digits) {
             // Python's int() has no bound; an index past int64 is one no list or dict holds (undefined).
@@ -209,6 +215,7 @@ Value attrPath(const Value& v, const std::string& path) {
         } else {
             cur = getItem(cur, Value::string(part));
         }
+        if (dflt && cur.isUndefined()) cur = *dflt;
         if (dot == std::string::npos) return cur;
         pos = dot + 1;
     }
@@ -232,7 +239,7 @@ Value tojson(const Value& v, const CallArgs& args) {
     return Value::string(pyJsonDumps(v, o));
 }
 
-ValueList selectItems(const Value& v, const CallArgs& args, bool byAttr, bool keep) {
+ValueList selectItems(Budget& budget, const Value& v, const CallArgs& args, bool byAttr, bool keep) {
     ValueList out;
     size_t first = 0;
     std::string attr;
@@ -249,20 +256,20 @@ ValueList selectItems(const Value& v, const CallArgs& args, bool byAttr, bool ke
         testArgs.assign(args.positional.begin() + static_cast<long>(first) + 1, args.positional.end());
     }
     for (const Value& item : iterate(v)) {
-        const Value subject = byAttr ? attrPath(item, attr) : item;
+        const Value subject = byAttr ? attrPath(budget, item, attr) : item;
         const bool pass = test.empty() ? subject.truthy() : applyTest(test, subject, testArgs);
         if (pass == keep) out.push_back(item);
     }
     return out;
 }
 
-Value sortItems(const Value& v, const CallArgs& args) {
+Value sortItems(Budget& budget, const Value& v, const CallArgs& args) {
     ValueList items = iterate(v);
     const bool reverse = args.get(0, "reverse").value_or(Value::boolean(false)).truthy();
     const bool caseSensitive = args.get(1, "case_sensitive").value_or(Value::boolean(false)).truthy();
     const auto attribute = args.get(2, "attribute");
     auto key = [&](const Value& x) {
-        Value k = attribute && !attribute->isNone() ? attrPath(x, needString(*attribute, "sort attribute")) : x;
+        Value k = attribute && !attribute->isNone() ? attrPath(budget, x, needString(*attribute, "sort attribute")) : x;
         if (!caseSensitive && k.isString()) k = Value::string(pyLower(k.str()));
         return k;
     };
@@ -482,7 +489,7 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
         const std::string sep = args.get(0, "d").value_or(Value::string("")).pyStr();
         ValueList items = iterate(v);
         if (auto attr = args.get(1, "attribute"); attr && !attr->isNone())
-            for (Value& x : items) x = attrPath(x, attr->pyStr());
+            for (Value& x : items) x = attrPath(budget, x, attr->pyStr());
         return Value::string(joinItems(budget, items, sep));
     }
     if (name == "first" || name == "last") {
@@ -501,16 +508,14 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
         std::reverse(items.begin(), items.end());
         return Value::list(std::move(items));
     }
-    if (name == "selectattr" || name == "rejectattr") return Value::list(selectItems(v, args, true, name == "selectattr"));
-    if (name == "select" || name == "reject") return Value::list(selectItems(v, args, false, name == "select"));
+    if (name == "selectattr" || name == "rejectattr") return Value::list(selectItems(budget, v, args, true, name == "selectattr"));
+    if (name == "select" || name == "reject") return Value::list(selectItems(budget, v, args, false, name == "select"));
     if (name == "map") {
         ValueList out;
         if (auto attr = args.get(99, "attribute")) {
             const auto dflt = args.get(99, "default");
-            for (const Value& x : iterate(v)) {
-                Value y = attrPath(x, attr->pyStr());
-                out.push_back(y.isUndefined() && dflt ? *dflt : y);
-            }
+            const std::string path = attr->pyStr();
+            for (const Value& x : iterate(v)) out.push_back(attrPath(budget, x, path, dflt && !dflt->isNone() ? &*dflt : nullptr));
             return Value::list(std::move(out));
         }
         if (args.positional.empty()) bad("map needs a filter name or attribute=");
@@ -568,7 +573,7 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
         if (i == INT64_MIN) bad("abs: integer overflow");
         return Value::integer(i < 0 ? -i : i);
     }
-    if (name == "sort") return sortItems(v, args);
+    if (name == "sort") return sortItems(budget, v, args);
     if (name == "unique") {  // jinja2: case-insensitive for strings unless case_sensitive=true
         const bool caseSensitive = args.get(0, "case_sensitive").value_or(Value::boolean(false)).truthy();
         auto key = [&](const Value& x) { return !caseSensitive && x.isString() ? Value::string(pyLower(x.str())) : x; };
