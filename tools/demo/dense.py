@@ -64,11 +64,12 @@ def targets(scene, grid, merge=2):
     boxes = torch.zeros(t, 4)
     mask = torch.zeros(t)
     wordtok = torch.zeros(t, dtype=torch.long)  # the word on tokens its box covers (a local target reads it best)
-    per, word, centres = object_tokens(scene, grid, merge)
-    for text, toks in word_tokens(scene, grid, merge):
+    per, _, centres = object_tokens(scene, grid, merge)
+    words = word_tokens(scene, grid, merge)
+    for text, toks in words:
         for k in toks:
             wordtok[k] = scenes.WORDS.index(text) + 1
-    out["letters"] = letter_targets(scene, grid, merge)
+    out["letters"] = letter_targets(scene, grid, merge, words)
     if scene.more_words:  # a reading scene: no one word is "the" word of the image
         out["word"][:] = -100
     boxdig = torch.zeros(t, 4 * 2, dtype=torch.long)  # the answer's hundreds and tens digits of each coordinate
@@ -154,15 +155,17 @@ def box_digits(norm):
 LETTER_POINTS = (1 / 6, 1 / 2, 5 / 6)  # where across a merged token its letters are read
 
 
-def letter_targets(scene, grid, merge=2):
+def letter_targets(scene, grid, merge=2, words=None):
     """[T, 3] letter ids (1..26 for A..Z, 0 for none): on each token a word covers, the letter under
     the left third, the middle and the right third of the token (a 28-px token of a 16-40 px font
     holds one to three letters). A reading target finer than the 50-way word: the tower learns the
-    glyphs it is made of (train_demo_model --letters)."""
+    glyphs it is made of (train_demo_model --letters). words: word_tokens(scene, grid, merge) when the
+    caller has it already."""
     w = scene.image.size[0]
     gw = int(grid[2]) // merge
     out = torch.zeros(int(grid[1]) // merge * gw, len(LETTER_POINTS), dtype=torch.long)
-    for (text, toks), (_, box, sp) in zip(word_tokens(scene, grid, merge), scenes.scene_words(scene)):
+    words = word_tokens(scene, grid, merge) if words is None else words
+    for (text, toks), (_, _, sp) in zip(words, scenes.scene_words(scene)):
         for k in toks:
             j = k % gw
             for p, frac in enumerate(LETTER_POINTS):
@@ -250,8 +253,9 @@ class Head(torch.nn.Module):
                     total = total + wk * 0.5 * ce(logit[~obj], t[~obj])
             else:  # -100: no target (the image's word on a reading scene)
                 t = tgt[k].reshape(-1)
-                if (t != -100).any():
-                    total = total + ce(lg[k].reshape(-1, c)[t != -100], t[t != -100])
+                has = t != -100
+                if has.any():
+                    total = total + wk * ce(lg[k].reshape(-1, c)[has], t[has])
         if only is not None:
             return total
         m = tgt["box_mask"].unsqueeze(1)
