@@ -153,6 +153,26 @@ TEST(ChatTemplateInterpreter, AttributePathsAreBudgetedAndRaiseOnUndefinedAsJinj
     EXPECT_EQ(render("{{ ['ab'] | map(attribute='0.0.0') | list }}"), "['a']");
 }
 
+// Found by fuzz_chat_template (3 December 2026, fourth session): a 780-byte template joined a string's
+// characters with a long separator, again, then mapped over the characters of the result: 27 s and
+// 759 MB under ASan inside a 32 MiB work budget, because the values iteration builds (one per
+// character) were not charged. Now every iteration is charged for the values it builds.
+TEST(ChatTemplateInterpreter, IteratingAStringIsChargedPerCharacter) {
+    ChatTemplateLimits small;
+    small.maxWorkBytes = 32 << 20;
+    // 100,000 characters listed n times: n x 100,000 values built from 100 KB of text.
+    auto relist = [](int n) {
+        return "{% set s = 'x' * 100000 %}{% for i in range(" + std::to_string(n) + ") %}{% set l = s | list %}{% endfor %}done";
+    };
+    EXPECT_NE(renderError(relist(50), {}, small).find("MiB of text while rendering"), std::string::npos);
+    EXPECT_NE(renderError("{{ ('x' * 100000) | join('-' * 60) | map('upper') | join(',') | length }}", {}, small), "");
+    // Once is within the budget; the engine's own budget allows far more.
+    EXPECT_EQ(render("{{ ('x' * 100000) | list | length }}", {}, small), "100000");
+    EXPECT_EQ(render(relist(10)), "done");
+    // `in` over a string is a substring test, built without listing the string's characters.
+    EXPECT_EQ(render("{{ ['ab', 'q', 'bc'] | select('in', 'x' * 900000 ~ 'abc') | list }}", {}, small), "['ab', 'bc']");
+}
+
 TEST(ChatTemplateInterpreter, TojsonIsJsonDumpsByteForByte) {
     // transformers' tojson: json.dumps(x, ensure_ascii=False) with Python's separators and floats.
     const ojson v = parseOrderedJsonLimited(R"({"z": [1.0, 1e-05, 1e16, 123456789.125, -0.0], "é": "\u0001\u2028<>&'", "a": {}})");

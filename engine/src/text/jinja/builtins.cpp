@@ -255,16 +255,16 @@ ValueList selectItems(Budget& budget, const Value& v, const CallArgs& args, bool
         if (!isKnownTest(test)) bad("the test \"" + test + "\" is not supported");
         testArgs.assign(args.positional.begin() + static_cast<long>(first) + 1, args.positional.end());
     }
-    for (const Value& item : iterate(v)) {
+    for (const Value& item : iterate(budget, v)) {
         const Value subject = byAttr ? attrPath(budget, item, attr) : item;
-        const bool pass = test.empty() ? subject.truthy() : applyTest(test, subject, testArgs);
+        const bool pass = test.empty() ? subject.truthy() : applyTest(budget, test, subject, testArgs);
         if (pass == keep) out.push_back(item);
     }
     return out;
 }
 
 Value sortItems(Budget& budget, const Value& v, const CallArgs& args) {
-    ValueList items = iterate(v);
+    ValueList items = iterate(budget, v);
     const bool reverse = args.get(0, "reverse").value_or(Value::boolean(false)).truthy();
     const bool caseSensitive = args.get(1, "case_sensitive").value_or(Value::boolean(false)).truthy();
     const auto attribute = args.get(2, "attribute");
@@ -295,18 +295,30 @@ bool isKnownGlobal(const std::string& name) {
     return name == "range" || name == "namespace" || name == "dict" || name == "raise_exception" || name == "strftime_now";
 }
 
-ValueList iterate(const Value& v) {
+constexpr size_t kSharedCopyBytes = 2 * sizeof(void*);
+
+ValueList iterate(Budget& budget, const Value& v) {
     switch (v.type()) {
+        // A copied list item shares what it holds: charged as a reference (a loop's turns are
+        // counted as steps besides), so a loop over a list meets the step limit first.
         case Value::Type::List:
+            budget.chargeBytes(v.items().size() * kSharedCopyBytes);
             return v.items();
         case Value::Type::Dict: {
+            budget.chargeBytes(v.dictRef().items.size() * kSharedCopyBytes);
             ValueList keys;
             for (const auto& [k, x] : v.dictRef().items) keys.push_back(Value::string(k));
             return keys;
         }
         case Value::Type::String: {
+            // One value per character: a string of n bytes becomes up to n values, each far larger
+            // than its byte. Charged before they are built, so a template that iterates long strings
+            // over and over runs out of budget instead of time and memory.
+            const std::vector<char32_t> cps = toCodePoints(v.str());
+            budget.chargeBytes(v.str().size() + cps.size() * (sizeof(Value) + sizeof(std::string)));
             ValueList chars;
-            for (char32_t c : toCodePoints(v.str())) {
+            chars.reserve(cps.size());
+            for (char32_t c : cps) {
                 std::string s;
                 appendUtf8(s, c);
                 chars.push_back(Value::string(std::move(s)));
@@ -387,7 +399,7 @@ Value getSlice(Budget& budget, const Value& obj, const Value& start, const Value
     return obj.isString() ? Value::string(std::move(text)) : Value::list(std::move(items), obj.isTuple());
 }
 
-bool applyTest(const std::string& name, const Value& v, const ValueList& args) {
+bool applyTest(Budget& budget, const std::string& name, const Value& v, const ValueList& args) {
     using T = Value::Type;
     auto arg = [&](size_t i) -> const Value& {
         if (i >= args.size()) bad("the test \"" + name + "\" needs an argument");
@@ -434,9 +446,11 @@ bool applyTest(const std::string& name, const Value& v, const ValueList& args) {
     if (name == "gt" || name == "greaterthan") return pyCompare(v, arg(0)) > 0;
     if (name == "ge") return pyCompare(v, arg(0)) >= 0;
     if (name == "in") {
-        for (const Value& x : iterate(arg(0)))
+        // A string holds its substrings (Python's `in`), not only its characters: no list of characters is built.
+        if (arg(0).isString()) return v.isString() && arg(0).str().find(v.str()) != std::string::npos;
+        for (const Value& x : iterate(budget, arg(0)))
             if (pyEquals(x, v)) return true;
-        return arg(0).isString() && v.isString() && arg(0).str().find(v.str()) != std::string::npos;
+        return false;
     }
     if (name == "lower" || name == "upper") {  // str.islower / isupper: cased characters, all of one case
         const std::string text = v.pyStr();    // jinja2: str(value).islower()
@@ -487,24 +501,24 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
     }
     if (name == "join") {
         const std::string sep = args.get(0, "d").value_or(Value::string("")).pyStr();
-        ValueList items = iterate(v);
+        ValueList items = iterate(budget, v);
         if (auto attr = args.get(1, "attribute"); attr && !attr->isNone())
             for (Value& x : items) x = attrPath(budget, x, attr->pyStr());
         return Value::string(joinItems(budget, items, sep));
     }
     if (name == "first" || name == "last") {
-        ValueList items = iterate(v);
+        ValueList items = iterate(budget, v);
         if (items.empty()) return Value::undefined("no " + name + " item, sequence was empty");
         return name == "first" ? items.front() : items.back();
     }
-    if (name == "list") return Value::list(iterate(v));
+    if (name == "list") return Value::list(iterate(budget, v));
     if (name == "reverse") {
         if (v.isString()) {
             auto cps = toCodePoints(v.str());
             std::reverse(cps.begin(), cps.end());
             return Value::string(fromCodePoints(cps, 0, cps.size()));
         }
-        ValueList items = iterate(v);
+        ValueList items = iterate(budget, v);
         std::reverse(items.begin(), items.end());
         return Value::list(std::move(items));
     }
@@ -515,7 +529,7 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
         if (auto attr = args.get(99, "attribute")) {
             const auto dflt = args.get(99, "default");
             const std::string path = attr->pyStr();
-            for (const Value& x : iterate(v)) out.push_back(attrPath(budget, x, path, dflt && !dflt->isNone() ? &*dflt : nullptr));
+            for (const Value& x : iterate(budget, v)) out.push_back(attrPath(budget, x, path, dflt && !dflt->isNone() ? &*dflt : nullptr));
             return Value::list(std::move(out));
         }
         if (args.positional.empty()) bad("map needs a filter name or attribute=");
@@ -524,7 +538,7 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
         CallArgs rest;
         rest.positional.assign(args.positional.begin() + 1, args.positional.end());
         rest.keyword = args.keyword;
-        for (const Value& x : iterate(v)) out.push_back(applyFilter(budget, filter, x, rest));
+        for (const Value& x : iterate(budget, v)) out.push_back(applyFilter(budget, filter, x, rest));
         return Value::list(std::move(out));
     }
     if ((name == "int" || name == "float") && v.isUndefined()) bad(v.undefinedName().empty() ? "a value is undefined" : v.undefinedName());
@@ -578,7 +592,7 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
         const bool caseSensitive = args.get(0, "case_sensitive").value_or(Value::boolean(false)).truthy();
         auto key = [&](const Value& x) { return !caseSensitive && x.isString() ? Value::string(pyLower(x.str())) : x; };
         ValueList out, keys;
-        for (const Value& x : iterate(v)) {
+        for (const Value& x : iterate(budget, v)) {
             if (x.isList() && !x.isTuple()) bad("unhashable type: 'list'");  // jinja2 keeps a set of what it saw
             if (x.isDict()) bad("unhashable type: 'dict'");
             budget.chargeBytes(out.size());  // quadratic: bounded by the work budget
@@ -591,7 +605,7 @@ Value applyFilter(Budget& budget, const std::string& name, const Value& v, const
         return Value::list(std::move(out));
     }
     if (name == "min" || name == "max") {
-        ValueList items = iterate(v);
+        ValueList items = iterate(budget, v);
         if (items.empty()) return Value::undefined("no " + name + " item, sequence was empty");
         Value best = items[0];
         for (const Value& x : items)
@@ -677,7 +691,7 @@ Value callMethod(Budget& budget, const Value& obj, const std::string& name, cons
         if (name == "join") {
             const auto a = args.get(0, "iterable");
             if (!a) bad("join needs an argument");
-            ValueList items = iterate(*a);
+            ValueList items = iterate(budget, *a);
             for (const Value& x : items) needString(x, "str.join");
             return Value::string(joinItems(budget, items, s));
         }

@@ -25,7 +25,7 @@ bool isKnownMethod(const std::string& name);
 bool isKnownGlobal(const std::string& name);
 
 Value applyFilter(Budget& budget, const std::string& name, const Value& value, const CallArgs& args);
-bool applyTest(const std::string& name, const Value& value, const ValueList& args);
+bool applyTest(Budget& budget, const std::string& name, const Value& value, const ValueList& args);
 // obj.name(args) for str, dict and list values.
 Value callMethod(Budget& budget, const Value& obj, const std::string& name, const CallArgs& args);
 // The global functions (range, namespace, dict, raise_exception, strftime_now) as callables.
@@ -36,7 +36,8 @@ Value globalFunction(Budget& budget, const std::string& name);
 Value getAttr(const Value& obj, const std::string& name);
 Value getItem(const Value& obj, const Value& key);
 Value getSlice(Budget& budget, const Value& obj, const Value& start, const Value& stop, const Value& step);
-// The items a for loop visits: list items, dict keys, string characters; Undefined: none.
-ValueList iterate(const Value& v);
+// The items a for loop visits: list items, dict keys, string characters; Undefined: none. The
+// values built are charged to the budget (a string's characters each become a value).
+ValueList iterate(Budget& budget, const Value& v);
 
 }  // namespace sightline::jinja

@@ -104,7 +104,7 @@ private:
             frame.set(targets[0], v);
             return;
         }
-        const ValueList items = iterate(v);
+        const ValueList items = iterate(*this, v);
         if (items.size() != targets.size())
             fail("cannot unpack " + std::to_string(items.size()) + " values into " + std::to_string(targets.size()) + " names");
         for (size_t i = 0; i < targets.size(); ++i) frame.set(targets[i], items[i]);
@@ -168,7 +168,7 @@ private:
         const Value iterable = eval(*n.expr, frame);
         if (iterable.isNone()) fail("'NoneType' object is not iterable");
         chargeBytes(iterable.size());
-        ValueList items = iterate(iterable);
+        ValueList items = iterate(*this, iterable);
         if (n.filter) {
             ValueList kept;
             for (const Value& item : items) {
@@ -328,7 +328,7 @@ private:
                 const CallArgs args = evalArgs(e, 1, frame);
                 m_line = e.line;
                 chargeBytes(v.size() + (args.positional.empty() ? 0 : args.positional[0].size()));
-                return Value::boolean(applyTest(e.name, v, args.positional) != e.negated);
+                return Value::boolean(applyTest(*this, e.name, v, args.positional) != e.negated);
             }
             case ExprKind::Neg:
             case ExprKind::Pos: {
