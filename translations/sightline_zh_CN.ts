@@ -36,7 +36,7 @@
         <translation>无法打开聊天数据库：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/app_wiring.cpp" line="+37" />
+        <location filename="../app/gui/app_wiring.cpp" line="+38" />
         <source>The remote server cannot be used (%1): the local engine answers instead.</source>
         <translation>无法使用远程服务器（%1）：改由本地引擎回答。</translation>
     </message>
@@ -252,12 +252,12 @@ GPU：%8</translation>
 <context>
     <name>sightline::app::EngineController</name>
     <message>
-        <location filename="../app/gui/engine_controller.cpp" line="+147" />
+        <location filename="../app/gui/engine_controller.cpp" line="+148" />
         <source>CPU run: process peak memory shown; no GPU utilisation</source>
         <translation>CPU 运行：显示进程峰值内存；无 GPU 利用率</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+9" />
         <source>video %1:%2, %3×%4, %5 fps</source>
         <translation>视频 %1:%2，%3×%4，%5 fps</translation>
     </message>
@@ -290,7 +290,7 @@ GPU：%8</translation>
 <context>
     <name>sightline::app::EngineWorker</name>
     <message>
-        <location filename="../app/gui/engine_worker.cpp" line="+194" />
+        <location filename="../app/gui/engine_worker.cpp" line="+179" />
         <source>This question alone has %1 tokens, more than the model's context of %2: shorten it or attach fewer or smaller images (Settings → Max image pixels)</source>
         <translation>仅这个问题就有 %1 个词元，超过了模型的上下文 %2：请缩短问题，或添加更少、更小的图片（设置 → 最大图片像素）</translation>
     </message>
@@ -878,7 +878,7 @@ GPU：%8</translation>
 <context>
     <name>sightline::ui::ChatView</name>
     <message>
-        <location filename="../ui/chat_view.cpp" line="+17" />
+        <location filename="../ui/chat_view.cpp" line="+19" />
         <source>Conversation</source>
         <translation>对话</translation>
     </message>
@@ -1118,7 +1118,7 @@ Choose the GLM-4.6V-Flash checkpoint folder (with config.json and *.safetensors)
     </message>
     <message>
         <location line="+3" />
-        <location filename="../ui/main_window_demo.cpp" line="+78" />
+        <location filename="../ui/main_window_demo.cpp" line="+79" />
         <source>Open model folder…</source>
         <translation>打开模型文件夹…</translation>
     </message>
@@ -1332,8 +1332,8 @@ Qt：%2</translation>
     </message>
     <message>
         <location line="+20" />
-        <source>Demo model (coloured shapes, counts, printed words) · %1 on %2</source>
-        <translation>演示模型（彩色形状、数量、印刷文字）· %1，运行于 %2</translation>
+        <source>Demo model (coloured shapes and counts) · %1 on %2</source>
+        <translation>演示模型（彩色形状和数量）· %1，运行于 %2</translation>
     </message>
     <message>
         <location line="+1" />
@@ -1356,23 +1356,23 @@ Qt：%2</translation>
         <translation>%1 · 内存 %2</translation>
     </message>
     <message>
-        <location filename="../ui/main_window_demo.cpp" line="-35" />
-        <source>Demo model: it knows coloured shapes, counts and printed words, nothing else. For real questions about any image, get GLM-4.6V-Flash.</source>
-        <translation>演示模型：它只认识彩色形状、数量和印刷文字。若要就任意图片提出真正的问题，请获取 GLM-4.6V-Flash。</translation>
-    </message>
-    <message>
-        <location line="+2" />
+        <location filename="../ui/main_window_demo.cpp" line="-34" />
         <location filename="../ui/main_window_menus.cpp" line="-133" />
         <source>Get GLM-4.6V-Flash…</source>
         <translation>获取 GLM-4.6V-Flash…</translation>
     </message>
     <message>
-        <location line="+4" />
-        <source>&lt;h2&gt;Welcome to Sightline&lt;/h2&gt;&lt;p&gt;You are using the &lt;b&gt;demo model&lt;/b&gt;: a tiny model trained for this app that knows coloured shapes (circle, square, triangle, star in red, green, blue, yellow, purple, orange), how many there are, one printed word, and where an object is. Attach an image like that and ask, for example, &lt;i&gt;What colour is the circle?&lt;/i&gt;, &lt;i&gt;How many shapes are there?&lt;/i&gt;, &lt;i&gt;What word is written in the image?&lt;/i&gt; or &lt;i&gt;Where is the red square?&lt;/i&gt; It cannot answer anything else.&lt;/p&gt;&lt;p&gt;For real questions about any image, get &lt;b&gt;GLM-4.6V-Flash&lt;/b&gt; (about 21 GB) from &lt;a href="https://huggingface.co/zai-org/GLM-4.6V-Flash"&gt;Hugging Face&lt;/a&gt; or ModelScope with &lt;i&gt;File → Models…&lt;/i&gt;, or choose a folder you already have with &lt;i&gt;File → Open model folder…&lt;/i&gt;.&lt;/p&gt;</source>
-        <translation>&lt;h2&gt;欢迎使用 Sightline&lt;/h2&gt;&lt;p&gt;您正在使用&lt;b&gt;演示模型&lt;/b&gt;：一个为本应用训练的小模型，认识彩色形状（红、绿、蓝、黄、紫、橙色的圆形、正方形、三角形、星形）、它们的数量、一个印刷单词以及物体的位置。添加这样的图片并提问，例如&lt;i&gt;圆形是什么颜色？&lt;/i&gt;、&lt;i&gt;有几个形状？&lt;/i&gt;、&lt;i&gt;图中写的是什么单词？&lt;/i&gt;或&lt;i&gt;红色正方形在哪里？&lt;/i&gt;。其他问题它无法回答。&lt;/p&gt;&lt;p&gt;若要就任意图片提出真正的问题，请通过&lt;i&gt;文件 → 模型…&lt;/i&gt;从 &lt;a href="https://huggingface.co/zai-org/GLM-4.6V-Flash"&gt;Hugging Face&lt;/a&gt; 或 ModelScope 获取 &lt;b&gt;GLM-4.6V-Flash&lt;/b&gt;（约 21 GB），或通过&lt;i&gt;文件 → 打开模型文件夹…&lt;/i&gt;选择已有的文件夹。&lt;/p&gt;</translation>
+        <location line="-2" />
+        <source>Demo model: it knows coloured shapes and counts them, nothing else (it cannot yet read printed words or say where an object is). For real questions about any image, get GLM-4.6V-Flash.</source>
+        <translation>演示模型：它只认识彩色形状并能数出数量（还不能读出印刷文字，也不能指出物体的位置）。若要就任意图片提出真正的问题，请获取 GLM-4.6V-Flash。</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+6" />
+        <source>&lt;h2&gt;Welcome to Sightline&lt;/h2&gt;&lt;p&gt;You are using the &lt;b&gt;demo model&lt;/b&gt;: a tiny model trained for this app that knows coloured shapes (circle, square, triangle, star in red, green, blue, yellow, purple, orange) and how many there are. Attach an image like that and ask, for example, &lt;i&gt;What colour is the circle?&lt;/i&gt;, &lt;i&gt;What shape is the red object?&lt;/i&gt; or &lt;i&gt;How many shapes are there?&lt;/i&gt; It was also taught to read one printed word and to say where an object is, but it gets those wrong almost every time. It cannot answer anything else.&lt;/p&gt;&lt;p&gt;For real questions about any image, get &lt;b&gt;GLM-4.6V-Flash&lt;/b&gt; (about 21 GB) from &lt;a href="https://huggingface.co/zai-org/GLM-4.6V-Flash"&gt;Hugging Face&lt;/a&gt; or ModelScope with &lt;i&gt;File → Models…&lt;/i&gt;, or choose a folder you already have with &lt;i&gt;File → Open model folder…&lt;/i&gt;.&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;欢迎使用 Sightline&lt;/h2&gt;&lt;p&gt;您正在使用&lt;b&gt;演示模型&lt;/b&gt;：一个为本应用训练的小模型，认识彩色形状（红、绿、蓝、黄、紫、橙色的圆形、正方形、三角形、星形）以及它们的数量。添加这样的图片并提问，例如&lt;i&gt;圆形是什么颜色？&lt;/i&gt;、&lt;i&gt;红色物体是什么形状？&lt;/i&gt;或&lt;i&gt;有几个形状？&lt;/i&gt;。它也学过读出一个印刷单词和指出物体的位置，但几乎总是答错。其他问题它无法回答。&lt;/p&gt;&lt;p&gt;若要就任意图片提出真正的问题，请通过&lt;i&gt;文件 → 模型…&lt;/i&gt;从 &lt;a href="https://huggingface.co/zai-org/GLM-4.6V-Flash"&gt;Hugging Face&lt;/a&gt; 或 ModelScope 获取 &lt;b&gt;GLM-4.6V-Flash&lt;/b&gt;（约 21 GB），或通过&lt;i&gt;文件 → 打开模型文件夹…&lt;/i&gt;选择已有的文件夹。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location line="+14" />
         <source>Get GLM-4.6V-Flash</source>
         <translation>获取 GLM-4.6V-Flash</translation>
     </message>
@@ -2242,7 +2242,7 @@ Qt：%2</translation>
         <translation> 百万像素</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+4" />
         <source>Upper bound on the pixels of all sampled frames of a video together: lower it to make a long video cost fewer tokens</source>
         <translation>一个视频所有抽样帧合计的像素上限：调低它可让长视频占用更少的词元</translation>
     </message>

@@ -214,7 +214,7 @@ void MainWindow::onModelLoaded(const QString& summary, const QString& device) {
     m_modelReady = true;
     m_loadBar->setVisible(false);
     m_cancelLoad->setVisible(false);
-    m_modelLabel->setText(demoModelActive() ? tr("Demo model (coloured shapes, counts, printed words) · %1 on %2").arg(summary, device)
+    m_modelLabel->setText(demoModelActive() ? tr("Demo model (coloured shapes and counts) · %1 on %2").arg(summary, device)
                                             : tr("%1 on %2").arg(summary, device));
     m_modelLabel->setToolTip(m_loadingDir);
     if (m_notice->kind() == NoticeBanner::Kind::Error) m_notice->dismiss();  // the load problem is solved

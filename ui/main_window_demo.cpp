@@ -40,8 +40,8 @@ void MainWindow::updateDemoNotice() {
         m_demoNotice->dismiss();
         return;
     }
-    m_demoNotice->showNote(tr("Demo model: it knows coloured shapes, counts and printed words, nothing else. For real questions "
-                              "about any image, get GLM-4.6V-Flash."),
+    m_demoNotice->showNote(tr("Demo model: it knows coloured shapes and counts them, nothing else (it cannot yet read printed words "
+                              "or say where an object is). For real questions about any image, get GLM-4.6V-Flash."),
                            tr("Get GLM-4.6V-Flash…"), [this] { showGetModelHelp(); });
 }
 
@@ -49,10 +49,11 @@ QString MainWindow::demoWelcomeHtml() const {
     return tr(
         "<h2>Welcome to Sightline</h2>"
         "<p>You are using the <b>demo model</b>: a tiny model trained for this app that knows coloured shapes "
-        "(circle, square, triangle, star in red, green, blue, yellow, purple, orange), how many there are, "
-        "one printed word, and where an object is. Attach an image like that and ask, for example, "
-        "<i>What colour is the circle?</i>, <i>How many shapes are there?</i>, <i>What word is written in the image?</i> "
-        "or <i>Where is the red square?</i> It cannot answer anything else.</p>"
+        "(circle, square, triangle, star in red, green, blue, yellow, purple, orange) and how many there are. "
+        "Attach an image like that and ask, for example, <i>What colour is the circle?</i>, "
+        "<i>What shape is the red object?</i> or <i>How many shapes are there?</i> It was also taught to read one "
+        "printed word and to say where an object is, but it gets those wrong almost every time. It cannot answer "
+        "anything else.</p>"
         "<p>For real questions about any image, get <b>GLM-4.6V-Flash</b> (about 21 GB) from "
         "<a href=\"https://huggingface.co/zai-org/GLM-4.6V-Flash\">Hugging Face</a> or ModelScope with "
         "<i>File → Models…</i>, or choose a folder you already have with <i>File → Open model folder…</i>.</p>");

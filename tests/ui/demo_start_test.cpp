@@ -143,11 +143,14 @@ void DemoStartTest::nothingConfiguredStartsTheDemoLabelled() {
     QCOMPARE(a.loaded, canonical(kDemoSource));
     QVERIFY(a.waitReady());
     QVERIFY(a.window->demoModelActive());
-    QVERIFY2(a.window->modelStatusText().startsWith(QStringLiteral("Demo model (coloured shapes, counts, printed words)")),
+    QVERIFY2(a.window->modelStatusText().startsWith(QStringLiteral("Demo model (coloured shapes and counts)")),
              qPrintable(a.window->modelStatusText()));
     ui::NoticeBanner* note = a.window->demoNotice();
     QVERIFY(note->isVisible());
-    QVERIFY2(note->text().contains(QStringLiteral("knows coloured shapes, counts and printed words")), qPrintable(note->text()));
+    QVERIFY2(note->text().contains(QStringLiteral("knows coloured shapes and counts them")), qPrintable(note->text()));
+    // What it cannot do is said too (word 0.025 and box 0.100 in docs/demo-model.md): no promise the model breaks.
+    QVERIFY2(note->text().contains(QStringLiteral("cannot yet read printed words or say where an object is")), qPrintable(note->text()));
+    QVERIFY2(!a.window->modelStatusText().contains(QStringLiteral("words")), qPrintable(a.window->modelStatusText()));
     QCOMPARE(note->actionText(), QStringLiteral("Get GLM-4.6V-Flash…"));
     QVERIFY2(a.placeholder().contains(QStringLiteral("demo model")), qPrintable(a.placeholder()));
     // An error elsewhere does not take the demo label away.
@@ -240,7 +243,7 @@ void DemoStartTest::theRealAppStartsTheDemoAndModelWins() {
     int code = 0;
     const QString first = runApp(home, {}, &code);
     QCOMPARE(code, 0);
-    QVERIFY2(first.contains(QStringLiteral("model: Demo model (coloured shapes, counts, printed words) · demo-model")), qPrintable(first));
+    QVERIFY2(first.contains(QStringLiteral("model: Demo model (coloured shapes and counts) · demo-model")), qPrintable(first));
     QVERIFY(QFileInfo(home.filePath(QStringLiteral("shot.png"))).size() > 0);
     QFile conf(home.filePath(QStringLiteral("config/Sightline/Sightline.conf")));
     if (conf.open(QIODevice::ReadOnly)) QVERIFY2(!conf.readAll().contains("demo-model"), "the demo was saved as the model");
