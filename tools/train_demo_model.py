@@ -36,13 +36,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from demo import checkpoint, data, dense, listings, scenes  # noqa: E402
 
 
-def corpus(rng, n=4000):
-    """Text the tokenizer is trained on: questions, answers, listings, the moderation prompt."""
+def corpus(rng, n=4000, word_repeats=20):
+    """Text the tokenizer is trained on: questions, answers, listings, the moderation prompt. Each word answer
+    appears word_repeats times besides (200 makes every word of scenes.WORDS one token)."""
     texts = [data.moderation_system()] * 50
     for _ in range(n):
         s = data.make_sample(rng, p_moderation=0.3)
         texts += [s.question, s.answer]
-    texts += [f"{w}." for w in scenes.WORDS] * 20 + [f"A {s}." for s in scenes.SHAPES] * 20
+    texts += [f"{w}." for w in scenes.WORDS] * word_repeats + [f"A {s}." for s in scenes.SHAPES] * 20
     texts += listings.CURE_CLAIMS + listings.DISCOUNTS + listings.PRODUCTS + listings.HEALTH_PRODUCTS
     return texts
 
@@ -241,6 +242,10 @@ def main():
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--init", help="start from this saved folder instead of fresh weights")
+    ap.add_argument("--init-vision", help="start the vision tower (and the dense head beside it) from this saved folder; "
+                                          "the tokenizer and the text model are new")
+    ap.add_argument("--word-corpus", type=int, default=20,
+                    help="times each word answer is in the tokenizer's corpus (200: every word is one token)")
     ap.add_argument("--per-image", type=int, default=4, help="questions per image in a question batch")
     ap.add_argument("--dense-weight", type=float, default=1.0, help="auxiliary per-token vision loss (0 = off)")
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -305,11 +310,16 @@ def main():
         model = Glm4vForConditionalGeneration.from_pretrained(args.init, dtype=torch.float32)
         cfg = model.config
     else:
-        tok = checkpoint.build_tokenizer(corpus(random.Random(args.seed + 1)))
+        tok = checkpoint.build_tokenizer(corpus(random.Random(args.seed + 1), word_repeats=args.word_corpus))
         cfg = checkpoint.model_config(tok, text_hidden=args.text_hidden, text_layers=args.text_layers,
                                       vision_hidden=args.vision_hidden, vision_depth=args.vision_depth,
                                       vision_heads=args.vision_heads)
         model = Glm4vForConditionalGeneration(cfg)
+        if args.init_vision:
+            from safetensors.torch import load_file
+            tower = {k[len("model.visual."):]: v for k, v in load_file(os.path.join(args.init_vision, "model.safetensors")).items()
+                     if k.startswith("model.visual.")}
+            model.model.visual.load_state_dict(tower)  # strict: the same tower sizes are required
     checkpoint.MAX_PIXELS = args.max_pixels  # image_processor() and the saved preprocessor_config read it
     proc = checkpoint.image_processor()
     model.train()
@@ -320,8 +330,9 @@ def main():
     if head:
         head.scale = args.dense_weight
         head.weights = {k: args.reading_weight for k in READING}
-        if args.init and os.path.exists(os.path.join(args.init, "dense_head.pt")):  # an --only-vision run's head
-            head.load_state_dict(torch.load(os.path.join(args.init, "dense_head.pt")))
+        start = args.init or args.init_vision
+        if start and os.path.exists(os.path.join(start, "dense_head.pt")):  # an --only-vision run's head
+            head.load_state_dict(torch.load(os.path.join(start, "dense_head.pt")))
     vision_acc = reading_acc = None
     if args.reading_minutes:
         if not (head and args.letters):
@@ -420,7 +431,7 @@ def main():
     source.close()
     wall = time.time() - t0
     save(model, tok, cfg, args.out)
-    meta = {"init": args.init, "seed": args.seed, "steps_done": step + 1, "steps_planned": args.steps, "batch": args.batch, "lr": args.lr,
+    meta = {"init": args.init, "init_vision": args.init_vision, "word_corpus": args.word_corpus, "seed": args.seed, "steps_done": step + 1, "steps_planned": args.steps, "batch": args.batch, "lr": args.lr,
             "p_moderation": args.p_moderation, "threads": args.threads, "wall_s": round(wall, 1), "params": n_params,
             "final_avg_loss": running, "reading_phase": reading_acc, "vision_phase": vision_acc, "argv": sys.argv[1:], "torch": torch.__version__}
     with open(os.path.join(args.out, "training.json"), "w") as f:

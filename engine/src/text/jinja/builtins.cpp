@@ -300,14 +300,16 @@ constexpr size_t kSharedCopyBytes = 2 * sizeof(void*);
 ValueList iterate(Budget& budget, const Value& v) {
     switch (v.type()) {
         // A copied list item shares what it holds: charged as a reference (a loop's turns are
-        // counted as steps besides), so a loop over a list meets the step limit first.
+        // counted as steps besides, so a loop over a list meets the step limit first).
         case Value::Type::List:
             budget.chargeBytes(v.items().size() * kSharedCopyBytes);
             return v.items();
-        case Value::Type::Dict: {
-            budget.chargeBytes(v.dictRef().items.size() * kSharedCopyBytes);
+        case Value::Type::Dict: {  // its keys become new strings
             ValueList keys;
-            for (const auto& [k, x] : v.dictRef().items) keys.push_back(Value::string(k));
+            for (const auto& [k, x] : v.dictRef().items) {
+                budget.chargeBytes(sizeof(Value) + k.size());
+                keys.push_back(Value::string(k));
+            }
             return keys;
         }
         case Value::Type::String: {
