@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where a demo-model checkpoint looks when it answers (issue #13; docs/demo-model.md, "The lookup").
 
-For held-out scenes and their colour, shape and count questions, at the position that predicts the
+For held-out scenes and their colour, shape and count questions (or word questions: --kinds), at the position that predicts the
 first answer token: the attention mass each head of each text layer puts on the image tokens the
 question is about (`dense.asked_tokens`) and, for layer L2H0, on the other objects; the mass each head
 puts on the question's own colour and shape words (`data.encode`'s word_target); and whether the asked
@@ -75,7 +75,7 @@ def probe(feats, labels):
     return (clf(x[cut:]).argmax(1) == y[cut:]).float().mean().item()
 
 
-def report(path, n_scenes=60, seed=99):
+def report(path, n_scenes=60, seed=99, kinds=("colour", "shape", "count")):
     import train_demo_model as T
     T.fast_patch_embed()
     tok, model = load(path)
@@ -86,9 +86,9 @@ def report(path, n_scenes=60, seed=99):
     asked, asked_y = {}, {}
     colours = list(scenes.COLOURS)
     for _ in range(n_scenes):
-        sc = scenes.make_scene(rng)
+        sc = scenes.make_scene(rng, with_word=True if tuple(kinds) == ("word",) else None)
         for kind, q, a in scenes.questions(sc):
-            if kind not in ("colour", "shape", "count"):
+            if kind not in kinds:
                 continue
             b = data.encode([data.Sample(kind, sc.image, q, a, None, sc)], tok, proc, cfg)
             tgt = b["attn_target"][0]
@@ -112,6 +112,12 @@ def report(path, n_scenes=60, seed=99):
                 for li, r in resid.items():
                     asked.setdefault((kind, li), []).append(r[p])
                 asked_y.setdefault(kind, []).append(y)
+            elif kind == "word":  # the word itself: at the answer position, and in the image (its tokens' mean)
+                for li, r in resid.items():
+                    asked.setdefault((kind, li), []).append(r[p])
+                asked.setdefault(("word-in-image", 0), []).append(resid[0][tgt].mean(0))
+                asked_y.setdefault(kind, []).append(scenes.WORDS.index(sc.word))
+                asked_y.setdefault("word-in-image", []).append(scenes.WORDS.index(sc.word))
     out = {"checkpoint": path, "scenes": n_scenes,
            "target_mass": {f"{k}/L{li}": [round(v, 3) for v in torch.stack(m).mean(0).tolist()] for (k, li), m in sorted(mass.items())},
            "question_word_mass": {f"{k}/L{li}": [round(v, 3) for v in torch.stack(m).mean(0).tolist()] for (k, li), m in sorted(words.items())},
@@ -126,8 +132,11 @@ def main():
     ap.add_argument("checkpoint")
     ap.add_argument("--scenes", type=int, default=60)
     ap.add_argument("--json", help="also write the report here")
+    ap.add_argument("--kinds", default="colour,shape,count",
+                    help="question kinds (word: every scene has a word; the word is probed at the answer position "
+                         "and in the image tokens, 50 classes: give --scenes 400 or more)")
     args = ap.parse_args()
-    out = report(args.checkpoint, args.scenes)
+    out = report(args.checkpoint, args.scenes, kinds=tuple(args.kinds.split(",")))
     print(f"{args.checkpoint}: {out['questions']} questions")
     print("attention mass on the asked object's tokens, per head (rows: question kind / text layer):")
     for k, v in out["target_mass"].items():
