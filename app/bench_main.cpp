@@ -1,4 +1,5 @@
 // sightline-bench: %timeit-style measurement of the engine (see bench_runner.h).
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -18,6 +19,11 @@ const char* kUsage =
     [--remote-concurrency N] [--remote-timeout S]) [--image PATH | --image-size WxH|none]
     [--prompt TEXT] [--max-new-tokens N] [--warmup W] [-n LOOPS] [-r REPEATS] [--concurrency C]
     [--device cuda|cpu] [--dtype auto|bfloat16|float16|float32] [--quantize int8] [--ignore-eos] [--monitor-sampling] [--json OUT]
+  sightline-bench --model DIR --questions IN.jsonl --json OUT.jsonl [--device …] [--dtype …] [--quantize int8]
+    [--concurrency C] [--max-new-tokens N]
+  --questions: the accuracy mode. Each line {"image": PATH, "question": TEXT} is asked greedily, thinking
+  off, all at once (C decoded together, default 16); OUT.jsonl gets one {"answer"} or {"error"} per line
+  (tools/demo/score_answers.py scores them against the lines' expected answers).
   --random-weights: the architecture from CONFIG.json (e.g. tools/configs/glm-4.6v-flash.config.json) with
   random weights; tokenizer and image processor from --model. Greedy; token count fixed (EOS ignored).
   --remote: an OpenAI-compatible server's /v1 base (vLLM, SGLang, sightline-cli serve), measured client-side
@@ -50,6 +56,30 @@ int run(const cli::Args& a) {
             o.noImage = true;
         else if (std::sscanf(size.c_str(), "%dx%d", &o.imageWidth, &o.imageHeight) != 2 || o.imageWidth <= 0 || o.imageHeight <= 0)
             throwBadInput("--image-size expects WxH or none");
+    }
+    if (auto questions = a.value("--questions")) {  // the accuracy mode: answers, not timings
+        if (remote) throwBadInput("--questions runs the local engine (ask a remote server with tools/demo/evaluate.py)");
+        const auto out = a.value("--json");
+        if (!out) throwBadInput("--questions needs --json OUT.jsonl for the answers");
+        SchedulerOptions so;
+        so.maxBatch = static_cast<int>(a.integer("--concurrency", 16));
+        if (so.maxBatch < 1) throwBadInput("--concurrency must be at least 1");
+        auto backend = std::make_shared<app::LocalBackend>(so);
+        std::fprintf(stderr, "loading %s on %s (%s)...\n", lo.modelDir.c_str(), lo.device == DeviceKind::Cuda ? "cuda" : "cpu",
+                     dtypeName(lo.dtype));
+        backend->load(lo);
+        const auto t0 = std::chrono::steady_clock::now();
+        const nlohmann::json answers = bench::answerQuestions(*backend, *questions, a.integer("--max-new-tokens", 48));
+        std::ofstream f(*out);
+        int failed = 0;
+        for (const auto& line : answers) {
+            f << line.dump() << "\n";
+            failed += line.contains("error") ? 1 : 0;
+        }
+        if (!f.flush()) throwBadInput("cannot write " + *out);
+        std::fprintf(stderr, "%zu questions answered in %.1f s (%d failed) → %s\n", answers.size(),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), failed, out->c_str());
+        return 0;
     }
     // The same prompts and report for a remote server (--remote): side by side with the local engine.
     std::shared_ptr<app::InferenceBackend> backend;
@@ -116,7 +146,8 @@ int main(int argc, char** argv) {
     try {
         std::set<std::string> v = {"--model",          "--random-weights", "--image", "--image-size", "--prompt",
                                    "--max-new-tokens", "--warmup",         "-n",      "-r",           "--concurrency",
-                                   "--device",         "--dtype",          "--json",  "--quantize",   "--api-key"};
+                                   "--device",         "--dtype",          "--json",  "--quantize",   "--api-key",
+                                   "--questions"};
         v.insert(cli::kRemoteOptions.begin(), cli::kRemoteOptions.end());
         return run(cli::Args(argc, argv, 1, v, {"--ignore-eos", "--monitor-sampling"}));
     } catch (const Error& e) {

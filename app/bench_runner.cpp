@@ -2,11 +2,14 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
 #include "sightline/request_rules.h"
 #include "sightline/stats.h"
+#include "sightline/untrusted.h"
 
 namespace sightline::bench {
 namespace {
@@ -284,6 +287,61 @@ std::string formatReport(const json& r) {
                       c["speedup_vs_single_stream"].get<double>(), c["aggregate_tokens_per_s"].get<double>(),
                       c["ttft_ms"]["median"].get<double>());
         out += line;
+    }
+    return out;
+}
+
+json answerQuestions(const app::InferenceBackend& backend, const std::string& questionsPath, int64_t maxNewTokens) {
+    std::ifstream in(questionsPath);
+    if (!in) throwBadInput("cannot open " + questionsPath);
+    const std::filesystem::path folder = std::filesystem::path(questionsPath).parent_path();
+    GenerationParams gp = backend.defaultParams();
+    gp.sampling.temperature = 0;
+    gp.enableThinking = false;
+    gp.maxNewTokens = maxNewTokens;
+    validateGenerationParams(gp);
+    struct Pending {
+        std::future<GenerateResult> result;
+        std::string error;  // the request could not be made (its image, say): that question fails
+    };
+    std::vector<Pending> pending;
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        const std::string where = questionsPath + " line " + std::to_string(n);
+        json q;
+        try {
+            q = parseJsonLimited(line);
+        } catch (const json::exception& e) {
+            throwBadInput(where + ": " + e.what());
+        }
+        if (!q.is_object() || !q.contains("image") || !q["image"].is_string() || !q.contains("question") || !q["question"].is_string())
+            throwBadInput(where + ": expected {\"image\": PATH, \"question\": TEXT}");
+        std::filesystem::path image = q["image"].get<std::string>();
+        if (image.is_relative()) image = folder / image;
+        // One question per request, the image first, as the CLI and the API build it.
+        Pending p;
+        try {
+            const std::vector<ChatMessage> messages = {
+                buildMessage(Role::User, q["question"].get<std::string>(), {imageFilePart(image.string())})};
+            p.result = backend.submit(RequestSource::Benchmark, messages, gp);
+        } catch (const std::exception& e) {
+            p.error = e.what();
+        }
+        pending.push_back(std::move(p));
+    }
+    json out = json::array();
+    for (Pending& p : pending) {
+        if (!p.result.valid()) {
+            out.push_back({{"error", p.error}});
+            continue;
+        }
+        try {
+            const GenerateResult r = p.result.get();
+            out.push_back({{"answer", r.text}, {"generated_tokens", r.stats.generatedTokens}});
+        } catch (const std::exception& e) {  // that question fails, the others are still scored
+            out.push_back({{"error", e.what()}});
+        }
     }
     return out;
 }

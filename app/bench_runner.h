@@ -45,4 +45,12 @@ nlohmann::json run(const app::InferenceBackend& backend, const Options& options,
                    const std::atomic<bool>* cancel = nullptr);
 std::string formatReport(const nlohmann::json& report);
 
+// The accuracy mode (sightline-bench --questions): each line of a JSONL file, {"image": PATH,
+// "question": TEXT} (other fields are kept for the scorer, tools/demo/score_answers.py), asked greedily
+// with thinking off as `sightline-cli ask --no-think --temperature 0` asks it, all submitted at once
+// (the scheduler batches them). Image paths are relative to the file's folder unless absolute.
+// Returns one object per line, in order: {"answer", "generated_tokens"}, or {"error"} for a request
+// that failed. Throws Error(BadInput) for a file that cannot be read or a line that is not a question.
+nlohmann::json answerQuestions(const app::InferenceBackend& backend, const std::string& questionsPath, int64_t maxNewTokens);
+
 }  // namespace sightline::bench

@@ -2,7 +2,8 @@
 # Everything a GPU session measures for the CUDA fast-path goals, in one call of the device tool
 # (after tools/device_build.sh): the `gpu` CTest label, then sightline-bench on the full
 # GLM-4.6V-Flash config with random weights — bf16 batch 1, 32 concurrent requests, INT8 batch 1 and
-# 8 concurrent — and transformers' eager generate on the same config. Reports (JSON + text) go to
+# 8 concurrent — the demo model's held-out accuracy in float32, bfloat16 and INT8, and transformers'
+# eager generate on the same config. Reports (JSON + text) go to
 # ${OUT:-bench-out}/; each step's failure is recorded and the next one still runs.
 #
 #   run: ./tools/device_build.sh && ./tools/device_bench.sh          (carry: .carry)
@@ -38,6 +39,21 @@ step bf16_batch1 "${bench[@]}" --warmup 2 -n 3 -r 2 --json "$OUT/bf16_batch1.jso
 step bf16_concurrency32 "${bench[@]}" --warmup 1 -n 1 -r 1 --concurrency 32 --json "$OUT/bf16_concurrency32.json"
 step int8_batch1 "${bench[@]}" --quantize int8 --warmup 2 -n 3 -r 2 --json "$OUT/int8_batch1.json"
 step int8_concurrency8 "${bench[@]}" --quantize int8 --warmup 1 -n 1 -r 1 --concurrency 8 --json "$OUT/int8_concurrency8.json"
+# The demo model's held-out accuracy on the GPU in float32, bfloat16 and INT8 (issue #13), on the set
+# of its CPU figures (resources/demo-model/accuracy.json): questions drawn by device_prepare.sh.
+QS=.carry/demo-questions/questions.jsonl
+if [ -f "$QS" ]; then
+    for v in float32 bfloat16 int8; do
+        flags=(--dtype "$v")
+        [ "$v" = int8 ] && flags=(--dtype bfloat16 --quantize int8)
+        step "demo_answers_$v" "$BUILD/app/sightline-bench" --model resources/demo-model --device cuda "${flags[@]}" \
+            --questions "$QS" --json "$OUT/demo_answers_$v.jsonl"
+        python3 tools/demo/score_answers.py "$QS" "$OUT/demo_answers_$v.jsonl" --label "cuda $v" \
+            --json "$OUT/demo_accuracy_$v.json" >> "$OUT/demo_accuracy.txt" 2>&1 || status=1
+    done
+else
+    echo "== demo accuracy: no $QS (run tools/device_prepare.sh here)" | tee -a "$OUT/steps.log"
+fi
 if [ -z "${SIGHTLINE_SKIP_HF:-}" ]; then
     step transformers python3 tools/bench_hf.py --model "$MODEL" --random-weights "$CONFIG" --image-size 1024x768 \
         --max-new-tokens 64 -n 2 --warmup 1 --device cuda --dtype bfloat16 --ours "$OUT/bf16_batch1.json" --json "$OUT/transformers.json"

@@ -80,6 +80,20 @@ def main():
             p = report["memory"]["peak_bytes"]
             row(f"memory estimate {q} vs measured peak", f"{e / 2**30:.2f} vs {p / 2**30:.2f} GiB ({100 * (e - p) / p:+.0f}%)", None)
 
+    # The demo model's answers on the GPU beside its CPU float32 release figures (the same questions):
+    # a drop of more than 2 points is a defect to explain (issue #13).
+    cpu = load(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "demo-model"), "accuracy.json")
+    cpu = (cpu or {}).get("float32", {}).get("accuracy", {})
+    for v in ("float32", "bfloat16", "int8"):
+        acc = load(out, f"demo_accuracy_{v}.json")
+        if not acc:
+            row(f"demo accuracy cuda {v}", "no report", False)
+            continue
+        a = acc["accuracy"]
+        drops = [k for k in a if k in cpu and a[k] < cpu[k] - 0.02]
+        row(f"demo accuracy cuda {v} within 2 pts of CPU", " ".join(f"{k} {a[k]:.3f}" for k in sorted(a))
+            + (f"; {acc['failed']} failed" if acc.get("failed") else ""), not drops and not acc.get("failed"))
+
     print(gpu.strip())
     width = max(len(r[0]) for r in rows)
     for goal, measured, met in rows:

@@ -6,7 +6,9 @@ Contract:
 - `ask_all(cli, model, items, extra)` starts `sightline-cli serve` (CPU, `extra` adds e.g.
   ["--dtype", "bfloat16"] or ["--quantize", "int8"]), asks every question greedily with thinking off
   through the OpenAI API, stops the server, and returns the answers in order.
-- `score(item, answer)` is whether the answer is right: the exact text for colour/shape/count/word
+- `write_question_file(out_dir, seed, per_kind)`: the same set as questions.jsonl beside its images, for
+  `sightline-bench --questions` (the GPU check) and score_answers.py.
+- `score(item, answer)` (score_answers.py) is whether the answer is right: the exact text for colour/shape/count/word
   (case and surrounding space ignored), IoU >= 0.5 with the true box for boxes.
 - `moderation_eval(cli, model, out_dir, seed, n, extra)` writes a held-out labelled queue, runs
   `sightline-cli moderate` over it, exports the verdicts and returns per-label precision/recall/F1,
@@ -19,14 +21,13 @@ import io
 import json
 import os
 import random
-import re
 import subprocess
 import time
 import urllib.request
 
 from . import listings, scenes
+from .score_answers import BOX_RE, iou, score  # noqa: F401 (the scoring rule, shared with the GPU check)
 
-BOX_RE = re.compile(r"\[\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\]")
 
 
 def question_set(out_dir, seed, per_kind):
@@ -50,19 +51,14 @@ def question_set(out_dir, seed, per_kind):
     return items
 
 
-def iou(a, b):
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def score(item, answer):
-    if item["kind"] == "box":
-        m = BOX_RE.search(answer)
-        return bool(m) and iou([int(v) for v in m.groups()], item["box"]) >= 0.5
-    return answer.strip().lower() == item["answer"].strip().lower()
+def write_question_file(out_dir, seed, per_kind):
+    """question_set's questions and images under out_dir, and out_dir/questions.jsonl listing them (image
+    paths relative to it): the input of `sightline-bench --questions` and score_answers.py."""
+    items = question_set(out_dir, seed, per_kind)
+    with open(os.path.join(out_dir, "questions.jsonl"), "w", encoding="utf-8") as f:
+        for it in items:
+            f.write(json.dumps(dict(it, image=os.path.basename(it["image"]))) + "\n")
+    return items
 
 
 def start_server(cli, model, extra, parallel=8):
