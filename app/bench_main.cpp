@@ -144,10 +144,9 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
-        std::set<std::string> v = {"--model",          "--random-weights", "--image", "--image-size", "--prompt",
-                                   "--max-new-tokens", "--warmup",         "-n",      "-r",           "--concurrency",
-                                   "--device",         "--dtype",          "--json",  "--quantize",   "--api-key",
-                                   "--questions"};
+        std::set<std::string> v = {
+            "--model", "--random-weights", "--image",  "--image-size", "--prompt", "--max-new-tokens", "--warmup",  "-n",
+            "-r",      "--concurrency",    "--device", "--dtype",      "--json",   "--quantize",       "--api-key", "--questions"};
         v.insert(cli::kRemoteOptions.begin(), cli::kRemoteOptions.end());
         return run(cli::Args(argc, argv, 1, v, {"--ignore-eos", "--monitor-sampling"}));
     } catch (const Error& e) {
