@@ -53,7 +53,7 @@ QString MainWindow::demoWelcomeHtml() const {
         "Attach an image like that and ask, for example, <i>What colour is the circle?</i>, "
         "<i>What shape is the red object?</i> or <i>How many shapes are there?</i> It was also taught to read one "
         "printed word and to say where an object is, but it gets those wrong almost every time. It cannot answer "
-        "anything else.</p>"
+        "anything else, and it was trained on single questions: start a new chat for each one.</p>"
         "<p>For real questions about any image, get <b>GLM-4.6V-Flash</b> (about 21 GB) from "
         "<a href=\"https://huggingface.co/zai-org/GLM-4.6V-Flash\">Hugging Face</a> or ModelScope with "
         "<i>File → Models…</i>, or choose a folder you already have with <i>File → Open model folder…</i>.</p>");
