@@ -39,12 +39,17 @@ int run(const cli::Args& a) {
         lo.randomWeights = true;
         lo.randomConfigPath = *rc;
     }
+    const auto questions = a.value("--questions");  // the accuracy mode: answers, not timings
+    const auto jsonOut = a.value("--json");
+    if (questions && remote) throwBadInput("--questions runs the local engine (ask a remote server with tools/demo/evaluate.py)");
+    if (questions && !jsonOut) throwBadInput("--questions needs --json OUT.jsonl for the answers");
     bench::Options o;
     o.warmup = static_cast<int>(a.integer("--warmup", 2));
     o.loops = static_cast<int>(a.integer("-n", 5));
     o.repeats = static_cast<int>(a.integer("-r", 3));
-    o.concurrency = static_cast<int>(a.integer("--concurrency", 1));
-    o.maxNewTokens = a.integer("--max-new-tokens", 64);
+    o.concurrency = static_cast<int>(a.integer("--concurrency", questions ? 16 : 1));
+    if (questions && o.concurrency < 1) throwBadInput("--concurrency must be at least 1");
+    o.maxNewTokens = a.integer("--max-new-tokens", questions ? 48 : 64);
     o.ignoreEos = a.flag("--ignore-eos") || lo.randomWeights;
     o.monitorSampling = a.flag("--monitor-sampling");
     if (auto p = a.value("--prompt")) o.prompt = *p;
@@ -56,30 +61,6 @@ int run(const cli::Args& a) {
             o.noImage = true;
         else if (std::sscanf(size.c_str(), "%dx%d", &o.imageWidth, &o.imageHeight) != 2 || o.imageWidth <= 0 || o.imageHeight <= 0)
             throwBadInput("--image-size expects WxH or none");
-    }
-    if (auto questions = a.value("--questions")) {  // the accuracy mode: answers, not timings
-        if (remote) throwBadInput("--questions runs the local engine (ask a remote server with tools/demo/evaluate.py)");
-        const auto out = a.value("--json");
-        if (!out) throwBadInput("--questions needs --json OUT.jsonl for the answers");
-        SchedulerOptions so;
-        so.maxBatch = static_cast<int>(a.integer("--concurrency", 16));
-        if (so.maxBatch < 1) throwBadInput("--concurrency must be at least 1");
-        auto backend = std::make_shared<app::LocalBackend>(so);
-        std::fprintf(stderr, "loading %s on %s (%s)...\n", lo.modelDir.c_str(), lo.device == DeviceKind::Cuda ? "cuda" : "cpu",
-                     dtypeName(lo.dtype));
-        backend->load(lo);
-        const auto t0 = std::chrono::steady_clock::now();
-        const nlohmann::json answers = bench::answerQuestions(*backend, *questions, a.integer("--max-new-tokens", 48));
-        std::ofstream f(*out);
-        int failed = 0;
-        for (const auto& line : answers) {
-            f << line.dump() << "\n";
-            failed += line.contains("error") ? 1 : 0;
-        }
-        if (!f.flush()) throwBadInput("cannot write " + *out);
-        std::fprintf(stderr, "%zu questions answered in %.1f s (%d failed) → %s\n", answers.size(),
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), failed, out->c_str());
-        return 0;
     }
     // The same prompts and report for a remote server (--remote): side by side with the local engine.
     std::shared_ptr<app::InferenceBackend> backend;
@@ -95,6 +76,20 @@ int run(const cli::Args& a) {
                      lo.device == DeviceKind::Cuda ? "cuda" : "cpu", dtypeName(lo.dtype));
         backend = std::make_shared<app::LocalBackend>(bench::schedulerOptions(o));
         backend->load(lo);
+    }
+    if (questions) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const nlohmann::json answers = bench::answerQuestions(*backend, *questions, o.maxNewTokens);
+        std::ofstream f(*jsonOut);
+        int failed = 0;
+        for (const auto& line : answers) {
+            f << line.dump() << "\n";
+            failed += line.contains("error") ? 1 : 0;
+        }
+        if (!f.flush()) throwBadInput("cannot write " + *jsonOut);
+        std::fprintf(stderr, "%zu questions answered in %.1f s (%d failed) → %s\n", answers.size(),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), failed, jsonOut->c_str());
+        return 0;
     }
     auto report = bench::run(*backend, o, [](const bench::Progress& p) {
         std::fprintf(stderr, "\r%s %d/%d   ", p.phase.c_str(), p.done + 1, p.total);
@@ -128,10 +123,10 @@ int run(const cli::Args& a) {
         }
     }
     std::fputs(bench::formatReport(report).c_str(), stdout);
-    if (auto out = a.value("--json")) {
-        std::ofstream f(*out);
+    if (jsonOut) {
+        std::ofstream f(*jsonOut);
         f << report.dump(2) << "\n";
-        if (!f) throwBadInput("cannot write " + *out);
+        if (!f) throwBadInput("cannot write " + *jsonOut);
     }
     return 0;
 }
